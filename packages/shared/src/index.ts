@@ -1,2 +1,3 @@
 export * from './config.ts';
+export * from './image.ts';
 export * from './logger.ts';
