@@ -1,0 +1,186 @@
+import { type Affine, fitSimilarity } from './affine.ts';
+import { FACE_MESH, FACE_MESH_POINTS } from './faceMesh.ts';
+
+/**
+ * The face space: a square canonical crop in which every face-level stage (generation, fusion, stylizer) works.
+ * The canonical FaceMesh layout (UV468) is scaled into the crop so a frontal face fills `1 − 2·margin` of it.
+ */
+export interface FaceSpace {
+  readonly size: number;
+  /** Canonical 468 landmark positions in the crop, xy interleaved. */
+  readonly template: Float32Array;
+  /** Triangles covering the whole crop: the mesh, its holes (mouth) and a ring to 16 border points (468…483). */
+  readonly cover: Uint16Array;
+  /** Positions of the border points 468…483 (xy), fixed at the crop edge. */
+  readonly border: Float32Array;
+}
+
+export const BORDER_POINTS = 16;
+
+export function createFaceSpace(size = 192, margin = 0.16): FaceSpace {
+  if (!Number.isInteger(size) || size < 32)
+    throw new RangeError(`face space size must be an integer ≥ 32, got ${size}`);
+  if (!(margin >= 0 && margin < 0.45)) throw new RangeError(`face space margin must be in [0, 0.45), got ${margin}`);
+  const uv = FACE_MESH.uv;
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < FACE_MESH_POINTS; i++) {
+    minX = Math.min(minX, uv[2 * i]);
+    maxX = Math.max(maxX, uv[2 * i]);
+    minY = Math.min(minY, uv[2 * i + 1]);
+    maxY = Math.max(maxY, uv[2 * i + 1]);
+  }
+  const scale = (size * (1 - 2 * margin)) / Math.max(maxX - minX, maxY - minY);
+  const cx = (minX + maxX) / 2;
+  const cy = (minY + maxY) / 2;
+  const template = new Float32Array(FACE_MESH_POINTS * 2);
+  for (let i = 0; i < FACE_MESH_POINTS; i++) {
+    template[2 * i] = (uv[2 * i] - cx) * scale + (size - 1) / 2;
+    template[2 * i + 1] = (uv[2 * i + 1] - cy) * scale + (size - 1) / 2;
+  }
+  const border = borderRing(size);
+  return { size, template, border, cover: coverTriangles(template, border) };
+}
+
+/**
+ * The similarity taking frame landmarks (468×3, frame pixels) onto the face-space template. Fitted on all points,
+ * which averages out expression; the caller may pass a steadier subset.
+ */
+export function frameToFaceSpace(space: FaceSpace, landmarks: ArrayLike<number>, indices?: ArrayLike<number>): Affine {
+  checkLandmarks(landmarks);
+  return fitSimilarity(landmarks, space.template, { srcStride: 3, dstStride: 2, indices });
+}
+
+export function checkLandmarks(landmarks: ArrayLike<number>, name = 'landmarks'): void {
+  if (landmarks.length !== FACE_MESH_POINTS * 3) {
+    throw new RangeError(`${name} must hold 468 xyz points (1404 numbers), got ${landmarks.length}`);
+  }
+}
+
+function borderRing(size: number): Float32Array {
+  const lo = -0.5;
+  const hi = size - 0.5;
+  const per = BORDER_POINTS / 4;
+  const out = new Float32Array(BORDER_POINTS * 2);
+  for (let k = 0; k < per; k++) {
+    const t = lo + ((hi - lo) * k) / per;
+    const u = hi - ((hi - lo) * k) / per;
+    out[2 * k] = t; // top edge, left → right
+    out[2 * k + 1] = lo;
+    out[2 * (per + k)] = hi; // right edge, top → bottom
+    out[2 * (per + k) + 1] = t;
+    out[2 * (2 * per + k)] = u; // bottom edge, right → left
+    out[2 * (2 * per + k) + 1] = hi;
+    out[2 * (3 * per + k)] = lo; // left edge, bottom → top
+    out[2 * (3 * per + k) + 1] = u;
+  }
+  return out;
+}
+
+/** Boundary loops of a triangle mesh (edges used by exactly one triangle), as vertex index cycles. */
+function boundaryLoops(tri: Uint16Array): number[][] {
+  const count = new Map<number, number>();
+  const key = (a: number, b: number) => (a < b ? a * 65536 + b : b * 65536 + a);
+  for (let t = 0; t < tri.length; t += 3) {
+    for (const [a, b] of [
+      [tri[t], tri[t + 1]],
+      [tri[t + 1], tri[t + 2]],
+      [tri[t + 2], tri[t]],
+    ]) {
+      count.set(key(a, b), (count.get(key(a, b)) ?? 0) + 1);
+    }
+  }
+  const next = new Map<number, number[]>();
+  for (const [k, c] of count) {
+    if (c !== 1) continue;
+    const a = Math.floor(k / 65536);
+    const b = k % 65536;
+    next.set(a, [...(next.get(a) ?? []), b]);
+    next.set(b, [...(next.get(b) ?? []), a]);
+  }
+  const seen = new Set<number>();
+  const loops: number[][] = [];
+  for (const start of next.keys()) {
+    if (seen.has(start)) continue;
+    const loop = [start];
+    seen.add(start);
+    let prev = -1;
+    let cur = start;
+    for (;;) {
+      const cand = next.get(cur)!.find((v) => v !== prev && !seen.has(v));
+      if (cand === undefined) break;
+      loop.push(cand);
+      seen.add(cand);
+      prev = cur;
+      cur = cand;
+    }
+    loops.push(loop);
+  }
+  return loops;
+}
+
+/** Zips two chains sorted by a key into a triangle strip (advance the chain whose next key is smaller). */
+function zip(a: number[], b: number[], keyA: number[], keyB: number[], out: number[]): void {
+  let i = 0;
+  let j = 0;
+  while (i < a.length - 1 || j < b.length - 1) {
+    if (j >= b.length - 1 || (i < a.length - 1 && keyA[i + 1] <= keyB[j + 1])) {
+      out.push(a[i], a[i + 1], b[j]);
+      i++;
+    } else {
+      out.push(a[i], b[j + 1], b[j]);
+      j++;
+    }
+  }
+}
+
+function coverTriangles(template: Float32Array, border: Float32Array): Uint16Array {
+  const out = Array.from(FACE_MESH.triangles);
+  const loops = boundaryLoops(FACE_MESH.triangles);
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < FACE_MESH_POINTS; i++) {
+    cx += template[2 * i] / FACE_MESH_POINTS;
+    cy += template[2 * i + 1] / FACE_MESH_POINTS;
+  }
+  const extent = (loop: number[]) => {
+    const xs = loop.map((v) => template[2 * v]);
+    return Math.max(...xs) - Math.min(...xs);
+  };
+  loops.sort((p, q) => extent(q) - extent(p));
+  const [outer, ...holes] = loops;
+  // Holes (the mouth) are wide and flat: split at the left/right extremes and zip the two lips together.
+  for (const hole of holes) {
+    const xs = hole.map((v) => template[2 * v]);
+    const left = xs.indexOf(Math.min(...xs));
+    const rot = [...hole.slice(left), ...hole.slice(0, left)];
+    const right = rot.findIndex((v) => template[2 * v] === Math.max(...xs));
+    const chainA = rot.slice(0, right + 1);
+    const chainB = [rot[0], ...rot.slice(right).reverse()];
+    zip(
+      chainA,
+      chainB,
+      chainA.map((v) => template[2 * v]),
+      chainB.map((v) => template[2 * v]),
+      out,
+    );
+  }
+  // The outside ring: face outline and crop border merged by angle around the face centre.
+  const angle = (x: number, y: number) => Math.atan2(y - cy, x - cx);
+  const byAngle = (ids: number[], pos: (v: number) => [number, number]) => {
+    const sorted = ids.map((v) => ({ v, a: angle(...pos(v)) })).sort((p, q) => p.a - q.a);
+    return {
+      ids: [...sorted.map((s) => s.v), sorted[0].v],
+      keys: [...sorted.map((s) => s.a), sorted[0].a + 2 * Math.PI],
+    };
+  };
+  const face = byAngle(outer, (v) => [template[2 * v], template[2 * v + 1]]);
+  const ring = byAngle(
+    Array.from({ length: BORDER_POINTS }, (_, k) => FACE_MESH_POINTS + k),
+    (v) => [border[2 * (v - FACE_MESH_POINTS)], border[2 * (v - FACE_MESH_POINTS) + 1]],
+  );
+  zip(face.ids, ring.ids, face.keys, ring.keys, out);
+  return Uint16Array.from(out);
+}

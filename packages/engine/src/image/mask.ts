@@ -1,0 +1,105 @@
+import { createFloatMap, type FloatMap } from '@tooncast/shared';
+
+/** A closed polygon as flat [x0, y0, x1, y1, …] pixel-centre coordinates. */
+export type Polygon = ArrayLike<number>;
+
+export interface PixelBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** Integer bounding box [x0, x1) × [y0, y1) of a polygon grown by `margin`, clipped to width×height. */
+export function polygonBounds(poly: Polygon, width: number, height: number, margin = 0): PixelBox {
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i + 1 < poly.length; i += 2) {
+    minX = Math.min(minX, poly[i]);
+    maxX = Math.max(maxX, poly[i]);
+    minY = Math.min(minY, poly[i + 1]);
+    maxY = Math.max(maxY, poly[i + 1]);
+  }
+  return {
+    x0: Math.max(0, Math.floor(minX - margin)),
+    y0: Math.max(0, Math.floor(minY - margin)),
+    x1: Math.min(width, Math.ceil(maxX + margin) + 1),
+    y1: Math.min(height, Math.ceil(maxY + margin) + 1),
+  };
+}
+
+function checkPolygon(poly: Polygon): number {
+  const n = poly.length >> 1;
+  if (n < 3 || poly.length % 2 !== 0) throw new RangeError(`polygon needs ≥3 xy points, got ${poly.length} numbers`);
+  for (let i = 0; i < poly.length; i++) {
+    if (!Number.isFinite(poly[i])) throw new RangeError(`polygon coordinate ${i} is not finite`);
+  }
+  return n;
+}
+
+/** Scanline fill (even–odd rule, pixel centres) of a polygon with `value` into `out`. */
+export function fillPolygon(out: FloatMap, poly: Polygon, value = 1): FloatMap {
+  const n = checkPolygon(poly);
+  const box = polygonBounds(poly, out.width, out.height);
+  const xs = new Float64Array(n);
+  for (let y = box.y0; y < box.y1; y++) {
+    let count = 0;
+    for (let i = 0, j = n - 1; i < n; j = i++) {
+      const yi = poly[2 * i + 1];
+      const yj = poly[2 * j + 1];
+      if (yi > y !== yj > y) xs[count++] = poly[2 * i] + ((y - yi) / (yj - yi)) * (poly[2 * j] - poly[2 * i]);
+    }
+    const row = xs.subarray(0, count).sort();
+    for (let k = 0; k + 1 < count; k += 2) {
+      const a = Math.max(0, Math.ceil(row[k]));
+      const b = Math.min(out.width - 1, Math.ceil(row[k + 1]) - 1);
+      out.data.fill(value, y * out.width + a, y * out.width + b + 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Polygon mask with a distance-based inward feather: 1 deeper than `feather` px inside the edge, falling smoothly
+ * to 0 on the edge, 0 outside. Distances are exact (to the polygon's segments) and only computed near the edge.
+ */
+export function featheredPolygonMask(width: number, height: number, poly: Polygon, feather: number): FloatMap {
+  const n = checkPolygon(poly);
+  const mask = fillPolygon(createFloatMap(width, height), poly, 1);
+  if (!(feather > 0)) return mask;
+  const dist = new Float32Array(width * height).fill(feather);
+  for (let i = 0, j = n - 1; i < n; j = i++) {
+    const ax = poly[2 * j];
+    const ay = poly[2 * j + 1];
+    const bx = poly[2 * i];
+    const by = poly[2 * i + 1];
+    const ex = bx - ax;
+    const ey = by - ay;
+    const len2 = ex * ex + ey * ey || 1;
+    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - feather));
+    const x1 = Math.min(width - 1, Math.ceil(Math.max(ax, bx) + feather));
+    const y0 = Math.max(0, Math.floor(Math.min(ay, by) - feather));
+    const y1 = Math.min(height - 1, Math.ceil(Math.max(ay, by) + feather));
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const t = Math.max(0, Math.min(1, ((x - ax) * ex + (y - ay) * ey) / len2));
+        const dx = x - ax - t * ex;
+        const dy = y - ay - t * ey;
+        const d = Math.sqrt(dx * dx + dy * dy);
+        const k = y * width + x;
+        if (d < dist[k]) dist[k] = d;
+      }
+    }
+  }
+  const inv = 1 / feather;
+  const m = mask.data;
+  for (let k = 0; k < m.length; k++) {
+    if (m[k] > 0) {
+      const t = dist[k] * inv;
+      m[k] = t >= 1 ? 1 : t * t * (3 - 2 * t);
+    }
+  }
+  return mask;
+}

@@ -1,0 +1,87 @@
+import { createRgbImage, type RgbImage } from '@tooncast/shared';
+import { FACE_MESH_POINTS } from './faceMesh.ts';
+import { BORDER_POINTS, checkLandmarks, type FaceSpace } from './faceSpace.ts';
+import { sampleRgbInto } from './sample.ts';
+
+/**
+ * Piecewise-affine warp: every destination triangle is filled by sampling `src` through the affine map taking that
+ * triangle's destination vertices onto its source vertices. Points are xy pairs read with the given strides.
+ * Pixels covered by no triangle keep `out`'s content (a copy of `src` when `out` is not given).
+ */
+export function meshWarp(
+  src: RgbImage,
+  srcPts: ArrayLike<number>,
+  dstPts: ArrayLike<number>,
+  triangles: ArrayLike<number>,
+  options: { srcStride?: number; dstStride?: number; out?: RgbImage } = {},
+): RgbImage {
+  const ss = options.srcStride ?? 2;
+  const ds = options.dstStride ?? 2;
+  const out = options.out ?? { width: src.width, height: src.height, data: src.data.slice() };
+  const w = out.width;
+  const h = out.height;
+  const data = out.data;
+  for (let t = 0; t < triangles.length; t += 3) {
+    const a = triangles[t];
+    const b = triangles[t + 1];
+    const c = triangles[t + 2];
+    const x0 = dstPts[a * ds];
+    const y0 = dstPts[a * ds + 1];
+    const x1 = dstPts[b * ds];
+    const y1 = dstPts[b * ds + 1];
+    const x2 = dstPts[c * ds];
+    const y2 = dstPts[c * ds + 1];
+    const det = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
+    if (!(Math.abs(det) > 1e-9)) continue;
+    // Barycentric coordinates (l1, l2) as affine functions of (x, y); source position = s0 + l1·(s1−s0) + l2·(s2−s0).
+    const inv = 1 / det;
+    const l1x = (y2 - y0) * inv;
+    const l1y = -(x2 - x0) * inv;
+    const l2x = -(y1 - y0) * inv;
+    const l2y = (x1 - x0) * inv;
+    const u0 = srcPts[a * ss];
+    const v0 = srcPts[a * ss + 1];
+    const ux1 = srcPts[b * ss] - u0;
+    const vy1 = srcPts[b * ss + 1] - v0;
+    const ux2 = srcPts[c * ss] - u0;
+    const vy2 = srcPts[c * ss + 1] - v0;
+    const minX = Math.max(0, Math.ceil(Math.min(x0, x1, x2)));
+    const maxX = Math.min(w - 1, Math.floor(Math.max(x0, x1, x2)));
+    const minY = Math.max(0, Math.ceil(Math.min(y0, y1, y2)));
+    const maxY = Math.min(h - 1, Math.floor(Math.max(y0, y1, y2)));
+    const eps = -1e-6;
+    for (let y = minY; y <= maxY; y++) {
+      const dy = y - y0;
+      for (let x = minX; x <= maxX; x++) {
+        const dx = x - x0;
+        const l1 = l1x * dx + l1y * dy;
+        const l2 = l2x * dx + l2y * dy;
+        if (l1 < eps || l2 < eps || l1 + l2 > 1 - eps) continue;
+        sampleRgbInto(src, u0 + l1 * ux1 + l2 * ux2, v0 + l1 * vy1 + l2 * vy2, data, (y * w + x) * 3);
+      }
+    }
+  }
+  return out;
+}
+
+/** Landmarks (468×3) plus the 16 fixed crop-border points, as xy pairs for the face-space cover triangulation. */
+export function withBorder(space: FaceSpace, landmarks: ArrayLike<number>): Float32Array {
+  checkLandmarks(landmarks);
+  const out = new Float32Array((FACE_MESH_POINTS + BORDER_POINTS) * 2);
+  for (let i = 0; i < FACE_MESH_POINTS; i++) {
+    out[2 * i] = landmarks[3 * i];
+    out[2 * i + 1] = landmarks[3 * i + 1];
+  }
+  out.set(space.border, FACE_MESH_POINTS * 2);
+  return out;
+}
+
+/** Mesh-warps a face-space crop from one landmark geometry to another, covering the whole crop. */
+export function warpFace(space: FaceSpace, crop: RgbImage, from: ArrayLike<number>, to: ArrayLike<number>): RgbImage {
+  if (crop.width !== space.size || crop.height !== space.size) {
+    throw new RangeError(`warpFace: crop is ${crop.width}x${crop.height}, face space is ${space.size}²`);
+  }
+  return meshWarp(crop, withBorder(space, from), withBorder(space, to), space.cover, {
+    out: createRgbImage(space.size, space.size),
+  });
+}

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createFloatMap, createRgbImage } from '@tooncast/shared';
+import {
+  type Affine,
+  applyAffine,
+  boxBlurFloat,
+  boxBlurRgb,
+  colorStats,
+  composeAffine,
+  createFaceSpace,
+  FACE_MESH_POINTS,
+  FACE_OVAL,
+  featheredPolygonMask,
+  fillPolygon,
+  fitSimilarity,
+  frameToFaceSpace,
+  gaussianBlurFloat,
+  invertAffine,
+  meanAbsDiff,
+  meshWarp,
+  texturedImage,
+  timeStage,
+  transferColor,
+  transformPoints,
+  warpAffine,
+  warpFace,
+  withBorder,
+} from '../src/image/index.ts';
+
+function close(a: number, b: number, tol: number, what: string): void {
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
+}
+
+describe('image: affine maths', () => {
+  const m: Affine = [0.8, -0.3, 12, 0.3, 0.8, -5];
+  it('inverts and composes', () => {
+    const id = composeAffine(invertAffine(m), m);
+    [1, 0, 0, 0, 1, 0].forEach((v, i) => {
+      close(id[i], v, 1e-12, `identity[${i}]`);
+    });
+    const [x, y] = applyAffine(composeAffine(m, m), 3, 4);
+    const [x1, y1] = applyAffine(m, ...applyAffine(m, 3, 4));
+    close(x, x1, 1e-9, 'x');
+    close(y, y1, 1e-9, 'y');
+  });
+  it('fits a known similarity from noisy-free points and rejects degenerate input', () => {
+    const pts = Float32Array.from({ length: 30 }, (_, i) => (i * 37) % 101);
+    const dst = transformPoints(m, pts, 2);
+    const fit = fitSimilarity(pts, dst);
+    m.forEach((v, i) => {
+      close(fit[i], v, 1e-3, `m[${i}]`);
+    });
+    assert.throws(() => fitSimilarity([1, 1, 1, 1], [0, 0, 1, 1]), /identical/);
+    assert.throws(() => invertAffine([0, 0, 0, 0, 0, 0]), /singular/);
+  });
+});
+
+describe('image: warps', () => {
+  it('warpAffine by an integer shift moves pixels exactly', () => {
+    const src = texturedImage(64, 48, 2);
+    const out = warpAffine(src, [1, 0, 3, 0, 1, -2], 64, 48);
+    for (const [x, y] of [
+      [10, 10],
+      [40, 30],
+    ]) {
+      for (let c = 0; c < 3; c++)
+        assert.equal(out.data[(y * 64 + x) * 3 + c], src.data[((y + 2) * 64 + x - 3) * 3 + c]);
+    }
+  });
+  it('meshWarp with affinely moved landmarks reproduces the global affine warp', () => {
+    const space = createFaceSpace(128);
+    const src = texturedImage(128, 128, 3);
+    const m: Affine = [1.05, 0.08, -6, -0.08, 1.05, 2];
+    const tpl = new Float32Array(FACE_MESH_POINTS * 3);
+    for (let i = 0; i < FACE_MESH_POINTS; i++) tpl.set([space.template[2 * i], space.template[2 * i + 1], 0], 3 * i);
+    const moved = transformPoints(m, tpl);
+    const meshOut = meshWarp(src, withBorder(space, tpl), withBorder(space, moved), space.cover);
+    const affineOut = warpAffine(src, m, 128, 128);
+    // Compare inside the face region only (the border ring is pinned to the crop edge, unlike the global affine).
+    const mask = fillPolygon(
+      createFloatMap(128, 128),
+      FACE_OVAL.flatMap((i) => [moved[3 * i], moved[3 * i + 1]]),
+    );
+    let diff = 0;
+    let n = 0;
+    for (let k = 0; k < mask.data.length; k++) {
+      if (mask.data[k] < 1) continue;
+      for (let c = 0; c < 3; c++) diff += Math.abs(meshOut.data[k * 3 + c] - affineOut.data[k * 3 + c]);
+      n += 3;
+    }
+    assert.ok(n > 3000, `face region too small: ${n}`);
+    assert.ok(diff / n < 1.0, `mean abs diff ${diff / n}`);
+  });
+  it('the face-space cover triangulation reaches every pixel of the crop', () => {
+    const space = createFaceSpace(96);
+    const white = createRgbImage(96, 96, [255, 255, 255]);
+    const tpl = new Float32Array(FACE_MESH_POINTS * 3);
+    for (let i = 0; i < FACE_MESH_POINTS; i++) tpl.set([space.template[2 * i], space.template[2 * i + 1], 0], 3 * i);
+    const out = warpFace(space, white, tpl, tpl);
+    const black = out.data.findIndex((v) => v !== 255);
+    assert.equal(black, -1, `pixel ${Math.floor(black / 3)} left uncovered`);
+    const again = warpFace(space, texturedImage(96, 96, 5), tpl, tpl);
+    assert.ok(meanAbsDiff(again, texturedImage(96, 96, 5)) < 0.01, 'identity mesh warp changes the image');
+  });
+  it('aligns frame landmarks into the face space', () => {
+    const space = createFaceSpace(160);
+    const toFrame: Affine = [2.1, 0.4, 300, -0.4, 2.1, 80];
+    const tpl = new Float32Array(FACE_MESH_POINTS * 3);
+    for (let i = 0; i < FACE_MESH_POINTS; i++) tpl.set([space.template[2 * i], space.template[2 * i + 1], 1], 3 * i);
+    const frameLm = transformPoints(toFrame, tpl);
+    const m = frameToFaceSpace(space, frameLm);
+    invertAffine(toFrame).forEach((v, i) => {
+      close(m[i], v, 1e-3, `m[${i}]`);
+    });
+    assert.throws(() => frameToFaceSpace(space, new Float32Array(10)), /468/);
+  });
+});
+
+describe('image: blur, masks, colour', () => {
+  it('box blur keeps constants and mass; gaussian has the requested spread', () => {
+    const flat = boxBlurRgb(createRgbImage(20, 10, [10, 200, 33]), 3);
+    assert.ok(flat.data.every((v, i) => v === [10, 200, 33][i % 3]));
+    const impulse = createFloatMap(41, 41);
+    impulse.data[20 * 41 + 20] = 1;
+    const box = boxBlurFloat(impulse, 2);
+    close(
+      box.data.reduce((a, b) => a + b, 0),
+      1,
+      1e-5,
+      'box mass',
+    );
+    close(box.data[20 * 41 + 20], 1 / 25, 1e-6, 'box centre');
+    const g = gaussianBlurFloat(impulse, 3);
+    let v = 0;
+    for (let x = 0; x < 41; x++) v += (x - 20) ** 2 * g.data[20 * 41 + x];
+    v /= g.data.slice(20 * 41, 21 * 41).reduce((a, b) => a + b, 0);
+    close(Math.sqrt(v), 3, 0.35, 'gaussian sigma');
+  });
+  it('fills polygons with the right area and feathers inward by distance', () => {
+    const square = [10, 10, 50, 10, 50, 50, 10, 50];
+    const filled = fillPolygon(createFloatMap(64, 64), square);
+    close(
+      filled.data.reduce((a, b) => a + b, 0),
+      40 * 40,
+      0,
+      'area (half-open pixel-centre rule)',
+    );
+    const m = featheredPolygonMask(64, 64, square, 8);
+    assert.equal(m.data[30 * 64 + 30], 1);
+    assert.equal(m.data[5 * 64 + 5], 0);
+    const mid = m.data[30 * 64 + 14]; // 4 px inside the left edge → halfway through the feather
+    close(mid, 0.5, 0.01, 'feather midpoint');
+    assert.ok(m.data[30 * 64 + 12] < mid && mid < m.data[30 * 64 + 16], 'feather is monotone');
+    assert.throws(() => fillPolygon(filled, [1, 2, 3, 4]), /≥3/);
+  });
+  it('colour transfer matches the reference mean and std', () => {
+    const src = texturedImage(64, 64, 1);
+    const ref = texturedImage(64, 64, 4);
+    for (let i = 0; i < ref.data.length; i += 3) ref.data[i] = Math.min(255, ref.data[i] * 0.6 + 60);
+    const to = colorStats(ref);
+    const out = transferColor(src, colorStats(src), to);
+    const got = colorStats(out);
+    for (let c = 0; c < 3; c++) {
+      close(got.mean[c], to.mean[c], 2.5, `mean[${c}]`);
+      close(got.std[c], to.std[c], 0.12 * to.std[c] + 1, `std[${c}]`);
+    }
+  });
+  it('is fast enough at face-space size', () => {
+    const space = createFaceSpace(192);
+    const img = texturedImage(192, 192);
+    const tpl = new Float32Array(FACE_MESH_POINTS * 3);
+    for (let i = 0; i < FACE_MESH_POINTS; i++)
+      tpl.set([space.template[2 * i] + 2, space.template[2 * i + 1], 0], 3 * i);
+    const t = timeStage(() => warpFace(space, img, tpl, tpl), 20);
+    assert.ok(t.medianMs < 15, `mesh warp 192² took ${t.medianMs} ms`);
+  });
+});
