@@ -6,6 +6,8 @@ import { z } from 'zod';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const num = (def: number) => z.coerce.number().finite().nonnegative().default(def);
+const unit = (def: number) => z.coerce.number().min(0).max(1).default(def);
 
 /**
  * The one validated configuration of every Tooncast process. Each value comes from an environment variable
@@ -22,8 +24,57 @@ export const ConfigSchema = z.object({
     /** TOONCAST_INTRA_OP_THREADS: one thread per session by default; a worker runs sessions side by side. */
     intraOpThreads: int(1).pipe(z.number().min(1)),
   }),
+  /** Method step 1: finding and following the chosen character's face. */
+  analysis: z.object({
+    /** TOONCAST_DETECTOR_MIN_SCORE: BlazeFace score for a face to count. */
+    detectorMinScore: unit(0.5),
+    /** TOONCAST_MIN_PRESENCE: FaceMesh face-flag probability below which the face is lost. */
+    minPresence: unit(0.5),
+    /** TOONCAST_MAX_APPEARANCE_DISTANCE: mean colour difference (0–1) still taken for the chosen character. */
+    maxAppearanceDistance: unit(0.12),
+    /** TOONCAST_FILTER_MIN_CUTOFF / _BETA: One-Euro landmark filter (Hz; per face size per second). */
+    filterMinCutoff: num(0.05),
+    filterBeta: num(80),
+  }),
   /** TOONCAST_FIXTURES: read-only test media shared beside the checkout. */
   fixturesDir: z.string().default(path.resolve(REPO_ROOT, '../shared/fixtures')),
+  /** The live service: Janus, Redis, apps/sfu, apps/inference, apps/web. */
+  live: z.object({
+    /** TOONCAST_LIVE_HOST: address Janus advertises for ICE and the URL printed for other devices ('' = first LAN address). */
+    host: z.string().default(''),
+    /** REDIS_URL: an existing Redis; when absent the launcher starts a private redis-server. */
+    redisUrl: z.string().optional(),
+    /** TOONCAST_JANUS_URL: an existing Janus WebSocket API; when absent the launcher starts Janus. */
+    janusUrl: z.string().optional(),
+    /** TOONCAST_SFU_PORT: socket.io signaling port. */
+    sfuPort: int(4000),
+    /** TOONCAST_WEB_PORT: the web app's port. */
+    webPort: int(3000),
+    /** TOONCAST_RTP_PORTS: UDP range Janus uses for ICE and plain RTP, e.g. 20000-40000. */
+    rtpPorts: z
+      .string()
+      .regex(/^\d+-\d+$/)
+      .default('20000-40000'),
+    /** TOONCAST_TOKEN_SECRET: HMAC key for session tokens; shared through Redis when absent so sfu nodes agree. */
+    tokenSecret: z.string().min(16).optional(),
+    /** TOONCAST_TOKEN_TTL: seconds an owner or viewer token stays valid. */
+    tokenTtlSeconds: int(4 * 3600).pipe(z.number().min(1)),
+    /** TOONCAST_SELFIE_MAX_BYTES: larger selfies are refused before they are stored. */
+    selfieMaxBytes: int(8 * 1024 * 1024),
+    /** TOONCAST_SELFIE_TTL: seconds the selfie bytes live in Redis even if a session is never ended. */
+    selfieTtlSeconds: int(3600).pipe(z.number().min(1)),
+    /** TOONCAST_WORKER_CAPACITY: sessions one inference worker runs side by side. */
+    workerCapacity: int(2).pipe(z.number().min(1)),
+    /** TOONCAST_FRAME_SIZE: the worker's frame size WxH (the engine works on this size). */
+    frameSize: z
+      .string()
+      .regex(/^\d+x\d+$/)
+      .default('640x360'),
+    /** TOONCAST_KEYFRAME_INTERVAL: frames between worker keyframes, so late viewers get a picture within ~1 s. */
+    keyframeInterval: int(24).pipe(z.number().min(1)),
+    /** TOONCAST_DEMO_CLIP: the built-in cartoon clip the web app offers. */
+    demoClip: z.string().optional(),
+  }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -37,7 +88,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       executionProvider: env.TOONCAST_EXECUTION_PROVIDER,
       intraOpThreads: env.TOONCAST_INTRA_OP_THREADS,
     },
+    analysis: {
+      detectorMinScore: env.TOONCAST_DETECTOR_MIN_SCORE,
+      minPresence: env.TOONCAST_MIN_PRESENCE,
+      maxAppearanceDistance: env.TOONCAST_MAX_APPEARANCE_DISTANCE,
+      filterMinCutoff: env.TOONCAST_FILTER_MIN_CUTOFF,
+      filterBeta: env.TOONCAST_FILTER_BETA,
+    },
     fixturesDir: env.TOONCAST_FIXTURES,
+    live: {
+      host: env.TOONCAST_LIVE_HOST,
+      redisUrl: env.REDIS_URL || undefined,
+      janusUrl: env.TOONCAST_JANUS_URL || undefined,
+      sfuPort: env.TOONCAST_SFU_PORT,
+      webPort: env.TOONCAST_WEB_PORT,
+      rtpPorts: env.TOONCAST_RTP_PORTS,
+      tokenSecret: env.TOONCAST_TOKEN_SECRET || undefined,
+      tokenTtlSeconds: env.TOONCAST_TOKEN_TTL,
+      selfieMaxBytes: env.TOONCAST_SELFIE_MAX_BYTES,
+      selfieTtlSeconds: env.TOONCAST_SELFIE_TTL,
+      workerCapacity: env.TOONCAST_WORKER_CAPACITY,
+      frameSize: env.TOONCAST_FRAME_SIZE,
+      keyframeInterval: env.TOONCAST_KEYFRAME_INTERVAL,
+      demoClip: env.TOONCAST_DEMO_CLIP || undefined,
+    },
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
