@@ -99,6 +99,7 @@ export class OnnxGraphBuilder {
 
   /** Adds a node; returns its output names (fresh names derived from `opts.name` or the op type). */
   node(opType: string, inputs: string[], attrs: Attrs = {}, opts: { outputs?: number; name?: string } = {}): string[] {
+    for (const [k, v] of Object.entries(attrs)) encodeAttr(k, v); // fail here, where the mistake is
     const base = opts.name ?? opType.toLowerCase();
     const count = opts.outputs ?? 1;
     const outputs = Array.from({ length: count }, (_, i) => this.name(count === 1 ? base : `${base}_out${i}`));
