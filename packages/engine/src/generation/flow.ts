@@ -1,0 +1,311 @@
+import { createFloatMap, type FloatMap, type RgbImage } from '@tooncast/shared';
+import { downsampleFloat2, toGray } from '../image/gray.ts';
+import { sampleFloat } from '../image/sample.ts';
+
+/**
+ * Dense optical flow on the grid of the first image: prev(x, y) ≈ next(x + dx, y + dy).
+ * So `backwardWarp(next, flow)` reproduces `prev`.
+ */
+export interface Flow {
+  readonly dx: FloatMap;
+  readonly dy: FloatMap;
+}
+
+export interface FlowEstimator {
+  estimate(prev: RgbImage, next: RgbImage): Flow;
+}
+
+export interface DisFlowOptions {
+  /** Square patch side in pixels. */
+  patchSize?: number;
+  /** Distance between patch origins (smaller: more overlapping patches, smoother and slower). */
+  stride?: number;
+  /** Finest pyramid level searched (0 = full resolution, 1 = half, upsampled after); the speed/precision knob. */
+  finestLevel?: number;
+  /** The pyramid stops before a level's shorter side would drop below this. */
+  coarsestSize?: number;
+  /** Gauss-Newton iterations per patch. */
+  iterations?: number;
+}
+
+const DEFAULTS: Required<DisFlowOptions> = {
+  patchSize: 8,
+  stride: 4,
+  finestLevel: 1,
+  coarsestSize: 16,
+  iterations: 6,
+};
+
+/**
+ * Dense Inverse Search (Kroeger et al., ECCV 2016) without the variational refinement: coarse-to-fine, each patch
+ * of the first image is aligned into the second by inverse-compositional Gauss-Newton on mean-normalized intensity
+ * (robust to global brightness change), with the better of its own and its left/upper neighbour's flow as the start;
+ * patch flows are then averaged per pixel, weighted by how well each explains that pixel.
+ */
+export class DisFlowEstimator implements FlowEstimator {
+  readonly options: Required<DisFlowOptions>;
+
+  constructor(options: DisFlowOptions = {}) {
+    this.options = { ...DEFAULTS, ...options };
+    const { patchSize, stride, iterations, finestLevel, coarsestSize } = this.options;
+    if (!(patchSize >= 4 && stride >= 1 && stride <= patchSize && iterations >= 1 && finestLevel >= 0)) {
+      throw new RangeError(`bad DIS options ${JSON.stringify(this.options)}`);
+    }
+    if (coarsestSize < patchSize) throw new RangeError('DIS coarsestSize must be at least patchSize');
+  }
+
+  estimate(prev: RgbImage, next: RgbImage): Flow {
+    if (prev.width !== next.width || prev.height !== next.height) {
+      throw new RangeError(`flow needs equal sizes, got ${prev.width}x${prev.height} and ${next.width}x${next.height}`);
+    }
+    const a = pyramid(scaled(toGray(prev)), this.options.coarsestSize);
+    const b = pyramid(scaled(toGray(next)), this.options.coarsestSize);
+    const finest = Math.min(this.options.finestLevel, a.length - 1);
+    let flow: Flow | undefined;
+    for (let level = a.length - 1; level >= finest; level--) {
+      const init = flow ? upsampleFlow(flow, a[level].width, a[level].height) : zeroFlow(a[level]);
+      flow = this.refineLevel(a[level], b[level], init);
+    }
+    return finest > 0 ? upsampleFlow(flow!, prev.width, prev.height) : flow!;
+  }
+
+  private refineLevel(prev: FloatMap, next: FloatMap, init: Flow): Flow {
+    const { patchSize: ps, stride, iterations } = this.options;
+    const w = prev.width;
+    const h = prev.height;
+    const size = Math.min(ps, w, h);
+    const xs = patchOrigins(w, size, stride);
+    const ys = patchOrigins(h, size, stride);
+    const pu = new Float32Array(xs.length * ys.length);
+    const pv = new Float32Array(xs.length * ys.length);
+    const n = size * size;
+    const tpl = new Float32Array(n);
+    const gx = new Float32Array(n);
+    const gy = new Float32Array(n);
+    const warped = new Float32Array(n);
+    const p = prev.data;
+    for (let j = 0; j < ys.length; j++) {
+      for (let i = 0; i < xs.length; i++) {
+        const x0 = xs[i];
+        const y0 = ys[j];
+        // Template, its gradients (central differences, clamped) and their means for mean-normalized matching.
+        let mgx = 0;
+        let mgy = 0;
+        for (let y = 0, k = 0; y < size; y++) {
+          const row = (y0 + y) * w;
+          const up = (y0 + y > 0 ? y0 + y - 1 : 0) * w;
+          const down = (y0 + y < h - 1 ? y0 + y + 1 : h - 1) * w;
+          for (let x = 0; x < size; x++, k++) {
+            const xx = x0 + x;
+            const l = xx > 0 ? xx - 1 : 0;
+            const r = xx < w - 1 ? xx + 1 : w - 1;
+            tpl[k] = p[row + xx];
+            gx[k] = 0.5 * (p[row + r] - p[row + l]);
+            gy[k] = 0.5 * (p[down + xx] - p[up + xx]);
+            mgx += gx[k];
+            mgy += gy[k];
+          }
+        }
+        mgx /= n;
+        mgy /= n;
+        let hxx = 1e-3;
+        let hxy = 0;
+        let hyy = 1e-3;
+        for (let k = 0; k < n; k++) {
+          gx[k] -= mgx;
+          gy[k] -= mgy;
+          hxx += gx[k] * gx[k];
+          hxy += gx[k] * gy[k];
+          hyy += gy[k] * gy[k];
+        }
+        const det = hxx * hyy - hxy * hxy;
+        // Start from the best of: the coarser level's flow here, the left and the upper neighbour's result.
+        const c = (y0 + (size >> 1)) * w + x0 + (size >> 1);
+        let u = init.dx.data[c];
+        let v = init.dy.data[c];
+        let best = patchCost(next, tpl, warped, x0 + u, y0 + v, size);
+        const idx = j * xs.length + i;
+        for (const nb of [i > 0 ? idx - 1 : -1, j > 0 ? idx - xs.length : -1]) {
+          if (nb < 0) continue;
+          const cost = patchCost(next, tpl, warped, x0 + pu[nb], y0 + pv[nb], size);
+          if (cost < best) {
+            best = cost;
+            u = pu[nb];
+            v = pv[nb];
+          }
+        }
+        for (let it = 0; it < iterations && det > 1e-6; it++) {
+          // Mean-normalized residual e = I(x+u) − T − mean(I(x+u) − T); the Gauss-Newton step solves H·Δ = Σ g·e.
+          // Σ g̃·(e − ē) = Σ g̃·e because g̃ has zero mean, so ē needs no second pass.
+          samplePatch(next, x0 + u, y0 + v, size, warped);
+          let bx = 0;
+          let by = 0;
+          for (let k = 0; k < n; k++) {
+            const e = warped[k] - tpl[k];
+            bx += gx[k] * e;
+            by += gy[k] * e;
+          }
+          const du = (hyy * bx - hxy * by) / det;
+          const dv = (hxx * by - hxy * bx) / det;
+          u -= du;
+          v -= dv;
+          if (du * du + dv * dv < 1e-4) break;
+        }
+        // A patch may not run away by more than its own size per level: that is a failed, textureless match.
+        const sx = u - init.dx.data[c];
+        const sy = v - init.dy.data[c];
+        if (sx * sx + sy * sy > size * size) {
+          u = init.dx.data[c];
+          v = init.dy.data[c];
+        }
+        pu[idx] = u;
+        pv[idx] = v;
+      }
+    }
+    return densify(prev, next, xs, ys, size, pu, pv);
+  }
+}
+
+/** Intensities in 0…255 so the densification weight 1/max(1, |error|) has its usual meaning. */
+function scaled(gray: FloatMap): FloatMap {
+  for (let i = 0; i < gray.data.length; i++) gray.data[i] *= 255;
+  return gray;
+}
+
+function pyramid(base: FloatMap, coarsestSize: number): FloatMap[] {
+  const levels = [base];
+  while (Math.min(levels[levels.length - 1].width, levels[levels.length - 1].height) >= 2 * coarsestSize) {
+    levels.push(downsampleFloat2(levels[levels.length - 1]));
+  }
+  return levels;
+}
+
+function patchOrigins(length: number, size: number, stride: number): Int32Array {
+  const last = length - size;
+  const count = Math.floor(last / stride) + 1 + (last % stride ? 1 : 0);
+  const out = new Int32Array(count);
+  for (let k = 0; k < count; k++) out[k] = Math.min(k * stride, last);
+  return out;
+}
+
+/**
+ * The size×size patch of `img` whose top-left sample sits at (px, py), bilinear. One translation per patch means
+ * one set of bilinear weights, so the inside case is a plain 4-tap loop; patches touching the border clamp.
+ */
+function samplePatch(img: FloatMap, px: number, py: number, size: number, out: Float32Array): void {
+  const w = img.width;
+  const ix = Math.floor(px);
+  const iy = Math.floor(py);
+  if (ix < 0 || iy < 0 || ix + size >= w || iy + size >= img.height) {
+    for (let y = 0, k = 0; y < size; y++) for (let x = 0; x < size; x++, k++) out[k] = sampleFloat(img, px + x, py + y);
+    return;
+  }
+  const fx = px - ix;
+  const fy = py - iy;
+  const w00 = (1 - fx) * (1 - fy);
+  const w01 = fx * (1 - fy);
+  const w10 = (1 - fx) * fy;
+  const w11 = fx * fy;
+  const d = img.data;
+  for (let y = 0, k = 0; y < size; y++) {
+    let i = (iy + y) * w + ix;
+    for (let x = 0; x < size; x++, k++, i++) out[k] = w00 * d[i] + w01 * d[i + 1] + w10 * d[i + w] + w11 * d[i + w + 1];
+  }
+}
+
+/** Mean-normalized SSD between the template and the patch of `next` at (px, py). */
+function patchCost(next: FloatMap, tpl: Float32Array, buf: Float32Array, px: number, py: number, size: number): number {
+  samplePatch(next, px, py, size, buf);
+  let s = 0;
+  let s2 = 0;
+  for (let k = 0; k < tpl.length; k++) {
+    const e = buf[k] - tpl[k];
+    s += e;
+    s2 += e * e;
+  }
+  return s2 - (s * s) / tpl.length;
+}
+
+function densify(
+  prev: FloatMap,
+  next: FloatMap,
+  xs: Int32Array,
+  ys: Int32Array,
+  size: number,
+  pu: Float32Array,
+  pv: Float32Array,
+): Flow {
+  const w = prev.width;
+  const h = prev.height;
+  const su = new Float32Array(w * h);
+  const sv = new Float32Array(w * h);
+  const sw = new Float32Array(w * h);
+  const warped = new Float32Array(size * size);
+  for (let j = 0; j < ys.length; j++) {
+    for (let i = 0; i < xs.length; i++) {
+      const idx = j * xs.length + i;
+      const u = pu[idx];
+      const v = pv[idx];
+      samplePatch(next, xs[i] + u, ys[j] + v, size, warped);
+      for (let y = ys[j], q = 0; y < ys[j] + size; y++) {
+        for (let x = xs[i]; x < xs[i] + size; x++, q++) {
+          const k = y * w + x;
+          const e = Math.abs(warped[q] - prev.data[k]);
+          const wt = 1 / (e > 1 ? e : 1);
+          su[k] += wt * u;
+          sv[k] += wt * v;
+          sw[k] += wt;
+        }
+      }
+    }
+  }
+  for (let k = 0; k < su.length; k++) {
+    su[k] /= sw[k];
+    sv[k] /= sw[k];
+  }
+  return { dx: { width: w, height: h, data: su }, dy: { width: w, height: h, data: sv } };
+}
+
+function zeroFlow(like: FloatMap): Flow {
+  return { dx: createFloatMap(like.width, like.height), dy: createFloatMap(like.width, like.height) };
+}
+
+/** Resamples a flow field to a new size (bilinear, pixel-centre aligned), scaling the vectors by the size ratio. */
+export function upsampleFlow(flow: Flow, width: number, height: number): Flow {
+  const sw = flow.dx.width;
+  const sh = flow.dx.height;
+  const sx = width / sw;
+  const sy = height / sh;
+  const dx = new Float32Array(width * height);
+  const dy = new Float32Array(width * height);
+  const u = flow.dx.data;
+  const v = flow.dy.data;
+  // Per-column source index and weight are the same on every row: compute them once.
+  const x0s = new Int32Array(width);
+  const x1s = new Int32Array(width);
+  const fxs = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const f = Math.min(sw - 1, Math.max(0, (x + 0.5) / sx - 0.5));
+    x0s[x] = Math.floor(f);
+    x1s[x] = Math.min(sw - 1, x0s[x] + 1);
+    fxs[x] = f - x0s[x];
+  }
+  for (let y = 0, k = 0; y < height; y++) {
+    const f = Math.min(sh - 1, Math.max(0, (y + 0.5) / sy - 0.5));
+    const r0 = Math.floor(f) * sw;
+    const r1 = Math.min(sh - 1, Math.floor(f) + 1) * sw;
+    const fy = f - Math.floor(f);
+    for (let x = 0; x < width; x++, k++) {
+      const a = x0s[x];
+      const b = x1s[x];
+      const t = fxs[x];
+      const top = u[r0 + a] + (u[r0 + b] - u[r0 + a]) * t;
+      const bot = u[r1 + a] + (u[r1 + b] - u[r1 + a]) * t;
+      dx[k] = (top + (bot - top) * fy) * sx;
+      const topV = v[r0 + a] + (v[r0 + b] - v[r0 + a]) * t;
+      const botV = v[r1 + a] + (v[r1 + b] - v[r1 + a]) * t;
+      dy[k] = (topV + (botV - topV) * fy) * sy;
+    }
+  }
+  return { dx: { width, height, data: dx }, dy: { width, height, data: dy } };
+}

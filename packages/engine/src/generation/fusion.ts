@@ -1,0 +1,163 @@
+import { createFloatMap, createRgbImage, type FloatMap, type RgbImage } from '@tooncast/shared';
+import { boxBlurFloat } from '../image/blur.ts';
+import { sampleFloat } from '../image/sample.ts';
+import { DisFlowEstimator, type Flow, type FlowEstimator } from './flow.ts';
+import { backwardWarp } from './warp.ts';
+
+/**
+ * The state of step 2 across frames: the last two final face images of one tracked face. Owned by the caller
+ * (one per face track); reset it when the face is lost or the shot cuts.
+ */
+export class FusionHistory {
+  private images: RgbImage[] = [];
+
+  /** Number of final face images held (0, 1 or 2). */
+  get size(): number {
+    return this.images.length;
+  }
+
+  get last(): RgbImage | undefined {
+    return this.images[this.images.length - 1];
+  }
+
+  get beforeLast(): RgbImage | undefined {
+    return this.images.length === 2 ? this.images[0] : undefined;
+  }
+
+  push(finalFace: RgbImage): void {
+    const last = this.last;
+    if (last && (last.width !== finalFace.width || last.height !== finalFace.height)) {
+      throw new RangeError('FusionHistory: final face images must keep one size; reset() before changing it');
+    }
+    this.images = [...this.images.slice(-1), finalFace];
+  }
+
+  reset(): void {
+    this.images = [];
+  }
+}
+
+export interface FusionOptions {
+  /** The switch: false → every final face image is the first face image. */
+  enabled?: boolean;
+  /** Flow that carries the last final face forwards (the second face image). */
+  predictionFlow?: FlowEstimator;
+  /** Flow the other way, only for the forward–backward consistency check (a coarser estimate suffices). */
+  consistencyFlow?: FlowEstimator;
+  /** Forward–backward error (px) at which trust in the second image falls to 1/e. */
+  consistencyPx?: number;
+  /** First/second luminance difference (0…255) at which trust in the second image falls to 1/e. */
+  differenceLevel?: number;
+  /** Upper bound of the second image's weight, so the first image keeps steering and errors cannot accumulate. */
+  maxSecondWeight?: number;
+  /** Box radius (px) smoothing the weight map, so the fused image has no weight seams. */
+  smoothRadius?: number;
+}
+
+export interface FusionResult {
+  /** The final face image of this frame (already pushed into the history). */
+  finalFace: RgbImage;
+  /** The second face image, from the third frame on. */
+  secondFace?: RgbImage;
+  /** Per-pixel weight of the second face image, from the third frame on. */
+  secondWeight?: FloatMap;
+}
+
+const DEFAULTS = {
+  enabled: true,
+  consistencyPx: 1.5,
+  differenceLevel: 14,
+  maxSecondWeight: 0.75,
+  smoothRadius: 3,
+};
+
+/**
+ * Step 2's temporal part. Frames 1–2 (or with fusion off): final = first. From frame 3: the second face image is
+ * the last final face warped by the flow between the two previous final faces; per pixel it is trusted where that
+ * flow is forward–backward consistent and where it agrees with the first face image (a large difference means the
+ * expression really changed, so the first image wins). The final image is pushed into `history`.
+ */
+export class FaceFusion {
+  private readonly options: typeof DEFAULTS & Required<Pick<FusionOptions, 'predictionFlow' | 'consistencyFlow'>>;
+
+  constructor(options: FusionOptions = {}) {
+    const merged = { ...DEFAULTS, ...definedOnly(options) };
+    this.options = {
+      ...merged,
+      predictionFlow: options.predictionFlow ?? new DisFlowEstimator(),
+      consistencyFlow: options.consistencyFlow ?? new DisFlowEstimator({ finestLevel: 2 }),
+    };
+    const { consistencyPx, differenceLevel, maxSecondWeight, smoothRadius } = this.options;
+    if (
+      !(consistencyPx > 0 && differenceLevel > 0 && maxSecondWeight >= 0 && maxSecondWeight <= 1 && smoothRadius >= 0)
+    ) {
+      throw new RangeError(
+        `bad fusion options ${JSON.stringify({ consistencyPx, differenceLevel, maxSecondWeight, smoothRadius })}`,
+      );
+    }
+  }
+
+  fuse(firstFace: RgbImage, history: FusionHistory): FusionResult {
+    const last = history.last;
+    const beforeLast = history.beforeLast;
+    if (last && (last.width !== firstFace.width || last.height !== firstFace.height)) {
+      throw new RangeError(`first face image ${firstFace.width}x${firstFace.height} differs from the history's size`);
+    }
+    if (!this.options.enabled || !last || !beforeLast) {
+      history.push(firstFace);
+      return { finalFace: firstFace };
+    }
+    const backward = this.options.predictionFlow.estimate(last, beforeLast);
+    const forward = this.options.consistencyFlow.estimate(beforeLast, last);
+    const secondFace = backwardWarp(last, backward);
+    const secondWeight = this.weights(firstFace, secondFace, backward, forward);
+    const finalFace = blend(firstFace, secondFace, secondWeight);
+    history.push(finalFace);
+    return { finalFace, secondFace, secondWeight };
+  }
+
+  private weights(first: RgbImage, second: RgbImage, backward: Flow, forward: Flow): FloatMap {
+    const { width, height } = first;
+    const raw = createFloatMap(width, height);
+    const diff = createFloatMap(width, height);
+    for (let k = 0, i = 0; k < diff.data.length; k++, i += 3) {
+      diff.data[k] = Math.abs(
+        0.299 * (first.data[i] - second.data[i]) +
+          0.587 * (first.data[i + 1] - second.data[i + 1]) +
+          0.114 * (first.data[i + 2] - second.data[i + 2]),
+      );
+    }
+    // A little spatial support, so single noisy pixels do not flip the decision.
+    const localDiff = boxBlurFloat(diff, 1);
+    const invC = 1 / (this.options.consistencyPx * this.options.consistencyPx);
+    const invD = 1 / (this.options.differenceLevel * this.options.differenceLevel);
+    const bx = backward.dx.data;
+    const by = backward.dy.data;
+    for (let y = 0, k = 0; y < height; y++) {
+      for (let x = 0; x < width; x++, k++) {
+        const ex = bx[k] + sampleFloat(forward.dx, x + bx[k], y + by[k]);
+        const ey = by[k] + sampleFloat(forward.dy, x + bx[k], y + by[k]);
+        const d = localDiff.data[k];
+        raw.data[k] = this.options.maxSecondWeight * Math.exp(-(ex * ex + ey * ey) * invC - d * d * invD);
+      }
+    }
+    return boxBlurFloat(boxBlurFloat(raw, this.options.smoothRadius), this.options.smoothRadius);
+  }
+}
+
+/** out = w·second + (1 − w)·first, per pixel. */
+export function blend(first: RgbImage, second: RgbImage, secondWeight: FloatMap): RgbImage {
+  const out = createRgbImage(first.width, first.height);
+  const w = secondWeight.data;
+  for (let k = 0, i = 0; k < w.length; k++, i += 3) {
+    const t = w[k];
+    out.data[i] = first.data[i] + t * (second.data[i] - first.data[i]) + 0.5;
+    out.data[i + 1] = first.data[i + 1] + t * (second.data[i + 1] - first.data[i + 1]) + 0.5;
+    out.data[i + 2] = first.data[i + 2] + t * (second.data[i + 2] - first.data[i + 2]) + 0.5;
+  }
+  return out;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createRgbImage, type RgbImage } from '@tooncast/shared';
+import { DisFlowEstimator, type Flow } from '../src/generation/flow.ts';
+import { FaceFusion, FusionHistory } from '../src/generation/fusion.ts';
+import { backwardWarp } from '../src/generation/warp.ts';
+import { type Affine, meanAbsDiff, texturedImage, timeStage, warpAffine } from '../src/image/index.ts';
+
+const S = 192;
+
+/** Mean endpoint error against a ground-truth flow function, skipping a border band. */
+function endpointError(flow: Flow, truth: (x: number, y: number) => [number, number], margin = 16): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = margin; y < flow.dx.height - margin; y++) {
+    for (let x = margin; x < flow.dx.width - margin; x++) {
+      const k = y * flow.dx.width + x;
+      const [u, v] = truth(x, y);
+      sum += Math.hypot(flow.dx.data[k] - u, flow.dy.data[k] - v);
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+function brighten(img: RgbImage, by: number): RgbImage {
+  return { ...img, data: img.data.map((v) => Math.min(255, v + by)) };
+}
+
+describe('generation: DIS optical flow', () => {
+  const flow = new DisFlowEstimator();
+  const a = texturedImage(S, S, 1);
+  for (const [sx, sy] of [
+    [2.5, -1.25],
+    [11, -7],
+  ]) {
+    it(`recovers a (${sx}, ${sy}) px shift`, () => {
+      // b(x) = a(x − s), so a(x) = b(x + s): the flow is s everywhere.
+      const b = texturedImage(S, S, 1, sx, sy);
+      const f = flow.estimate(a, b);
+      const epe = endpointError(f, () => [sx, sy]);
+      assert.ok(epe < 0.2, `EPE ${epe}`);
+      assert.ok(meanAbsDiff(backwardWarp(b, f), a, 16) < 1, 'warping next by the flow does not give prev back');
+    });
+  }
+  it('recovers a rotation about the centre', () => {
+    const c = (S - 1) / 2;
+    const r = 0.06;
+    const m: Affine = [Math.cos(r), -Math.sin(r), 0, Math.sin(r), Math.cos(r), 0];
+    const rot: Affine = [m[0], m[1], c - m[0] * c - m[1] * c, m[3], m[4], c - m[3] * c - m[4] * c];
+    const b = warpAffine(a, rot, S, S);
+    const epe = endpointError(flow.estimate(a, b), (x, y) => [
+      rot[0] * x + rot[1] * y + rot[2] - x,
+      rot[3] * x + rot[4] * y + rot[5] - y,
+    ]);
+    assert.ok(epe < 0.6, `EPE ${epe}`);
+  });
+  it('is robust to a global brightness change', () => {
+    const b = brighten(texturedImage(S, S, 1, 3, 2), 25);
+    const epe = endpointError(flow.estimate(a, b), () => [3, 2]);
+    assert.ok(epe < 0.3, `EPE ${epe}`);
+  });
+  it('finds no motion between identical images and rejects mismatched sizes', () => {
+    assert.ok(endpointError(flow.estimate(a, a), () => [0, 0]) < 1e-3);
+    assert.throws(() => flow.estimate(a, createRgbImage(10, 10)), /equal sizes/);
+    assert.throws(() => new DisFlowEstimator({ stride: 0 }), /bad DIS options/);
+  });
+  it('runs within budget at 192² (median, single thread; loose bound for a shared machine)', () => {
+    const b = texturedImage(S, S, 1, 4, -2);
+    const t = timeStage(() => flow.estimate(a, b), 20);
+    assert.ok(t.cpuMedianMs < 20, `flow took ${t.cpuMedianMs} ms CPU`);
+  });
+});
+
+describe('generation: fusion of first and second face images', () => {
+  const fusion = new FaceFusion();
+  /** A face sequence moving at constant velocity (2 px/frame to the right). */
+  const frame = (t: number) => texturedImage(S, S, 2, 2 * t, 0);
+
+  it('uses the first face image alone on frames 1–2 and when switched off', () => {
+    const history = new FusionHistory();
+    const r1 = fusion.fuse(frame(0), history);
+    const r2 = fusion.fuse(frame(1), history);
+    assert.equal(r1.secondFace, undefined);
+    assert.deepEqual(r2.finalFace, frame(1));
+    assert.equal(history.size, 2);
+    const off = new FaceFusion({ enabled: false });
+    const first = frame(2);
+    const r3 = off.fuse(first, history);
+    assert.equal(r3.finalFace, first);
+    assert.equal(r3.secondWeight, undefined);
+  });
+
+  it('extrapolates steady motion and uses it to denoise the first face image', () => {
+    const history = new FusionHistory();
+    history.push(frame(0));
+    history.push(frame(1));
+    const clean = frame(2);
+    let seed = 7;
+    const noisy = {
+      ...clean,
+      data: clean.data.map((v) => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return Math.max(0, Math.min(255, v + ((seed % 13) - 6)));
+      }),
+    };
+    const r = fusion.fuse(noisy, history);
+    assert.ok(r.secondFace && r.secondWeight);
+    assert.ok(
+      meanAbsDiff(r.secondFace, clean, 16) < 1.5,
+      `second face misses the motion: ${meanAbsDiff(r.secondFace, clean, 16)}`,
+    );
+    const meanW = r.secondWeight.data.reduce((p, q) => p + q, 0) / r.secondWeight.data.length;
+    assert.ok(meanW > 0.5, `steady motion should be trusted, mean weight ${meanW}`);
+    assert.ok(meanAbsDiff(r.finalFace, clean, 16) < 0.6 * meanAbsDiff(noisy, clean, 16), 'fusion did not reduce noise');
+    assert.equal(history.last, r.finalFace);
+  });
+
+  it('lets the first face image win where the expression changes', () => {
+    const history = new FusionHistory();
+    history.push(frame(0));
+    history.push(frame(1));
+    const first = frame(2);
+    // A "mouth" opening: a dark block that neither previous final face shows.
+    for (let y = 120; y < 150; y++) first.data.fill(20, (y * S + 70) * 3, (y * S + 120) * 3);
+    const r = fusion.fuse(first, history);
+    const w = r.secondWeight!;
+    assert.ok(w.data[135 * S + 95] < 0.1, `weight inside the change ${w.data[135 * S + 95]}`);
+    assert.ok(w.data[40 * S + 95] > 0.5, `weight away from the change ${w.data[40 * S + 95]}`);
+    const i = (135 * S + 95) * 3;
+    assert.ok(Math.abs(r.finalFace.data[i] - 20) < 10, 'the new expression was smoothed away');
+  });
+
+  it('distrusts flow between unrelated images (forward–backward inconsistency)', () => {
+    const history = new FusionHistory();
+    history.push(texturedImage(S, S, 3));
+    history.push(texturedImage(S, S, 9, 40, 17));
+    const r = fusion.fuse(frame(0), history);
+    const meanW = r.secondWeight!.data.reduce((p, q) => p + q, 0) / (S * S);
+    assert.ok(meanW < 0.2, `mean weight ${meanW}`);
+  });
+
+  it('rejects a first face image of another size', () => {
+    const history = new FusionHistory();
+    history.push(frame(0));
+    assert.throws(() => fusion.fuse(createRgbImage(64, 64), history), /differs/);
+  });
+});
