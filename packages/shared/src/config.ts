@@ -30,8 +30,8 @@ export const ConfigSchema = z.object({
     detectorMinScore: unit(0.5),
     /** TOONCAST_MIN_PRESENCE: FaceMesh face-flag probability below which the face is lost. */
     minPresence: unit(0.5),
-    /** TOONCAST_MAX_APPEARANCE_DISTANCE: mean colour difference (0–1) still taken for the chosen character. */
-    maxAppearanceDistance: unit(0.12),
+    /** TOONCAST_MAX_APPEARANCE_DISTANCE: brightness-normalized colour difference still taken for the chosen character (others score ≳ 0.4). */
+    maxAppearanceDistance: num(0.3),
     /** TOONCAST_FILTER_MIN_CUTOFF / _BETA: One-Euro landmark filter (Hz; per face size per second). */
     filterMinCutoff: num(0.05),
     filterBeta: num(80),
@@ -46,6 +46,8 @@ export const ConfigSchema = z.object({
     redisUrl: z.string().optional(),
     /** TOONCAST_JANUS_URL: an existing Janus WebSocket API; when absent the launcher starts Janus. */
     janusUrl: z.string().optional(),
+    /** TOONCAST_RTP_HOST: address on which Janus and the workers exchange plain RTP (same host by default). */
+    rtpHost: z.string().default('127.0.0.1'),
     /** TOONCAST_SFU_PORT: socket.io signaling port. */
     sfuPort: int(4000),
     /** TOONCAST_WEB_PORT: the web app's port. */
@@ -72,6 +74,8 @@ export const ConfigSchema = z.object({
       .default('640x360'),
     /** TOONCAST_KEYFRAME_INTERVAL: frames between worker keyframes, so late viewers get a picture within ~1 s. */
     keyframeInterval: int(24).pipe(z.number().min(1)),
+    /** TOONCAST_FRAME_PROCESSOR: what the worker runs per frame ('passthrough' until the engine plugs in). */
+    frameProcessor: z.enum(['passthrough']).default('passthrough'),
     /** TOONCAST_DEMO_CLIP: the built-in cartoon clip the web app offers. */
     demoClip: z.string().optional(),
   }),
@@ -100,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: env.TOONCAST_LIVE_HOST,
       redisUrl: env.REDIS_URL || undefined,
       janusUrl: env.TOONCAST_JANUS_URL || undefined,
+      rtpHost: env.TOONCAST_RTP_HOST,
       sfuPort: env.TOONCAST_SFU_PORT,
       webPort: env.TOONCAST_WEB_PORT,
       rtpPorts: env.TOONCAST_RTP_PORTS,
@@ -110,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerCapacity: env.TOONCAST_WORKER_CAPACITY,
       frameSize: env.TOONCAST_FRAME_SIZE,
       keyframeInterval: env.TOONCAST_KEYFRAME_INTERVAL,
+      frameProcessor: env.TOONCAST_FRAME_PROCESSOR,
       demoClip: env.TOONCAST_DEMO_CLIP || undefined,
     },
   });

@@ -1,3 +1,4 @@
 export * from './config.ts';
 export * from './image.ts';
 export * from './logger.ts';
+export * from './protocol.ts';

@@ -251,7 +251,7 @@ function densify(
         for (let x = xs[i]; x < xs[i] + size; x++, q++) {
           const k = y * w + x;
           const e = Math.abs(warped[q] - prev.data[k]);
-          const wt = 1 / (e > 1 ? e : 1);
+          const wt = 1 / Math.max(e, 1);
           su[k] += wt * u;
           sv[k] += wt * v;
           sw[k] += wt;

@@ -1,5 +1,19 @@
-import { type Affine, fitSimilarity } from './affine.ts';
-import { FACE_MESH, FACE_MESH_POINTS } from './faceMesh.ts';
+import type { Affine } from '../geometry.ts';
+import type { FaceTopology } from '../topology.ts';
+import { fitLandmarkSimilarity } from './affine.ts';
+
+export const FACE_MESH_POINTS = 468;
+
+/** Closed organ contours as landmark index rings (built from the topology's corner-to-corner halves). */
+export interface FaceContours {
+  faceOval: readonly number[];
+  innerLips: readonly number[];
+  outerLips: readonly number[];
+  rightEye: readonly number[];
+  leftEye: readonly number[];
+  rightBrow: readonly number[];
+  leftBrow: readonly number[];
+}
 
 /**
  * The face space: a square canonical crop in which every face-level stage (generation, fusion, stylizer) works.
@@ -7,6 +21,8 @@ import { FACE_MESH, FACE_MESH_POINTS } from './faceMesh.ts';
  */
 export interface FaceSpace {
   readonly size: number;
+  readonly topology: FaceTopology;
+  readonly contours: FaceContours;
   /** Canonical 468 landmark positions in the crop, xy interleaved. */
   readonly template: Float32Array;
   /** Triangles covering the whole crop: the mesh, its holes (mouth) and a ring to 16 border points (468…483). */
@@ -17,11 +33,13 @@ export interface FaceSpace {
 
 export const BORDER_POINTS = 16;
 
-export function createFaceSpace(size = 192, margin = 0.16): FaceSpace {
+export function createFaceSpace(topology: FaceTopology, size = 192, margin = 0.16): FaceSpace {
   if (!Number.isInteger(size) || size < 32)
     throw new RangeError(`face space size must be an integer ≥ 32, got ${size}`);
   if (!(margin >= 0 && margin < 0.45)) throw new RangeError(`face space margin must be in [0, 0.45), got ${margin}`);
-  const uv = FACE_MESH.uv;
+  if (topology.uv.length !== FACE_MESH_POINTS)
+    throw new RangeError(`face topology has ${topology.uv.length} points, not 468`);
+  const uv = topology.uv.flat();
   let minX = Number.POSITIVE_INFINITY;
   let minY = Number.POSITIVE_INFINITY;
   let maxX = Number.NEGATIVE_INFINITY;
@@ -41,7 +59,32 @@ export function createFaceSpace(size = 192, margin = 0.16): FaceSpace {
     template[2 * i + 1] = (uv[2 * i + 1] - cy) * scale + (size - 1) / 2;
   }
   const border = borderRing(size);
-  return { size, template, border, cover: coverTriangles(template, border) };
+  return {
+    size,
+    topology,
+    contours: faceContours(topology),
+    template,
+    border,
+    cover: coverTriangles(topology.triangles, template, border),
+  };
+}
+
+function faceContours(topology: FaceTopology): FaceContours {
+  const organ = (name: string) => {
+    const idx = topology.annotations[name];
+    if (!idx) throw new RangeError(`face topology lacks the organ "${name}"`);
+    return idx;
+  };
+  const ring = (lower: string, upper: string) => [...organ(lower), ...[...organ(upper)].reverse()];
+  return {
+    faceOval: organ('silhouette'),
+    innerLips: ring('lipsLowerInner', 'lipsUpperInner'),
+    outerLips: ring('lipsLowerOuter', 'lipsUpperOuter'),
+    rightEye: ring('rightEyeLower0', 'rightEyeUpper0'),
+    leftEye: ring('leftEyeLower0', 'leftEyeUpper0'),
+    rightBrow: ring('rightEyebrowLower', 'rightEyebrowUpper'),
+    leftBrow: ring('leftEyebrowLower', 'leftEyebrowUpper'),
+  };
 }
 
 /**
@@ -50,7 +93,7 @@ export function createFaceSpace(size = 192, margin = 0.16): FaceSpace {
  */
 export function frameToFaceSpace(space: FaceSpace, landmarks: ArrayLike<number>, indices?: ArrayLike<number>): Affine {
   checkLandmarks(landmarks);
-  return fitSimilarity(landmarks, space.template, { srcStride: 3, dstStride: 2, indices });
+  return fitLandmarkSimilarity(landmarks, space.template, indices);
 }
 
 export function checkLandmarks(landmarks: ArrayLike<number>, name = 'landmarks'): void {
@@ -136,9 +179,9 @@ function zip(a: number[], b: number[], keyA: number[], keyB: number[], out: numb
   }
 }
 
-function coverTriangles(template: Float32Array, border: Float32Array): Uint16Array {
-  const out = Array.from(FACE_MESH.triangles);
-  const loops = boundaryLoops(FACE_MESH.triangles);
+function coverTriangles(triangles: Uint16Array, template: Float32Array, border: Float32Array): Uint16Array {
+  const out = Array.from(triangles);
+  const loops = boundaryLoops(triangles);
   let cx = 0;
   let cy = 0;
   for (let i = 0; i < FACE_MESH_POINTS; i++) {

@@ -1,7 +1,6 @@
 export * from './affine.ts';
 export * from './blur.ts';
 export * from './color.ts';
-export * from './faceMesh.ts';
 export * from './faceSpace.ts';
 export * from './gray.ts';
 export * from './mask.ts';

@@ -1,5 +1,4 @@
 import { createRgbImage, type RgbImage } from '@tooncast/shared';
-import { FACE_MESH_POINTS } from './faceMesh.ts';
 import { BORDER_POINTS, checkLandmarks, type FaceSpace } from './faceSpace.ts';
 import { sampleRgbInto } from './sample.ts';
 

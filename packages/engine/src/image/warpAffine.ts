@@ -1,5 +1,5 @@
 import { createRgbImage, type RgbImage } from '@tooncast/shared';
-import { type Affine, invertAffine } from './affine.ts';
+import { type Affine, invertAffine } from '../geometry.ts';
 import { sampleRgbInto } from './sample.ts';
 
 /**

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '@tooncast/shared';
+import { analyzeCommand } from './commands/analyze.ts';
+import { CliError, EXIT } from './errors.ts';
+
+const USAGE = `usage:
+  tooncast analyze --video FILE --target T,X,Y|T,X,Y,W,H [--out DIR] [--no-debug-video]
+      T is seconds into the video; X,Y a point on the character's face (or X,Y,W,H a box around it), in pixels.
+
+exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file, 4 target not found`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'analyze': {
+      const { values } = parse(() =>
+        parseArgs({
+          args: rest,
+          strict: true,
+          options: {
+            video: { type: 'string' },
+            target: { type: 'string' },
+            out: { type: 'string', default: 'out/analyze' },
+            'no-debug-video': { type: 'boolean', default: false },
+          },
+        }),
+      );
+      if (!values.video || !values.target) throw new CliError('analyze needs --video and --target', EXIT.usage);
+      return analyzeCommand(
+        { video: values.video, target: values.target, out: values.out!, debugVideo: !values['no-debug-video'] },
+        config,
+      );
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new CliError(`unknown command "${command}"`, EXIT.usage);
+  }
+}
+
+/** Argument errors are usage errors, not crashes. */
+function parse<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new CliError((e as Error).message, EXIT.usage);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(EXIT.ok),
+  (e: unknown) => {
+    if (e instanceof CliError) {
+      process.stderr.write(`tooncast: ${e.message}\n`);
+      if (e.exitCode === EXIT.usage) process.stderr.write(`${USAGE}\n`);
+      process.exit(e.exitCode);
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`tooncast: ${e.message}\n`);
+      process.exit(EXIT.usage);
+    }
+    const err = e as Error;
+    process.stderr.write(`tooncast: internal error: ${err.message}\n`);
+    if (process.env.TOONCAST_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exit(EXIT.internal);
+  },
+);

@@ -1,0 +1,101 @@
+import type { Config, RgbImage } from '@tooncast/shared';
+import type * as ort from 'onnxruntime-node';
+import type { Box } from '../geometry.ts';
+import type { StageClock } from '../timing.ts';
+import type { FaceTopology } from '../topology.ts';
+import { type ContourFigure, ContourFigureBuilder, type Iris } from './contour.ts';
+import { FaceDetector } from './detector.ts';
+import { type ExpressionMeasures, measureExpression } from './expression.ts';
+import { OneEuroFilter } from './filter.ts';
+import { IrisEstimator } from './iris.ts';
+import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
+import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
+import { type TargetIdentity, TargetTracker, type TrackingState } from './tracker.ts';
+
+/** The ONNX sessions step 1 needs, created once per process by the caller (CLI or worker). */
+export interface AnalysisSessions {
+  /** BlazeFace 256 (whole frames). */
+  detector: ort.InferenceSession;
+  facemesh: ort.InferenceSession;
+  iris: ort.InferenceSession;
+}
+
+/** The character's face in one frame: the output of method step 1. */
+export interface CartoonFace {
+  box: Box;
+  /** Filtered landmarks, 468 × (x, y, z), frame pixels. */
+  landmarks: Landmarks;
+  presence: number;
+  irises: Iris[];
+  contour: ContourFigure;
+  expression: ExpressionMeasures;
+}
+
+export interface FrameAnalysis {
+  index: number;
+  timeSec: number;
+  state: TrackingState;
+  detectorRan: boolean;
+  face?: CartoonFace;
+}
+
+/** Models and helpers shared by every analysed video of a process. */
+export class AnalysisModels {
+  readonly detector: FaceDetector;
+  readonly mesh: FaceMeshEstimator;
+  readonly iris: IrisEstimator;
+  readonly contour: ContourFigureBuilder;
+
+  constructor(
+    sessions: AnalysisSessions,
+    topology: FaceTopology,
+    readonly options: Config['analysis'],
+  ) {
+    this.detector = new FaceDetector(sessions.detector, 256, { minScore: options.detectorMinScore, nmsIou: 0.3 });
+    this.mesh = new FaceMeshEstimator(sessions.facemesh);
+    this.iris = new IrisEstimator(sessions.iris);
+    this.contour = new ContourFigureBuilder(topology);
+  }
+
+  /** The patent's click: which face the user means, or a TargetNotFoundError listing the faces there are. */
+  pick(frame: RgbImage, spec: TargetSpec): Promise<PickedTarget> {
+    return pickTarget(frame, spec, this.detector, this.mesh, this.options.minPresence);
+  }
+}
+
+/**
+ * Method step 1 for one video and one chosen character: each frame, follow the character's face, read its
+ * keypoints and irises, and connect them into the contour figure.
+ */
+export class FaceAnalysisStage {
+  private readonly tracker: TargetTracker;
+
+  constructor(
+    private readonly models: AnalysisModels,
+    identity: TargetIdentity,
+  ) {
+    const o = models.options;
+    this.tracker = new TargetTracker(
+      models.detector,
+      models.mesh,
+      new OneEuroFilter({ minCutoff: o.filterMinCutoff, beta: o.filterBeta, derivativeCutoff: 1 }),
+      identity,
+      {
+        minPresence: o.minPresence,
+        maxAppearanceDistance: o.maxAppearanceDistance,
+        maxCandidates: 4,
+        appearanceRate: 0.02,
+      },
+    );
+  }
+
+  async analyze(frame: RgbImage, index: number, timeSec: number, clock: StageClock): Promise<FrameAnalysis> {
+    const step = await clock.timeAsync('track', () => this.tracker.step(frame, timeSec));
+    if (!step.face) return { index, timeSec, state: step.state, detectorRan: step.detectorRan };
+    const { landmarks, box, presence } = step.face;
+    const irises = await clock.timeAsync('iris', () => this.models.iris.estimate(frame, landmarks));
+    const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises));
+    const face = { box, landmarks, presence, irises, contour, expression: measureExpression(landmarks) };
+    return { index, timeSec, state: step.state, detectorRan: step.detectorRan, face };
+  }
+}

@@ -1,0 +1,155 @@
+import type { RgbImage } from '@tooncast/shared';
+import type { Box } from '../geometry.ts';
+import { type Detection, type FaceDetector, roiFromDetection } from './detector.ts';
+import type { OneEuroFilter } from './filter.ts';
+import { type AppearanceSignature, appearanceDistance, appearanceOf, blendAppearance } from './identity.ts';
+import { type FaceMeshEstimator, LANDMARK_COUNT, type Landmarks, type MeshResult, roiFromLandmarks } from './mesh.ts';
+import type { Roi } from './roi.ts';
+
+export type TrackingState = 'tracking' | 'lost' | 'reacquired';
+
+/** Who the user picked: how the character looks and where it was when picked. */
+export interface TargetIdentity {
+  appearance: AppearanceSignature;
+  box: Box;
+}
+
+export interface TrackerOptions {
+  /** FaceMesh face-flag probability below which the face counts as gone. */
+  minPresence: number;
+  /** Largest appearance distance (see appearanceDistance) still taken for the target. */
+  maxAppearanceDistance: number;
+  /** Detections checked per frame while the target is lost, best scores first. */
+  maxCandidates: number;
+  /** How fast the remembered appearance follows what is seen (per frame). */
+  appearanceRate: number;
+}
+
+export interface TrackedFace {
+  /** Temporally filtered landmarks: what later stages use. */
+  landmarks: Landmarks;
+  /** Landmarks as the model returned them this frame. */
+  raw: Landmarks;
+  presence: number;
+  box: Box;
+  /** The ROI the landmarks were found in. */
+  roi: Roi;
+  appearanceDistance: number;
+}
+
+export interface TrackStep {
+  state: TrackingState;
+  face?: TrackedFace;
+  /** Whether the full-frame detector ran this frame (it does only while the target is lost). */
+  detectorRan: boolean;
+}
+
+interface Candidate {
+  mesh: MeshResult;
+  roi: Roi;
+  distance: number;
+}
+
+/**
+ * Keeps the chosen character across frames as MediaPipe tracks faces: the landmarks of frame t give the ROI of t+1,
+ * and the detector runs only while the target is lost. Every frame the appearance cue confirms it is still the same
+ * character, so another face wandering into the ROI or being detected is never taken for the target.
+ */
+export class TargetTracker {
+  private roi?: Roi;
+  private everFound = false;
+  /** The target was found once and has been lost since: its next finding is a re-acquisition. */
+  private lostAfterFound = false;
+  private readonly remembered: AppearanceSignature;
+
+  constructor(
+    private readonly detector: FaceDetector,
+    private readonly mesh: FaceMeshEstimator,
+    private readonly filter: OneEuroFilter,
+    private readonly identity: TargetIdentity,
+    private readonly options: TrackerOptions,
+  ) {
+    this.remembered = Float32Array.from(identity.appearance);
+  }
+
+  async step(frame: RgbImage, timeSec: number): Promise<TrackStep> {
+    let found: Candidate | undefined;
+    if (this.roi) {
+      const c = await this.verify(frame, this.roi);
+      // Hysteresis: a face already tracked may look a little further off than one newly accepted.
+      if (c && c.distance <= this.options.maxAppearanceDistance * 1.15) found = c;
+    }
+    let detectorRan = false;
+    if (!found) {
+      detectorRan = true;
+      found = await this.reacquire(frame, await this.detector.detectFrame(frame));
+    }
+    if (!found) {
+      this.roi = undefined;
+      this.filter.reset();
+      this.lostAfterFound = this.everFound;
+      return { state: 'lost', detectorRan };
+    }
+    const raw = found.mesh.landmarks;
+    if (found.distance < this.options.maxAppearanceDistance / 2) {
+      blendAppearance(this.remembered, appearanceOf(frame, raw), this.options.appearanceRate);
+    }
+    const landmarks = this.filter.apply(raw, timeSec, found.roi.size);
+    this.roi = roiFromLandmarks(raw);
+    const state: TrackingState = this.lostAfterFound ? 'reacquired' : 'tracking';
+    this.everFound = true;
+    this.lostAfterFound = false;
+    return {
+      state,
+      detectorRan,
+      face: {
+        landmarks,
+        raw,
+        presence: found.mesh.presence,
+        box: landmarkBounds(landmarks),
+        roi: found.roi,
+        appearanceDistance: found.distance,
+      },
+    };
+  }
+
+  /** Runs FaceMesh in the ROI; undefined when no face is there. */
+  private async verify(frame: RgbImage, roi: Roi): Promise<Candidate | undefined> {
+    const mesh = await this.mesh.estimate(frame, roi);
+    if (mesh.presence < this.options.minPresence) return undefined;
+    return { mesh, roi, distance: this.distanceToTarget(frame, mesh.landmarks) };
+  }
+
+  /** Checks the best detections and keeps the one that looks most like the target, if any looks enough like it. */
+  private async reacquire(frame: RgbImage, detections: Detection[]): Promise<Candidate | undefined> {
+    let best: Candidate | undefined;
+    for (const det of detections.slice(0, this.options.maxCandidates)) {
+      const c = await this.verify(frame, roiFromDetection(det));
+      if (c && c.distance <= this.options.maxAppearanceDistance && (!best || c.distance < best.distance)) best = c;
+    }
+    if (!best) return undefined;
+    // A detection box frames the face loosely; one more pass on the landmark ROI gives tracking-grade landmarks.
+    return (await this.verify(frame, roiFromLandmarks(best.mesh.landmarks))) ?? best;
+  }
+
+  private distanceToTarget(frame: RgbImage, landmarks: Landmarks): number {
+    const seen = appearanceOf(frame, landmarks);
+    return Math.min(appearanceDistance(seen, this.identity.appearance), appearanceDistance(seen, this.remembered));
+  }
+}
+
+export function landmarkBounds(lm: Landmarks): Box {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < LANDMARK_COUNT; i++) {
+    const x = lm[3 * i];
+    const y = lm[3 * i + 1];
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}

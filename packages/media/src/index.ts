@@ -1,0 +1,4 @@
+export { FFMPEG_PATH, MediaError } from './ffmpeg.ts';
+export { MAX_VIDEO_SIDE, probeVideo, type VideoInfo } from './probe.ts';
+export { type DecodedFrame, type ReadOptions, VideoReader } from './reader.ts';
+export { VideoWriter, type WriterOptions } from './writer.ts';

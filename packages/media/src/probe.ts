@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { access, constants, stat } from 'node:fs/promises';
+import { FFMPEG_PATH, MediaError } from './ffmpeg.ts';
+
+export interface VideoInfo {
+  width: number;
+  height: number;
+  fps: number;
+  /** Seconds; 0 when the container does not say. */
+  durationSec: number;
+  hasAudio: boolean;
+}
+
+/** Largest side the product accepts: beyond it decode and analysis cost more than a live frame budget allows. */
+export const MAX_VIDEO_SIDE = 4096;
+
+/**
+ * Reads a video's stream facts from `ffmpeg -i` (the npm package ships no ffprobe). Every failure is a MediaError
+ * with a one-line reason a user can act on.
+ */
+export async function probeVideo(file: string): Promise<VideoInfo> {
+  try {
+    await access(file, constants.R_OK);
+  } catch {
+    throw new MediaError(`cannot read ${file}: no such file or no permission`);
+  }
+  if (!(await stat(file)).isFile()) throw new MediaError(`${file} is not a file`);
+  const text = await ffmpegBanner(file);
+  if (/Invalid data found|could not find codec parameters|moov atom not found/i.test(text)) {
+    throw new MediaError(`${file} is not a readable video file`);
+  }
+  const video = /Stream #\S+.*?: Video: .*?, (\d{2,5})x(\d{2,5})[ ,[].*/.exec(text);
+  if (!video) throw new MediaError(`${file} has no video stream`);
+  const width = Number(video[1]);
+  const height = Number(video[2]);
+  if (width > MAX_VIDEO_SIDE || height > MAX_VIDEO_SIDE) {
+    throw new MediaError(`${file} is ${width}x${height}; the largest side may be ${MAX_VIDEO_SIDE} px`);
+  }
+  const fpsMatch = /(\d+(?:\.\d+)?) fps/.exec(video[0]) ?? /(\d+(?:\.\d+)?) tbr/.exec(video[0]);
+  const fps = fpsMatch ? Number(fpsMatch[1]) : 0;
+  if (!(fps > 0)) throw new MediaError(`${file} does not state a frame rate`);
+  const dur = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text);
+  const durationSec = dur ? Number(dur[1]) * 3600 + Number(dur[2]) * 60 + Number(dur[3]) : 0;
+  return { width, height, fps, durationSec, hasAudio: /Stream #\S+.*?: Audio:/.test(text) };
+}
+
+function ffmpegBanner(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(FFMPEG_PATH, ['-hide_banner', '-i', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    p.on('error', (e) => reject(new MediaError(`cannot run ffmpeg: ${e.message}`)));
+    // ffmpeg exits 1 here ("At least one output file must be specified"); the banner is what we want.
+    p.on('close', () => resolve(err));
+  });
+}

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { RgbImage } from '@tooncast/shared';
+import { FFMPEG_PATH, MediaError } from './ffmpeg.ts';
+
+export interface WriterOptions {
+  width: number;
+  height: number;
+  fps: number;
+  /** Copy the audio of this file (re-encoded to AAC) so the output keeps the clip's sound. */
+  audioFrom?: string;
+  /** x264 quality: lower is better; 20 keeps cartoon edges clean. */
+  crf?: number;
+}
+
+/** Encodes RGB frames to an H.264 MP4 through one ffmpeg process fed on stdin, with backpressure. */
+export class VideoWriter {
+  private readonly proc;
+  private readonly stderr: Promise<string>;
+  private frames = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly options: WriterOptions,
+  ) {
+    const { width, height, fps, audioFrom, crf = 20 } = options;
+    const args = ['-hide_banner', '-loglevel', 'error', '-y'];
+    args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0');
+    if (audioFrom) args.push('-i', audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '128k');
+    args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p');
+    // Even sizes for 4:2:0; the filter is a no-op when they already are.
+    args.push('-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-movflags', '+faststart', '-shortest', file);
+    this.proc = spawn(FFMPEG_PATH, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.stderr = new Promise((resolve) => {
+      let text = '';
+      this.proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+        if (text.length < 4000) text += d;
+      });
+      this.proc.stderr.on('end', () => resolve(text));
+    });
+    this.proc.stdin.on('error', () => {}); // a dead encoder is reported by close()
+  }
+
+  async write(image: RgbImage): Promise<void> {
+    if (image.width !== this.options.width || image.height !== this.options.height) {
+      throw new MediaError(
+        `frame is ${image.width}x${image.height}, writer expects ${this.options.width}x${this.options.height}`,
+      );
+    }
+    this.frames++;
+    if (!this.proc.stdin.write(image.data)) await once(this.proc.stdin, 'drain');
+  }
+
+  /** Finishes the file; rejects with ffmpeg's own words if encoding failed. */
+  async close(): Promise<number> {
+    this.proc.stdin.end();
+    const [code] = (await once(this.proc, 'close')) as [number | null];
+    if (code !== 0)
+      throw new MediaError(`encoding ${this.file} failed: ${(await this.stderr).trim() || `exit ${code}`}`);
+    return this.frames;
+  }
+}
