@@ -8,7 +8,7 @@ import { createLogger, loadConfig } from '@tooncast/shared';
 import { buildModels, readManifest } from '../src/build-models.ts';
 import { MODEL_SOURCES, type ModelName, modelPath } from '../src/catalog.ts';
 import { packPinned } from '../src/npm-tarball.ts';
-import { createSession } from '../src/session.ts';
+import { createSession, sessionOptions } from '../src/session.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tooncast-models-'));
 const config = loadConfig({ ...process.env, TOONCAST_MODEL_DIR: dir });
@@ -57,4 +57,14 @@ test('a tarball that does not match its pinned integrity is refused', async () =
 test('a missing model file gives a clear error', async () => {
   const empty = loadConfig({ ...process.env, TOONCAST_MODEL_DIR: path.join(dir, 'none') });
   await assert.rejects(createSession('facemesh', empty), /facemesh\.onnx is missing; run npm run setup/);
+});
+
+test('session options follow the config: thread count, execution providers with CPU fallback', () => {
+  const cuda = loadConfig({ TOONCAST_EXECUTION_PROVIDER: 'cuda', TOONCAST_INTRA_OP_THREADS: '3' });
+  assert.deepEqual(sessionOptions(cuda).executionProviders, ['cuda', 'cpu']);
+  assert.equal(sessionOptions(cuda).intraOpNumThreads, 3);
+  const cpu = loadConfig({});
+  assert.deepEqual(sessionOptions(cpu).executionProviders, ['cpu']);
+  assert.equal(sessionOptions(cpu).intraOpNumThreads, 1);
+  assert.equal(sessionOptions(cpu).graphOptimizationLevel, 'all');
 });

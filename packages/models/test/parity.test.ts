@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { createLogger, loadConfig } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
 import { buildModels } from '../src/build-models.ts';
@@ -39,14 +40,10 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return d;
 }
 
-async function runBoth(name: keyof typeof faceInputs, session: ort.InferenceSession, x: Float32Array) {
+async function runOnnx(name: keyof typeof faceInputs, session: ort.InferenceSession, x: Float32Array, batch = 1) {
   const spec = MODEL_SPECS[name];
-  const shape = spec.input.shape.map((d) => (d < 0 ? 1 : d));
-  const onnx = await session.run({ [spec.input.name]: new ort.Tensor('float32', x, shape) });
-  const source = MODEL_SOURCES[name];
-  assert.equal(source.kind, 'tfjs');
-  const reference = runReference(await loadReferenceModel(source.modelJson), x, shape);
-  return { onnx, reference };
+  const shape = spec.input.shape.map((d) => (d < 0 ? batch : d));
+  return session.run({ [spec.input.name]: new ort.Tensor('float32', x, shape) });
 }
 
 before(async () => {
@@ -56,8 +53,12 @@ before(async () => {
 for (const name of Object.keys(faceInputs) as (keyof typeof faceInputs)[]) {
   describe(`${name} ONNX matches the TF.js graph`, () => {
     let session: ort.InferenceSession;
+    let reference: GraphModel;
     before(async () => {
       session = await createSession(name as ModelName, config);
+      const source = MODEL_SOURCES[name];
+      assert.equal(source.kind, 'tfjs');
+      reference = await loadReferenceModel(source.modelJson);
     });
 
     test('names and shapes are the ones MODEL_SPECS documents', () => {
@@ -69,11 +70,14 @@ for (const name of Object.keys(faceInputs) as (keyof typeof faceInputs)[]) {
     test(`real face and random input agree within ${TOLERANCE}`, async () => {
       const [lo, hi] = randomRange[name];
       const random = faceInputs[name]().map(() => lo + Math.random() * (hi - lo));
+      const face = faceInputs[name]();
+      const shape = MODEL_SPECS[name].input.shape.map((d) => (d < 0 ? 1 : d));
       for (const [what, x] of [
-        ['face', faceInputs[name]()],
+        ['face', face],
         ['random', random],
       ] as const) {
-        const { onnx, reference } = await runBoth(name, session, x);
+        const onnx = await runOnnx(name, session, x);
+        const tfjs = runReference(reference, x, shape);
         for (const out of MODEL_SPECS[name].outputs) {
           const got = onnx[out.name]!;
           assert.deepEqual(
@@ -81,8 +85,28 @@ for (const name of Object.keys(faceInputs) as (keyof typeof faceInputs)[]) {
             out.shape.map((d) => (d < 0 ? 1 : d)),
             `${name} ${out.name} shape`,
           );
-          const diff = maxAbsDiff(got.data as Float32Array, reference[out.name]!);
+          const diff = maxAbsDiff(got.data as Float32Array, tfjs[out.name]!);
           assert.ok(diff <= TOLERANCE, `${name} ${out.name} on ${what} input differs by ${diff}`);
+        }
+      }
+    });
+
+    test('a batch of two gives each item the result it gets alone', async () => {
+      const face = faceInputs[name]();
+      const flipped = face.slice().reverse();
+      const both = new Float32Array(face.length * 2);
+      both.set(face);
+      both.set(flipped, face.length);
+      const batched = await runOnnx(name, session, both, 2);
+      for (const [item, x] of [face, flipped].entries()) {
+        const alone = await runOnnx(name, session, x);
+        for (const out of MODEL_SPECS[name].outputs) {
+          const single = alone[out.name]!.data as Float32Array;
+          const part = (batched[out.name]!.data as Float32Array).subarray(
+            item * single.length,
+            (item + 1) * single.length,
+          );
+          assert.ok(maxAbsDiff(part, single) <= 1e-4, `${name} ${out.name} item ${item}`);
         }
       }
     });
@@ -91,12 +115,8 @@ for (const name of Object.keys(faceInputs) as (keyof typeof faceInputs)[]) {
 
 // The documented pre/post-processing must make sense on the real face, not just match TF.js.
 describe('documented semantics on the astronaut face', () => {
-  const run = async (name: keyof typeof faceInputs) => {
-    const session = await createSession(name, config);
-    const spec = MODEL_SPECS[name];
-    const shape = spec.input.shape.map((d) => (d < 0 ? 1 : d));
-    return session.run({ [spec.input.name]: new ort.Tensor('float32', faceInputs[name](), shape) });
-  };
+  const run = async (name: keyof typeof faceInputs) =>
+    runOnnx(name, await createSession(name, config), faceInputs[name]());
 
   test('facemesh: face flag is a probability near 1 and the eyes land on the eyes', async () => {
     const out = await run('facemesh');
