@@ -4,7 +4,8 @@ import { createRgbImage, type RgbImage } from '@tooncast/shared';
 import { DisFlowEstimator, type Flow } from '../src/generation/flow.ts';
 import { FaceFusion, FusionHistory } from '../src/generation/fusion.ts';
 import { backwardWarp } from '../src/generation/warp.ts';
-import { type Affine, meanAbsDiff, texturedImage, timeStage, warpAffine } from '../src/image/index.ts';
+import type { Affine } from '../src/geometry.ts';
+import { meanAbsDiff, texturedImage, timeStage, warpAffine } from '../src/image/index.ts';
 
 const S = 192;
 

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createFloatMap, createRgbImage } from '@tooncast/shared';
+import { type Affine, invertAffine } from '../src/geometry.ts';
 import {
-  type Affine,
-  applyAffine,
   boxBlurFloat,
   boxBlurRgb,
   colorStats,
-  composeAffine,
   createFaceSpace,
   FACE_MESH_POINTS,
-  FACE_OVAL,
   featheredPolygonMask,
   fillPolygon,
-  fitSimilarity,
+  fitLandmarkSimilarity,
   frameToFaceSpace,
   gaussianBlurFloat,
-  invertAffine,
   meanAbsDiff,
   meshWarp,
   texturedImage,
@@ -27,32 +23,31 @@ import {
   warpFace,
   withBorder,
 } from '../src/image/index.ts';
+import { loadFaceTopology } from '../src/topology.ts';
+
+const topology = await loadFaceTopology();
 
 function close(a: number, b: number, tol: number, what: string): void {
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
 }
 
-describe('image: affine maths', () => {
-  const m: Affine = [0.8, -0.3, 12, 0.3, 0.8, -5];
-  it('inverts and composes', () => {
-    const id = composeAffine(invertAffine(m), m);
-    [1, 0, 0, 0, 1, 0].forEach((v, i) => {
-      close(id[i], v, 1e-12, `identity[${i}]`);
-    });
-    const [x, y] = applyAffine(composeAffine(m, m), 3, 4);
-    const [x1, y1] = applyAffine(m, ...applyAffine(m, 3, 4));
-    close(x, x1, 1e-9, 'x');
-    close(y, y1, 1e-9, 'y');
-  });
-  it('fits a known similarity from noisy-free points and rejects degenerate input', () => {
+describe('image: landmark alignment', () => {
+  it('fits a known similarity on strided landmarks and transforms points (z scaled)', () => {
+    const m: Affine = [0.8, -0.3, 12, 0.3, 0.8, -5];
     const pts = Float32Array.from({ length: 30 }, (_, i) => (i * 37) % 101);
-    const dst = transformPoints(m, pts, 2);
-    const fit = fitSimilarity(pts, dst);
+    const moved = transformPoints(m, pts, 3);
+    for (let i = 2; i < 30; i += 3) close(moved[i], pts[i] * Math.sqrt(0.73), 1e-4, 'z');
+    const template = new Float32Array(20);
+    for (let i = 0; i < 10; i++) template.set([moved[3 * i], moved[3 * i + 1]], 2 * i);
+    const fit = fitLandmarkSimilarity(pts, template);
     m.forEach((v, i) => {
       close(fit[i], v, 1e-3, `m[${i}]`);
     });
-    assert.throws(() => fitSimilarity([1, 1, 1, 1], [0, 0, 1, 1]), /identical/);
-    assert.throws(() => invertAffine([0, 0, 0, 0, 0, 0]), /singular/);
+    const subset = fitLandmarkSimilarity(pts, template, [0, 3, 7]);
+    m.forEach((v, i) => {
+      close(subset[i], v, 1e-3, `subset m[${i}]`);
+    });
+    assert.throws(() => fitLandmarkSimilarity(pts, new Float32Array(4)), /differ/);
   });
 });
 
@@ -69,7 +64,7 @@ describe('image: warps', () => {
     }
   });
   it('meshWarp with affinely moved landmarks reproduces the global affine warp', () => {
-    const space = createFaceSpace(128);
+    const space = createFaceSpace(topology, 128);
     const src = texturedImage(128, 128, 3);
     const m: Affine = [1.05, 0.08, -6, -0.08, 1.05, 2];
     const tpl = new Float32Array(FACE_MESH_POINTS * 3);
@@ -80,7 +75,7 @@ describe('image: warps', () => {
     // Compare inside the face region only (the border ring is pinned to the crop edge, unlike the global affine).
     const mask = fillPolygon(
       createFloatMap(128, 128),
-      FACE_OVAL.flatMap((i) => [moved[3 * i], moved[3 * i + 1]]),
+      space.contours.faceOval.flatMap((i) => [moved[3 * i], moved[3 * i + 1]]),
     );
     let diff = 0;
     let n = 0;
@@ -93,7 +88,7 @@ describe('image: warps', () => {
     assert.ok(diff / n < 1.0, `mean abs diff ${diff / n}`);
   });
   it('the face-space cover triangulation reaches every pixel of the crop', () => {
-    const space = createFaceSpace(96);
+    const space = createFaceSpace(topology, 96);
     const white = createRgbImage(96, 96, [255, 255, 255]);
     const tpl = new Float32Array(FACE_MESH_POINTS * 3);
     for (let i = 0; i < FACE_MESH_POINTS; i++) tpl.set([space.template[2 * i], space.template[2 * i + 1], 0], 3 * i);
@@ -104,7 +99,7 @@ describe('image: warps', () => {
     assert.ok(meanAbsDiff(again, texturedImage(96, 96, 5)) < 0.01, 'identity mesh warp changes the image');
   });
   it('aligns frame landmarks into the face space', () => {
-    const space = createFaceSpace(160);
+    const space = createFaceSpace(topology, 160);
     const toFrame: Affine = [2.1, 0.4, 300, -0.4, 2.1, 80];
     const tpl = new Float32Array(FACE_MESH_POINTS * 3);
     for (let i = 0; i < FACE_MESH_POINTS; i++) tpl.set([space.template[2 * i], space.template[2 * i + 1], 1], 3 * i);
@@ -167,7 +162,7 @@ describe('image: blur, masks, colour', () => {
     }
   });
   it('is fast enough at face-space size', () => {
-    const space = createFaceSpace(192);
+    const space = createFaceSpace(topology, 192);
     const img = texturedImage(192, 192);
     const tpl = new Float32Array(FACE_MESH_POINTS * 3);
     for (let i = 0; i < FACE_MESH_POINTS; i++)

@@ -1,5 +1,5 @@
 import { createRgbImage, type RgbImage } from '@tooncast/shared';
-import { BORDER_POINTS, checkLandmarks, type FaceSpace } from './faceSpace.ts';
+import { BORDER_POINTS, checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from './faceSpace.ts';
 import { sampleRgbInto } from './sample.ts';
 
 /**
