@@ -115,8 +115,11 @@ export const MODEL_SPECS: Record<ModelName, ModelSpec> = {
     ],
     notes:
       'Crop (human iris.ts): from the face crop, the box spanning the two eye corners (mesh 33 & 133 for the right ' +
-      'eye, 263 & 362 for the left), enlarged 2.3× and made square, resized to 64×64. The model expects one eye ' +
-      'side: flip the other eye’s crop horizontally and un-flip outputs with x → 64 - x (human flips the left eye). ' +
+      'eye, 263 & 362 for the left), enlarged 2.3× and made square, resized to 64×64. The model is trained on the ' +
+      'subject’s RIGHT eye (image left, mesh 33/133): feed it as is; mirror the left eye’s crop horizontally and ' +
+      'un-mirror outputs with x → 64 - x (test/parity.test.ts checks this: the contour then matches facemesh within ' +
+      '~1 px, the other way round it is ~12 px off). Contour points ↔ mesh: iris 0..8 = eyeLower0, 9..15 = eyeUpper0 ' +
+      '(full table: irisIndices in @vladmandic/human/src/face/facemeshcoords.ts). Both eyes can go in one batch of 2. ' +
       'Iris radius ≈ mean distance of points 1..4 from the centre.',
   },
   emotion: {

@@ -17,6 +17,16 @@ const TOLERANCE = 1e-3;
 const FACE: [number, number, number] = [152, 53, 146];
 const RIGHT_EYE: [number, number, number] = [168, 67, 70];
 
+/** Horizontal mirror of an NHWC RGB image. */
+function mirrorRows(hwc: Float32Array, size: number): Float32Array {
+  const out = new Float32Array(hwc.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++)
+      out.set(hwc.subarray((y * size + x) * 3, (y * size + x + 1) * 3), (y * size + size - 1 - x) * 3);
+  }
+  return out;
+}
+
 /** Each converted model's input prepared as MODEL_SPECS documents it, from the real face. */
 const faceInputs: Record<'facemesh' | 'iris' | 'emotion' | 'faceres', () => Float32Array> = {
   facemesh: () => cropResize(loadAstronaut(), FACE, 192),
@@ -134,11 +144,38 @@ describe('documented semantics on the astronaut face', () => {
     assert.ok(Math.hypot(lx! - 246, ly! - 101) < 8, `left eye at ${lx},${ly}`);
   });
 
-  test('iris: the iris centre is on the pupil of the cropped eye', async () => {
-    const eye = (await run('iris'))['Identity:0']!.data as Float32Array;
-    const [x, y] = [eye[213]!, eye[214]!]; // first iris point: centre
-    const [ix, iy] = [RIGHT_EYE[0] + (x * RIGHT_EYE[2]) / 64, RIGHT_EYE[1] + (y * RIGHT_EYE[2]) / 64];
-    assert.ok(Math.hypot(ix - 203, iy - 103) < 6, `iris centre at ${ix},${iy}`);
+  test('iris: right eye as is, left eye mirrored — the contour then agrees with facemesh', async () => {
+    const mesh = (await run('facemesh'))['output_mesh']!.data as Float32Array;
+    const meshPoint = (i: number) => [
+      FACE[0] + (mesh[3 * i]! * FACE[2]) / 192,
+      FACE[1] + (mesh[3 * i + 1]! * FACE[2]) / 192,
+    ];
+    const session = await createSession('iris', config);
+    // eyeLower0 (iris points 0..8) then eyeUpper0 (9..15) of each eye, as facemesh indices.
+    const eyes = [
+      { mirror: false, contour: [33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173] },
+      { mirror: true, contour: [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398] },
+    ];
+    for (const { mirror, contour } of eyes) {
+      const [a, b] = [meshPoint(contour[0]!), meshPoint(contour[8]!)];
+      const side = Math.abs(a[0]! - b[0]!) * 2.3;
+      const region: [number, number, number] = [(a[0]! + b[0]!) / 2 - side / 2, (a[1]! + b[1]!) / 2 - side / 2, side];
+      const crop = cropResize(loadAstronaut(), region, 64);
+      const input = mirror ? mirrorRows(crop, 64) : crop;
+      const out = (await runOnnx('iris', session, input))['Identity:0']!.data as Float32Array;
+      const irisPoint = (k: number) => {
+        const x = mirror ? 64 - out[3 * k]! : out[3 * k]!;
+        return [region[0] + (x * side) / 64, region[1] + (out[3 * k + 1]! * side) / 64];
+      };
+      const errors = contour.map((m, k) =>
+        Math.hypot(irisPoint(k)[0]! - meshPoint(m)[0]!, irisPoint(k)[1]! - meshPoint(m)[1]!),
+      );
+      const mean = errors.reduce((x, y) => x + y, 0) / errors.length;
+      assert.ok(mean < 3, `${mirror ? 'left' : 'right'} eye contour is ${mean} px from facemesh`);
+      const centre = irisPoint(71);
+      const pupil = mirror ? [246, 103] : [203, 102]; // hand-measured
+      assert.ok(Math.hypot(centre[0]! - pupil[0]!, centre[1]! - pupil[1]!) < 5, `iris centre at ${centre}`);
+    }
   });
 
   test('emotion: the smiling astronaut is happy', async () => {
