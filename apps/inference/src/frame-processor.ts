@@ -1,0 +1,37 @@
+import type { Config, RgbImage } from '@tooncast/shared';
+
+/** Where the owner clicked the character's face: normalized frame coordinates and the clip time of that frame. */
+export interface TargetPoint {
+  x: number;
+  y: number;
+  timeSeconds: number;
+}
+
+/**
+ * What the worker runs on every decoded frame of one session. RGB in, RGB out (the engine's RgbImage), so
+ * neither side converts; implementations may return the input frame itself. Frames arrive one at a time:
+ * `process` is never called again before its previous promise settled.
+ */
+export interface FrameProcessor {
+  open(selfie: Uint8Array, target: TargetPoint): Promise<void>;
+  process(frame: RgbImage): Promise<RgbImage> | RgbImage;
+  close(): Promise<void>;
+}
+
+/** Stand-in until the generation engine lands, and the baseline the engine's latency is compared with. */
+export class PassThroughProcessor implements FrameProcessor {
+  async open(): Promise<void> {}
+
+  process(frame: RgbImage): RgbImage {
+    return frame;
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function createFrameProcessor(kind: Config['live']['frameProcessor']): FrameProcessor {
+  switch (kind) {
+    case 'passthrough':
+      return new PassThroughProcessor();
+  }
+}

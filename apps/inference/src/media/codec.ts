@@ -1,0 +1,112 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import ffmpeg from '@ffmpeg-installer/ffmpeg';
+import type { Logger, RgbImage } from '@tooncast/shared';
+import { IvfReader, ivfFrameHeader, ivfHeader } from './ivf.ts';
+
+/** ffmpeg used as a pure codec on stdin/stdout; RTP (de)packetizing stays in our code. */
+class FfmpegCodec {
+  protected readonly child: ChildProcessWithoutNullStreams;
+  private stderr = '';
+  private closing = false;
+
+  constructor(
+    name: string,
+    args: string[],
+    protected readonly log: Logger,
+    onFailure: (error: Error) => void,
+  ) {
+    this.child = spawn(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args]);
+    this.child.stderr.on('data', (c: Buffer) => {
+      this.stderr = (this.stderr + c.toString()).slice(-2000);
+    });
+    this.child.stdin.on('error', () => undefined);
+    this.child.once('exit', (code, signal) => {
+      if (!this.closing) onFailure(new Error(`${name} ffmpeg exited (${code ?? signal}): ${this.stderr.trim()}`));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.closing = true;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.stdin.end();
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** VP8 (IVF on stdin) → RGB frames of a fixed size; `-threads 1` avoids frame-threading delay. */
+export class Vp8Decoder extends FfmpegCodec {
+  private readonly frameBytes: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private headerWritten = false;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    onFrame: (frame: RgbImage) => void,
+    log: Logger,
+    onFailure: (error: Error) => void,
+  ) {
+    // biome-ignore format: one ffmpeg option per line pair reads best
+    super('decoder', [
+      '-threads', '1', '-f', 'ivf', '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
+      '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-vsync', '0', '-f', 'rawvideo', '-flush_packets', '1', 'pipe:1',
+    ], log, onFailure);
+    this.frameBytes = width * height * 3;
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      while (this.pendingBytes >= this.frameBytes) {
+        const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+        onFrame({ width, height, data: all.subarray(0, this.frameBytes) });
+        const rest = all.subarray(this.frameBytes);
+        this.pending = rest.length ? [rest] : [];
+        this.pendingBytes = rest.length;
+      }
+    });
+  }
+
+  decode(frame: Buffer, pts: number, size: { width: number; height: number }): void {
+    if (!this.headerWritten) {
+      this.child.stdin.write(ivfHeader(size.width, size.height, 90_000));
+      this.headerWritten = true;
+    }
+    this.child.stdin.write(ivfFrameHeader(frame.length, pts));
+    this.child.stdin.write(frame);
+  }
+}
+
+export interface EncoderOptions {
+  width: number;
+  height: number;
+  keyframeInterval: number;
+  bitrateKbps: number;
+}
+
+/**
+ * RGB frames → VP8 (IVF on stdout), tuned for latency: realtime deadline, no lag frames, no alt-ref,
+ * a keyframe every `keyframeInterval` frames so late viewers of the plain-RTP mountpoint (no PLI path) start fast.
+ */
+export class Vp8Encoder extends FfmpegCodec {
+  private readonly reader = new IvfReader();
+
+  constructor(o: EncoderOptions, onFrame: (vp8: Buffer) => void, log: Logger, onFailure: (error: Error) => void) {
+    // biome-ignore format: one ffmpeg option per line pair reads best
+    super('encoder', [
+      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.width}x${o.height}`, '-r', '30', '-i', 'pipe:0',
+      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-auto-alt-ref', '0',
+      '-error-resilient', '1', '-g', String(o.keyframeInterval), '-keyint_min', String(o.keyframeInterval),
+      '-b:v', `${o.bitrateKbps}k`, '-threads', '2', '-pix_fmt', 'yuv420p', '-vsync', '0',
+      '-f', 'ivf', '-flush_packets', '1', 'pipe:1',
+    ], log, onFailure);
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      for (const frame of this.reader.push(chunk)) onFrame(frame);
+    });
+  }
+
+  encode(frame: RgbImage): void {
+    this.child.stdin.write(frame.data);
+  }
+}

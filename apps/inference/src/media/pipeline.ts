@@ -1,0 +1,192 @@
+import { randomInt } from 'node:crypto';
+import dgram from 'node:dgram';
+import type { Logger, RgbImage } from '@tooncast/shared';
+import type { FrameProcessor } from '../frame-processor.ts';
+import { Vp8Decoder, Vp8Encoder } from './codec.ts';
+import { parseRtp } from './rtp.ts';
+import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from './vp8.ts';
+
+export interface PipelineOptions {
+  width: number;
+  height: number;
+  keyframeInterval: number;
+  /** Where Janus's streaming mountpoint listens for the personalized stream. */
+  output: { host: string; videoPort: number; audioPort: number; videoPt: number; audioPt: number };
+}
+
+export interface PipelineStats {
+  /** Frames sent to the mountpoint in the last second. */
+  fps: number;
+  /** Worker latency (last packet in → first packet out) over the last second, ms. */
+  latencyP50: number;
+  latencyP95: number;
+  framesIn: number;
+  framesOut: number;
+  framesDropped: number;
+  /** Delay currently applied to the clip audio so it stays in sync with the detoured video, ms. */
+  audioDelayMs: number;
+}
+
+interface InFlight {
+  timestamp: number;
+  arrivedAt: number;
+}
+
+/**
+ * One session's media path inside the worker:
+ * RTP (from the VideoRoom forwarder) → VP8 frames → ffmpeg decode → FrameProcessor → ffmpeg encode
+ * → VP8 RTP with the source timestamps → Janus streaming mountpoint.
+ * The clip audio is relayed to the mountpoint delayed by the measured video latency, which keeps lips in sync.
+ */
+export class LivePipeline {
+  private readonly videoIn = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+  private readonly audioIn = dgram.createSocket('udp4');
+  private readonly out = dgram.createSocket('udp4');
+  private readonly depacketizer = new Vp8Depacketizer();
+  private readonly packetizer: Vp8Packetizer;
+  private decoder?: Vp8Decoder;
+  private decoderSize = { width: 0, height: 0 };
+  private readonly encoder: Vp8Encoder;
+  private decodeQueue: InFlight[] = [];
+  private encodeQueue: InFlight[] = [];
+  private busy = false;
+  private waiting?: { frame: RgbImage; meta: InFlight };
+  private latencies: number[] = [];
+  private sentThisSecond = 0;
+  private audioDelayMs = 0;
+  private lastAudioSendAt = 0;
+  private closed = false;
+  private statsTimer?: NodeJS.Timeout;
+  private counters = { framesIn: 0, framesOut: 0, framesDropped: 0 };
+
+  constructor(
+    private readonly options: PipelineOptions,
+    private readonly processor: FrameProcessor,
+    private readonly log: Logger,
+    private readonly onStats: (stats: PipelineStats) => void,
+    private readonly onFailure: (error: Error) => void,
+  ) {
+    this.packetizer = new Vp8Packetizer(randomInt(1, 2 ** 31), options.output.videoPt);
+    this.encoder = new Vp8Encoder(
+      { width: options.width, height: options.height, keyframeInterval: options.keyframeInterval, bitrateKbps: 1500 },
+      (vp8) => this.sendVideo(vp8),
+      log,
+      (e) => this.fail(e),
+    );
+  }
+
+  /** Binds the two RTP inputs on `host` (ephemeral ports) and returns them for the VideoRoom forwarder. */
+  async listen(host: string): Promise<{ videoPort: number; audioPort: number }> {
+    const bind = (s: dgram.Socket) => new Promise<number>((r) => s.bind(0, host, () => r(s.address().port)));
+    const [videoPort, audioPort] = await Promise.all([bind(this.videoIn), bind(this.audioIn)]);
+    this.videoIn.on('message', (msg) => this.onVideoPacket(msg));
+    this.audioIn.on('message', (msg) => this.onAudioPacket(msg));
+    this.statsTimer = setInterval(() => this.reportStats(), 1000);
+    return { videoPort, audioPort };
+  }
+
+  private onVideoPacket(msg: Buffer): void {
+    const packet = parseRtp(msg);
+    if (!packet) return;
+    const frame = this.depacketizer.push(packet, performance.now());
+    if (!frame) return;
+    if (!this.decoder) {
+      const size = vp8KeyframeSize(frame.data);
+      if (!size) return;
+      this.decoder = new Vp8Decoder(
+        this.options.width,
+        this.options.height,
+        (rgb) => this.onDecoded(rgb),
+        this.log,
+        (e) => this.fail(e),
+      );
+      this.log.info({ publisherSize: size }, 'first keyframe from publisher');
+      this.decoderSize = size;
+    }
+    this.counters.framesIn++;
+    this.decodeQueue.push({ timestamp: frame.timestamp, arrivedAt: frame.arrivedAt });
+    this.decoder.decode(frame.data, frame.timestamp, this.decoderSize);
+  }
+
+  private onDecoded(frame: RgbImage): void {
+    const meta = this.decodeQueue.shift();
+    if (!meta) return;
+    if (this.busy) {
+      // The processor is behind: keep only the newest frame so latency cannot grow without bound.
+      if (this.waiting) this.counters.framesDropped++;
+      this.waiting = { frame: { ...frame, data: Uint8Array.from(frame.data) }, meta };
+      return;
+    }
+    void this.runProcessor(frame, meta);
+  }
+
+  private async runProcessor(frame: RgbImage, meta: InFlight): Promise<void> {
+    this.busy = true;
+    try {
+      const result = await this.processor.process(frame);
+      if (this.closed) return;
+      this.encodeQueue.push(meta);
+      this.encoder.encode(result);
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    } finally {
+      this.busy = false;
+    }
+    const next = this.waiting;
+    this.waiting = undefined;
+    if (next) void this.runProcessor(next.frame, next.meta);
+  }
+
+  private sendVideo(vp8: Buffer): void {
+    const meta = this.encodeQueue.shift();
+    if (!meta || this.closed) return;
+    const { host, videoPort } = this.options.output;
+    for (const packet of this.packetizer.packetize(vp8, meta.timestamp)) this.out.send(packet, videoPort, host);
+    const latency = performance.now() - meta.arrivedAt;
+    this.latencies.push(latency);
+    this.sentThisSecond++;
+    this.counters.framesOut++;
+    // Smooth the audio delay so it follows the video detour without audible jumps.
+    this.audioDelayMs = this.audioDelayMs === 0 ? latency : this.audioDelayMs * 0.95 + latency * 0.05;
+  }
+
+  private onAudioPacket(msg: Buffer): void {
+    const now = performance.now();
+    const sendAt = Math.max(now + this.audioDelayMs, this.lastAudioSendAt);
+    this.lastAudioSendAt = sendAt;
+    const { host, audioPort } = this.options.output;
+    setTimeout(() => {
+      if (!this.closed) this.out.send(msg, audioPort, host);
+    }, sendAt - now);
+  }
+
+  private reportStats(): void {
+    const sorted = this.latencies.sort((a, b) => a - b);
+    const pick = (q: number) =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
+    this.onStats({
+      fps: this.sentThisSecond,
+      latencyP50: pick(0.5),
+      latencyP95: pick(0.95),
+      ...this.counters,
+      audioDelayMs: this.audioDelayMs,
+    });
+    this.latencies = [];
+    this.sentThisSecond = 0;
+  }
+
+  private fail(error: Error): void {
+    if (this.closed) return;
+    this.log.error({ err: error }, 'media pipeline failed');
+    this.onFailure(error);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.statsTimer);
+    for (const s of [this.videoIn, this.audioIn, this.out]) s.close();
+    await Promise.all([this.decoder?.close(), this.encoder.close()]);
+  }
+}

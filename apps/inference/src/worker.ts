@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { type Config, type Logger, RedisKeys, WorkerMessage } from '@tooncast/shared';
+import { Redis } from 'ioredis';
+import type { FrameProcessor } from './frame-processor.ts';
+import { LivePipeline } from './media/pipeline.ts';
+
+const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TTL_SECONDS = 4;
+/** RTP payload types the sfu's mountpoint expects (see apps/sfu StreamingMountpoint). */
+const VIDEO_PT = 96;
+const AUDIO_PT = 111;
+
+interface Claimed {
+  pipeline: LivePipeline;
+  processor: FrameProcessor;
+}
+
+/**
+ * An inference worker: registers in Redis with a heartbeat and its capacity, claims pending sessions
+ * (BLPOP) while it has free slots, runs one LivePipeline per session and releases it when the sfu says `end`.
+ */
+export class InferenceWorker {
+  readonly id = randomUUID();
+  private readonly sessions = new Map<string, Claimed>();
+  /** Redis channel → session id, for the sfu's `end` messages. */
+  private readonly channels = new Map<string, string>();
+  private readonly redis: Redis;
+  private readonly blocking: Redis;
+  private readonly subscriber: Redis;
+  private heartbeat?: NodeJS.Timeout;
+  private stopped = false;
+  private claimLoop?: Promise<void>;
+
+  constructor(
+    redisUrl: string,
+    private readonly live: Config['live'],
+    private readonly createProcessor: () => FrameProcessor,
+    private readonly log: Logger,
+  ) {
+    this.redis = new Redis(redisUrl);
+    this.blocking = this.redis.duplicate();
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('message', (channel: string, text: string) => {
+      const id = this.channels.get(channel);
+      const parsed = WorkerMessage.safeParse(JSON.parse(text));
+      if (id && parsed.success && parsed.data.type === 'end') void this.release(id, parsed.data.reason);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    await this.redis.sadd(RedisKeys.workers, this.id);
+    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.claimLoop = this.claim();
+    this.log.info({ worker: this.id, capacity: this.live.workerCapacity }, 'inference worker registered');
+  }
+
+  private async beat(): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(RedisKeys.worker(this.id), { capacity: this.live.workerCapacity, active: this.sessions.size })
+      .expire(RedisKeys.worker(this.id), HEARTBEAT_TTL_SECONDS)
+      .exec();
+  }
+
+  private async claim(): Promise<void> {
+    while (!this.stopped) {
+      if (this.sessions.size >= this.live.workerCapacity) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      const popped = await this.blocking.blpop(RedisKeys.pending, 1).catch(() => null);
+      if (!popped || this.stopped) continue;
+      const sessionId = popped[1];
+      await this.open(sessionId).catch(async (err: Error) => {
+        this.log.error({ err, session: sessionId }, 'could not start the session');
+        await this.send(sessionId, { type: 'worker-failed', workerId: this.id, message: err.message });
+        await this.release(sessionId, 'start failed');
+      });
+    }
+  }
+
+  private async open(sessionId: string): Promise<void> {
+    const [record, selfie] = await Promise.all([
+      this.redis.hgetall(RedisKeys.session(sessionId)),
+      this.redis.getBuffer(RedisKeys.selfie(sessionId)),
+    ]);
+    if (!record.state || !selfie) {
+      this.log.warn({ session: sessionId }, 'claimed a session that no longer exists');
+      return;
+    }
+    const [width, height] = this.live.frameSize.split('x').map(Number);
+    const processor = this.createProcessor();
+    const pipeline = new LivePipeline(
+      {
+        width,
+        height,
+        keyframeInterval: this.live.keyframeInterval,
+        output: {
+          host: this.live.rtpHost,
+          videoPort: Number(record.mountpointVideoPort),
+          audioPort: Number(record.mountpointAudioPort),
+          videoPt: VIDEO_PT,
+          audioPt: AUDIO_PT,
+        },
+      },
+      processor,
+      this.log.child({ session: sessionId }),
+      (stats) => void this.send(sessionId, { type: 'stats', stats }),
+      (error) => {
+        void this.send(sessionId, { type: 'worker-failed', workerId: this.id, message: error.message });
+        void this.release(sessionId, 'pipeline failed');
+      },
+    );
+    this.sessions.set(sessionId, { pipeline, processor });
+    this.channels.set(RedisKeys.channel(sessionId), sessionId);
+    await this.subscriber.subscribe(RedisKeys.channel(sessionId));
+    await processor.open(selfie, {
+      x: Number(record.targetX),
+      y: Number(record.targetY),
+      timeSeconds: Number(record.targetTime),
+    });
+    const ports = await pipeline.listen(this.live.rtpHost);
+    await this.beat();
+    await this.send(sessionId, { type: 'worker-ready', workerId: this.id, host: this.live.rtpHost, ...ports });
+    this.log.info({ session: sessionId, ...ports }, 'session claimed');
+  }
+
+  private async send(sessionId: string, message: WorkerMessage): Promise<void> {
+    await this.redis.publish(RedisKeys.channel(sessionId), JSON.stringify(message)).catch(() => undefined);
+  }
+
+  private async release(sessionId: string, reason: string): Promise<void> {
+    const claimed = this.sessions.get(sessionId);
+    if (!claimed) return;
+    this.sessions.delete(sessionId);
+    this.channels.delete(RedisKeys.channel(sessionId));
+    await this.subscriber.unsubscribe(RedisKeys.channel(sessionId)).catch(() => undefined);
+    await claimed.pipeline.close();
+    await claimed.processor.close();
+    await this.beat().catch(() => undefined);
+    this.log.info({ session: sessionId, reason }, 'session released');
+  }
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    await this.claimLoop;
+    await Promise.all([...this.sessions.keys()].map((id) => this.release(id, 'worker stopping')));
+    await this.redis.multi().del(RedisKeys.worker(this.id)).srem(RedisKeys.workers, this.id).exec();
+    for (const r of [this.redis, this.blocking, this.subscriber]) r.disconnect();
+    this.log.info({ worker: this.id }, 'inference worker stopped');
+  }
+}

@@ -1,0 +1,73 @@
+import type { Logger } from '@tooncast/shared';
+import Janode, { type JanodeConnection, type JanodeHandle, type JanodeSession, type JanusResponse } from 'janode';
+
+export type Jsep = { type: 'offer' | 'answer'; sdp: string };
+
+export class JanusError extends Error {
+  override name = 'JanusError';
+}
+
+/** One plugin handle with typed requests: plugin errors (error_code) become JanusError. */
+export class PluginHandle {
+  constructor(
+    private readonly handle: JanodeHandle,
+    private readonly plugin: string,
+  ) {}
+
+  async request(body: Record<string, unknown>, jsep?: Jsep): Promise<{ data: Record<string, unknown>; jsep?: Jsep }> {
+    const response: JanusResponse = await this.handle.message(body, jsep);
+    const data = response.plugindata?.data ?? {};
+    if (typeof data.error_code === 'number') {
+      throw new JanusError(`${this.plugin} ${String(body.request)}: ${String(data.error)} (${data.error_code})`);
+    }
+    return { data, jsep: response.jsep };
+  }
+
+  /** Fires when Janus hangs up this handle's PeerConnection (ICE failure, DTLS alert, peer gone). */
+  onHangup(listener: (reason: string) => void): void {
+    this.handle.on(Janode.EVENT.HANDLE_HANGUP, (e: { reason?: string }) => listener(e.reason ?? 'hangup'));
+  }
+
+  onWebrtcUp(listener: () => void): void {
+    this.handle.on(Janode.EVENT.HANDLE_WEBRTCUP, listener);
+  }
+
+  async close(): Promise<void> {
+    await this.handle.detach().catch(() => undefined);
+  }
+}
+
+/**
+ * A WebSocket connection to Janus with one Janus session; every handle hangs off that session.
+ * `onClosed` reports an unexpected loss of Janus (the sfu then fails its live sessions clearly).
+ */
+export class JanusConnection {
+  private constructor(
+    private readonly connection: JanodeConnection,
+    private readonly session: JanodeSession,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(url: string, log: Logger): Promise<JanusConnection> {
+    Janode.Logger.setLevel('none');
+    const connection = await Janode.connect({ address: { url }, retry_time_secs: 1, max_retries: 5 });
+    const session = await connection.create(15);
+    log.debug({ url }, 'janus connection open');
+    return new JanusConnection(connection, session, log);
+  }
+
+  async attach(plugin: 'janus.plugin.videoroom' | 'janus.plugin.streaming'): Promise<PluginHandle> {
+    return new PluginHandle(await this.session.attach({ id: plugin }), plugin);
+  }
+
+  onClosed(listener: () => void): void {
+    this.connection.once(Janode.EVENT.CONNECTION_CLOSED, listener);
+    this.connection.once(Janode.EVENT.CONNECTION_ERROR, listener);
+  }
+
+  async close(): Promise<void> {
+    await this.session.destroy().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+    this.log.debug('janus connection closed');
+  }
+}

@@ -1,0 +1,3 @@
+export * from './connection.ts';
+export * from './streaming.ts';
+export * from './videoroom.ts';

@@ -1,0 +1,72 @@
+import { randomInt } from 'node:crypto';
+import type { JanusConnection, Jsep, PluginHandle } from './connection.ts';
+
+export const VIDEO_PT = 96;
+export const AUDIO_PT = 111;
+
+/**
+ * A Streaming-plugin RTP mountpoint that the worker feeds with the personalized video (and the delayed clip
+ * audio); the owner and every viewer watch it. Janus picks the UDP ports from its RTP range.
+ */
+export class StreamingMountpoint {
+  private constructor(
+    private readonly control: PluginHandle,
+    readonly id: number,
+    readonly videoPort: number,
+    readonly audioPort: number,
+  ) {}
+
+  static async create(control: PluginHandle): Promise<StreamingMountpoint> {
+    const id = randomInt(1, 2 ** 47);
+    const { data } = await control.request({
+      request: 'create',
+      type: 'rtp',
+      id,
+      is_private: true,
+      permanent: false,
+      media: [
+        { type: 'video', mid: 'v', port: 0, pt: VIDEO_PT, codec: 'vp8' },
+        { type: 'audio', mid: 'a', port: 0, pt: AUDIO_PT, codec: 'opus', fmtp: 'stereo=1' },
+      ],
+    });
+    const ports = ((data.stream as { ports?: { type: string; port: number }[] })?.ports ?? []).reduce<
+      Record<string, number>
+    >((acc, p) => Object.assign(acc, { [p.type]: p.port }), {});
+    if (!ports.video || !ports.audio) throw new Error(`janus did not report mountpoint ports: ${JSON.stringify(data)}`);
+    return new StreamingMountpoint(control, id, ports.video, ports.audio);
+  }
+
+  async destroy(): Promise<void> {
+    await this.control.request({ request: 'destroy', id: this.id }).catch(() => undefined);
+  }
+}
+
+/** One watcher (owner or viewer) of a mountpoint: Janus offers, the browser answers. */
+export class StreamingViewer {
+  private constructor(private readonly handle: PluginHandle) {}
+
+  static async watch(
+    janus: JanusConnection,
+    mountpointId: number,
+    onHangup: (reason: string) => void,
+  ): Promise<{ viewer: StreamingViewer; offer: Jsep }> {
+    const handle = await janus.attach('janus.plugin.streaming');
+    handle.onHangup(onHangup);
+    try {
+      const { jsep } = await handle.request({ request: 'watch', id: mountpointId });
+      if (!jsep) throw new Error('janus returned no offer for the stream');
+      return { viewer: new StreamingViewer(handle), offer: jsep };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async start(answer: Jsep): Promise<void> {
+    await this.handle.request({ request: 'start' }, answer);
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}

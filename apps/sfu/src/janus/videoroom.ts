@@ -1,0 +1,79 @@
+import { randomInt } from 'node:crypto';
+import type { JanusConnection, Jsep, PluginHandle } from './connection.ts';
+
+export interface RtpTarget {
+  host: string;
+  videoPort: number;
+  audioPort: number;
+}
+
+/**
+ * One VideoRoom room per live session: the owner publishes the cartoon clip into it and the room forwards
+ * the publisher's RTP to the assigned worker. `fir_freq` makes Janus ask the publisher for a keyframe
+ * periodically, which is what lets the worker's decoder (re)start quickly.
+ */
+export class VideoRoom {
+  private publisher?: PluginHandle;
+  private feed?: number;
+
+  private constructor(
+    private readonly janus: JanusConnection,
+    private readonly control: PluginHandle,
+    readonly id: number,
+  ) {}
+
+  static async create(janus: JanusConnection, control: PluginHandle, firFreqSeconds: number): Promise<VideoRoom> {
+    const id = randomInt(1, 2 ** 47);
+    await control.request({
+      request: 'create',
+      room: id,
+      publishers: 1,
+      is_private: true,
+      permanent: false,
+      fir_freq: firFreqSeconds,
+      videocodec: 'vp8',
+      audiocodec: 'opus',
+      bitrate: 2_000_000,
+    });
+    return new VideoRoom(janus, control, id);
+  }
+
+  /** Joins the owner's PeerConnection as the room's publisher; returns Janus's SDP answer. */
+  async publish(offer: Jsep, onHangup: (reason: string) => void): Promise<Jsep> {
+    if (this.publisher) throw new Error('this session already publishes');
+    this.publisher = await this.janus.attach('janus.plugin.videoroom');
+    this.publisher.onHangup(onHangup);
+    const { data, jsep } = await this.publisher.request(
+      { request: 'joinandconfigure', ptype: 'publisher', room: this.id, display: 'owner', audio: true, video: true },
+      offer,
+    );
+    if (!jsep || typeof data.id !== 'number') throw new Error('janus returned no answer to the publish offer');
+    this.feed = data.id;
+    return jsep;
+  }
+
+  get publishing(): boolean {
+    return this.feed !== undefined;
+  }
+
+  /**
+   * Plain-RTP copy of the publisher's audio and video to `target`. The legacy (non-`streams`) form is used
+   * on purpose: it makes Janus request a keyframe from the publisher as soon as the forwarder starts.
+   */
+  async forward(target: RtpTarget): Promise<void> {
+    if (this.feed === undefined) throw new Error('nothing is published yet');
+    await this.control.request({
+      request: 'rtp_forward',
+      room: this.id,
+      publisher_id: this.feed,
+      host: target.host,
+      video_port: target.videoPort,
+      audio_port: target.audioPort,
+    });
+  }
+
+  async destroy(): Promise<void> {
+    await this.publisher?.close();
+    await this.control.request({ request: 'destroy', room: this.id }).catch(() => undefined);
+  }
+}

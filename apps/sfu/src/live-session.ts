@@ -1,0 +1,37 @@
+import type { Logger } from '@tooncast/shared';
+import type { JanusConnection, PluginHandle } from './janus/index.ts';
+import { StreamingMountpoint, VideoRoom } from './janus/index.ts';
+
+/**
+ * The Janus side of one session, held by the sfu node the owner is connected to:
+ * the VideoRoom the owner publishes into and the mountpoint the worker feeds.
+ */
+export class LiveSession {
+  room?: VideoRoom;
+  mountpoint?: StreamingMountpoint;
+  workerTimer?: NodeJS.Timeout;
+  ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly ownerSocketId: string,
+    private readonly log: Logger,
+  ) {}
+
+  async createMedia(
+    janus: JanusConnection,
+    controls: { videoroom: PluginHandle; streaming: PluginHandle },
+    firFreqSeconds: number,
+  ): Promise<void> {
+    this.room = await VideoRoom.create(janus, controls.videoroom, firFreqSeconds);
+    this.mountpoint = await StreamingMountpoint.create(controls.streaming);
+    this.log.info({ session: this.id, room: this.room.id, mountpoint: this.mountpoint.id }, 'session media created');
+  }
+
+  /** Destroys the room and mountpoint (after a failed publish the session may try again). */
+  async releaseMedia(): Promise<void> {
+    clearTimeout(this.workerTimer);
+    await Promise.all([this.room?.destroy(), this.mountpoint?.destroy()]);
+    this.room = this.mountpoint = undefined;
+  }
+}

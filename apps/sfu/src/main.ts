@@ -1,0 +1,12 @@
+import { createLogger, loadConfig } from '@tooncast/shared';
+import { SfuNode } from './sfu-node.ts';
+
+/** Runs one sfu node against REDIS_URL and TOONCAST_JANUS_URL until SIGINT/SIGTERM. */
+const config = loadConfig();
+const log = createLogger('sfu', config.logLevel);
+const { redisUrl, janusUrl } = config.live;
+if (!redisUrl || !janusUrl) throw new Error('REDIS_URL and TOONCAST_JANUS_URL are required for an sfu node');
+const node = await SfuNode.start({ redisUrl, janusUrl, port: config.live.sfuPort, live: config.live }, log);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void node.stop().then(() => process.exit(0)));
+}

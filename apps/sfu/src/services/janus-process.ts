@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from '@tooncast/shared';
+import { OwnedProcess } from './child.ts';
+import { freeTcpPort, waitForTcp } from './ports.ts';
+
+const JANUS_LIB = '/usr/lib/x86_64-linux-gnu/janus';
+const PLUGINS = ['libjanus_videoroom.so', 'libjanus_streaming.so'];
+const TRANSPORTS = ['libjanus_websockets.so'];
+
+export interface JanusOptions {
+  /** The only address used for ICE candidates ('' = every non-loopback interface). */
+  iceAddress: string;
+  /** UDP range for ICE and plain RTP, "min-max". */
+  rtpPorts: string;
+}
+
+/**
+ * Janus 1.1.2 with a generated configuration in a temp dir: only the videoroom and streaming plugins
+ * (folders holding just those symlinks), the WebSocket API on loopback, admin API off and a random
+ * admin secret per run.
+ */
+export class JanusProcess {
+  private process?: OwnedProcess;
+  private dir = '';
+  /** ws://127.0.0.1:PORT, what janode connects to. */
+  url = '';
+  readonly adminSecret = randomBytes(18).toString('base64url');
+
+  constructor(
+    private readonly options: JanusOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<string> {
+    this.dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tooncast-janus-'));
+    const folder = async (name: string, files: readonly string[], from: string) => {
+      const dir = path.join(this.dir, name);
+      await fs.mkdir(dir);
+      for (const f of files) await fs.symlink(path.join(JANUS_LIB, from, f), path.join(dir, f));
+      return dir;
+    };
+    const plugins = await folder('plugins', PLUGINS, 'plugins');
+    const transports = await folder('transports', TRANSPORTS, 'transports');
+    const empty = await folder('none', [], '');
+    const wsPort = await freeTcpPort();
+    const nat = this.options.iceAddress
+      ? `ice_enforce_list = "${this.options.iceAddress}"`
+      : 'ice_ignore_list = "vmnet,docker,veth"';
+    const files: Record<string, string> = {
+      'janus.jcfg': `general: {
+  configs_folder = "${this.dir}"
+  plugins_folder = "${plugins}"
+  transports_folder = "${transports}"
+  events_folder = "${empty}"
+  loggers_folder = "${empty}"
+  debug_level = 4
+  admin_secret = "${this.adminSecret}"
+  server_name = "tooncast"
+  session_timeout = 60
+  protected_folders = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr", "/var"]
+}
+certificates: {}
+media: {
+  rtp_port_range = "${this.options.rtpPorts}"
+}
+nat: {
+  ${nat}
+  ignore_mdns = true
+}
+plugins: {}
+transports: {}
+events: { broadcast = false }
+loggers: {}
+`,
+      'janus.transport.websockets.jcfg': `general: {
+  json = "compact"
+  ws = true
+  ws_port = ${wsPort}
+  ws_ip = "127.0.0.1"
+  wss = false
+}
+admin: {
+  admin_ws = false
+  admin_wss = false
+}
+`,
+      'janus.plugin.videoroom.jcfg': 'general: {}\n',
+      'janus.plugin.streaming.jcfg': 'general: {}\n',
+    };
+    for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(this.dir, name), text);
+    this.process = new OwnedProcess(
+      'janus',
+      'janus',
+      ['-C', path.join(this.dir, 'janus.jcfg'), '-F', this.dir, '-o', '-r', this.options.rtpPorts],
+      this.log,
+    );
+    try {
+      await waitForTcp('127.0.0.1', wsPort, 15_000);
+    } catch (err) {
+      const tail = this.process.lastLines();
+      await this.stop();
+      throw new Error(`janus did not start: ${(err as Error).message}\n${tail}`);
+    }
+    this.url = `ws://127.0.0.1:${wsPort}`;
+    this.log.info({ url: this.url, iceAddress: this.options.iceAddress || 'all' }, 'janus started');
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop();
+    if (this.dir) await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,78 @@
+import http from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Config, Logger } from '@tooncast/shared';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { JanusConnection } from './janus/index.ts';
+import { acceptAnySelfieFace, type SelfieFaceCheck } from './selfie.ts';
+import { SignalingServer } from './signaling.ts';
+import { SessionStore } from './store.ts';
+import { SessionTokens } from './tokens.ts';
+
+/** Largest socket.io message accepted at all; per-request limits (selfie size, SDP size) give clear errors below it. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export interface SfuNodeOptions {
+  redisUrl: string;
+  janusUrl: string;
+  port: number;
+  host?: string;
+  live: Config['live'];
+  faceCheck?: SelfieFaceCheck;
+}
+
+/** One apps/sfu node: socket.io signaling (Redis adapter, so nodes can be added), one Janus connection. */
+export class SfuNode {
+  private constructor(
+    private readonly io: Server,
+    private readonly signaling: SignalingServer,
+    private readonly janus: JanusConnection,
+    private readonly redis: Redis[],
+    private readonly log: Logger,
+    readonly port: number,
+  ) {}
+
+  static async start(o: SfuNodeOptions, log: Logger): Promise<SfuNode> {
+    const redis = new Redis(o.redisUrl, { lazyConnect: true });
+    await redis.connect();
+    const subscriber = redis.duplicate();
+    const adapterPub = redis.duplicate();
+    const adapterSub = redis.duplicate();
+    const store = new SessionStore(redis, subscriber, o.live.tokenTtlSeconds);
+    const tokens = new SessionTokens(o.live.tokenSecret ?? (await store.sharedTokenSecret()), o.live.tokenTtlSeconds);
+    const janus = await JanusConnection.open(o.janusUrl, log);
+    const controls = {
+      videoroom: await janus.attach('janus.plugin.videoroom'),
+      streaming: await janus.attach('janus.plugin.streaming'),
+    };
+    const server = http.createServer();
+    const io = new Server(server, {
+      maxHttpBufferSize: MAX_MESSAGE_BYTES,
+      cors: { origin: true },
+      adapter: createAdapter(adapterPub, adapterSub),
+    });
+    const signaling = new SignalingServer({
+      io,
+      store,
+      tokens,
+      janus,
+      controls,
+      live: o.live,
+      faceCheck: o.faceCheck ?? acceptAnySelfieFace,
+      log,
+    });
+    janus.onClosed(() => log.error('lost the connection to janus; live sessions cannot continue'));
+    await new Promise<void>((resolve) => server.listen(o.port, o.host ?? '0.0.0.0', resolve));
+    const port = (server.address() as { port: number }).port;
+    log.info({ port }, 'sfu signaling listening');
+    return new SfuNode(io, signaling, janus, [redis, subscriber, adapterPub, adapterSub], log, port);
+  }
+
+  async stop(): Promise<void> {
+    await this.signaling.close();
+    await new Promise((r) => this.io.close(r));
+    await this.janus.close();
+    for (const r of this.redis) r.disconnect();
+    this.log.info('sfu stopped');
+  }
+}

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Ack,
+  type Config,
+  type Logger,
+  type RequestName,
+  type RequestPayload,
+  Requests,
+  type ResponseFields,
+  type Role,
+  type ServerEvents,
+  type ServiceError,
+  type WorkerMessage,
+} from '@tooncast/shared';
+import type { Server, Socket } from 'socket.io';
+import { isServiceError, ServiceFailure } from './errors.ts';
+import { type JanusConnection, type PluginHandle, StreamingViewer } from './janus/index.ts';
+import { LiveSession } from './live-session.ts';
+import { type SelfieFaceCheck, validateSelfie } from './selfie.ts';
+import type { SessionStore } from './store.ts';
+import type { SessionTokens, TokenClaims } from './tokens.ts';
+
+/** Seconds between keyframe requests Janus sends the publisher (the worker decoder restarts from these). */
+const FIR_FREQ_SECONDS = 1;
+/** How long a published session waits for a worker to claim it. */
+const WORKER_CLAIM_TIMEOUT_MS = 10_000;
+
+interface SocketState {
+  viewer?: StreamingViewer;
+  ownedSession?: string;
+}
+
+export interface SignalingDeps {
+  io: Server;
+  store: SessionStore;
+  tokens: SessionTokens;
+  janus: JanusConnection;
+  controls: { videoroom: PluginHandle; streaming: PluginHandle };
+  live: Config['live'];
+  faceCheck: SelfieFaceCheck;
+  log: Logger;
+}
+
+const roomOf = (sessionId: string) => `session:${sessionId}`;
+
+/**
+ * socket.io signaling: every request is validated against the shared protocol schemas and acknowledged
+ * with `{ ok: true, ... }` or `{ ok: false, error }`; the services keep running whatever a client sends.
+ */
+export class SignalingServer {
+  private readonly sessions = new Map<string, LiveSession>();
+  private readonly sockets = new Map<string, SocketState>();
+
+  constructor(private readonly deps: SignalingDeps) {
+    deps.io.on('connection', (socket) => this.accept(socket));
+  }
+
+  private accept(socket: Socket): void {
+    const state: SocketState = {};
+    this.sockets.set(socket.id, state);
+    socket.onAny((event: string) => {
+      if (!(event in Requests)) this.emitError(socket, { code: 'bad-request', message: `unknown request "${event}"` });
+    });
+    this.handle(socket, 'session:create', async () => this.createSession(socket, state));
+    this.handle(socket, 'selfie:upload', async (p) => this.uploadSelfie(p));
+    this.handle(socket, 'target:choose', async (p) => this.chooseTarget(p));
+    this.handle(socket, 'publish', async (p) => this.publish(p));
+    this.handle(socket, 'subscribe', async (p) => this.subscribe(socket, state, p));
+    this.handle(socket, 'subscribe:answer', async (p) => {
+      await this.authorize(p.token, ['owner', 'viewer']);
+      if (!state.viewer) throw new ServiceFailure('bad-request', 'subscribe first, then answer');
+      await state.viewer.start(p.answer);
+      return {};
+    });
+    this.handle(socket, 'session:end', async (p) => {
+      const claims = await this.authorize(p.token, ['owner']);
+      await this.endSession(claims.sessionId, 'ended by the owner');
+      return {};
+    });
+    socket.on('disconnect', () => {
+      this.sockets.delete(socket.id);
+      void state.viewer?.close();
+      if (state.ownedSession) void this.endSession(state.ownedSession, 'the owner left');
+    });
+  }
+
+  private handle<E extends RequestName>(
+    socket: Socket,
+    event: E,
+    handler: (payload: RequestPayload<E>) => Promise<ResponseFields[E]>,
+  ): void {
+    socket.on(event as string, async (payload: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') {
+        this.emitError(socket, { code: 'bad-request', message: `"${event}" must be sent with an acknowledgement` });
+        return;
+      }
+      const reply = ack as (response: Ack<ResponseFields[E]>) => void;
+      const parsed = Requests[event].safeParse(payload);
+      if (!parsed.success) {
+        const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+        reply({ ok: false, error: { code: 'bad-request', message: `invalid "${event}": ${detail}` } });
+        return;
+      }
+      try {
+        reply({ ok: true, ...(await handler(parsed.data as RequestPayload<E>)) });
+      } catch (err) {
+        reply({ ok: false, error: this.toServiceError(event, err) });
+      }
+    });
+  }
+
+  private toServiceError(event: string, err: unknown): ServiceError {
+    if (err instanceof ServiceFailure) return err.toJSON();
+    this.deps.log.error({ err, event }, 'request failed');
+    return { code: 'internal', message: `"${event}" failed: ${(err as Error).message}` };
+  }
+
+  private emitError(socket: Socket, error: ServiceError): void {
+    socket.emit('service:error', error);
+  }
+
+  private emitStatus(sessionId: string, ...args: Parameters<ServerEvents['session:status']>): void {
+    this.deps.io.to(roomOf(sessionId)).emit('session:status', ...args);
+  }
+
+  private async authorize(token: string, roles: Role[]): Promise<TokenClaims> {
+    const claims = this.deps.tokens.verify(token);
+    if (isServiceError(claims)) throw ServiceFailure.from(claims);
+    if (!roles.includes(claims.role)) throw new ServiceFailure('forbidden', `a ${claims.role} link cannot do this`);
+    if (await this.deps.store.isEnded(claims.sessionId)) {
+      throw new ServiceFailure('session-ended', 'this session has ended');
+    }
+    return claims;
+  }
+
+  private ownerSession(claims: TokenClaims): LiveSession {
+    const live = this.sessions.get(claims.sessionId);
+    if (!live) throw new ServiceFailure('session-not-found', 'this session is not running on this server');
+    return live;
+  }
+
+  private async createSession(socket: Socket, state: SocketState): Promise<ResponseFields['session:create']> {
+    if (state.ownedSession) throw new ServiceFailure('already-publishing', 'this connection already owns a session');
+    const sessionId = randomUUID();
+    await this.deps.store.create(sessionId);
+    this.sessions.set(sessionId, new LiveSession(sessionId, socket.id, this.deps.log));
+    state.ownedSession = sessionId;
+    await socket.join(roomOf(sessionId));
+    this.deps.log.info({ session: sessionId }, 'session created');
+    return {
+      sessionId,
+      ownerToken: this.deps.tokens.issue(sessionId, 'owner'),
+      viewerToken: this.deps.tokens.issue(sessionId, 'viewer'),
+    };
+  }
+
+  private async uploadSelfie(p: RequestPayload<'selfie:upload'>): Promise<ResponseFields['selfie:upload']> {
+    const claims = await this.authorize(p.token, ['owner']);
+    const bytes = Buffer.from(p.image.buffer, p.image.byteOffset, p.image.byteLength);
+    const info = validateSelfie(bytes, p.mime, this.deps.live.selfieMaxBytes);
+    if (isServiceError(info)) throw ServiceFailure.from(info);
+    const noFace = await this.deps.faceCheck(bytes);
+    if (noFace) throw ServiceFailure.from(noFace);
+    await this.deps.store.setSelfie(claims.sessionId, bytes, this.deps.live.selfieTtlSeconds);
+    return info;
+  }
+
+  private async chooseTarget(p: RequestPayload<'target:choose'>): Promise<ResponseFields['target:choose']> {
+    const claims = await this.authorize(p.token, ['owner']);
+    await this.deps.store.update(claims.sessionId, { targetX: p.x, targetY: p.y, targetTime: p.timeSeconds });
+    return {};
+  }
+
+  private async publish(p: RequestPayload<'publish'>): Promise<ResponseFields['publish']> {
+    const claims = await this.authorize(p.token, ['owner']);
+    const live = this.ownerSession(claims);
+    const { store } = this.deps;
+    if (live.room?.publishing) throw new ServiceFailure('already-publishing', 'this session is already streaming');
+    if (!(await store.hasSelfie(claims.sessionId))) throw new ServiceFailure('selfie-missing', 'upload a selfie first');
+    const record = await store.get(claims.sessionId);
+    if (record?.targetX === undefined) throw new ServiceFailure('target-missing', "click the character's face first");
+    if ((await store.freeWorkerSlots()) < 1) {
+      throw new ServiceFailure('no-worker', 'all inference workers are busy; try again in a minute');
+    }
+    let answer: Awaited<ReturnType<NonNullable<LiveSession['room']>['publish']>>;
+    try {
+      await live.createMedia(this.deps.janus, this.deps.controls, FIR_FREQ_SECONDS);
+      answer = await live.room!.publish(p.offer, (reason) => {
+        void this.endSession(claims.sessionId, `the published stream stopped (${reason})`);
+      });
+    } catch (err) {
+      this.deps.log.error({ err, session: claims.sessionId }, 'janus refused the session');
+      await live.releaseMedia();
+      throw new ServiceFailure('janus-failed', `the media server refused the stream: ${(err as Error).message}`);
+    }
+    await store.update(claims.sessionId, {
+      state: 'starting',
+      roomId: live.room!.id,
+      mountpointId: live.mountpoint!.id,
+      mountpointVideoPort: live.mountpoint!.videoPort,
+      mountpointAudioPort: live.mountpoint!.audioPort,
+    });
+    await store.listen(claims.sessionId, (m) => void this.onWorkerMessage(live, m));
+    live.workerTimer = setTimeout(() => {
+      void this.failSession(live, { code: 'no-worker', message: 'no inference worker picked up the session' });
+    }, WORKER_CLAIM_TIMEOUT_MS);
+    await store.enqueue(claims.sessionId);
+    this.emitStatus(claims.sessionId, { state: 'starting' });
+    return { answer };
+  }
+
+  private async onWorkerMessage(live: LiveSession, message: WorkerMessage): Promise<void> {
+    if (live.ended) return;
+    switch (message.type) {
+      case 'worker-ready':
+        clearTimeout(live.workerTimer);
+        try {
+          await live.room!.forward({ host: message.host, videoPort: message.videoPort, audioPort: message.audioPort });
+        } catch (err) {
+          await this.failSession(live, {
+            code: 'janus-failed',
+            message: `forwarding failed: ${(err as Error).message}`,
+          });
+          return;
+        }
+        await this.deps.store.update(live.id, { state: 'live', workerId: message.workerId });
+        this.emitStatus(live.id, { state: 'live' });
+        this.deps.log.info({ session: live.id, worker: message.workerId }, 'session live');
+        break;
+      case 'worker-failed':
+        await this.failSession(live, {
+          code: 'worker-failed',
+          message: `the inference worker failed: ${message.message}`,
+        });
+        break;
+      case 'stats':
+        this.deps.io.to(roomOf(live.id)).emit('stats', message.stats);
+        break;
+      case 'end':
+        break;
+    }
+  }
+
+  private async failSession(live: LiveSession, error: ServiceError): Promise<void> {
+    this.deps.log.warn({ session: live.id, error }, 'session failed');
+    await this.endSession(live.id, error.message, error);
+  }
+
+  private async subscribe(
+    socket: Socket,
+    state: SocketState,
+    p: RequestPayload<'subscribe'>,
+  ): Promise<ResponseFields['subscribe']> {
+    const claims = await this.authorize(p.token, ['owner', 'viewer']);
+    await socket.join(roomOf(claims.sessionId));
+    const record = await this.deps.store.get(claims.sessionId);
+    if (!record) throw new ServiceFailure('session-not-found', 'this session does not exist');
+    if (record.state !== 'live' || !record.mountpointId) {
+      throw new ServiceFailure('not-live', 'the stream has not started yet; you will be notified when it does');
+    }
+    await state.viewer?.close();
+    const { viewer, offer } = await StreamingViewer.watch(this.deps.janus, record.mountpointId, () => {
+      if (state.viewer === viewer) state.viewer = undefined;
+      void viewer.close();
+    });
+    state.viewer = viewer;
+    return { offer, role: claims.role };
+  }
+
+  /** Ends a session everywhere: worker released, Janus room and mountpoint destroyed, Redis keys removed. */
+  async endSession(sessionId: string, reason: string, error?: ServiceError): Promise<void> {
+    const live = this.sessions.get(sessionId);
+    if (!live || live.ended) return;
+    live.ended = true;
+    this.sessions.delete(sessionId);
+    this.deps.log.info({ session: sessionId, reason }, 'ending session');
+    this.emitStatus(sessionId, { state: 'ended', error });
+    await this.deps.store.send(sessionId, { type: 'end', reason }).catch(() => undefined);
+    await live.releaseMedia();
+    await this.deps.store.end(sessionId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions.keys()].map((id) => this.endSession(id, 'the server is shutting down')));
+  }
+}

@@ -1,0 +1,90 @@
+import type { Ack, Jsep, RequestName, RequestPayload, ResponseFields, ServiceError } from '@tooncast/shared';
+import { io, type Socket } from 'socket.io-client';
+
+export class ServiceErrorEvent extends Error {
+  constructor(readonly error: ServiceError) {
+    super(error.message);
+  }
+}
+
+/** The sfu lives on the same host as the page, on its own port. */
+export function connectSignaling(sfuPort: number): Socket {
+  return io(`${location.protocol}//${location.hostname}:${sfuPort}`, { transports: ['websocket'] });
+}
+
+export async function request<E extends RequestName>(
+  socket: Socket,
+  event: E,
+  payload: RequestPayload<E>,
+): Promise<ResponseFields[E]> {
+  const ack = (await socket.timeout(20_000).emitWithAck(event, payload)) as Ack<ResponseFields[E]>;
+  if (!ack.ok) throw new ServiceErrorEvent(ack.error);
+  return ack;
+}
+
+/** Non-trickle ICE: everything is on one private network, so gathering completes almost at once. */
+async function gathered(pc: RTCPeerConnection): Promise<RTCSessionDescriptionInit> {
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const done = () => pc.iceGatheringState === 'complete' && resolve();
+      pc.addEventListener('icegatheringstatechange', done);
+      setTimeout(resolve, 2000);
+    });
+  }
+  return pc.localDescription!.toJSON();
+}
+
+/** Publishes the clip (video + audio tracks) into the session's VideoRoom. */
+export async function publish(socket: Socket, token: string, stream: MediaStream): Promise<RTCPeerConnection> {
+  const pc = new RTCPeerConnection();
+  for (const track of stream.getTracks()) {
+    const sender = pc.addTrack(track, stream);
+    if (track.kind === 'video') {
+      // The worker needs the full picture from the first frame; do not let Chrome start at 320x180.
+      const params = sender.getParameters();
+      params.degradationPreference = 'maintain-resolution';
+      await sender.setParameters(params).catch(() => undefined);
+    }
+  }
+  await pc.setLocalDescription(await pc.createOffer());
+  const offer = (await gathered(pc)) as Jsep;
+  const { answer } = await request(socket, 'publish', { token, offer: { type: 'offer', sdp: offer.sdp } });
+  await pc.setRemoteDescription(answer);
+  return pc;
+}
+
+/** Watches the personalized stream (owner or viewer token). */
+export async function subscribe(
+  socket: Socket,
+  token: string,
+  onStream: (stream: MediaStream) => void,
+): Promise<RTCPeerConnection> {
+  const { offer } = await request(socket, 'subscribe', { token });
+  const pc = new RTCPeerConnection();
+  pc.addEventListener('track', (e) => onStream(e.streams[0] ?? new MediaStream([e.track])));
+  await pc.setRemoteDescription(offer);
+  await pc.setLocalDescription(await pc.createAnswer());
+  const answer = await gathered(pc);
+  await request(socket, 'subscribe:answer', { token, answer: { type: 'answer', sdp: answer.sdp! } });
+  return pc;
+}
+
+/** Chrome's receive-side counters the owner overlay and the tests read. */
+export async function inboundVideoStats(pc: RTCPeerConnection): Promise<Record<string, number> | undefined> {
+  const report = await pc.getStats();
+  for (const s of report.values()) {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      return {
+        framesDecoded: s.framesDecoded ?? 0,
+        framesReceived: s.framesReceived ?? 0,
+        freezeCount: s.freezeCount ?? 0,
+        totalFreezesDuration: s.totalFreezesDuration ?? 0,
+        frameWidth: s.frameWidth ?? 0,
+        frameHeight: s.frameHeight ?? 0,
+        jitterBufferDelay: s.jitterBufferDelay ?? 0,
+        jitterBufferEmittedCount: s.jitterBufferEmittedCount ?? 0,
+      };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,49 @@
+import { watchFrameIds } from './frame-id.ts';
+import { inboundVideoStats } from './live-client.ts';
+
+/**
+ * What a page measured about the personalized stream; exposed as `window.tooncast` so the live tests and the
+ * benchmark read the same numbers the overlay shows.
+ */
+export interface PageMeasurements {
+  state: string;
+  errors: string[];
+  /** Wall-clock ms when the owner pressed start / the viewer opened the link. */
+  startedAt?: number;
+  /** Wall-clock ms when the first personalized frame was presented. */
+  firstFrameAt?: number;
+  /** Frame id → wall-clock ms the clip presented it (owner page only). */
+  sourceShown: Record<number, number>;
+  /** Frame ids of the personalized stream, in presentation order, with their wall-clock time. */
+  received: { id: number; at: number }[];
+  shareUrl?: string;
+  inbound?: () => Promise<Record<string, number> | undefined>;
+}
+
+export function createMeasurements(): PageMeasurements {
+  const m: PageMeasurements = { state: 'idle', errors: [], sourceShown: {}, received: [] };
+  (window as unknown as { tooncast: PageMeasurements }).tooncast = m;
+  return m;
+}
+
+/** Records first-frame time and barcode ids of the personalized video. */
+export function measureReceived(video: HTMLVideoElement, pc: RTCPeerConnection, m: PageMeasurements): () => void {
+  m.inbound = () => inboundVideoStats(pc);
+  const first = () => {
+    m.firstFrameAt ??= Date.now();
+  };
+  video.requestVideoFrameCallback(first);
+  return watchFrameIds(video, (id, at) => {
+    if (m.received.length > 20_000) m.received.splice(0, 10_000);
+    m.received.push({ id, at });
+  });
+}
+
+/** Latest glass-to-glass latency (ms) of frames whose source presentation the page saw. */
+export function latestGlassToGlass(m: PageMeasurements): number | undefined {
+  for (let i = m.received.length - 1; i >= Math.max(0, m.received.length - 30); i--) {
+    const shown = m.sourceShown[m.received[i].id];
+    if (shown !== undefined) return m.received[i].at - shown;
+  }
+  return undefined;
+}
