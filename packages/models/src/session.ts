@@ -25,3 +25,8 @@ export async function createSessionFromFile(file: string, config: Config): Promi
   if (!existsSync(file)) throw new Error(`model file ${file} is missing; run npm run setup (builds the models)`);
   return ort.InferenceSession.create(file, sessionOptions(config));
 }
+
+/** Opens an ONNX model held in memory (e.g. one just built with OnnxGraphBuilder) with the same options. */
+export function createSessionFromBytes(bytes: Uint8Array, config: Config): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, sessionOptions(config));
+}

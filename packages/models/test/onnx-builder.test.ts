@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadConfig } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
 import { float, OnnxGraphBuilder } from '../src/onnx/index.ts';
+import { createSessionFromBytes } from '../src/session.ts';
 
 test('a built graph (conv filter, clamp, float attribute, renamed output) runs in onnxruntime as computed by hand', async () => {
   const g = new OnnxGraphBuilder('box-blur');
@@ -11,7 +13,7 @@ test('a built graph (conv filter, clamp, float attribute, renamed output) runs i
   const clamped = g.op('Clip', [g.op('Mul', [blurred, g.scalar(2)]), g.scalar(0), g.scalar(1)]);
   const shifted = g.op('Add', [clamped, g.scalar(-0.5)]);
   g.output(g.op('LeakyRelu', [shifted], { alpha: float(0.5) }), [1, 1, 'h', 'w'], 'styled');
-  const session = await ort.InferenceSession.create(g.toBytes());
+  const session = await createSessionFromBytes(g.toBytes(), loadConfig());
   assert.deepEqual(session.inputNames, ['image']);
   assert.deepEqual(session.outputNames, ['styled']);
 
