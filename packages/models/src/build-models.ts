@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, type Logger, REPO_ROOT } from '@tooncast/shared';
 import { MODEL_NAMES, MODEL_SOURCES, type ModelName, type ModelSource, modelPath } from './catalog.ts';
@@ -17,6 +17,8 @@ export interface ManifestEntry {
   sha256: string;
   /** sha256 of the inputs: TF.js model.json + weight shards, or the pinned tarball identity + entry path. */
   inputsSha256: string;
+  /** Size and mtime of the input files when inputsSha256 was taken; while they hold, the inputs are not re-read. */
+  inputsStat: string;
   /** The converter (or extractor) version that produced the file. */
   converter: string;
   source: string;
@@ -36,6 +38,7 @@ export async function buildModels(config: Config, log: Logger, names: ModelName[
   const dir = config.models.dir;
   mkdirSync(dir, { recursive: true });
   const manifest = readManifest(dir, log);
+  const before = JSON.stringify(manifest);
   const stale = names.filter((name) => !isFresh(name, manifest.models[name], config, log));
   const packs = new Map<string, Promise<Buffer>>();
   for (const name of stale) {
@@ -48,13 +51,14 @@ export async function buildModels(config: Config, log: Logger, names: ModelName[
       file: path.basename(file),
       sha256: sha256(bytes),
       inputsSha256: inputsSha256(source),
+      inputsStat: inputsStat(source),
       converter: converterOf(source),
       source: describe(source),
     };
     log.info({ model: name, bytes: bytes.length, ms: Date.now() - started }, 'model built');
   }
-  if (stale.length > 0) writeAtomic(path.join(dir, MANIFEST), Buffer.from(JSON.stringify(manifest, null, 2)));
-  else log.debug({ dir }, 'models up to date');
+  if (JSON.stringify(manifest) !== before)
+    writeAtomic(path.join(dir, MANIFEST), Buffer.from(JSON.stringify(manifest, null, 2)));
   return { rebuilt: stale };
 }
 
@@ -70,14 +74,22 @@ export function readManifest(dir: string, log?: Logger): Manifest {
   return { version: 1, models: {} };
 }
 
+/** Whether the cached file is good; refreshes `entry.inputsStat` when the inputs were touched but not changed. */
 function isFresh(name: ModelName, entry: ManifestEntry | undefined, config: Config, log: Logger): boolean {
   const source = MODEL_SOURCES[name];
   const file = modelPath(name, config);
+  const stat = inputsStat(source);
+  const inputsChanged = () => {
+    if (entry!.inputsStat === stat) return false;
+    if (entry!.inputsSha256 !== inputsSha256(source)) return true;
+    entry!.inputsStat = stat;
+    return false;
+  };
   const why = !entry
     ? 'not in manifest'
     : entry.converter !== converterOf(source)
       ? 'converter changed'
-      : entry.inputsSha256 !== inputsSha256(source)
+      : inputsChanged()
         ? 'inputs changed'
         : !existsSync(file)
           ? 'file missing'
@@ -106,12 +118,24 @@ async function produce(source: ModelSource, dir: string, packs: Map<string, Prom
 function inputsSha256(source: ModelSource): string {
   const h = createHash('sha256');
   if (source.kind === 'npm-onnx') return h.update(pinIdentity(source.pkg, source.entry)).digest('hex');
-  const json = readFileSync(source.modelJson);
-  h.update(json);
-  const manifest = (JSON.parse(json.toString('utf8')) as { weightsManifest: { paths: string[] }[] }).weightsManifest;
-  for (const p of manifest.flatMap((g) => g.paths))
-    h.update(readFileSync(path.join(path.dirname(source.modelJson), p)));
+  for (const file of tfjsFiles(source.modelJson)) h.update(readFileSync(file));
   return h.digest('hex');
+}
+
+function inputsStat(source: ModelSource): string {
+  if (source.kind === 'npm-onnx') return 'pinned';
+  return tfjsFiles(source.modelJson)
+    .map((file) => {
+      const s = statSync(file);
+      return `${s.size}@${s.mtimeMs}`;
+    })
+    .join(' ');
+}
+
+/** model.json and its weight shards, in manifest order. */
+function tfjsFiles(modelJson: string): string[] {
+  const { weightsManifest } = JSON.parse(readFileSync(modelJson, 'utf8')) as { weightsManifest: { paths: string[] }[] };
+  return [modelJson, ...weightsManifest.flatMap((g) => g.paths).map((p) => path.join(path.dirname(modelJson), p))];
 }
 
 /** A tarball is content-addressed by its pinned sha512, so spec + integrity + entry identify the input bytes. */

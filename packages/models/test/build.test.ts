@@ -40,6 +40,7 @@ test('build is cached, checksummed and rebuilds only what is missing, damaged or
 
   const stale = readManifest(dir);
   stale.models.emotion!.inputsSha256 = '0'.repeat(64);
+  stale.models.emotion!.inputsStat = 'touched';
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(stale));
   assert.deepEqual((await buildModels(config, log, NAMES)).rebuilt, ['emotion'], 'stale inputs rebuilt');
 
