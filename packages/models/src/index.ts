@@ -7,3 +7,6 @@ export { MODEL_NAMES, type ModelName, modelPath } from './catalog.ts';
 export * from './onnx/index.ts';
 export { createSession, createSessionFromBytes, createSessionFromFile, sessionOptions } from './session.ts';
 export { BLAZEFACE_ANCHOR_HEADS, MODEL_SPECS, type ModelSpec, type TensorSpec } from './specs.ts';
+export { convertTfjsGraph } from './tfjs/convert.ts';
+export { readTfjsGraphModel, type TfjsGraphModel } from './tfjs/graph-model.ts';
+export { CONVERTER_VERSION } from './tfjs/version.ts';
