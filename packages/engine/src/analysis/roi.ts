@@ -71,6 +71,7 @@ export function sampleRoi(
 ): Float32Array {
   const m = roiToFrame(roi, cropSize);
   const { width: w, height: h, data } = frame;
+  const stride = w * 3;
   let o = 0;
   for (let v = 0; v < cropSize; v++) {
     // Sample at pixel centres; -0.5 turns frame coordinates into indices of pixel centres.
@@ -81,14 +82,27 @@ export function sampleRoi(
       const y0 = Math.floor(y);
       const fx = x - x0;
       const fy = y - y0;
-      for (let ch = 0; ch < 3; ch++) {
-        const p00 = pixel(data, w, h, x0, y0, ch);
-        const p10 = pixel(data, w, h, x0 + 1, y0, ch);
-        const p01 = pixel(data, w, h, x0, y0 + 1, ch);
-        const p11 = pixel(data, w, h, x0 + 1, y0 + 1, ch);
-        const top = p00 + (p10 - p00) * fx;
-        const bottom = p01 + (p11 - p01) * fx;
-        out[o++] = (top + (bottom - top) * fy) * scale + offset;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+        // Inside: all four taps exist, no per-tap checks (the common case).
+        const i = y0 * stride + x0 * 3;
+        const w00 = (1 - fx) * (1 - fy) * scale;
+        const w10 = fx * (1 - fy) * scale;
+        const w01 = (1 - fx) * fy * scale;
+        const w11 = fx * fy * scale;
+        for (let ch = 0; ch < 3; ch++) {
+          const j = i + ch;
+          out[o++] = data[j] * w00 + data[j + 3] * w10 + data[j + stride] * w01 + data[j + stride + 3] * w11 + offset;
+        }
+      } else {
+        for (let ch = 0; ch < 3; ch++) {
+          const p00 = pixel(data, w, h, x0, y0, ch);
+          const p10 = pixel(data, w, h, x0 + 1, y0, ch);
+          const p01 = pixel(data, w, h, x0, y0 + 1, ch);
+          const p11 = pixel(data, w, h, x0 + 1, y0 + 1, ch);
+          const top = p00 + (p10 - p00) * fx;
+          const bottom = p01 + (p11 - p01) * fx;
+          out[o++] = (top + (bottom - top) * fy) * scale + offset;
+        }
       }
     }
   }

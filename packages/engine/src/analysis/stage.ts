@@ -2,7 +2,7 @@ import type { Config, RgbImage } from '@tooncast/shared';
 import type * as ort from 'onnxruntime-node';
 import type { Box } from '../geometry.ts';
 import type { StageClock } from '../timing.ts';
-import type { FaceTopology } from '../topology.ts';
+import { type FaceTopology, loadFaceTopology } from '../topology.ts';
 import { type ContourFigure, ContourFigureBuilder, type Iris } from './contour.ts';
 import { FaceDetector } from './detector.ts';
 import { type ExpressionMeasures, measureExpression } from './expression.ts';
@@ -55,6 +55,20 @@ export class AnalysisModels {
     this.mesh = new FaceMeshEstimator(sessions.facemesh);
     this.iris = new IrisEstimator(sessions.iris);
     this.contour = new ContourFigureBuilder(topology);
+  }
+
+  /** Opens the step-1 models through the caller's session factory (the engine itself reads no files). */
+  static async open(
+    openSession: (name: 'blazeface256' | 'facemesh' | 'iris') => Promise<ort.InferenceSession>,
+    options: Config['analysis'],
+  ): Promise<AnalysisModels> {
+    const [detector, facemesh, iris, topology] = await Promise.all([
+      openSession('blazeface256'),
+      openSession('facemesh'),
+      openSession('iris'),
+      loadFaceTopology(),
+    ]);
+    return new AnalysisModels({ detector, facemesh, iris }, topology, options);
   }
 
   /** The patent's click: which face the user means, or a TargetNotFoundError listing the faces there are. */

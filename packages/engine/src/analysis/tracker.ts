@@ -75,8 +75,9 @@ export class TargetTracker {
   async step(frame: RgbImage, timeSec: number): Promise<TrackStep> {
     let found: Candidate | undefined;
     if (this.roi) {
-      const c = await this.verify(frame, this.roi);
-      // Hysteresis: a face already tracked may look a little further off than one newly accepted.
+      // Hysteresis, as MediaPipe's separate tracking confidence: a face already followed may look less sure and a
+      // little further off than one newly accepted; the appearance cue still guards against a swap.
+      const c = await this.verify(frame, this.roi, this.options.minPresence / 2);
       if (c && c.distance <= this.options.maxAppearanceDistance * 1.15) found = c;
     }
     let detectorRan = false;
@@ -114,9 +115,13 @@ export class TargetTracker {
   }
 
   /** Runs FaceMesh in the ROI; undefined when no face is there. */
-  private async verify(frame: RgbImage, roi: Roi): Promise<Candidate | undefined> {
+  private async verify(
+    frame: RgbImage,
+    roi: Roi,
+    minPresence = this.options.minPresence,
+  ): Promise<Candidate | undefined> {
     const mesh = await this.mesh.estimate(frame, roi);
-    if (mesh.presence < this.options.minPresence) return undefined;
+    if (mesh.presence < minPresence) return undefined;
     return { mesh, roi, distance: this.distanceToTarget(frame, mesh.landmarks) };
   }
 

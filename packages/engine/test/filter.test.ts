@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { OneEuroFilter } from '../src/analysis/filter.ts';
+
+/** Deterministic noise in [-1, 1]. */
+function noise(seed: number) {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return (s / 2147483648) * 2 - 1;
+  };
+}
+
+test('One-Euro removes jitter at rest and follows fast motion with little lag', () => {
+  const fps = 24;
+  const scale = 150; // face size in px
+  const rnd = noise(7);
+  // A still face with ±0.8 px jitter, then a fast move of 300 px/s.
+  const truth = (t: number) => (t < 2 ? 100 : 100 + 300 * (t - 2));
+  const filter = new OneEuroFilter({ minCutoff: 0.05, beta: 80, derivativeCutoff: 1 });
+  let stillErr = 0;
+  let rawStillErr = 0;
+  let lag = 0;
+  for (let k = 0; k < 3 * fps; k++) {
+    const t = k / fps;
+    const raw = truth(t) + 0.8 * rnd();
+    const out = filter.apply(Float32Array.of(raw), t, scale)[0];
+    if (t > 1 && t < 2) {
+      stillErr += (out - truth(t)) ** 2;
+      rawStillErr += (raw - truth(t)) ** 2;
+    }
+    if (t > 2.5) lag = Math.max(lag, Math.abs(out - truth(t)));
+  }
+  assert.ok(stillErr < rawStillErr / 4, `jitter energy ${stillErr.toFixed(2)} vs raw ${rawStillErr.toFixed(2)}`);
+  // Lag while moving: less than one frame's travel (12.5 px).
+  assert.ok(lag < 300 / fps, `lag ${lag.toFixed(2)} px`);
+});
+
+test('reset forgets the past', () => {
+  const f = new OneEuroFilter({ minCutoff: 1, beta: 0, derivativeCutoff: 1 });
+  f.apply(Float32Array.of(0), 0, 1);
+  f.reset();
+  assert.equal(f.apply(Float32Array.of(50), 0.04, 1)[0], 50);
+});
