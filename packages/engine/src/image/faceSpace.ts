@@ -17,7 +17,7 @@ export interface FaceContours {
 
 /**
  * The face space: a square canonical crop in which every face-level stage (generation, fusion, stylizer) works.
- * The canonical FaceMesh layout (UV468) is scaled into the crop so a frontal face fills `1 − 2·margin` of it.
+ * The canonical FaceMesh layout (UV468) is scaled into the crop so a frontal face spans `1 − 2·margin` of it.
  */
 export interface FaceSpace {
   readonly size: number;
@@ -33,31 +33,19 @@ export interface FaceSpace {
 
 export const BORDER_POINTS = 16;
 
-export function createFaceSpace(topology: FaceTopology, size = 192, margin = 0.16): FaceSpace {
+export function createFaceSpace(topology: FaceTopology, size = 192, margin = 0.12): FaceSpace {
   if (!Number.isInteger(size) || size < 32)
     throw new RangeError(`face space size must be an integer ≥ 32, got ${size}`);
   if (!(margin >= 0 && margin < 0.45)) throw new RangeError(`face space margin must be in [0, 0.45), got ${margin}`);
   if (topology.uv.length !== FACE_MESH_POINTS)
     throw new RangeError(`face topology has ${topology.uv.length} points, not 468`);
-  const uv = topology.uv.flat();
-  let minX = Number.POSITIVE_INFINITY;
-  let minY = Number.POSITIVE_INFINITY;
-  let maxX = Number.NEGATIVE_INFINITY;
-  let maxY = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < FACE_MESH_POINTS; i++) {
-    minX = Math.min(minX, uv[2 * i]);
-    maxX = Math.max(maxX, uv[2 * i]);
-    minY = Math.min(minY, uv[2 * i + 1]);
-    maxY = Math.max(maxY, uv[2 * i + 1]);
-  }
-  const scale = (size * (1 - 2 * margin)) / Math.max(maxX - minX, maxY - minY);
-  const cx = (minX + maxX) / 2;
-  const cy = (minY + maxY) / 2;
+  // Same layout as the analysis stage's canonical crop (uv · span + offset), so contour figures line up after a resize.
+  const span = size * (1 - 2 * margin);
   const template = new Float32Array(FACE_MESH_POINTS * 2);
-  for (let i = 0; i < FACE_MESH_POINTS; i++) {
-    template[2 * i] = (uv[2 * i] - cx) * scale + (size - 1) / 2;
-    template[2 * i + 1] = (uv[2 * i + 1] - cy) * scale + (size - 1) / 2;
-  }
+  topology.uv.forEach(([u, v], i) => {
+    template[2 * i] = size * margin + u * span;
+    template[2 * i + 1] = size * margin + v * span;
+  });
   const border = borderRing(size);
   return {
     size,

@@ -62,26 +62,28 @@ export function fillPolygon(out: FloatMap, poly: Polygon, value = 1): FloatMap {
 }
 
 /**
- * Polygon mask with a distance-based inward feather: 1 deeper than `feather` px inside the edge, falling smoothly
- * to 0 on the edge, 0 outside. Distances are exact (to the polygon's segments) and only computed near the edge.
+ * Lowers `dist` (per pixel, initialised to `reach`) to the exact distance to the nearest segment of a polyline,
+ * visiting only pixels within `reach` of each segment.
  */
-export function featheredPolygonMask(width: number, height: number, poly: Polygon, feather: number): FloatMap {
-  const n = checkPolygon(poly);
-  const mask = fillPolygon(createFloatMap(width, height), poly, 1);
-  if (!(feather > 0)) return mask;
-  const dist = new Float32Array(width * height).fill(feather);
-  for (let i = 0, j = n - 1; i < n; j = i++) {
-    const ax = poly[2 * j];
-    const ay = poly[2 * j + 1];
-    const bx = poly[2 * i];
-    const by = poly[2 * i + 1];
-    const ex = bx - ax;
-    const ey = by - ay;
+function nearestSegmentDistance(
+  dist: Float32Array,
+  width: number,
+  height: number,
+  pts: Polygon,
+  closed: boolean,
+  reach: number,
+): void {
+  const n = pts.length >> 1;
+  for (let i = closed ? 0 : 1, j = closed ? n - 1 : 0; i < n; j = i++) {
+    const ax = pts[2 * j];
+    const ay = pts[2 * j + 1];
+    const ex = pts[2 * i] - ax;
+    const ey = pts[2 * i + 1] - ay;
     const len2 = ex * ex + ey * ey || 1;
-    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - feather));
-    const x1 = Math.min(width - 1, Math.ceil(Math.max(ax, bx) + feather));
-    const y0 = Math.max(0, Math.floor(Math.min(ay, by) - feather));
-    const y1 = Math.min(height - 1, Math.ceil(Math.max(ay, by) + feather));
+    const x0 = Math.max(0, Math.floor(Math.min(ax, ax + ex) - reach));
+    const x1 = Math.min(width - 1, Math.ceil(Math.max(ax, ax + ex) + reach));
+    const y0 = Math.max(0, Math.floor(Math.min(ay, ay + ey) - reach));
+    const y1 = Math.min(height - 1, Math.ceil(Math.max(ay, ay + ey) + reach));
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         const t = Math.max(0, Math.min(1, ((x - ax) * ex + (y - ay) * ey) / len2));
@@ -93,13 +95,41 @@ export function featheredPolygonMask(width: number, height: number, poly: Polygo
       }
     }
   }
+}
+
+const smoothstep01 = (t: number) => (t >= 1 ? 1 : t <= 0 ? 0 : t * t * (3 - 2 * t));
+
+/**
+ * Polygon mask with a distance-based inward feather: 1 deeper than `feather` px inside the edge, falling smoothly
+ * to 0 on the edge, 0 outside. Distances are exact (to the polygon's segments) and only computed near the edge.
+ */
+export function featheredPolygonMask(width: number, height: number, poly: Polygon, feather: number): FloatMap {
+  checkPolygon(poly);
+  const mask = fillPolygon(createFloatMap(width, height), poly, 1);
+  if (!(feather > 0)) return mask;
+  const dist = new Float32Array(width * height).fill(feather);
+  nearestSegmentDistance(dist, width, height, poly, true, feather);
   const inv = 1 / feather;
   const m = mask.data;
-  for (let k = 0; k < m.length; k++) {
-    if (m[k] > 0) {
-      const t = dist[k] * inv;
-      m[k] = t >= 1 ? 1 : t * t * (3 - 2 * t);
-    }
-  }
+  for (let k = 0; k < m.length; k++) if (m[k] > 0) m[k] = smoothstep01(dist[k] * inv);
   return mask;
+}
+
+/** A soft line along an open polyline: 1 on the line, falling smoothly to 0 at `radius` px from it. */
+export function strokeMask(width: number, height: number, polyline: Polygon, radius: number): FloatMap {
+  if (polyline.length < 4 || polyline.length % 2 !== 0) throw new RangeError('strokeMask needs ≥2 xy points');
+  if (!(radius > 0)) throw new RangeError(`strokeMask radius must be positive, got ${radius}`);
+  const dist = new Float32Array(width * height).fill(radius);
+  nearestSegmentDistance(dist, width, height, polyline, false, radius);
+  const out = createFloatMap(width, height);
+  for (let k = 0; k < dist.length; k++) out.data[k] = smoothstep01(1 - dist[k] / radius);
+  return out;
+}
+
+/** Signed area of a polygon (positive when clockwise in image coordinates, y down). */
+export function polygonArea(poly: Polygon): number {
+  const n = poly.length >> 1;
+  let a = 0;
+  for (let i = 0, j = n - 1; i < n; j = i++) a += poly[2 * j] * poly[2 * i + 1] - poly[2 * i] * poly[2 * j + 1];
+  return a / 2;
 }

@@ -1,0 +1,311 @@
+import type { FloatMap, RgbImage } from '@tooncast/shared';
+import { clampByte } from '../image/color.ts';
+import { checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
+import { featheredPolygonMask, type Polygon, polygonArea, polygonBounds, strokeMask } from '../image/mask.ts';
+import { warpFace } from '../image/meshWarp.ts';
+import { applyRotation, fitRigid3d } from '../image/rigid3d.ts';
+import { sampleRgbInto } from '../image/sample.ts';
+import type { PlanarTensor } from '../image/tensor.ts';
+import type { SelfieFeatures } from './selfie.ts';
+
+/** What the first generative model is asked to draw: the target face's expression and pose, in the face space. */
+export interface FirstFaceInput {
+  /** The target (cartoon) face's 468 xyz landmarks in face space. */
+  landmarks: Float32Array;
+  /** The same character's neutral reference landmarks in face space (needed by the built-in generator). */
+  neutralLandmarks?: Float32Array;
+  /** The contour figure rasterized in the face-space layout, values in [0, 1] (needed by ONNX generators). */
+  contourFigure?: PlanarTensor | FloatMap | RgbImage;
+}
+
+/** The patent's first generative model: contour figure + selfie features → first face image (face space). */
+export interface FaceGenerator {
+  generate(input: FirstFaceInput, selfie: SelfieFeatures): Promise<RgbImage>;
+}
+
+export interface MeshFaceGeneratorOptions {
+  /** Draw a mouth interior where the target opens the mouth wider than the selfie does. */
+  synthesizeMouth?: boolean;
+  /** Draw closed eyelids where the target closes an eye the selfie shows open. */
+  synthesizeBlink?: boolean;
+}
+
+/** Organ groups whose expression deltas are normalized by the organ's own size. */
+const GROUPS = ['rightEyebrow', 'leftEyebrow', 'rightEye', 'leftEye', 'lips'] as const;
+const FACE_GROUP = GROUPS.length;
+
+/**
+ * The built-in first face generator, geometric rather than learned:
+ * 1. the cartoon's head pose relative to its neutral reference (3-D similarity on expression-stable points);
+ * 2. its expression = pose-free landmarks minus the neutral ones, scaled per organ (a cartoon eye twice the size
+ *    of the selfie's moves its lid twice as far) and added to the selfie's landmarks; the pose is then applied;
+ * 3. the selfie crop is mesh-warped onto that geometry;
+ * 4. what the selfie does not show is painted: a mouth interior (dark cavity, upper-teeth band, tongue hint) when
+ *    the mouth opens wider than in the selfie, and skin-coloured lids with a lash line when an eye closes.
+ */
+export class MeshFaceGenerator implements FaceGenerator {
+  private readonly group = new Uint8Array(FACE_MESH_POINTS).fill(FACE_GROUP);
+  private readonly stable: number[];
+  private readonly options: Required<MeshFaceGeneratorOptions>;
+
+  constructor(
+    readonly space: FaceSpace,
+    options: MeshFaceGeneratorOptions = {},
+  ) {
+    this.options = { synthesizeMouth: true, synthesizeBlink: true, ...options };
+    const a = space.topology.annotations;
+    for (const [name, idx] of Object.entries(a)) {
+      const g = GROUPS.findIndex((p) => name.startsWith(p));
+      // 'rightEyebrow…' also starts with 'rightEye': the brow entries come first in GROUPS, so they win.
+      if (g >= 0) for (const i of idx) if (i < FACE_MESH_POINTS && this.group[i] === FACE_GROUP) this.group[i] = g;
+    }
+    // Pose from points expressions barely move: the upper face outline, the nose, the eye corners.
+    const noseY = space.template[2 * a.noseTip[0] + 1];
+    const c = space.contours;
+    this.stable = [
+      ...c.faceOval.filter((i) => space.template[2 * i + 1] < noseY),
+      ...['midwayBetweenEyes', 'noseTip', 'noseBottom', 'noseRightCorner', 'noseLeftCorner'].flatMap((n) => a[n] ?? []),
+      c.rightEye[0],
+      c.rightEye[a.rightEyeLower0.length - 1],
+      c.leftEye[0],
+      c.leftEye[a.leftEyeLower0.length - 1],
+    ];
+  }
+
+  async generate(input: FirstFaceInput, selfie: SelfieFeatures): Promise<RgbImage> {
+    return this.generateSync(input, selfie);
+  }
+
+  generateSync(input: FirstFaceInput, selfie: SelfieFeatures): RgbImage {
+    if (selfie.size !== this.space.size) {
+      throw new RangeError(
+        `selfie features are for a ${selfie.size}² face space, the generator's is ${this.space.size}²`,
+      );
+    }
+    const geometry = this.targetGeometry(input, selfie);
+    const img = warpFace(this.space, selfie.crop, selfie.landmarks3d, geometry);
+    if (this.options.synthesizeMouth) this.paintMouth(img, geometry, selfie);
+    if (this.options.synthesizeBlink) {
+      this.paintEyelid(img, geometry, selfie, this.space.contours.rightEye, 'right');
+      this.paintEyelid(img, geometry, selfie, this.space.contours.leftEye, 'left');
+    }
+    return img;
+  }
+
+  /** The selfie's landmarks carrying the target's expression and head pose (face space, xyz). */
+  targetGeometry(input: FirstFaceInput, selfie: SelfieFeatures): Float32Array {
+    const target = input.landmarks;
+    const neutral = input.neutralLandmarks;
+    checkLandmarks(target, 'target landmarks');
+    if (!neutral) throw new RangeError('the built-in face generator needs the character’s neutral landmarks');
+    checkLandmarks(neutral, 'neutral landmarks');
+    const own = selfie.landmarks3d;
+    const pose = fitRigid3d(neutral, target, this.stable);
+    const r = pose.rotation;
+    const [tx, ty, tz] = pose.translation;
+    const inv = 1 / pose.scale;
+    const scale = this.groupScales(neutral, own);
+    const out = new Float32Array(own.length);
+    // Expression: target with the pose undone (Rᵀ(T − t)/s), minus neutral, scaled per organ, added to the selfie.
+    for (let i = 0; i < FACE_MESH_POINTS; i++) {
+      const dx = target[3 * i] - tx;
+      const dy = target[3 * i + 1] - ty;
+      const dz = target[3 * i + 2] - tz;
+      const px = (r[0] * dx + r[3] * dy + r[6] * dz) * inv;
+      const py = (r[1] * dx + r[4] * dy + r[7] * dz) * inv;
+      const pz = (r[2] * dx + r[5] * dy + r[8] * dz) * inv;
+      const g = this.group[i];
+      out[3 * i] = own[3 * i] + (px - neutral[3 * i]) * scale[2 * g];
+      out[3 * i + 1] = own[3 * i + 1] + (py - neutral[3 * i + 1]) * scale[2 * g + 1];
+      out[3 * i + 2] = own[3 * i + 2] + (pz - neutral[3 * i + 2]) * scale[2 * g];
+    }
+    // Pose: the motion that took the neutral cartoon to the target, applied about the selfie's own centre.
+    const cs = this.centroid(own);
+    const cn = this.centroid(neutral);
+    const moved = applyRotation(r, cn[0], cn[1], cn[2]);
+    const shift = [0, 1, 2].map((k) => pose.scale * moved[k] + pose.translation[k] - cn[k]);
+    for (let i = 0; i < FACE_MESH_POINTS; i++) {
+      const q = applyRotation(r, out[3 * i] - cs[0], out[3 * i + 1] - cs[1], out[3 * i + 2] - cs[2]);
+      for (let k = 0; k < 3; k++) out[3 * i + k] = pose.scale * q[k] + cs[k] + shift[k];
+    }
+    return out;
+  }
+
+  /** Per group, the selfie's organ extent over the neutral cartoon's (x and y), clamped to [1/4, 4]. */
+  private groupScales(neutral: Float32Array, own: Float32Array): Float32Array {
+    const ext = (pts: Float32Array) => {
+      const box = new Float32Array((FACE_GROUP + 1) * 4).fill(Number.NaN);
+      for (let i = 0; i < FACE_MESH_POINTS; i++) {
+        const b = this.group[i] * 4;
+        const x = pts[3 * i];
+        const y = pts[3 * i + 1];
+        if (Number.isNaN(box[b])) box.set([x, x, y, y], b);
+        box[b] = Math.min(box[b], x);
+        box[b + 1] = Math.max(box[b + 1], x);
+        box[b + 2] = Math.min(box[b + 2], y);
+        box[b + 3] = Math.max(box[b + 3], y);
+      }
+      return box;
+    };
+    const bn = ext(neutral);
+    const bs = ext(own);
+    const out = new Float32Array((FACE_GROUP + 1) * 2);
+    for (let g = 0; g <= FACE_GROUP; g++) {
+      for (let k = 0; k < 2; k++) {
+        const n = bn[4 * g + 2 * k + 1] - bn[4 * g + 2 * k];
+        const s = bs[4 * g + 2 * k + 1] - bs[4 * g + 2 * k];
+        out[2 * g + k] = n > 1e-3 && s > 1e-3 ? Math.min(4, Math.max(0.25, s / n)) : 1;
+      }
+    }
+    return out;
+  }
+
+  private centroid(pts: Float32Array): [number, number, number] {
+    const c: [number, number, number] = [0, 0, 0];
+    for (const i of this.stable) for (let k = 0; k < 3; k++) c[k] += pts[3 * i + k] / this.stable.length;
+    return c;
+  }
+
+  /** Openness of a closed organ ring: |area| / width², width between the ring's two corners. */
+  private openness(pts: Float32Array, ring: readonly number[], cornerB: number): number {
+    const poly = ringPolygon(pts, ring);
+    const w = Math.hypot(poly[0] - poly[2 * cornerB], poly[1] - poly[2 * cornerB + 1]);
+    return w > 1e-3 ? Math.abs(polygonArea(poly)) / (w * w) : 0;
+  }
+
+  private paintMouth(img: RgbImage, geometry: Float32Array, selfie: SelfieFeatures): void {
+    const a = this.space.topology.annotations;
+    const ring = this.space.contours.innerLips;
+    const corner = a.lipsLowerInner.length - 1;
+    const open = this.openness(geometry, ring, corner);
+    const shown = this.openness(selfie.landmarks3d, ring, corner);
+    // Only the part of the opening the selfie does not already show gets synthesized.
+    const alpha = Math.min(1, Math.max(0, (1.5 * (open - shown)) / Math.max(open, 1e-6)));
+    if (open < 0.02 || alpha <= 0) return;
+    const size = this.space.size;
+    const poly = ringPolygon(geometry, ring);
+    const mask = featheredPolygonMask(size, size, poly, 1.5);
+    const upper = ringPolygon(geometry, [ring[0], ...a.lipsUpperInner, ring[corner]]);
+    const lower = ringPolygon(geometry, a.lipsLowerInner);
+    const lip = selfie.lipColor;
+    const cavity = [lip[0] * 0.3, lip[1] * 0.15, lip[2] * 0.18];
+    const tongue = [lip[0] * 0.8, lip[1] * 0.55, lip[2] * 0.6];
+    const left = Math.min(poly[0], poly[2 * corner]);
+    const right = Math.max(poly[0], poly[2 * corner]);
+    const box = polygonBounds(poly, size, size, 1);
+    for (let x = box.x0; x < box.x1; x++) {
+      const yUp = chainY(upper, x);
+      const yLo = chainY(lower, x);
+      const height = yLo - yUp;
+      const u = (x - left) / Math.max(1, right - left);
+      const shade = 0.7 + 0.3 * (1 - (2 * u - 1) ** 2);
+      for (let y = box.y0; y < box.y1; y++) {
+        const k = y * size + x;
+        const m = mask.data[k] * alpha;
+        if (m <= 0) continue;
+        const v = height > 0.5 ? (y - yUp) / height : 0.5;
+        const teeth = height > 3 ? 1 - smoothstep(0.22, 0.38, v) : 0;
+        const tongueW = 0.6 * smoothstep(0.7, 0.95, v);
+        const o = k * 3;
+        for (let ch = 0; ch < 3; ch++) {
+          let c = cavity[ch] + teeth * ([228, 222, 208][ch] * shade - cavity[ch]);
+          c += tongueW * (tongue[ch] - c);
+          img.data[o + ch] = clampByte(img.data[o + ch] + m * (c - img.data[o + ch]));
+        }
+      }
+    }
+  }
+
+  private paintEyelid(
+    img: RgbImage,
+    geometry: Float32Array,
+    selfie: SelfieFeatures,
+    ring: readonly number[],
+    side: 'right' | 'left',
+  ): void {
+    const a = this.space.topology.annotations;
+    const lowerIdx = a[`${side}EyeLower0`];
+    const corner = lowerIdx.length - 1;
+    const shown = this.openness(selfie.landmarks3d, ring, corner);
+    const open = this.openness(geometry, ring, corner);
+    const closed = shown > 1e-4 ? 1 - smoothstep(0.2, 0.5, open / shown) : 0;
+    if (closed <= 0.01) return;
+    const size = this.space.size;
+    // Lid colour: the skin just around this eye, as the warp put it in the output.
+    const around = [...a[`${side}EyeUpper2`], ...a[`${side}EyeLower2`]];
+    const sample = new Uint8Array(3);
+    const lid = [0, 0, 0];
+    for (const i of around) {
+      sampleRgbInto(img, geometry[3 * i], geometry[3 * i + 1], sample, 0);
+      for (let c = 0; c < 3; c++) lid[c] += sample[c] / around.length;
+    }
+    // The lid covers the eye ring grown by 1.5 px, so no sliver of the squeezed eye shows at its edge.
+    const poly = ringPolygon(geometry, ring);
+    const n = poly.length / 2;
+    let cx = 0;
+    let cy = 0;
+    for (let i = 0; i < n; i++) {
+      cx += poly[2 * i] / n;
+      cy += poly[2 * i + 1] / n;
+    }
+    for (let i = 0; i < n; i++) {
+      const dx = poly[2 * i] - cx;
+      const dy = poly[2 * i + 1] - cy;
+      const d = Math.hypot(dx, dy) || 1;
+      poly[2 * i] += (1.5 * dx) / d;
+      poly[2 * i + 1] += (1.5 * dy) / d;
+    }
+    const mask = featheredPolygonMask(size, size, poly, 1.5);
+    const lash = strokeMask(size, size, ringPolygon(geometry, lowerIdx), 1.2);
+    const box = polygonBounds(poly, size, size, 2);
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) {
+        const k = y * size + x;
+        const m = mask.data[k] * closed;
+        const dark = 1 - 0.55 * closed * lash.data[k];
+        if (m <= 0 && dark >= 1) continue;
+        for (let c = 0; c < 3; c++) {
+          const v = img.data[k * 3 + c];
+          img.data[k * 3 + c] = clampByte((v + m * (lid[c] - v)) * dark);
+        }
+      }
+    }
+  }
+}
+
+function ringPolygon(pts: Float32Array, ring: readonly number[]): Float32Array {
+  const out = new Float32Array(ring.length * 2);
+  ring.forEach((i, k) => {
+    out[2 * k] = pts[3 * i];
+    out[2 * k + 1] = pts[3 * i + 1];
+  });
+  return out;
+}
+
+/** y of a left-to-right-ish chain at column x (linear between its points; clamped at its ends). */
+function chainY(chain: Polygon, x: number): number {
+  const n = chain.length >> 1;
+  let best = chain[1];
+  let bestGap = Number.POSITIVE_INFINITY;
+  for (let i = 0; i + 1 < n; i++) {
+    const x0 = chain[2 * i];
+    const x1 = chain[2 * i + 2];
+    const lo = Math.min(x0, x1);
+    const hi = Math.max(x0, x1);
+    if (x >= lo && x <= hi) {
+      const t = hi > lo ? (x - x0) / (x1 - x0) : 0;
+      return chain[2 * i + 1] + t * (chain[2 * i + 3] - chain[2 * i + 1]);
+    }
+    const gap = Math.min(Math.abs(x - x0), Math.abs(x - x1));
+    if (gap < bestGap) {
+      bestGap = gap;
+      best = Math.abs(x - x0) < Math.abs(x - x1) ? chain[2 * i + 1] : chain[2 * i + 3];
+    }
+  }
+  return best;
+}
+
+function smoothstep(e0: number, e1: number, x: number): number {
+  const t = Math.max(0, Math.min(1, (x - e0) / (e1 - e0)));
+  return t * t * (3 - 2 * t);
+}

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { OnnxGraphBuilder } from '@tooncast/models';
+import { createFloatMap, type RgbImage } from '@tooncast/shared';
+import ort from 'onnxruntime-node';
+import {
+  createFaceGenerator,
+  MeshFaceGenerator,
+  OnnxFaceGenerator,
+  prepareSelfieFeatures,
+} from '../src/generation/index.ts';
+import type { Affine } from '../src/geometry.ts';
+import {
+  applyRotation,
+  createFaceSpace,
+  fitRigid3d,
+  meanAbsDiff,
+  rotationAngle,
+  syntheticFace,
+  syntheticLandmarks,
+  timeStage,
+  transformPoints,
+  warpAffine,
+} from '../src/image/index.ts';
+import { loadFaceTopology } from '../src/topology.ts';
+
+const topology = await loadFaceTopology();
+const space = createFaceSpace(topology, 192);
+const a = topology.annotations;
+const own = syntheticLandmarks(space);
+
+/** The synthetic face placed into a larger "photo" by a similarity, with its landmarks in photo pixels. */
+const toPhoto: Affine = [1.4, 0.2, 60, -0.2, 1.4, 20];
+const photo = warpAffine(syntheticFace(space, own), toPhoto, 400, 330);
+const selfie = prepareSelfieFeatures(space, photo, transformPoints(toPhoto, own));
+const generator = new MeshFaceGenerator(space);
+
+/** A cartoon neutral face: the same layout with organs scaled about their centres (big eyes, big mouth). */
+function cartoonNeutral(eyeScale: number, mouthScale: number): Float32Array {
+  const out = own.slice();
+  const scaleGroup = (prefixes: string[], s: number) => {
+    const idx = [
+      ...new Set(
+        Object.entries(a)
+          .filter(([n]) => prefixes.some((p) => n.startsWith(p)))
+          .flatMap(([, v]) => v),
+      ),
+    ].filter((i) => i < 468);
+    const cx = idx.reduce((p, i) => p + own[3 * i], 0) / idx.length;
+    const cy = idx.reduce((p, i) => p + own[3 * i + 1], 0) / idx.length;
+    for (const i of idx) out.set([cx + (own[3 * i] - cx) * s, cy + (own[3 * i + 1] - cy) * s], 3 * i);
+  };
+  scaleGroup(
+    ['rightEye', 'leftEye'].filter((p) => p),
+    eyeScale,
+  );
+  scaleGroup(['lips'], mouthScale);
+  return out;
+}
+
+const luma = (img: RgbImage, x: number, y: number) => {
+  const i = (Math.round(y) * img.width + Math.round(x)) * 3;
+  return 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2];
+};
+
+describe('generation: selfie features', () => {
+  it('aligns the selfie photo into the face space', () => {
+    let err = 0;
+    for (let i = 0; i < own.length; i += 3)
+      err = Math.max(err, Math.hypot(selfie.landmarks3d[i] - own[i], selfie.landmarks3d[i + 1] - own[i + 1]));
+    assert.ok(err < 0.05, `landmarks off by ${err}px`);
+    assert.ok(meanAbsDiff(selfie.crop, syntheticFace(space, own), 8) < 4, 'aligned crop differs from the face');
+    const [r, g, b] = selfie.skinColor;
+    assert.ok(Math.abs(r - 214) < 12 && Math.abs(g - 170) < 12 && Math.abs(b - 140) < 12, `skin ${selfie.skinColor}`);
+    assert.ok(selfie.lipColor[0] > selfie.lipColor[1] + 60, `lips ${selfie.lipColor}`);
+  });
+});
+
+describe('generation: built-in first face generator', () => {
+  const neutral = cartoonNeutral(1.6, 2);
+
+  it('reproduces the selfie when the cartoon shows its neutral face', () => {
+    const geometry = generator.targetGeometry({ landmarks: neutral, neutralLandmarks: neutral }, selfie);
+    let err = 0;
+    for (let i = 0; i < geometry.length; i++) err = Math.max(err, Math.abs(geometry[i] - selfie.landmarks3d[i]));
+    assert.ok(err < 1e-2, `geometry moved by ${err}`);
+    const img = generator.generateSync({ landmarks: neutral, neutralLandmarks: neutral }, selfie);
+    assert.ok(meanAbsDiff(img, selfie.crop, 2) < 1, 'neutral generation changed the selfie');
+  });
+
+  it('opens the mouth by the cartoon’s opening scaled to the selfie’s mouth, and paints the interior', () => {
+    const target = neutral.slice();
+    const lower = new Set([
+      ...a.lipsLowerInner.slice(1, -1),
+      ...a.lipsLowerOuter.slice(1, -1),
+      ...a.lipsLowerSemiInner,
+      ...a.lipsLowerSemiOuter,
+    ]);
+    for (const i of lower) target[3 * i + 1] += 24;
+    const g = generator.targetGeometry({ landmarks: target, neutralLandmarks: neutral }, selfie);
+    const gap = g[3 * 14 + 1] - g[3 * 13 + 1];
+    const ownGap = selfie.landmarks3d[3 * 14 + 1] - selfie.landmarks3d[3 * 13 + 1];
+    // The cartoon mouth is twice the selfie's, so a 24 px cartoon opening is a 12 px selfie opening (pose fit aside).
+    assert.ok(Math.abs(gap - ownGap - 12) < 2.5, `selfie opening ${gap - ownGap}px`);
+    const img = generator.generateSync({ landmarks: target, neutralLandmarks: neutral }, selfie);
+    const x = (g[3 * 13] + g[3 * 14]) / 2;
+    const top = g[3 * 13 + 1];
+    assert.ok(luma(img, x, top + 0.8 * gap) < 90, `cavity luma ${luma(img, x, top + 0.8 * gap)}`);
+    assert.ok(luma(img, x, top + 0.15 * gap) > 150, `teeth luma ${luma(img, x, top + 0.15 * gap)}`);
+    const off = new MeshFaceGenerator(space, { synthesizeMouth: false }).generateSync(
+      { landmarks: target, neutralLandmarks: neutral },
+      selfie,
+    );
+    assert.ok(luma(off, x, top + 0.15 * gap) < 150, 'without synthesis the opening shows no teeth');
+  });
+
+  it('closes an eye with a skin-coloured lid on a blink', () => {
+    const target = neutral.slice();
+    const up = a.rightEyeUpper0;
+    const lo = a.rightEyeLower0;
+    up.forEach((i, k) => {
+      target[3 * i + 1] = target[3 * lo[k + 1] + 1];
+    });
+    const img = generator.generateSync({ landmarks: target, neutralLandmarks: neutral }, selfie);
+    const eye = space.contours.rightEye;
+    const cx = eye.reduce((p, i) => p + selfie.landmarks3d[3 * i], 0) / eye.length;
+    const cy = Math.min(...up.map((i) => selfie.landmarks3d[3 * i + 1])) + 1;
+    const k = (Math.round(cy) * 192 + Math.round(cx)) * 3;
+    const dist = Math.hypot(
+      img.data[k] - selfie.skinColor[0],
+      img.data[k + 1] - selfie.skinColor[1],
+      img.data[k + 2] - selfie.skinColor[2],
+    );
+    assert.ok(dist < 40, `upper eye area is ${img.data.slice(k, k + 3)} not skin ${selfie.skinColor}`);
+    const open = selfie.crop.data.slice(k, k + 3);
+    assert.ok(
+      Math.hypot(open[0] - selfie.skinColor[0], open[1] - selfie.skinColor[1], open[2] - selfie.skinColor[2]) > 40,
+      'the test point is not in the open eye',
+    );
+  });
+
+  it('turns the selfie with the cartoon’s head rotation', () => {
+    const yaw = 0.25;
+    const r = [Math.cos(yaw), 0, Math.sin(yaw), 0, 1, 0, -Math.sin(yaw), 0, Math.cos(yaw)];
+    const c = [96, 96, -20];
+    const target = neutral.slice();
+    for (let i = 0; i < target.length; i += 3) {
+      const q = applyRotation(r, neutral[i] - c[0], neutral[i + 1] - c[1], neutral[i + 2] - c[2]);
+      target.set([q[0] + c[0], q[1] + c[1], q[2] + c[2]], i);
+    }
+    const g = generator.targetGeometry({ landmarks: target, neutralLandmarks: neutral }, selfie);
+    const fit = fitRigid3d(selfie.landmarks3d, g);
+    assert.ok(Math.abs(rotationAngle(fit.rotation) - yaw) < 0.01, `rotation ${rotationAngle(fit.rotation)}`);
+    assert.ok(Math.abs(fit.scale - 1) < 0.01, `scale ${fit.scale}`);
+  });
+
+  it('rejects bad input clearly', () => {
+    assert.throws(() => generator.generateSync({ landmarks: neutral }, selfie), /neutral landmarks/);
+    assert.throws(
+      () => generator.generateSync({ landmarks: new Float32Array(9), neutralLandmarks: neutral }, selfie),
+      /468/,
+    );
+    const other = new MeshFaceGenerator(createFaceSpace(topology, 128));
+    assert.throws(() => other.generateSync({ landmarks: neutral, neutralLandmarks: neutral }, selfie), /face space/);
+  });
+
+  it('is fast enough at 192²', () => {
+    const t = timeStage(() => generator.generateSync({ landmarks: neutral, neutralLandmarks: neutral }, selfie), 20);
+    assert.ok(t.cpuMedianMs < 15, `first face generation took ${t.cpuMedianMs} ms CPU`);
+  });
+});
+
+describe('generation: ONNX first face generator (swap by configuration)', () => {
+  /** out = (selfie + contour) / 2: the contour plane broadcast over RGB — a model whose output we can predict. */
+  async function tinyGenerator(
+    size: number,
+    flaw?: 'no selfie input' | 'one-channel output',
+  ): Promise<ort.InferenceSession> {
+    const g = new OnnxGraphBuilder('tiny_generator');
+    const contour = g.input('contour', [1, 1, size, size]);
+    const other = g.input(flaw === 'no selfie input' ? 'photo' : 'selfie', [1, 3, size, size]);
+    const sum = g.op('Add', [other, contour]);
+    const out = flaw === 'one-channel output' ? g.op('ReduceMean', [sum], { axes: [1], keepdims: 1 }) : sum;
+    g.output(g.op('Mul', [out, g.scalar(0.5)]), [1, flaw === 'one-channel output' ? 1 : 3, size, size], 'face');
+    return ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: 1 });
+  }
+
+  it('feeds the contract tensors and decodes the output', async () => {
+    const contour = createFloatMap(192, 192);
+    for (let x = 20; x < 170; x++) contour.data[96 * 192 + x] = 1;
+    const gen = createFaceGenerator(space, { kind: 'onnx', session: await tinyGenerator(192) });
+    assert.ok(gen instanceof OnnxFaceGenerator);
+    const img = await gen.generate({ landmarks: own, contourFigure: contour }, selfie);
+    for (const [x, y] of [
+      [50, 96],
+      [50, 60],
+    ]) {
+      const line = contour.data[y * 192 + x];
+      for (let c = 0; c < 3; c++) {
+        const s = selfie.crop.data[(y * 192 + x) * 3 + c] / 127.5 - 1;
+        const expected = ((s + (line * 2 - 1)) / 2 + 1) * 127.5;
+        assert.ok(Math.abs(img.data[(y * 192 + x) * 3 + c] - expected) <= 1, `pixel (${x},${y})[${c}]`);
+      }
+    }
+    assert.ok(createFaceGenerator(space, { kind: 'mesh' }) instanceof MeshFaceGenerator);
+  });
+
+  it('resizes to and from a model of another size', async () => {
+    const gen = new OnnxFaceGenerator(space, await tinyGenerator(64), { modelSize: 64 });
+    const img = await gen.generate({ landmarks: own, contourFigure: createFloatMap(192, 192) }, selfie);
+    assert.equal(img.width, 192);
+    // Contour −1 everywhere: out = (selfie − 1)/2, i.e. half the selfie's brightness.
+    const mean = (im: RgbImage) => im.data.reduce((p, q) => p + q, 0) / im.data.length;
+    assert.ok(Math.abs(mean(img) - mean(selfie.crop) / 2) < 3, `${mean(img)} vs ${mean(selfie.crop) / 2}`);
+  });
+
+  it('refuses models that break the contract and inputs without a contour figure', async () => {
+    const noSelfie = await tinyGenerator(192, 'no selfie input');
+    assert.throws(() => new OnnxFaceGenerator(space, noSelfie), /lacks the input "selfie"/);
+    const gen = new OnnxFaceGenerator(space, await tinyGenerator(192, 'one-channel output'));
+    await assert.rejects(
+      gen.generate({ landmarks: own, contourFigure: createFloatMap(192, 192) }, selfie),
+      /expected float32 1x3x192x192/,
+    );
+    await assert.rejects(gen.generate({ landmarks: own }, selfie), /contour figure/);
+  });
+});
