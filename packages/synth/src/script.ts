@@ -130,8 +130,8 @@ function targetX(tau: number): number {
 
 /** Distractor's horizontal position: approaches the target, backs off, crosses to the middle while the target is away. */
 function distractorX(tau: number): number {
-  if (tau < SCRIPT.closeApproach) return lerp(0.14, 0.32, ease(tau / SCRIPT.closeApproach));
-  if (tau < 0.45) return lerp(0.32, 0.2, ease((tau - SCRIPT.closeApproach) / 0.15));
+  if (tau < SCRIPT.closeApproach) return lerp(0.14, 0.38, ease(tau / SCRIPT.closeApproach));
+  if (tau < 0.45) return lerp(0.38, 0.2, ease((tau - SCRIPT.closeApproach) / 0.15));
   if (tau < 0.6) return 0.2;
   if (tau < 0.7) return lerp(0.2, 0.42, ease((tau - 0.6) / 0.1));
   if (tau < 0.78) return 0.42;
