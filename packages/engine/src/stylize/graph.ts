@@ -1,0 +1,90 @@
+import { OnnxGraphBuilder } from '@tooncast/models';
+
+/** Names of the built-in stylizer graph's inputs and output. */
+export const STYLIZER_IO = {
+  image: 'image',
+  tint: 'tint',
+  outlineDarkness: 'outline_darkness',
+  lineWeight: 'line_weight',
+  levels: 'levels',
+  output: 'stylized',
+} as const;
+
+const LUMA = [0.299, 0.587, 0.114];
+
+/** Normalized 1-D Gaussian taps (odd length). */
+function gaussianTaps(radius: number, sigma: number): number[] {
+  const taps = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const sum = taps.reduce((a, b) => a + b, 0);
+  return taps.map((t) => t / sum);
+}
+
+/**
+ * The built-in cartoon stylizer as an ONNX graph (method step 3), made of plain conv/elementwise ops so it runs
+ * on any ONNX runtime:
+ * 1. edge-preserving smoothing: two passes of a separable Gaussian whose result is blended back towards the input
+ *    where the local contrast is high (a conv approximation of a bilateral filter) — flat skin, crisp features;
+ * 2. colour quantization: luminance rounded to `levels` steps, the shift applied to all channels (hue kept);
+ * 3. palette tint: an additive RGB shift towards the target character's skin tone;
+ * 4. ink lines: Sobel magnitude of the smoothed luminance through a steep sigmoid, thickened by a 3×3 max-pool
+ *    in proportion to `line_weight`, darkening the colour by `outline_darkness`.
+ * Inputs: `image` float32 [1, 3, H, W] in [−1, 1]; `tint` [1, 3, 1, 1] (shift in [0, 1] colour units);
+ * `outline_darkness`, `line_weight`, `levels` float32 [1]. Output `stylized` [1, 3, H, W] in [−1, 1].
+ * H and W are symbolic, so one graph serves any face-space size.
+ */
+export function buildStylizerGraph(): Uint8Array {
+  const g = new OnnxGraphBuilder('tooncast_stylizer');
+  const image = g.input(STYLIZER_IO.image, [1, 3, 'h', 'w']);
+  const tint = g.input(STYLIZER_IO.tint, [1, 3, 1, 1]);
+  const darkness = g.input(STYLIZER_IO.outlineDarkness, [1]);
+  const weight = g.input(STYLIZER_IO.lineWeight, [1]);
+  const levels = g.input(STYLIZER_IO.levels, [1]);
+
+  const half = g.scalar(0.5, 'half');
+  const one = g.scalar(1, 'one');
+  const luma = g.initializer('luma', Float32Array.from(LUMA), [1, 3, 1, 1]);
+  const taps = gaussianTaps(2, 1.2);
+  const blurH = g.initializer('blur_h', Float32Array.from([...taps, ...taps, ...taps]), [3, 1, 1, 5]);
+  const blurV = g.initializer('blur_v', Float32Array.from([...taps, ...taps, ...taps]), [3, 1, 5, 1]);
+  const pad2 = g.int64s([0, 0, 2, 2, 0, 0, 2, 2], 'pad2');
+  const pad1 = g.int64s([0, 0, 1, 1, 0, 0, 1, 1], 'pad1');
+  const toLuma = (x: string) => g.op('Conv', [x, luma], {}, 'luma');
+  const blur = (x: string) => {
+    const padded = g.op('Pad', [x, pad2], { mode: 'edge' }, 'blur_pad');
+    const h = g.op('Conv', [padded, blurH], { group: 3 }, 'blur_h');
+    return g.op('Conv', [h, blurV], { group: 3 }, 'blur_v');
+  };
+
+  let rgb = g.op('Mul', [g.op('Add', [image, one]), half], {}, 'unit_rgb');
+  // 1. Edge-preserving smoothing: keep = σ(40·(|x − blur(x)|_luma − 0.07)).
+  const keepGain = g.scalar(40, 'keep_gain');
+  const keepBias = g.scalar(0.07, 'keep_bias');
+  for (let pass = 0; pass < 2; pass++) {
+    const b = blur(rgb);
+    const contrast = toLuma(g.op('Abs', [g.op('Sub', [rgb, b])]));
+    const keep = g.op('Sigmoid', [g.op('Mul', [g.op('Sub', [contrast, keepBias]), keepGain])], {}, 'keep');
+    rgb = g.op('Add', [b, g.op('Mul', [keep, g.op('Sub', [rgb, b])])], {}, 'smoothed');
+  }
+  // 4 (computed before quantization, on the smooth image). Ink lines from the Sobel magnitude.
+  const y = toLuma(rgb);
+  const sobel = g.initializer(
+    'sobel',
+    Float32Array.from([-1, 0, 1, -2, 0, 2, -1, 0, 1, -1, -2, -1, 0, 0, 0, 1, 2, 1]),
+    [2, 1, 3, 3],
+  );
+  const grad = g.op('Conv', [g.op('Pad', [y, pad1], { mode: 'edge' }), sobel], {}, 'sobel');
+  const mag = g.op('Sqrt', [g.op('ReduceSum', [g.op('Mul', [grad, grad]), g.int64s([1], 'axis_c')], { keepdims: 1 })]);
+  const thin = g.op('Sigmoid', [g.op('Mul', [g.op('Sub', [mag, g.scalar(0.55)]), g.scalar(14)])], {}, 'line_thin');
+  const thick = g.op('MaxPool', [thin], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, 'line_thick');
+  const line = g.op('Add', [thin, g.op('Mul', [weight, g.op('Sub', [thick, thin])])], {}, 'line');
+  // 2. Quantize luminance: y' = round(y·levels)/levels, shift all channels by y' − y.
+  const yq = g.op('Div', [g.op('Round', [g.op('Mul', [y, levels])]), levels]);
+  rgb = g.op('Add', [rgb, g.op('Sub', [yq, y])], {}, 'quantized');
+  // 3. Palette tint.
+  rgb = g.op('Add', [rgb, tint], {}, 'tinted');
+  rgb = g.op('Mul', [rgb, g.op('Sub', [one, g.op('Mul', [darkness, line])])], {}, 'inked');
+  const signed = g.op('Sub', [g.op('Add', [rgb, rgb]), one]);
+  const out = g.op('Clip', [signed, g.scalar(-1, 'lo'), g.scalar(1, 'hi')]);
+  g.output(out, [1, 3, 'h', 'w'], STYLIZER_IO.output);
+  return g.toBytes({ doc: 'Tooncast built-in cartoon stylizer (method step 3)' });
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { OnnxGraphBuilder } from '@tooncast/models';
+import { createRgbImage, type RgbImage } from '@tooncast/shared';
+import ort from 'onnxruntime-node';
+import { texturedImage, timeStageAsync } from '../src/image/index.ts';
+import { BuiltinStylizer, DEFAULT_STYLIZER_PARAMS, paletteTint, UserStylizer } from '../src/stylize/index.ts';
+
+const stylizer = await BuiltinStylizer.create();
+const S = 192;
+const at = (img: RgbImage, x: number, y: number, c = 0) => img.data[(y * img.width + x) * 3 + c];
+const luma = (img: RgbImage, x: number, y: number) =>
+  0.299 * at(img, x, y, 0) + 0.587 * at(img, x, y, 1) + 0.114 * at(img, x, y, 2);
+
+/** Left half dark, right half light: one vertical edge at x = S/2. */
+function stepImage(): RgbImage {
+  const img = createRgbImage(S, S, [200, 170, 150]);
+  for (let y = 0; y < S; y++) img.data.fill(60, y * S * 3, (y * S + S / 2) * 3);
+  return img;
+}
+
+describe('stylize: built-in ONNX stylizer', () => {
+  it('keeps a flat image flat (no lines, colour kept up to quantization)', async () => {
+    const out = await stylizer.stylize(createRgbImage(S, S, [128, 128, 128]));
+    const first = out.data.slice(0, 3);
+    assert.ok(
+      out.data.every((v, i) => Math.abs(v - first[i % 3]) <= 1),
+      'flat image got structure',
+    );
+    assert.ok(Math.abs(first[0] - 128) <= 3, `flat grey became ${first}`);
+  });
+
+  it('inks strong edges, by outline darkness, wider with line weight', async () => {
+    const step = stepImage();
+    const base = { ...DEFAULT_STYLIZER_PARAMS, levels: 255 };
+    const none = await stylizer.stylize(step, { ...base, outlineDarkness: 0 });
+    const thin = await stylizer.stylize(step, { ...base, outlineDarkness: 1, lineWeight: 0 });
+    const thick = await stylizer.stylize(step, { ...base, outlineDarkness: 1, lineWeight: 1 });
+    const darkCols = (img: RgbImage) =>
+      Array.from({ length: 20 }, (_, k) => S / 2 - 10 + k).filter((x) => luma(img, x, 96) < 0.5 * luma(none, x, 96))
+        .length;
+    assert.ok(darkCols(none) === 0);
+    assert.ok(darkCols(thin) >= 1, 'no ink line at the edge');
+    assert.ok(
+      darkCols(thick) > darkCols(thin),
+      `line weight did not widen the line (${darkCols(thin)} → ${darkCols(thick)})`,
+    );
+    assert.ok(Math.abs(luma(thin, 20, 96) - luma(none, 20, 96)) < 2, 'flat area away from the edge was inked');
+  });
+
+  it('smooths texture but keeps edges', async () => {
+    const noisy = createRgbImage(S, S);
+    let seed = 3;
+    for (let i = 0; i < noisy.data.length; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      noisy.data[i] = 150 + (seed % 17) - 8;
+    }
+    const out = await stylizer.stylize(noisy, { ...DEFAULT_STYLIZER_PARAMS, levels: 255, outlineDarkness: 0 });
+    const std = (img: RgbImage) => {
+      const v = Array.from({ length: 100 * 100 }, (_, k) => at(img, 40 + (k % 100), 40 + Math.floor(k / 100)));
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
+    };
+    assert.ok(std(out) < 0.5 * std(noisy), `noise std ${std(noisy)} → ${std(out)}`);
+    const edge = await stylizer.stylize(stepImage(), { ...DEFAULT_STYLIZER_PARAMS, levels: 255, outlineDarkness: 0 });
+    assert.ok(luma(edge, S / 2 + 3, 96) - luma(edge, S / 2 - 4, 96) > 100, 'the edge was blurred away');
+  });
+
+  it('quantizes luminance into the requested number of levels', async () => {
+    const ramp = createRgbImage(S, S);
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++) ramp.data.fill(Math.round((x / (S - 1)) * 255), (y * S + x) * 3, (y * S + x) * 3 + 3);
+    const out = await stylizer.stylize(ramp, { ...DEFAULT_STYLIZER_PARAMS, levels: 4, outlineDarkness: 0 });
+    const values = new Set(Array.from({ length: S - 16 }, (_, k) => Math.round(luma(out, 8 + k, 96) / 8)));
+    assert.ok(values.size <= 6, `ramp kept ${values.size} distinct levels`);
+  });
+
+  it('tints the palette towards the character’s skin tone', async () => {
+    const tint = paletteTint([200, 160, 140], [240, 160, 100], 1);
+    assert.deepEqual(tint, [40, 0, -40]);
+    const out = await stylizer.stylize(createRgbImage(S, S, [150, 128, 128]), {
+      ...DEFAULT_STYLIZER_PARAMS,
+      levels: 255,
+      tint,
+    });
+    const ref = await stylizer.stylize(createRgbImage(S, S, [150, 128, 128]), {
+      ...DEFAULT_STYLIZER_PARAMS,
+      levels: 255,
+    });
+    assert.ok(
+      Math.abs(at(out, 9, 9, 0) - at(ref, 9, 9, 0) - 40) <= 2 &&
+        Math.abs(at(out, 9, 9, 2) - at(ref, 9, 9, 2) + 40) <= 2,
+    );
+    assert.throws(() => paletteTint([0, 0, 0], [0, 0, 0], 2), /strength/);
+    await assert.rejects(stylizer.stylize(ref, { ...DEFAULT_STYLIZER_PARAMS, levels: 0 }), /bad stylizer parameters/);
+  });
+
+  it('runs within budget at 192² (median CPU, single thread)', async () => {
+    const img = texturedImage(S, S);
+    const t = await timeStageAsync(() => stylizer.stylize(img), 20);
+    assert.ok(t.cpuMedianMs < 15, `stylizer took ${t.cpuMedianMs} ms CPU`);
+  });
+});
+
+describe('stylize: user ONNX stylizer', () => {
+  /** out = −image (a colour negative), optionally at a fixed size, optionally breaking the contract. */
+  async function negative(size: number | 'h', flaw?: 'two inputs' | 'grey output'): Promise<ort.InferenceSession> {
+    const g = new OnnxGraphBuilder('negative');
+    const x = g.input('x', [1, 3, size, size === 'h' ? 'w' : size]);
+    if (flaw === 'two inputs') g.input('y', [1]);
+    const neg = g.op('Neg', [x]);
+    const out = flaw === 'grey output' ? g.op('ReduceMean', [neg], { axes: [1], keepdims: 1 }) : neg;
+    g.output(out, [1, flaw === 'grey output' ? 1 : 3, size, size === 'h' ? 'w' : size], 'y_out');
+    return ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: 1 });
+  }
+
+  it('runs any image-to-image model in [−1, 1]', async () => {
+    const img = texturedImage(S, S, 2);
+    const out = await new UserStylizer(await negative('h')).stylize(img);
+    assert.ok(out.data.every((v, i) => Math.abs(v - (255 - img.data[i])) <= 1));
+  });
+
+  it('resizes to a fixed-size model and back', async () => {
+    const img = createRgbImage(S, S, [40, 100, 220]);
+    const out = await new UserStylizer(await negative(64), 64).stylize(img);
+    assert.equal(out.width, S);
+    assert.deepEqual(Array.from(out.data.slice(0, 3)), [215, 155, 35]);
+  });
+
+  it('refuses models that break the contract', async () => {
+    const twoInputs = await negative('h', 'two inputs');
+    assert.throws(() => new UserStylizer(twoInputs), /exactly one image input/);
+    await assert.rejects(
+      new UserStylizer(await negative('h', 'grey output')).stylize(texturedImage(32, 32)),
+      /expected float32 1x3x32x32/,
+    );
+  });
+});
