@@ -1,3 +1,4 @@
+import { BLAZEFACE_ANCHOR_HEADS } from '@tooncast/models';
 import type { RgbImage } from '@tooncast/shared';
 import * as ort from 'onnxruntime-node';
 import { applyAffine, type Box, iou, type Point } from '../geometry.ts';
@@ -18,9 +19,9 @@ export interface DetectorOptions {
 }
 
 /**
- * BlazeFace (MediaPipe, Keijiro's ONNX export). Both the 128 (front) and 256 (back) models share one layout:
- * 512 anchors on a 16×16 grid (2 per cell), then 384 on an 8×8 grid (6 per cell); inputs NHWC in [-1, 1];
- * regressors are offsets in input pixels: box centre, size, then six keypoints.
+ * BlazeFace (MediaPipe, Keijiro's ONNX export). The 128 (front) and 256 (back) models share the anchor layout of
+ * BLAZEFACE_ANCHOR_HEADS; inputs NHWC in [-1, 1]; regressors are offsets in input pixels: box centre, size, then six
+ * keypoints.
  */
 export class FaceDetector {
   private readonly anchors: Float32Array;
@@ -32,10 +33,7 @@ export class FaceDetector {
     private readonly inputSize: 128 | 256,
     private readonly options: DetectorOptions,
   ) {
-    this.anchors = makeAnchors([
-      { cells: 16, perCell: 2 },
-      { cells: 8, perCell: 6 },
-    ]);
+    this.anchors = makeAnchors();
     this.input = new Float32Array(inputSize * inputSize * 3);
     this.inputName = session.inputNames[0];
   }
@@ -51,10 +49,9 @@ export class FaceDetector {
     sampleRoi(frame, roi, size, 2 / 255, -1, this.input);
     const feeds = { [this.inputName]: new ort.Tensor('float32', this.input, [1, size, size, 3]) };
     const out = await this.session.run(feeds);
-    // Outputs: scores of grid 16 and grid 8, then regressors of grid 16 and grid 8.
-    const [s16, s8, r16, r8] = this.session.outputNames.map((n) => out[n].data as Float32Array);
-    const scores = concat(s16, s8);
-    const regressors = concat(r16, r8);
+    const [a, b] = BLAZEFACE_ANCHOR_HEADS;
+    const scores = concat(out[a.scores].data as Float32Array, out[b.scores].data as Float32Array);
+    const regressors = concat(out[a.regressors].data as Float32Array, out[b.regressors].data as Float32Array);
     return this.decode(scores, regressors, roiToFrame(roi, size));
   }
 
@@ -84,9 +81,10 @@ export class FaceDetector {
   }
 }
 
-function makeAnchors(layers: { cells: number; perCell: number }[]): Float32Array {
+/** Anchor centres in [0,1]², head by head, row by row, in the order the model's outputs list them. */
+function makeAnchors(): Float32Array {
   const out: number[] = [];
-  for (const { cells, perCell } of layers) {
+  for (const { cellsPerSide: cells, anchorsPerCell: perCell } of BLAZEFACE_ANCHOR_HEADS) {
     for (let y = 0; y < cells; y++) {
       for (let x = 0; x < cells; x++) {
         for (let a = 0; a < perCell; a++) out.push((x + 0.5) / cells, (y + 0.5) / cells);

@@ -1,0 +1,123 @@
+import {
+  type AnalysisModels,
+  FaceAnalysisStage,
+  type FrameAnalysis,
+  type Landmarks,
+  StageClock,
+} from '@tooncast/engine';
+import { type CharacterTruth, type ClipSpec, type FrameTruth, nme, renderClip, targetPointAt } from '@tooncast/synth';
+
+/** How step 1 did on a synthetic clip, against its ground truth. */
+export interface SyntheticScore {
+  frames: number;
+  /** Frames where the target is visible (the denominator of the detection rate). */
+  visibleFrames: number;
+  detectionRate: number;
+  /** Landmark error over the NME subset / inter-ocular distance, on visible frames where the target was found. */
+  nme: { mean: number; p95: number; max: number };
+  /** Frames whose reported face was nearer the distractor than the target. */
+  distractorTaken: number;
+  /** Frames reported found while the target was not visible (a wrong face, or a hallucination). */
+  foundWhileInvisible: number;
+  /** Per re-entry after leaving the frame: how many frames after it became visible again it was found. */
+  reacquireLatency: number[];
+}
+
+/** The frame the user "clicks" on: the first one where the target is fully visible. */
+export function pickFrame(truths: readonly FrameTruth[]): number {
+  const i = truths.findIndex((f) => f.characters.some((c) => c.id === 'target' && c.visible && c.occluded === 0));
+  if (i < 0) throw new Error('the target is never fully visible in this clip');
+  return truths[i].index;
+}
+
+/**
+ * Runs method step 1 over a synthetic clip as the product would (click on the target, then every frame in order)
+ * and scores it against the clip's ground truth. `onFrame` sees each frame's analysis (e.g. for timing).
+ */
+export async function scoreSyntheticClip(
+  models: AnalysisModels,
+  spec: ClipSpec,
+  onFrame?: (a: FrameAnalysis, ms: number) => void,
+): Promise<SyntheticScore> {
+  const truths: FrameTruth[] = [];
+  for (const f of renderClip(spec)) truths.push(f.truth);
+  const clickIndex = pickFrame(truths);
+  const click = targetPointAt(truths, clickIndex);
+  let clickFrame: ClipSpecFrame | undefined;
+  for (const f of renderClip(spec)) {
+    if (f.truth.index === clickIndex) {
+      clickFrame = f;
+      break;
+    }
+  }
+  const picked = await models.pick(clickFrame!.image, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
+  const stage = new FaceAnalysisStage(models, picked);
+  const clock = new StageClock();
+
+  const errors: number[] = [];
+  let visible = 0;
+  let found = 0;
+  let distractorTaken = 0;
+  let foundWhileInvisible = 0;
+  const reacquireLatency: number[] = [];
+  let awaitingReentry: number | undefined; // frame the target became visible again after leaving
+  let wasVisible = false;
+  let leftFrame = false;
+  for (const { image, truth } of renderClip(spec)) {
+    const t0 = performance.now();
+    const a = await stage.analyze(image, truth.index, truth.timeSec, clock);
+    onFrame?.(a, performance.now() - t0);
+    clock.take();
+    const target = truth.characters.find((c) => c.id === 'target')!;
+    const distractor = truth.characters.find((c) => c.id === 'distractor');
+    if (!target.visible && target.inFrame < 0.5) leftFrame = true;
+    if (target.visible && !wasVisible && leftFrame) {
+      awaitingReentry = truth.index;
+      leftFrame = false;
+    }
+    wasVisible = target.visible;
+    if (target.visible) visible++;
+    if (!a.face) continue;
+    const predicted = toPoints(a.face.landmarks);
+    if (distractor && nearer(predicted, distractor, target)) distractorTaken++;
+    if (!target.visible) {
+      foundWhileInvisible++;
+      continue;
+    }
+    found++;
+    errors.push(nme(predicted, target.landmarks));
+    if (awaitingReentry !== undefined) {
+      reacquireLatency.push(truth.index - awaitingReentry);
+      awaitingReentry = undefined;
+    }
+  }
+  if (awaitingReentry !== undefined) reacquireLatency.push(Number.POSITIVE_INFINITY);
+  const sorted = [...errors].sort((p, q) => p - q);
+  return {
+    frames: truths.length,
+    visibleFrames: visible,
+    detectionRate: visible ? found / visible : 0,
+    nme: {
+      mean: errors.reduce((s, e) => s + e, 0) / Math.max(1, errors.length),
+      p95: sorted[Math.floor(0.95 * (sorted.length - 1))] ?? Number.NaN,
+      max: sorted[sorted.length - 1] ?? Number.NaN,
+    },
+    distractorTaken,
+    foundWhileInvisible,
+    reacquireLatency,
+  };
+}
+
+type ClipSpecFrame = ReturnType<typeof renderClip> extends Generator<infer F> ? F : never;
+
+function toPoints(lm: Landmarks): [number, number][] {
+  return Array.from({ length: lm.length / 3 }, (_, i) => [lm[3 * i], lm[3 * i + 1]]);
+}
+
+/** Whether the predicted face sits nearer the distractor's landmarks than the target's (mean point distance). */
+function nearer(predicted: [number, number][], distractor: CharacterTruth, target: CharacterTruth): boolean {
+  const mean = (c: CharacterTruth) =>
+    predicted.reduce((s, p, i) => s + Math.hypot(p[0] - c.landmarks[i][0], p[1] - c.landmarks[i][1]), 0) /
+    predicted.length;
+  return mean(distractor) < mean(target);
+}

@@ -1,0 +1,3 @@
+import { loadConfig } from '@tooncast/shared';
+
+export const config = loadConfig();
