@@ -1,4 +1,5 @@
 import type { FloatMap, RgbImage } from '@tooncast/shared';
+import { fitAffine } from '../image/affine.ts';
 import { clampByte } from '../image/color.ts';
 import { checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
 import { featheredPolygonMask, type Polygon, polygonArea, polygonBounds, strokeMask } from '../image/mask.ts';
@@ -28,6 +29,11 @@ export interface MeshFaceGeneratorOptions {
   synthesizeMouth?: boolean;
   /** Draw closed eyelids where the target closes an eye the selfie shows open. */
   synthesizeBlink?: boolean;
+  /**
+   * Stretch the generated face onto the target's face outline (an affine fit of the outlines, then the outline
+   * points snapped), so it fills the character's face oval that the compositor replaces.
+   */
+  fitTargetOutline?: boolean;
 }
 
 /** Organ groups whose expression deltas are normalized by the organ's own size. */
@@ -52,7 +58,7 @@ export class MeshFaceGenerator implements FaceGenerator {
     readonly space: FaceSpace,
     options: MeshFaceGeneratorOptions = {},
   ) {
-    this.options = { synthesizeMouth: true, synthesizeBlink: true, ...options };
+    this.options = { synthesizeMouth: true, synthesizeBlink: true, fitTargetOutline: true, ...options };
     const a = space.topology.annotations;
     for (const [name, idx] of Object.entries(a)) {
       const g = GROUPS.findIndex((p) => name.startsWith(p));
@@ -128,7 +134,23 @@ export class MeshFaceGenerator implements FaceGenerator {
       const q = applyRotation(r, out[3 * i] - cs[0], out[3 * i + 1] - cs[1], out[3 * i + 2] - cs[2]);
       for (let k = 0; k < 3; k++) out[3 * i + k] = pose.scale * q[k] + cs[k] + shift[k];
     }
+    if (this.options.fitTargetOutline) this.fitOutline(out, target);
     return out;
+  }
+
+  private fitOutline(geometry: Float32Array, target: Float32Array): void {
+    const oval = this.space.contours.faceOval;
+    const m = fitAffine(geometry, target, oval);
+    for (let i = 0; i < FACE_MESH_POINTS; i++) {
+      const x = geometry[3 * i];
+      const y = geometry[3 * i + 1];
+      geometry[3 * i] = m[0] * x + m[1] * y + m[2];
+      geometry[3 * i + 1] = m[3] * x + m[4] * y + m[5];
+    }
+    for (const i of oval) {
+      geometry[3 * i] = target[3 * i];
+      geometry[3 * i + 1] = target[3 * i + 1];
+    }
   }
 
   /** Per group, the selfie's organ extent over the neutral cartoon's (x and y), clamped to [1/4, 4]. */

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createRgbImage, type RgbImage } from '@tooncast/shared';
+import { Compositor } from '../src/composite/index.ts';
+import { type Affine, applyAffine } from '../src/geometry.ts';
+import { createFaceSpace, syntheticLandmarks, texturedImage, timeStage, transformPoints } from '../src/image/index.ts';
+import { loadFaceTopology } from '../src/topology.ts';
+
+const topology = await loadFaceTopology();
+const space = createFaceSpace(topology, 192);
+const faceToFrame: Affine = [0.9, 0.12, 250, -0.12, 0.9, 60];
+const landmarks = transformPoints(faceToFrame, syntheticLandmarks(space));
+const oval = space.contours.faceOval;
+const W = 640;
+const H = 360;
+
+const px = (img: RgbImage, x: number, y: number) =>
+  Array.from(img.data.slice((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+const dist = (p: number[], q: readonly number[]) => Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+/** The cartoon frame: texture everywhere, the character's face oval painted flat. */
+function cartoonFrame(skin: [number, number, number]): RgbImage {
+  const frame = texturedImage(W, H, 4);
+  const c = new Compositor(oval, { harmonize: 0, twoBand: false, feather: 0.01 });
+  return c.composite(frame, createRgbImage(192, 192, skin), { faceToFrame, landmarks });
+}
+const centre = applyAffine(faceToFrame, space.template[2 * 4], space.template[2 * 4 + 1]).map(Math.round) as [
+  number,
+  number,
+];
+
+describe('composite: stylized face into the cartoon frame', () => {
+  const frame = cartoonFrame([240, 200, 60]);
+  const face = createRgbImage(192, 192, [90, 140, 220]);
+
+  it('passes frames without a target through untouched', () => {
+    const c = new Compositor(oval);
+    assert.equal(c.composite(frame, undefined, undefined), frame);
+    assert.equal(c.composite(frame, face, undefined), frame);
+  });
+
+  it('places the face through the inverse map and touches nothing outside the oval', () => {
+    const marked = createRgbImage(192, 192, [90, 140, 220]);
+    const [mx, my] = [space.template[2 * 4], space.template[2 * 4 + 1]]; // a nose landmark
+    for (let y = -2; y <= 2; y++)
+      for (let x = -2; x <= 2; x++) marked.data.set([255, 0, 0], ((Math.round(my) + y) * 192 + Math.round(mx) + x) * 3);
+    const out = new Compositor(oval, { harmonize: 0 }).composite(frame, marked, { faceToFrame, landmarks });
+    assert.deepEqual(px(out, centre[0], centre[1]), [255, 0, 0]);
+    assert.ok(dist(px(out, centre[0] + 10, centre[1] + 10), [90, 140, 220]) < 3, 'face colour inside the oval');
+    let changedOutside = 0;
+    const inside = new Compositor(oval, { harmonize: 0, twoBand: false }).composite(
+      createRgbImage(W, H),
+      createRgbImage(192, 192, [255, 255, 255]),
+      { faceToFrame, landmarks },
+    );
+    for (let k = 0; k < W * H; k++)
+      if (inside.data[k * 3] === 0 && out.data[k * 3] !== frame.data[k * 3]) changedOutside++;
+    assert.equal(changedOutside, 0, 'pixels outside the oval changed');
+  });
+
+  it('feathers the edge without overshoot (no seam, no halo)', () => {
+    const out = new Compositor(oval, { harmonize: 0 }).composite(frame, face, { faceToFrame, landmarks });
+    const skin = [240, 200, 60];
+    const colour = [90, 140, 220];
+    let band = 0;
+    for (let k = 0; k < W * H; k++) {
+      const p = [out.data[k * 3], out.data[k * 3 + 1], out.data[k * 3 + 2]];
+      const q = [frame.data[k * 3], frame.data[k * 3 + 1], frame.data[k * 3 + 2]];
+      if (dist(q, skin) > 2 || dist(p, skin) < 2 || dist(p, colour) < 2) continue;
+      band++;
+      for (let c = 0; c < 3; c++) {
+        assert.ok(
+          p[c] >= Math.min(skin[c], colour[c]) - 2 && p[c] <= Math.max(skin[c], colour[c]) + 2,
+          `overshoot ${p}`,
+        );
+      }
+    }
+    assert.ok(band > 200, `feather band has only ${band} pixels`);
+  });
+
+  it('harmonizes the face colour towards the character', () => {
+    const plain = new Compositor(oval, { harmonize: 0 }).composite(frame, face, { faceToFrame, landmarks });
+    const matched = new Compositor(oval, { harmonize: 1 }).composite(frame, face, { faceToFrame, landmarks });
+    const p = [centre[0] + 10, centre[1] + 10] as const;
+    assert.ok(
+      dist(px(matched, ...p), [240, 200, 60]) < 0.3 * dist(px(plain, ...p), [240, 200, 60]),
+      `${px(matched, ...p)}`,
+    );
+  });
+
+  it('rejects bad options and landmarks', () => {
+    assert.throws(() => new Compositor(oval, { feather: 0 }), /bad compositor options/);
+    assert.throws(
+      () => new Compositor(oval).composite(frame, face, { faceToFrame, landmarks: new Float32Array(5) }),
+      /468/,
+    );
+  });
+
+  it('is fast enough on a 640×360 frame', () => {
+    const c = new Compositor(oval);
+    const styl = texturedImage(192, 192, 2);
+    const t = timeStage(() => c.composite(frame, styl, { faceToFrame, landmarks }), 20);
+    assert.ok(t.cpuMedianMs < 12, `compositing took ${t.cpuMedianMs} ms CPU`);
+  });
+});
