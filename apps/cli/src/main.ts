@@ -2,9 +2,12 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@tooncast/shared';
 import { analyzeCommand } from './commands/analyze.ts';
+import { demoCommand } from './commands/demo.ts';
 import { CliError, EXIT } from './errors.ts';
 
 const USAGE = `usage:
+  tooncast demo
+      renders the built-in synthetic cartoon clip, clicks its main character and analyses it (out/demo/).
   tooncast analyze --video FILE --target T,X,Y|T,X,Y,W,H [--out DIR] [--no-debug-video]
       T is seconds into the video; X,Y a point on the character's face (or X,Y,W,H a box around it), in pixels.
 
@@ -33,6 +36,8 @@ async function main(argv: string[]): Promise<void> {
         config,
       );
     }
+    case 'demo':
+      return demoCommand(config);
     case undefined:
     case 'help':
     case '--help':
