@@ -506,7 +506,7 @@ function skinColours(p: Float32Array, look: CharacterLook): Rgb[] {
     for (const [x, y] of cheeks) blush += near(x, y, i, 0.06);
     for (const [x, y] of nostrils) dark += near(x, y, i, 0.015);
     const k = 0.22 * Math.min(blush, 1);
-    const d = 1 - 0.45 * Math.min(dark, 1);
+    const d = 1 - 0.3 * Math.min(dark, 1);
     out.push([
       (look.skin[0] * (1 - k) + 235 * k) * d,
       (look.skin[1] * (1 - k) + 120 * k) * d,
@@ -534,4 +534,6 @@ function paintBust(frame: RgbImage, look: CharacterLook, state: CharacterState):
     shade(look.skin, 0.72),
   );
   fillEllipse(frame, X(0), Y(0.78), 0.17 * S, 0.07 * S, shade(look.skin, 0.72));
+  // Shadow the head casts on the upper neck: keeps the chin outline readable when the jaw drops.
+  fillEllipse(frame, X(0), Y(0.36), 0.17 * S, 0.2 * S, shade(look.skin, 0.5));
 }

@@ -30,7 +30,21 @@ const WRAP = Math.PI * 0.92; // UV u span 0…1 covers this angle around the hea
 
 const gauss = (d2: number, s: number) => Math.exp(-d2 / (2 * s * s));
 
-/** Depth relief on top of the rounded head: nose ridge and tip, eye sockets, brow ridge, lips, chin. */
+// Relief amplitudes (face heights).
+const NOSE_BRIDGE = 0.05;
+const NOSE_TIP = 0.15;
+const EYE_SOCKET = 0.06;
+const BROW_RIDGE = 0.035;
+const LIPS = 0.065;
+const CHIN = 0.06;
+const LOWER_ROUND = 1.0;
+const LOWER_SCALE = 0.92;
+const JAW_DROP = 0.12;
+
+/**
+ * Depth relief on top of the rounded head: nose ridge and tip, eye sockets, brow ridge, lips, chin. Amplitudes were
+ * tuned so FaceMesh's landmarks on turned heads land where the projected vertices are (a human-like profile).
+ */
 function relief(u: number, v: number): number {
   const du = u - 0.5;
   let z = 0;
@@ -38,17 +52,20 @@ function relief(u: number, v: number): number {
   const along = Math.min(Math.max((v - 0.36) / 0.19, 0), 1);
   const under = v > 0.56 ? gauss((v - 0.56) ** 2, 0.025) : 1;
   const noseWidth = 0.035 + 0.03 * along;
-  z += (0.025 + 0.085 * along ** 1.5) * gauss(du * du, noseWidth) * (v > 0.33 ? under : gauss((v - 0.33) ** 2, 0.03));
+  z +=
+    (NOSE_BRIDGE + NOSE_TIP * along ** 1.5) *
+    gauss(du * du, noseWidth) *
+    (v > 0.33 ? under : gauss((v - 0.33) ** 2, 0.03));
   // Nostril wings.
   z += 0.025 * gauss((Math.abs(du) - 0.06) ** 2 + (v - 0.57) ** 2, 0.03);
   // Eye sockets and brow ridge.
   for (const eu of [0.35, 0.65]) {
-    z -= 0.035 * gauss((u - eu) ** 2 + ((v - 0.385) * 1.3) ** 2, 0.06);
-    z += 0.015 * gauss((u - eu) ** 2 * 0.3 + (v - 0.29) ** 2, 0.03);
+    z -= EYE_SOCKET * gauss((u - eu) ** 2 + ((v - 0.385) * 1.3) ** 2, 0.06);
+    z += BROW_RIDGE * gauss((u - eu) ** 2 * 0.3 + (v - 0.29) ** 2, 0.03);
   }
   // Lips and chin.
-  z += 0.03 * gauss(du * du * 0.6 + (v - 0.69) ** 2, 0.045);
-  z += 0.02 * gauss(du * du + (v - 0.88) ** 2, 0.05);
+  z += LIPS * gauss(du * du * 0.6 + (v - 0.69) ** 2, 0.045);
+  z += CHIN * gauss(du * du + (v - 0.9) ** 2, 0.06);
   return z;
 }
 
@@ -57,9 +74,12 @@ function buildNeutral(): Float32Array {
   for (let i = 0; i < LANDMARK_COUNT; i++) {
     const [u, v] = CANONICAL_UV[i];
     const theta = (u - 0.5) * WRAP;
-    const y = (v - V_CENTER) / V_SPAN;
-    // Vertical rounding: forehead and chin recede.
-    const g = Math.sqrt(Math.max(0.05, 1 - ((y - 0.02) / 0.78) ** 2));
+    let y = (v - V_CENTER) / V_SPAN;
+    // The unwrapped layout's lower face is long for FaceMesh's taste: shorten it below the mouth.
+    const yMouth = (0.69 - V_CENTER) / V_SPAN;
+    if (y > yMouth) y = yMouth + (y - yMouth) * LOWER_SCALE;
+    // Vertical rounding: forehead and chin recede (the jaw less).
+    const g = Math.sqrt(Math.max(0.05, 1 - ((y - 0.02) / (y > 0 ? LOWER_ROUND : 0.78)) ** 2));
     const r = HEAD_RADIUS * (0.93 + 0.07 * g);
     out[i * 3] = r * Math.sin(theta);
     out[i * 3 + 1] = y;
@@ -157,7 +177,7 @@ export function deformHead(e: Expression): Float32Array {
   const raise = clamp01(e.browRaise);
   for (let i = 0; i < LANDMARK_COUNT; i++) {
     const j = jawWeight[i] * open;
-    p[i * 3 + 1] += 0.15 * j - 0.012 * open * upperLipLift[i] - 0.06 * raise * browWeight[i];
+    p[i * 3 + 1] += JAW_DROP * j - 0.012 * open * upperLipLift[i] - 0.06 * raise * browWeight[i];
     p[i * 3 + 2] -= 0.04 * j;
     p[i * 3] *= 1 - 0.07 * open * mouthCorner[i];
   }

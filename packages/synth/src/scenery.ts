@@ -118,8 +118,8 @@ export function hedgeLayer(width: number, height: number): { paint: (img: RgbIma
   const top = Math.floor(height * 0.8);
   const opaque = createRgbImage(width, height - top, [0, 0, 0]);
   const white = createRgbImage(width, height - top, [255, 255, 255]);
-  paintHedge(opaque, height * 0.86 - top);
-  paintHedge(white, height * 0.86 - top);
+  paintHedge(opaque, height * 0.86 - top, height * 0.09);
+  paintHedge(white, height * 0.86 - top, height * 0.09);
   const n = width * (height - top);
   const alpha = new Float32Array(n);
   const colour = new Float32Array(n * 3);
@@ -143,16 +143,16 @@ export function hedgeLayer(width: number, height: number): { paint: (img: RgbIma
 }
 
 /** A bumpy hedge along the bottom edge. */
-function paintHedge(img: RgbImage, top: number): void {
-  const step = img.height * 0.09;
-  for (let x = -step / 2, k = 0; x < img.width + step; x += step * 0.8, k++) {
-    fillEllipse(img, x, top + step * 0.35, step * 0.62, step * 0.5, k % 2 ? [58, 128, 60] : [66, 140, 66]);
+function paintHedge(img: RgbImage, top: number, step: number): void {
+  for (let x = -step / 2, k = 0; x < img.width + step; x += step * 1.1, k++) {
+    fillEllipse(img, x, top + step * 0.5, step * 0.62, step * 0.5, [44, 104, 48]);
+    fillEllipse(img, x, top + step * 0.55, step * 0.56, step * 0.44, k % 2 ? [58, 128, 60] : [66, 140, 66]);
   }
   fillConvex(
     img,
     [
-      [0, top + step * 0.35],
-      [img.width, top + step * 0.35],
+      [0, top + step * 0.6],
+      [img.width, top + step * 0.6],
       [img.width, img.height],
       [0, img.height],
     ],
