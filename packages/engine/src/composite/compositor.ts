@@ -1,6 +1,6 @@
 import type { RgbImage } from '@tooncast/shared';
 import { type Affine, invertAffine } from '../geometry.ts';
-import { boxBlurFloat } from '../image/blur.ts';
+import { boxBlurFloat, boxBlurRgb } from '../image/blur.ts';
 import { clampByte, colorStats, transferColor } from '../image/color.ts';
 import { checkLandmarks } from '../image/faceSpace.ts';
 import { featheredPolygonMask, type PixelBox, polygonBounds } from '../image/mask.ts';
@@ -143,16 +143,8 @@ function blendTwoBand(
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
   const soft = boxBlurFloat({ width: bw, height: bh, data: mask }, radius).data;
-  const low = (img: RgbImage) => {
-    const planes = [0, 1, 2].map((c) => {
-      const p = new Float32Array(bw * bh);
-      for (let k = 0; k < p.length; k++) p[k] = img.data[k * 3 + c];
-      return boxBlurFloat(boxBlurFloat({ width: bw, height: bh, data: p }, radius), radius).data;
-    });
-    return planes;
-  };
-  const lowC = low(character);
-  const lowF = low(face);
+  const lowC = boxBlurRgb(character, radius).data;
+  const lowF = boxBlurRgb(face, radius).data;
   for (let k = 0; k < mask.length; k++) {
     const a = mask[k];
     if (a <= 0) continue;
@@ -160,8 +152,8 @@ function blendTwoBand(
     const s = Math.min(a, soft[k]);
     const o = (((k / bw) | 0) + box.y0) * out.width * 3 + ((k % bw) + box.x0) * 3;
     for (let c = 0; c < 3; c++) {
-      const lc = lowC[c][k];
-      const lf = lowF[c][k];
+      const lc = lowC[k * 3 + c];
+      const lf = lowF[k * 3 + c];
       const hc = character.data[k * 3 + c] - lc;
       const hf = face.data[k * 3 + c] - lf;
       out.data[o + c] = clampByte(lc + s * (lf - lc) + hc + a * (hf - hc));

@@ -45,7 +45,14 @@ const DEFAULTS: Required<DisFlowOptions> = {
 export class DisFlowEstimator implements FlowEstimator {
   readonly options: Required<DisFlowOptions>;
 
-  constructor(options: DisFlowOptions = {}) {
+  /**
+   * @param pyramids memo of grey pyramids per image: a face image takes part in two consecutive frames' flows (and
+   *   in both directions), so its pyramid is built once. Images must not be modified after being estimated.
+   */
+  constructor(
+    options: DisFlowOptions = {},
+    private readonly pyramids = new WeakMap<RgbImage, FloatMap[]>(),
+  ) {
     this.options = { ...DEFAULTS, ...options };
     const { patchSize, stride, iterations, finestLevel, coarsestSize } = this.options;
     if (!(patchSize >= 4 && stride >= 1 && stride <= patchSize && iterations >= 1 && finestLevel >= 0)) {
@@ -54,12 +61,17 @@ export class DisFlowEstimator implements FlowEstimator {
     if (coarsestSize < patchSize) throw new RangeError('DIS coarsestSize must be at least patchSize');
   }
 
+  /** The same estimator stopping at another pyramid level, sharing this one's pyramid memo. */
+  withFinestLevel(finestLevel: number): DisFlowEstimator {
+    return new DisFlowEstimator({ ...this.options, finestLevel }, this.pyramids);
+  }
+
   estimate(prev: RgbImage, next: RgbImage): Flow {
     if (prev.width !== next.width || prev.height !== next.height) {
       throw new RangeError(`flow needs equal sizes, got ${prev.width}x${prev.height} and ${next.width}x${next.height}`);
     }
-    const a = pyramid(scaled(toGray(prev)), this.options.coarsestSize);
-    const b = pyramid(scaled(toGray(next)), this.options.coarsestSize);
+    const a = this.pyramid(prev);
+    const b = this.pyramid(next);
     const finest = Math.min(this.options.finestLevel, a.length - 1);
     let flow: Flow | undefined;
     for (let level = a.length - 1; level >= finest; level--) {
@@ -67,6 +79,24 @@ export class DisFlowEstimator implements FlowEstimator {
       flow = this.refineLevel(a[level], b[level], init);
     }
     return finest > 0 ? upsampleFlow(flow!, prev.width, prev.height) : flow!;
+  }
+
+  private pyramid(img: RgbImage): FloatMap[] {
+    let levels = this.pyramids.get(img);
+    if (!levels) {
+      // Intensities in 0…255 so the densification weight 1/max(1, |error|) has its usual meaning.
+      const base = toGray(img);
+      for (let i = 0; i < base.data.length; i++) base.data[i] *= 255;
+      levels = [base];
+      while (
+        Math.min(levels[levels.length - 1].width, levels[levels.length - 1].height) >=
+        2 * this.options.coarsestSize
+      ) {
+        levels.push(downsampleFloat2(levels[levels.length - 1]));
+      }
+      this.pyramids.set(img, levels);
+    }
+    return levels;
   }
 
   private refineLevel(prev: FloatMap, next: FloatMap, init: Flow): Flow {
@@ -164,20 +194,6 @@ export class DisFlowEstimator implements FlowEstimator {
     }
     return densify(prev, next, xs, ys, size, pu, pv);
   }
-}
-
-/** Intensities in 0…255 so the densification weight 1/max(1, |error|) has its usual meaning. */
-function scaled(gray: FloatMap): FloatMap {
-  for (let i = 0; i < gray.data.length; i++) gray.data[i] *= 255;
-  return gray;
-}
-
-function pyramid(base: FloatMap, coarsestSize: number): FloatMap[] {
-  const levels = [base];
-  while (Math.min(levels[levels.length - 1].width, levels[levels.length - 1].height) >= 2 * coarsestSize) {
-    levels.push(downsampleFloat2(levels[levels.length - 1]));
-  }
-  return levels;
 }
 
 function patchOrigins(length: number, size: number, stride: number): Int32Array {

@@ -82,10 +82,11 @@ export class FaceFusion {
 
   constructor(options: FusionOptions = {}) {
     const merged = { ...DEFAULTS, ...definedOnly(options) };
+    const dis = new DisFlowEstimator();
     this.options = {
       ...merged,
-      predictionFlow: options.predictionFlow ?? new DisFlowEstimator(),
-      consistencyFlow: options.consistencyFlow ?? new DisFlowEstimator({ finestLevel: 2 }),
+      predictionFlow: options.predictionFlow ?? dis,
+      consistencyFlow: options.consistencyFlow ?? dis.withFinestLevel(2),
     };
     const { consistencyPx, differenceLevel, maxSecondWeight, smoothRadius } = this.options;
     if (
