@@ -54,6 +54,7 @@ const MAT_BODY = 4;
 const isFace = (m: number) => m === MAT_FACE || m === MAT_EYE || m === MAT_MOUTH;
 
 const SUPERSAMPLING = 2;
+const LASH: Rgb = [40, 24, 20];
 const LIGHT = normalize([-0.35, -0.5, 0.8]);
 
 function normalize(v: number[]): [number, number, number] {
@@ -137,7 +138,12 @@ const eyeOpenings = [
   new Set([...ORGANS.rightEyeUpper0, ...ORGANS.rightEyeLower0]),
   new Set([...ORGANS.leftEyeUpper0, ...ORGANS.leftEyeLower0]),
 ];
-type TriClass = 'skin' | 'lips' | 'brow' | 'lash' | 'hole';
+// Upper-lid fold, a little darker: gives the lid a readable contour when it closes.
+const lidSets = [
+  new Set([...ORGANS.rightEyeUpper1, ...ORGANS.rightEyeUpper2]),
+  new Set([...ORGANS.leftEyeUpper1, ...ORGANS.leftEyeUpper2]),
+];
+type TriClass = 'skin' | 'lips' | 'brow' | 'lash' | 'lid' | 'hole';
 const triClass: TriClass[] = [];
 for (let t = 0; t < FACE_TRIANGLES.length; t += 3) {
   const tri = [FACE_TRIANGLES[t], FACE_TRIANGLES[t + 1], FACE_TRIANGLES[t + 2]];
@@ -146,6 +152,7 @@ for (let t = 0; t < FACE_TRIANGLES.length; t += 3) {
   else if (all(lipSet)) triClass.push('lips');
   else if (browSets.some(all)) triClass.push('brow');
   else if (lashSets.some(all)) triClass.push('lash');
+  else if (lidSets.some(all)) triClass.push('lid');
   else triClass.push('skin');
 }
 
@@ -297,11 +304,20 @@ export function renderCharacter(frame: RgbImage, look: CharacterLook, state: Cha
   const light = new Float32Array(LANDMARK_COUNT);
   for (let i = 0; i < LANDMARK_COUNT; i++) light[i] = rotLight(normals[i * 3], normals[i * 3 + 1], normals[i * 3 + 2]);
   const skinAt = skinColours(p, look);
+  const lidColour: Rgb = [look.skin[0] * 0.86, look.skin[1] * 0.8, look.skin[2] * 0.8];
   for (let t = 0, k = 0; t < FACE_TRIANGLES.length; t += 3, k++) {
     const cls = triClass[k];
     if (cls === 'hole') continue;
     const flat: Rgb | null =
-      cls === 'lips' ? look.lips : cls === 'brow' ? look.brows : cls === 'lash' ? ([40, 24, 20] as const) : null;
+      cls === 'lips'
+        ? look.lips
+        : cls === 'brow'
+          ? look.brows
+          : cls === 'lash'
+            ? LASH
+            : cls === 'lid'
+              ? lidColour
+              : null;
     for (let c = 0; c < 3; c++) {
       const v = FACE_TRIANGLES[t + c];
       tx[c] = scr[v * 3];
@@ -331,7 +347,8 @@ export function renderCharacter(frame: RgbImage, look: CharacterLook, state: Cha
       project,
       attrs,
       (cx, cy) => [(cx - icx) / ir, (cy - icy) / ir],
-      0.006,
+      // Behind the lids, so a closed lid covers the eye completely.
+      -0.004,
     );
   });
   // Mouth interior.

@@ -162,10 +162,12 @@ function lowerLidY(p: Float32Array, lower: readonly number[], x: number): number
 function closeLid(p: Float32Array, rig: LidRig, closed: number): void {
   if (closed <= 0) return;
   const margin = rig.upper[0];
-  const drops = margin.map((i) => (lowerLidY(p, rig.lower, p[i * 3]) - p[i * 3 + 1]) * 0.96 * closed);
+  // Overshoot a little past the lower lid and bulge forward so the closed lid covers the whole opening.
+  const drops = margin.map((i) => (lowerLidY(p, rig.lower, p[i * 3]) - p[i * 3 + 1]) * 1.06 * closed);
   rig.upper.forEach((row, r) => {
     row.forEach((i, k) => {
       p[i * 3 + 1] += drops[Math.min(k, drops.length - 1)] * rig.rowWeights[r];
+      p[i * 3 + 2] += 0.012 * closed * rig.rowWeights[r];
     });
   });
 }
