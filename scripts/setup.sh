@@ -17,10 +17,12 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# npm ci when node_modules is absent or older than the lockfile.
+# Install when node_modules is absent or older than the lockfile. `npm install` rather than `npm ci`: the registry
+# here lacks some other platforms' optional binaries (biome, turbo), which the lockfile therefore omits and which
+# `npm ci` insists on; `npm install` still installs exactly the locked versions.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
 
 node --import tsx packages/models/src/build.ts >&2

@@ -12,6 +12,7 @@ test('defaults need no environment', () => {
 test('a bad variable is named in one readable error', () => {
   assert.throws(
     () => loadConfig({ TOONCAST_EXECUTION_PROVIDER: 'tpu', TOONCAST_INTRA_OP_THREADS: 'x' }),
-    (e: unknown) => e instanceof ConfigError && /models\.executionProvider/.test(e.message) && /intraOpThreads/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError && /models\.executionProvider/.test(e.message) && /intraOpThreads/.test(e.message),
   );
 });

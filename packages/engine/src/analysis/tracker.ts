@@ -1,5 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
-import type { Box } from '../geometry.ts';
+import { type Box, boxCenter } from '../geometry.ts';
 import { type Detection, type FaceDetector, roiFromDetection } from './detector.ts';
 import type { OneEuroFilter } from './filter.ts';
 import { type AppearanceSignature, appearanceDistance, appearanceOf, blendAppearance } from './identity.ts';
@@ -7,6 +7,13 @@ import { type FaceMeshEstimator, LANDMARK_COUNT, type Landmarks, type MeshResult
 import type { Roi } from './roi.ts';
 
 export type TrackingState = 'tracking' | 'lost' | 'reacquired';
+
+/** A loss shorter than this (s) keeps the last sighting's position and size as re-acquisition cues. */
+const RECENT_LOSS_SEC = 1;
+/** Largest size change (either way) of a face re-acquired shortly after a loss. */
+const MAX_SIZE_CHANGE = 2;
+/** Weight of the position cue against appearance distances (≈ 0.1–0.2 for the target). */
+const POSITION_WEIGHT = 0.1;
 
 /** Who the user picked: how the character looks and where it was when picked. */
 export interface TargetIdentity {
@@ -60,6 +67,8 @@ export class TargetTracker {
   private everFound = false;
   /** The target was found once and has been lost since: its next finding is a re-acquisition. */
   private lostAfterFound = false;
+  /** Where and when the target was last seen: the position and size cues of re-acquisition. */
+  private lastSeen?: { box: Box; timeSec: number };
   private readonly remembered: AppearanceSignature;
 
   constructor(
@@ -83,7 +92,7 @@ export class TargetTracker {
     let detectorRan = false;
     if (!found) {
       detectorRan = true;
-      found = await this.reacquire(frame, await this.detector.detectFrame(frame));
+      found = await this.reacquire(frame, await this.detector.detectFrame(frame), timeSec);
     }
     if (!found) {
       this.roi = undefined;
@@ -96,6 +105,7 @@ export class TargetTracker {
       blendAppearance(this.remembered, appearanceOf(frame, raw), this.options.appearanceRate);
     }
     const landmarks = this.filter.apply(raw, timeSec, found.roi.size);
+    this.lastSeen = { box: landmarkBounds(raw), timeSec };
     this.roi = roiFromLandmarks(raw);
     const state: TrackingState = this.lostAfterFound ? 'reacquired' : 'tracking';
     this.everFound = true;
@@ -125,16 +135,31 @@ export class TargetTracker {
     return { mesh, roi, distance: this.distanceToTarget(frame, mesh.landmarks) };
   }
 
-  /** Checks the best detections and keeps the one that looks most like the target, if any looks enough like it. */
-  private async reacquire(frame: RgbImage, detections: Detection[]): Promise<Candidate | undefined> {
-    let best: Candidate | undefined;
+  /**
+   * Checks the best detections and keeps the one that looks most like the target, if any looks enough like it.
+   * Shortly after a loss, position and size count too: a face of a very different size is not the target, and
+   * among look-alikes the one nearest the last sighting wins.
+   */
+  private async reacquire(frame: RgbImage, detections: Detection[], timeSec: number): Promise<Candidate | undefined> {
+    const recent = this.lastSeen && timeSec - this.lastSeen.timeSec <= RECENT_LOSS_SEC ? this.lastSeen.box : undefined;
+    let best: { c: Candidate; cost: number } | undefined;
     for (const det of detections.slice(0, this.options.maxCandidates)) {
       const c = await this.verify(frame, roiFromDetection(det));
-      if (c && c.distance <= this.options.maxAppearanceDistance && (!best || c.distance < best.distance)) best = c;
+      if (!c || c.distance > this.options.maxAppearanceDistance) continue;
+      let cost = c.distance;
+      if (recent) {
+        // BlazeFace's box and the landmark hull are about as wide (±15 % on cartoons and photos).
+        const sizeRatio = det.box.w / Math.max(1, recent.w);
+        if (sizeRatio < 1 / MAX_SIZE_CHANGE || sizeRatio > MAX_SIZE_CHANGE) continue;
+        const [ax, ay] = boxCenter(det.box);
+        const [bx, by] = boxCenter(recent);
+        cost += POSITION_WEIGHT * Math.min(1, Math.hypot(ax - bx, ay - by) / (4 * recent.w));
+      }
+      if (!best || cost < best.cost) best = { c, cost };
     }
     if (!best) return undefined;
     // A detection box frames the face loosely; one more pass on the landmark ROI gives tracking-grade landmarks.
-    return (await this.verify(frame, roiFromLandmarks(best.mesh.landmarks))) ?? best;
+    return (await this.verify(frame, roiFromLandmarks(best.c.mesh.landmarks))) ?? best.c;
   }
 
   private distanceToTarget(frame: RgbImage, landmarks: Landmarks): number {
