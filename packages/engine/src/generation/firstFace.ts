@@ -92,8 +92,8 @@ export class MeshFaceGenerator implements FaceGenerator {
     const img = warpFace(this.space, selfie.crop, selfie.landmarks3d, geometry);
     if (this.options.synthesizeMouth) this.paintMouth(img, geometry, selfie);
     if (this.options.synthesizeBlink) {
-      this.paintEyelid(img, geometry, selfie, this.space.contours.rightEye, 'right');
-      this.paintEyelid(img, geometry, selfie, this.space.contours.leftEye, 'left');
+      this.paintEyelid(img, geometry, selfie, 'right');
+      this.paintEyelid(img, geometry, selfie, 'left');
     }
     return img;
   }
@@ -238,13 +238,8 @@ export class MeshFaceGenerator implements FaceGenerator {
     }
   }
 
-  private paintEyelid(
-    img: RgbImage,
-    geometry: Float32Array,
-    selfie: SelfieFeatures,
-    ring: readonly number[],
-    side: 'right' | 'left',
-  ): void {
+  private paintEyelid(img: RgbImage, geometry: Float32Array, selfie: SelfieFeatures, side: 'right' | 'left'): void {
+    const ring = side === 'right' ? this.space.contours.rightEye : this.space.contours.leftEye;
     const a = this.space.topology.annotations;
     const lowerIdx = a[`${side}EyeLower0`];
     const corner = lowerIdx.length - 1;
@@ -261,23 +256,9 @@ export class MeshFaceGenerator implements FaceGenerator {
       sampleRgbInto(img, geometry[3 * i], geometry[3 * i + 1], sample, 0);
       for (let c = 0; c < 3; c++) lid[c] += sample[c] / around.length;
     }
-    // The lid covers the eye ring grown by 1.5 px, so no sliver of the squeezed eye shows at its edge.
-    const poly = ringPolygon(geometry, ring);
-    const n = poly.length / 2;
-    let cx = 0;
-    let cy = 0;
-    for (let i = 0; i < n; i++) {
-      cx += poly[2 * i] / n;
-      cy += poly[2 * i + 1] / n;
-    }
-    for (let i = 0; i < n; i++) {
-      const dx = poly[2 * i] - cx;
-      const dy = poly[2 * i + 1] - cy;
-      const d = Math.hypot(dx, dy) || 1;
-      poly[2 * i] += (1.5 * dx) / d;
-      poly[2 * i + 1] += (1.5 * dy) / d;
-    }
-    const mask = featheredPolygonMask(size, size, poly, 1.5);
+    // The lid spans from the crease (the Upper1 ring) down to the lid line, hiding the squeezed lashes and iris.
+    const poly = ringPolygon(geometry, [...a[`${side}EyeUpper1`], ...[...lowerIdx].reverse()]);
+    const mask = featheredPolygonMask(size, size, poly, 2);
     const lash = strokeMask(size, size, ringPolygon(geometry, lowerIdx), 1.2);
     const box = polygonBounds(poly, size, size, 2);
     for (let y = box.y0; y < box.y1; y++) {

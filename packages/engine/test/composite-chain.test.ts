@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { RgbImage } from '@tooncast/shared';
+import { type ClipFrame, DEMO_CLIP, renderClip } from '@tooncast/synth';
+import { Compositor } from '../src/composite/index.ts';
+import {
+  FaceFusion,
+  FusionHistory,
+  MeshFaceGenerator,
+  prepareSelfieFeatures,
+  type SelfieFeatures,
+} from '../src/generation/index.ts';
+import { invertAffine } from '../src/geometry.ts';
+import { createFaceSpace, frameToFaceSpace, polygonBounds, transformPoints } from '../src/image/index.ts';
+import { BuiltinStylizer } from '../src/stylize/index.ts';
+import { loadFaceTopology } from '../src/topology.ts';
+import { fixture, loadPng, openAnalysisModels } from './support.ts';
+
+/**
+ * Steps 2–4 end to end on real data: the astronaut selfie (landmarks from the real FaceMesh) put into the synthetic
+ * cartoon clip, whose target character's landmarks and scripted expression are ground truth.
+ */
+const topology = await loadFaceTopology();
+const space = createFaceSpace(topology, 192);
+const FRAMES = [0, 24, 32, 40, 63];
+let selfie: SelfieFeatures;
+const clip = new Map<number, ClipFrame>();
+
+before(async () => {
+  const models = await openAnalysisModels();
+  const photo = loadPng(fixture('selfies', 'astronaut.png'));
+  const picked = await models.pick(photo, { timeSec: 0, point: [222, 120] });
+  selfie = prepareSelfieFeatures(space, photo, picked.landmarks);
+  for (const frame of renderClip(DEMO_CLIP)) {
+    if (FRAMES.includes(frame.truth.index)) clip.set(frame.truth.index, frame);
+    if (frame.truth.index >= Math.max(...FRAMES)) break;
+  }
+});
+
+function targetOf(frame: ClipFrame) {
+  const t = frame.truth.characters.find((c) => c.id === 'target')!;
+  const landmarks = new Float32Array(468 * 3);
+  t.landmarks.forEach(([x, y], k) => landmarks.set([x, y, 0], 3 * k));
+  return { truth: t, landmarks };
+}
+
+describe('steps 2–4 on the synthetic clip with the astronaut selfie', () => {
+  it('replaces only the character’s face and follows its mouth and eyes', async () => {
+    const generator = new MeshFaceGenerator(space);
+    const stylizer = await BuiltinStylizer.create();
+    const compositor = new Compositor(space.contours.faceOval);
+    const fusion = new FaceFusion();
+    const history = new FusionHistory();
+    const neutral = transformPoints(
+      frameToFaceSpace(space, targetOf(clip.get(0)!).landmarks),
+      targetOf(clip.get(0)!).landmarks,
+    );
+    const mouthLuma: Record<number, number> = {};
+    const eyeLuma: Record<number, number> = {};
+    for (const index of FRAMES) {
+      const frame = clip.get(index)!;
+      const { truth, landmarks } = targetOf(frame);
+      const toFace = frameToFaceSpace(space, landmarks);
+      const faceLandmarks = transformPoints(toFace, landmarks);
+      const first = generator.generateSync({ landmarks: faceLandmarks, neutralLandmarks: neutral }, selfie);
+      const { finalFace } = fusion.fuse(first, history);
+      const styled = await stylizer.stylize(finalFace);
+      const out = compositor.composite(frame.image, styled, { faceToFrame: invertAffine(toFace), landmarks });
+
+      // Nothing outside the face oval's box changes; inside it, the face did change.
+      const oval = space.contours.faceOval.flatMap((i) => [landmarks[3 * i], landmarks[3 * i + 1]]);
+      const box = polygonBounds(oval, out.width, out.height, 1);
+      let inside = 0;
+      for (let y = 0; y < out.height; y++) {
+        for (let x = 0; x < out.width; x++) {
+          const k = (y * out.width + x) * 3;
+          const same =
+            out.data[k] === frame.image.data[k] &&
+            out.data[k + 1] === frame.image.data[k + 1] &&
+            out.data[k + 2] === frame.image.data[k + 2];
+          if (x < box.x0 || x >= box.x1 || y < box.y0 || y >= box.y1)
+            assert.ok(same, `frame ${index}: pixel ${x},${y} outside the face changed`);
+          else if (!same) inside++;
+        }
+      }
+      assert.ok(
+        inside > 0.3 * (box.x1 - box.x0) * (box.y1 - box.y0),
+        `frame ${index}: face barely replaced (${inside} px)`,
+      );
+
+      // The first face image's mouth: mean luma between the inner lips' midpoints, in the generated geometry.
+      const g = generator.targetGeometry({ landmarks: faceLandmarks, neutralLandmarks: neutral }, selfie);
+      mouthLuma[index] = lumaBetween(first, g, 13, 14);
+      // The right eye: iris luma at the eye centre when open; just above the lid line when closed.
+      const eyeX = (g[3 * 159] + g[3 * 145]) / 2;
+      const eyeY =
+        truth.eyeOpenRight < 0.05
+          ? Math.min(g[3 * 159 + 1], g[3 * 145 + 1]) - 2
+          : (g[3 * 159 + 1] + g[3 * 145 + 1]) / 2;
+      eyeLuma[index] = lumaAt(first, eyeX, eyeY);
+    }
+    // Open-mouth frames (24, 63) show a darker mouth than closed-mouth frames (0, 40).
+    assert.ok(
+      Math.max(mouthLuma[24], mouthLuma[63]) < Math.min(mouthLuma[0], mouthLuma[40]) - 15,
+      JSON.stringify(mouthLuma),
+    );
+    // The blink frame (32) shows lid skin where the open frames show the dark iris.
+    assert.ok(eyeLuma[32] > Math.max(eyeLuma[0], eyeLuma[40]) + 25, JSON.stringify(eyeLuma));
+  });
+});
+
+/** Mean luma of a 3×3 window. */
+function lumaAt(img: RgbImage, x: number, y: number): number {
+  let sum = 0;
+  for (let dy = -1; dy <= 1; dy++) {
+    for (let dx = -1; dx <= 1; dx++) {
+      const k = ((Math.round(y) + dy) * img.width + Math.round(x) + dx) * 3;
+      sum += (0.299 * img.data[k] + 0.587 * img.data[k + 1] + 0.114 * img.data[k + 2]) / 9;
+    }
+  }
+  return sum;
+}
+
+/** Mean luma of the first face image on the segment between two landmarks' middle half. */
+function lumaBetween(img: RgbImage, g: Float32Array, a: number, b: number): number {
+  let sum = 0;
+  for (let s = 0; s <= 10; s++) {
+    const t = 0.25 + (0.5 * s) / 10;
+    const x = Math.round(g[3 * a] + t * (g[3 * b] - g[3 * a]));
+    const y = Math.round(g[3 * a + 1] + t * (g[3 * b + 1] - g[3 * a + 1]));
+    const k = (y * img.width + x) * 3;
+    sum += (0.299 * img.data[k] + 0.587 * img.data[k + 1] + 0.114 * img.data[k + 2]) / 11;
+  }
+  return sum;
+}
