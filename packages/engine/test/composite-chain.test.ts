@@ -40,7 +40,9 @@ before(async () => {
 function targetOf(frame: ClipFrame) {
   const t = frame.truth.characters.find((c) => c.id === 'target')!;
   const landmarks = new Float32Array(468 * 3);
-  t.landmarks.forEach(([x, y], k) => landmarks.set([x, y, 0], 3 * k));
+  t.landmarks.forEach(([x, y], k) => {
+    landmarks.set([x, y, 0], 3 * k);
+  });
   return { truth: t, landmarks };
 }
 
