@@ -96,7 +96,7 @@ export function* renderClip(spec: ClipSpec = DEMO_CLIP): Generator<ClipFrame> {
   const n = frameCount(spec);
   for (let index = 0; index < n; index++) {
     const timeSec = index / spec.fps;
-    const image: RgbImage = { width: spec.width, height: spec.height, data: Uint8Array.from(background.data) };
+    const image: RgbImage = { width: spec.width, height: spec.height, data: background.data.slice() };
     const scene = scriptAt(plan, timeSec, spec.width, spec.height);
     // Back to front: distractor, target, ball, hedge.
     const distractor = renderCharacter(image, spec.distractor, scene.distractor);

@@ -46,17 +46,18 @@ export function fillConvex(img: RgbImage, pts: readonly (readonly [number, numbe
     area += ax * by - bx * ay;
   }
   const sign = area > 0 ? 1 : -1;
-  const edges = pts.map((a, i) => {
+  // Per edge: origin and unit direction (oriented so the inside is on the positive side).
+  const edges = new Float64Array(pts.length * 4);
+  pts.forEach((a, i) => {
     const b = pts[(i + 1) % pts.length];
     const len = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
-    return [a[0], a[1], (sign * (b[0] - a[0])) / len, (sign * (b[1] - a[1])) / len] as const;
+    edges.set([a[0], a[1], (sign * (b[0] - a[0])) / len, (sign * (b[1] - a[1])) / len], i * 4);
   });
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
       let d = Number.POSITIVE_INFINITY;
-      for (let e = 0; e < edges.length; e++) {
-        const [ax, ay, ex, ey] = edges[e];
-        d = Math.min(d, ex * (y + 0.5 - ay) - ey * (x + 0.5 - ax));
+      for (let e = 0; e < edges.length; e += 4) {
+        d = Math.min(d, edges[e + 2] * (y + 0.5 - edges[e + 1]) - edges[e + 3] * (x + 0.5 - edges[e]));
       }
       const a = Math.min(Math.max(d + 0.5, 0), 1);
       if (a > 0) blend(img, x, y, c, a);
