@@ -58,6 +58,10 @@ function cartoonNeutral(eyeScale: number, mouthScale: number): Float32Array {
   return out;
 }
 
+function close(a: number, b: number, tol: number, what: string): void {
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
+}
+
 const luma = (img: RgbImage, x: number, y: number) => {
   const i = (Math.round(y) * img.width + Math.round(x)) * 3;
   return 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2];
@@ -152,6 +156,21 @@ describe('generation: built-in first face generator', () => {
     const fit = fitRigid3d(selfie.landmarks3d, g);
     assert.ok(Math.abs(rotationAngle(fit.rotation) - yaw) < 0.01, `rotation ${rotationAngle(fit.rotation)}`);
     assert.ok(Math.abs(fit.scale - 1) < 0.01, `scale ${fit.scale}`);
+  });
+
+  it('stretches the face onto a wider cartoon face outline', () => {
+    const wide = neutral.slice();
+    const cx = 96;
+    for (let i = 0; i < wide.length; i += 3) wide[i] = cx + (wide[i] - cx) * 1.25;
+    const g = generator.targetGeometry({ landmarks: wide, neutralLandmarks: wide }, selfie);
+    for (const i of space.contours.faceOval) {
+      assert.ok(Math.hypot(g[3 * i] - wide[3 * i], g[3 * i + 1] - wide[3 * i + 1]) < 1e-3, `outline point ${i}`);
+    }
+    const cheek = 205; // a cheek point inside the outline moves out with it
+    close(g[3 * cheek] - cx, (selfie.landmarks3d[3 * cheek] - cx) * 1.25, 1.5, 'cheek x');
+    const keep = new MeshFaceGenerator(space, { fitTargetOutline: false });
+    const g2 = keep.targetGeometry({ landmarks: wide, neutralLandmarks: wide }, selfie);
+    close(g2[3 * cheek], selfie.landmarks3d[3 * cheek], 1e-2, 'cheek without outline fit');
   });
 
   it('rejects bad input clearly', () => {

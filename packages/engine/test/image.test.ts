@@ -10,6 +10,7 @@ import {
   FACE_MESH_POINTS,
   featheredPolygonMask,
   fillPolygon,
+  fitAffine,
   fitLandmarkSimilarity,
   frameToFaceSpace,
   gaussianBlurFloat,
@@ -48,6 +49,16 @@ describe('image: landmark alignment', () => {
       close(subset[i], v, 1e-3, `subset m[${i}]`);
     });
     assert.throws(() => fitLandmarkSimilarity(pts, new Float32Array(4)), /differ/);
+  });
+  it('fits a general (anisotropic) affine map and rejects collinear points', () => {
+    const m: Affine = [1.3, 0.2, -4, -0.1, 0.7, 9];
+    const pts = Float32Array.from({ length: 30 }, (_, i) => (i * 53) % 97);
+    const moved = transformPoints(m, pts, 3);
+    const fit = fitAffine(pts, moved, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    m.forEach((v, i) => {
+      close(fit[i], v, 1e-4, `affine[${i}]`);
+    });
+    assert.throws(() => fitAffine([0, 0, 0, 1, 1, 0, 2, 2, 0], [0, 0, 0, 1, 1, 0, 2, 2, 0], [0, 1, 2]), /collinear/);
   });
 });
 
