@@ -87,39 +87,59 @@ function toTruth(
   };
 }
 
-/** Renders the clip frame by frame; deterministic for a given spec. */
-export function* renderClip(spec: ClipSpec = DEMO_CLIP): Generator<ClipFrame> {
+export interface ClipRenderer {
+  readonly spec: Readonly<ClipSpec>;
+  readonly frameCount: number;
+  /** Renders frame `index` (0-based); any order, same bytes every time. */
+  render(index: number): ClipFrame;
+}
+
+/** Random-access renderer: paints the scenery and plans the script once, then renders any frame on demand. */
+export function createClipRenderer(spec: ClipSpec = DEMO_CLIP): ClipRenderer {
   validate(spec);
   const background = paintBackground(spec.width, spec.height, spec.seed);
   const plan = planScript(spec.durationSec, spec.seed);
   const hedge = hedgeLayer(spec.width, spec.height);
   const n = frameCount(spec);
-  for (let index = 0; index < n; index++) {
-    const timeSec = index / spec.fps;
-    const image: RgbImage = { width: spec.width, height: spec.height, data: background.data.slice() };
-    const scene = scriptAt(plan, timeSec, spec.width, spec.height);
-    // Back to front: distractor, target, ball, hedge.
-    const distractor = renderCharacter(image, spec.distractor, scene.distractor);
-    const target = renderCharacter(image, spec.target, scene.target);
-    let targetOccluded = 0;
-    if (scene.ball) {
-      const cover = paintBall(image, scene.ball);
-      const { faceCoverage: fc, faceX0, faceY0, faceW } = target;
-      for (let k = 0; k < fc.length; k++) {
-        if (fc[k] > 0) targetOccluded += fc[k] * cover(faceX0 + (k % faceW), faceY0 + Math.floor(k / faceW));
+  return {
+    spec,
+    frameCount: n,
+    render(index) {
+      if (!Number.isInteger(index) || index < 0 || index >= n) {
+        throw new RangeError(`frame index must be an integer in [0, ${n - 1}], got ${index}`);
       }
-    }
-    hedge.paint(image);
-    yield {
-      image,
-      truth: {
-        index,
-        timeSec,
-        characters: [
-          toTruth('target', scene.target, target, targetOccluded),
-          toTruth('distractor', scene.distractor, distractor, 0),
-        ],
-      },
-    };
-  }
+      const timeSec = index / spec.fps;
+      const image: RgbImage = { width: spec.width, height: spec.height, data: background.data.slice() };
+      const scene = scriptAt(plan, timeSec, spec.width, spec.height);
+      // Back to front: distractor, target, ball, hedge.
+      const distractor = renderCharacter(image, spec.distractor, scene.distractor);
+      const target = renderCharacter(image, spec.target, scene.target);
+      let targetOccluded = 0;
+      if (scene.ball) {
+        const cover = paintBall(image, scene.ball);
+        const { faceCoverage: fc, faceX0, faceY0, faceW } = target;
+        for (let k = 0; k < fc.length; k++) {
+          if (fc[k] > 0) targetOccluded += fc[k] * cover(faceX0 + (k % faceW), faceY0 + Math.floor(k / faceW));
+        }
+      }
+      hedge.paint(image);
+      return {
+        image,
+        truth: {
+          index,
+          timeSec,
+          characters: [
+            toTruth('target', scene.target, target, targetOccluded),
+            toTruth('distractor', scene.distractor, distractor, 0),
+          ],
+        },
+      };
+    },
+  };
+}
+
+/** Renders the clip frame by frame, in order; deterministic for a given spec. */
+export function* renderClip(spec: ClipSpec = DEMO_CLIP): Generator<ClipFrame> {
+  const renderer = createClipRenderer(spec);
+  for (let index = 0; index < renderer.frameCount; index++) yield renderer.render(index);
 }

@@ -5,7 +5,15 @@
  * exit and re-entry). Pure: no files, no network; the CLI writes PNGs/JSON.
  */
 export type { CharacterLook, CharacterState, Rgb } from './character.ts';
-export { type ClipFrame, type ClipSpec, DEMO_CLIP, frameCount, renderClip } from './clip.ts';
+export {
+  type ClipFrame,
+  type ClipRenderer,
+  type ClipSpec,
+  createClipRenderer,
+  DEMO_CLIP,
+  frameCount,
+  renderClip,
+} from './clip.ts';
 export type { Expression, Pose } from './head.ts';
 export { DISTRACTOR_LOOK, SCRIPT, TARGET_LOOK } from './script.ts';
 export { LANDMARK, LANDMARK_COUNT, ORGANS } from './topology.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type ClipSpec, DEMO_CLIP, renderClip, truthToJson } from '../src/index.ts';
+import { type ClipSpec, createClipRenderer, DEMO_CLIP, renderClip, truthToJson } from '../src/index.ts';
 
 function clipHash(spec: ClipSpec): { frames: string; truth: string } {
   const frames = createHash('sha256');
@@ -29,6 +29,17 @@ describe('renderClip determinism', () => {
     const c = clipHash({ ...short, seed: short.seed + 1 });
     assert.notEqual(a.frames, c.frames);
     assert.notEqual(a.truth, c.truth);
+  });
+
+  it('renders any frame on demand exactly as in sequence', () => {
+    const sequence = [...renderClip(short)];
+    const renderer = createClipRenderer(short);
+    for (const index of [sequence.length - 1, 0, 13]) {
+      const frame = renderer.render(index);
+      assert.deepEqual(frame.image.data, sequence[index].image.data);
+      assert.deepEqual(frame.truth, sequence[index].truth);
+    }
+    assert.throws(() => renderer.render(sequence.length), /frame index/);
   });
 
   it('rejects a bad spec with a clear error', () => {
