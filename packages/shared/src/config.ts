@@ -36,6 +36,30 @@ export const ConfigSchema = z.object({
     filterMinCutoff: num(0.05),
     filterBeta: num(80),
   }),
+  /** Method steps 2–4: first face generation, optical-flow fusion, stylizer, compositor. */
+  face: z.object({
+    /** TOONCAST_FACE_SIZE: side of the face space (the canonical aligned face crop steps 2–3 work in), pixels. */
+    size: int(192).pipe(z.number().min(64).max(512)),
+    /** TOONCAST_FACE_GENERATOR: 'builtin' (the selfie mesh-warped to the expression) or an ONNX generator's path. */
+    generator: z.string().min(1).default('builtin'),
+    /** TOONCAST_FACE_GENERATOR_SIZE: the ONNX generator's input/output side (0 = the face size). */
+    generatorSize: int(0),
+    /** TOONCAST_FUSION: 'off' makes every final face image the first face image (no optical-flow fusion). */
+    fusion: z.enum(['on', 'off']).default('on'),
+    /** TOONCAST_STYLIZER: 'builtin' (the generated ONNX graph) or a user ONNX stylizer's path (1×3×H×W in [−1, 1]). */
+    stylizer: z.string().min(1).default('builtin'),
+    /** TOONCAST_STYLIZER_SIZE: a fixed-size user stylizer's side (0 = run it at the face size). */
+    stylizerSize: int(0),
+    /** TOONCAST_PALETTE_TINT: how far the face's skin colour moves towards the character's (0–1). */
+    paletteTint: unit(0.3),
+    /** TOONCAST_OUTLINE_DARKNESS / TOONCAST_LINE_WEIGHT: the built-in stylizer's ink lines (0–1 each). */
+    outlineDarkness: unit(0.75),
+    lineWeight: unit(0.3),
+    /** TOONCAST_COLOR_LEVELS: luminance steps of the built-in stylizer's colour quantization. */
+    colorLevels: int(8).pipe(z.number().min(1).max(255)),
+    /** TOONCAST_HARMONIZE: how far the compositor matches the face's colours to the character's (0–1). */
+    harmonize: unit(0.8),
+  }),
   /** TOONCAST_FIXTURES: read-only test media shared beside the checkout. */
   fixturesDir: z.string().default(path.resolve(REPO_ROOT, '../shared/fixtures')),
   /** The live service: Janus, Redis, apps/sfu, apps/inference, apps/web. */
@@ -98,6 +122,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAppearanceDistance: env.TOONCAST_MAX_APPEARANCE_DISTANCE,
       filterMinCutoff: env.TOONCAST_FILTER_MIN_CUTOFF,
       filterBeta: env.TOONCAST_FILTER_BETA,
+    },
+    face: {
+      size: env.TOONCAST_FACE_SIZE,
+      generator: env.TOONCAST_FACE_GENERATOR || undefined,
+      generatorSize: env.TOONCAST_FACE_GENERATOR_SIZE,
+      fusion: env.TOONCAST_FUSION,
+      stylizer: env.TOONCAST_STYLIZER || undefined,
+      stylizerSize: env.TOONCAST_STYLIZER_SIZE,
+      paletteTint: env.TOONCAST_PALETTE_TINT,
+      outlineDarkness: env.TOONCAST_OUTLINE_DARKNESS,
+      lineWeight: env.TOONCAST_LINE_WEIGHT,
+      colorLevels: env.TOONCAST_COLOR_LEVELS,
+      harmonize: env.TOONCAST_HARMONIZE,
     },
     fixturesDir: env.TOONCAST_FIXTURES,
     live: {
