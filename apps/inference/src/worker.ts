@@ -106,7 +106,10 @@ export class InferenceWorker {
       },
       processor,
       this.log.child({ session: sessionId }),
-      (stats) => void this.send(sessionId, { type: 'stats', stats }),
+      (stats) => {
+        this.log.debug({ session: sessionId, ...stats }, 'session stats');
+        void this.send(sessionId, { type: 'stats', stats });
+      },
       (error) => {
         void this.send(sessionId, { type: 'worker-failed', workerId: this.id, message: error.message });
         void this.release(sessionId, 'pipeline failed');

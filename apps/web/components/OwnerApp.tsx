@@ -4,10 +4,56 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Socket } from 'socket.io-client';
 import { watchFrameIds } from '../lib/frame-id.ts';
 import { connectSignaling, publish, request, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
-import { createMeasurements, latestGlassToGlass, measureReceived, type PageMeasurements } from '../lib/measure.ts';
+import {
+  createMeasurements,
+  latestGlassToGlass,
+  measureInbound,
+  measureReceived,
+  type PageMeasurements,
+} from '../lib/measure.ts';
 import { describeError } from '../lib/messages.ts';
 import { LiveVideo } from './LiveVideo.tsx';
 import { type Selfie, SelfiePicker } from './SelfiePicker.tsx';
+
+/** Play/pause and a scrubber; without native controls a click on the paused frame only picks the face. */
+function ClipControls({ clip }: { clip: React.RefObject<HTMLVideoElement | null> }) {
+  const [paused, setPaused] = useState(true);
+  const [time, setTime] = useState(0);
+  const [duration, setDuration] = useState(0);
+  useEffect(() => {
+    const video = clip.current;
+    if (!video) return;
+    const sync = () => {
+      setPaused(video.paused);
+      setTime(video.currentTime);
+      setDuration(Number.isFinite(video.duration) ? video.duration : 0);
+    };
+    const events = ['play', 'pause', 'timeupdate', 'loadedmetadata', 'seeked'];
+    for (const e of events) video.addEventListener(e, sync);
+    return () => {
+      for (const e of events) video.removeEventListener(e, sync);
+    };
+  }, [clip]);
+  const video = clip.current;
+  return (
+    <div className="row">
+      <button type="button" onClick={() => (paused ? void video?.play() : video?.pause())}>
+        {paused ? 'Play' : 'Pause'}
+      </button>
+      <input
+        type="range"
+        min={0}
+        max={duration}
+        step={0.04}
+        value={time}
+        aria-label="position in the clip"
+        onChange={(e) => {
+          if (video) video.currentTime = Number(e.target.value);
+        }}
+      />
+    </div>
+  );
+}
 
 interface Target {
   x: number;
@@ -37,7 +83,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     const socket = connectSignaling(sfuPort);
     socketRef.current = socket;
     const fail = (e: ServiceError) => {
-      m.errors.push(e.code);
+      m.errors.push(`${e.code}: ${e.message}`);
       setError(describeError(e));
     };
     socket.on('service:error', fail);
@@ -81,13 +127,13 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
         m.state = status.state;
         setState(status.state);
         if (status.error) {
-          m.errors.push(status.error.code);
+          m.errors.push(`${status.error.code}: ${status.error.message}`);
           setError(describeError(status.error));
         }
         if (status.state === 'live') {
           const pc = await subscribe(socket, session.ownerToken, setPersonalized);
           peers.current.push(pc);
-          pcForMeasure.current = pc;
+          measureInbound(pc, m);
         }
       });
       clip.loop = true;
@@ -99,15 +145,13 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
       peers.current.push(await publish(socket, session.ownerToken, stream));
     } catch (err) {
       const e = err instanceof ServiceErrorEvent ? err.error : { code: 'internal' as const, message: String(err) };
-      m.errors.push(e.code);
+      m.errors.push(`${e.code}: ${e.message}`);
       setError(describeError(e));
     }
   };
 
-  const pcForMeasure = useRef<RTCPeerConnection>(undefined);
   const onPersonalizedVideo = useCallback((video: HTMLVideoElement) => {
-    if (pcForMeasure.current && measurements.current)
-      measureReceived(video, pcForMeasure.current, measurements.current);
+    if (measurements.current) measureReceived(video, measurements.current);
   }, []);
 
   return (
@@ -153,7 +197,6 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
           <video
             ref={clipRef}
             src={clipUrl}
-            controls={state === 'idle'}
             playsInline
             crossOrigin="anonymous"
             onClick={onClipClick}
@@ -162,7 +205,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
           {target && state === 'idle' && (
             <span className="marker" style={{ left: `${target.x * 100}%`, top: `${target.y * 100}%` }} />
           )}
-          <p className="hint">original</p>
+          {state === 'idle' ? <ClipControls clip={clipRef} /> : <p className="hint">original</p>}
         </div>
         {state !== 'idle' && (
           <LiveVideo

@@ -2,7 +2,7 @@
 import type { ServiceError, SessionState } from '@tooncast/shared';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { connectSignaling, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
-import { createMeasurements, measureReceived, type PageMeasurements } from '../lib/measure.ts';
+import { createMeasurements, measureInbound, measureReceived, type PageMeasurements } from '../lib/measure.ts';
 import { describeError } from '../lib/messages.ts';
 import { LiveVideo } from './LiveVideo.tsx';
 
@@ -21,13 +21,14 @@ export function ViewerApp({ sfuPort }: { sfuPort: number }) {
     const token = new URLSearchParams(location.search).get('token') ?? '';
     const socket = connectSignaling(sfuPort);
     const report = (e: ServiceError) => {
-      m.errors.push(e.code);
+      m.errors.push(`${e.code}: ${e.message}`);
       setError(describeError(e));
     };
     const join = async () => {
       try {
         pcRef.current?.close();
         pcRef.current = await subscribe(socket, token, setStream);
+        measureInbound(pcRef.current, m);
         m.state = 'live';
         setError(undefined);
       } catch (err) {
@@ -53,7 +54,7 @@ export function ViewerApp({ sfuPort }: { sfuPort: number }) {
   }, [sfuPort]);
 
   const onVideo = useCallback((video: HTMLVideoElement) => {
-    if (pcRef.current && measurements.current) measureReceived(video, pcRef.current, measurements.current);
+    if (measurements.current) measureReceived(video, measurements.current);
   }, []);
 
   return (

@@ -27,8 +27,7 @@ export function createMeasurements(): PageMeasurements {
 }
 
 /** Records first-frame time and barcode ids of the personalized video. */
-export function measureReceived(video: HTMLVideoElement, pc: RTCPeerConnection, m: PageMeasurements): () => void {
-  m.inbound = () => inboundVideoStats(pc);
+export function measureReceived(video: HTMLVideoElement, m: PageMeasurements): () => void {
   const first = () => {
     m.firstFrameAt ??= Date.now();
   };
@@ -37,6 +36,10 @@ export function measureReceived(video: HTMLVideoElement, pc: RTCPeerConnection, 
     if (m.received.length > 20_000) m.received.splice(0, 10_000);
     m.received.push({ id, at });
   });
+}
+
+export function measureInbound(pc: RTCPeerConnection, m: PageMeasurements): void {
+  m.inbound = () => inboundVideoStats(pc);
 }
 
 /** Latest glass-to-glass latency (ms) of frames whose source presentation the page saw. */

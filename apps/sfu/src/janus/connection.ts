@@ -1,10 +1,24 @@
 import type { Logger } from '@tooncast/shared';
 import Janode, { type JanodeConnection, type JanodeHandle, type JanodeSession, type JanusResponse } from 'janode';
+import Handle from 'janode/handle';
 
 export type Jsep = { type: 'offer' | 'answer'; sdp: string };
 
 export class JanusError extends Error {
   override name = 'JanusError';
+}
+
+/**
+ * janode's base handle leaves asynchronous plugin responses ("event" with our transaction) unmanaged; this one
+ * settles the request with the raw response, which PluginHandle then reads.
+ */
+class RawPluginHandle extends Handle {
+  override handleMessage(message: JanusResponse & { transaction?: string }): unknown {
+    if (message.janus !== 'event' || !this.ownsTransaction(message.transaction))
+      return message.janus === 'event' || null;
+    this.closeTransactionWithSuccess(message.transaction, message);
+    return true;
+  }
 }
 
 /** One plugin handle with typed requests: plugin errors (error_code) become JanusError. */
@@ -57,7 +71,7 @@ export class JanusConnection {
   }
 
   async attach(plugin: 'janus.plugin.videoroom' | 'janus.plugin.streaming'): Promise<PluginHandle> {
-    return new PluginHandle(await this.session.attach({ id: plugin }), plugin);
+    return new PluginHandle(await this.session.attach({ id: plugin, Handle: RawPluginHandle }), plugin);
   }
 
   onClosed(listener: () => void): void {

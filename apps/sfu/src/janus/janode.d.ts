@@ -17,7 +17,7 @@ declare module 'janode' {
 
   export interface JanodeSession extends EventEmitter {
     readonly id: number;
-    attach(plugin: { id: string }): Promise<JanodeHandle>;
+    attach(plugin: { id: string; Handle?: new (...args: never[]) => JanodeHandle }): Promise<JanodeHandle>;
     destroy(): Promise<void>;
   }
 
@@ -36,4 +36,20 @@ declare module 'janode' {
     Logger: { setLevel(level: string): void };
   };
   export default Janode;
+}
+
+declare module 'janode/handle' {
+  import type { EventEmitter } from 'node:events';
+  import type { JanodeHandle, JanusResponse } from 'janode';
+
+  /** janode's base handle; plugin handles override handleMessage to settle their async responses. */
+  export default class Handle extends EventEmitter implements JanodeHandle {
+    readonly id: number;
+    message(body: Record<string, unknown>, jsep?: { type: string; sdp: string }): Promise<JanusResponse>;
+    hangup(): Promise<void>;
+    detach(): Promise<void>;
+    handleMessage(message: JanusResponse & { transaction?: string }): unknown;
+    ownsTransaction(id: string | undefined): boolean;
+    closeTransactionWithSuccess(id: string | undefined, data: unknown): void;
+  }
 }

@@ -16,15 +16,16 @@ export class OwnedProcess {
     command: string,
     args: readonly string[],
     private readonly log: Logger,
+    spawnOptions: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
     onExit?: (code: number | null, tail: string) => void,
   ) {
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         if (!line) continue;
         this.tail.push(line);
         if (this.tail.length > 40) this.tail.shift();
-        log.trace({ service: name }, line);
+        log.debug({ service: name }, line);
       }
     };
     this.child.stdout?.on('data', keep);

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createLogger, loadConfig, REPO_ROOT } from '@tooncast/shared';
+import { LiveStack } from '../../../scripts/services/stack.ts';
+import { writeTestClip } from '../../../scripts/services/test-clip.ts';
+
+/**
+ * Live tests need Janus, Redis and Chromium in a private network namespace. Called at the top of a live test
+ * file: outside the namespace it re-runs the file inside one (through scripts/services/netns.sh) and returns
+ * false; inside it returns true and the file's tests run.
+ */
+export function insideNetns(testFile: string): Promise<boolean> {
+  if (process.env.TOONCAST_IN_NETNS === '1') return Promise.resolve(true);
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      path.join(REPO_ROOT, 'scripts/services/netns.sh'),
+      ['--', process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', testFile],
+      // Without NODE_TEST_CONTEXT the inner node:test runs the file itself instead of deferring to us.
+      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } },
+    );
+    child.once('exit', (code) => (code === 0 ? resolve(false) : reject(new Error(`live tests failed (exit ${code})`))));
+  });
+}
+
+/** The test clip with frame-id barcodes and flash/click markers, made once and cached. */
+export async function testClip(): Promise<string> {
+  const file = path.join(REPO_ROOT, '.cache/live/test-clip.webm');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await writeTestClip(`${file}.tmp.webm`);
+    fs.renameSync(`${file}.tmp.webm`, file);
+  }
+  return file;
+}
+
+export const selfieFixture = () => path.join(loadConfig().fixturesDir, 'selfies/astronaut.png');
+
+export async function startTestStack(env: Record<string, string> = {}, workers = 1): Promise<LiveStack> {
+  const log = createLogger('live-test', process.env.TOONCAST_LOG_LEVEL ?? 'warn');
+  return LiveStack.start(
+    {
+      iceAddress: process.env.TOONCAST_LIVE_HOST ?? '',
+      sfuPort: 4100,
+      webPort: 3100,
+      rtpPorts: '20000-20999',
+      workers,
+      env: { TOONCAST_LOG_LEVEL: process.env.TOONCAST_LOG_LEVEL ?? 'warn', ...env },
+    },
+    log,
+  );
+}

@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { JanusProcess, OwnedProcess, RedisProcess, waitForTcp } from '@tooncast/sfu';
+import { type Logger, REPO_ROOT, RedisKeys } from '@tooncast/shared';
+import { Redis } from 'ioredis';
+
+const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
+const NEXT_BIN = path.join(REPO_ROOT, 'node_modules/next/dist/bin/next');
+const WEB_SOURCES = ['app', 'components', 'lib', 'next.config.ts', '../../packages/shared/src'];
+/** Next must not try to reach the registry (lockfile patching, telemetry): there is no internet at run time. */
+const NEXT_ENV = { NEXT_IGNORE_INCORRECT_LOCKFILE: '1', NEXT_TELEMETRY_DISABLED: '1' };
+
+export interface StackOptions {
+  /** Address Janus uses for ICE ('' = all non-loopback interfaces). */
+  iceAddress: string;
+  sfuPort: number;
+  webPort: number;
+  rtpPorts: string;
+  /** Existing services to use instead of launching our own. */
+  redisUrl?: string;
+  janusUrl?: string;
+  /** Inference workers to run (each its own process). */
+  workers: number;
+  /** Extra environment for the sfu and inference processes (e.g. TOONCAST_FRAME_PROCESSOR). */
+  env?: Record<string, string>;
+}
+
+function newestMtime(p: string): number {
+  const stat = fs.statSync(p, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...fs.readdirSync(p).map((f) => newestMtime(path.join(p, f))));
+}
+
+/** Builds the web app unless its production build is newer than every source it is made from. */
+export async function ensureWebBuild(log: Logger): Promise<void> {
+  const buildId = path.join(WEB_DIR, '.next/BUILD_ID');
+  const built = newestMtime(buildId);
+  if (built && WEB_SOURCES.every((s) => newestMtime(path.join(WEB_DIR, s)) < built)) return;
+  log.info('building the web app (next build)…');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [NEXT_BIN, 'build'], {
+      cwd: WEB_DIR,
+      env: { ...process.env, ...NEXT_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`next build failed:\n${out.slice(-3000)}`)),
+    );
+  });
+}
+
+/**
+ * The whole live service on one machine: Redis and Janus (unless given), one sfu node, N inference workers
+ * and the web app, each started explicitly and stopped in reverse order.
+ */
+export class LiveStack {
+  private readonly owned: { stop(): Promise<void> }[] = [];
+  redisUrl = '';
+  janusUrl = '';
+
+  private constructor(
+    readonly options: StackOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get webUrl(): string {
+    return `http://${this.options.iceAddress || '127.0.0.1'}:${this.options.webPort}`;
+  }
+
+  static async start(options: StackOptions, log: Logger): Promise<LiveStack> {
+    const stack = new LiveStack(options, log);
+    try {
+      await stack.launch();
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+    return stack;
+  }
+
+  private async launch(): Promise<void> {
+    const o = this.options;
+    const build = ensureWebBuild(this.log);
+    if (o.redisUrl) this.redisUrl = o.redisUrl;
+    else {
+      const redis = new RedisProcess(this.log);
+      this.owned.push(redis);
+      this.redisUrl = await redis.start();
+    }
+    if (o.janusUrl) this.janusUrl = o.janusUrl;
+    else {
+      const janus = new JanusProcess({ iceAddress: o.iceAddress, rtpPorts: o.rtpPorts }, this.log);
+      this.owned.push(janus);
+      this.janusUrl = await janus.start();
+    }
+    const env = {
+      ...process.env,
+      ...o.env,
+      ...NEXT_ENV,
+      REDIS_URL: this.redisUrl,
+      TOONCAST_JANUS_URL: this.janusUrl,
+      TOONCAST_SFU_PORT: String(o.sfuPort),
+      TOONCAST_WEB_PORT: String(o.webPort),
+      TOONCAST_LIVE_HOST: o.iceAddress,
+    };
+    const node = (name: string, entry: string) =>
+      this.spawn(name, process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], env);
+    node('sfu', 'apps/sfu/src/main.ts');
+    for (let i = 0; i < o.workers; i++) node(`inference-${i}`, 'apps/inference/src/main.ts');
+    await build;
+    this.spawn('web', process.execPath, [NEXT_BIN, 'start', '-p', String(o.webPort), '-H', '0.0.0.0'], env, WEB_DIR);
+    await Promise.all([waitForTcp('127.0.0.1', o.sfuPort, 30_000), waitForTcp('127.0.0.1', o.webPort, 30_000)]);
+    await this.waitForWorkers(o.workers);
+  }
+
+  private spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): void {
+    const child = new OwnedProcess(name, command, args, this.log, { env, cwd });
+    this.owned.push(child);
+  }
+
+  private async waitForWorkers(count: number): Promise<void> {
+    const redis = new Redis(this.redisUrl);
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((await redis.scard(RedisKeys.workers)) < count) {
+        if (Date.now() > deadline)
+          throw new Error(`only ${await redis.scard(RedisKeys.workers)} of ${count} workers registered`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.owned.reverse()) await p.stop();
+    this.owned.length = 0;
+  }
+}
+
+/** First non-internal IPv4 address, for the URL other devices on the LAN open. */
+export function lanAddress(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
