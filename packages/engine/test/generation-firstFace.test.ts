@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OnnxGraphBuilder } from '@tooncast/models';
-import { createFloatMap, type RgbImage } from '@tooncast/shared';
+import { createFloatMap, loadConfig, type RgbImage } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
 import {
-  createFaceGenerator,
+  faceFusionFromConfig,
+  faceGeneratorFromConfig,
   MeshFaceGenerator,
   OnnxFaceGenerator,
   prepareSelfieFeatures,
@@ -207,8 +208,17 @@ describe('generation: ONNX first face generator (swap by configuration)', () => 
   it('feeds the contract tensors and decodes the output', async () => {
     const contour = createFloatMap(192, 192);
     for (let x = 20; x < 170; x++) contour.data[96 * 192 + x] = 1;
-    const gen = createFaceGenerator(space, { kind: 'onnx', session: await tinyGenerator(192) });
+    // The configuration names a model file; the caller's opener turns it into a session (here: built in memory).
+    const session = await tinyGenerator(192);
+    const opened: string[] = [];
+    const open = async (file: string) => {
+      opened.push(file);
+      return session;
+    };
+    const face = loadConfig({ TOONCAST_FACE_GENERATOR: '/models/tiny-generator.onnx' }).face;
+    const gen = await faceGeneratorFromConfig(space, face, open);
     assert.ok(gen instanceof OnnxFaceGenerator);
+    assert.deepEqual(opened, ['/models/tiny-generator.onnx']);
     const img = await gen.generate({ landmarks: own, contourFigure: contour }, selfie);
     for (const [x, y] of [
       [50, 96],
@@ -221,7 +231,10 @@ describe('generation: ONNX first face generator (swap by configuration)', () => 
         assert.ok(Math.abs(img.data[(y * 192 + x) * 3 + c] - expected) <= 1, `pixel (${x},${y})[${c}]`);
       }
     }
-    assert.ok(createFaceGenerator(space, { kind: 'mesh' }) instanceof MeshFaceGenerator);
+    const builtin = await faceGeneratorFromConfig(space, loadConfig({}).face, open);
+    assert.ok(builtin instanceof MeshFaceGenerator);
+    assert.equal(opened.length, 1, 'the built-in generator opens no model');
+    assert.equal(faceFusionFromConfig(loadConfig({ TOONCAST_FUSION: 'off' }).face).enabled, false);
   });
 
   it('resizes to and from a model of another size', async () => {

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OnnxGraphBuilder } from '@tooncast/models';
-import { createRgbImage, type RgbImage } from '@tooncast/shared';
+import { createRgbImage, loadConfig, type RgbImage } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
 import { texturedImage, timeStageAsync } from '../src/image/index.ts';
-import { BuiltinStylizer, DEFAULT_STYLIZER_PARAMS, paletteTint, UserStylizer } from '../src/stylize/index.ts';
+import {
+  BuiltinStylizer,
+  DEFAULT_STYLIZER_PARAMS,
+  paletteTint,
+  stylizerFromConfig,
+  stylizerParams,
+  UserStylizer,
+} from '../src/stylize/index.ts';
 
 const stylizer = await BuiltinStylizer.create();
 const S = 192;
@@ -125,6 +132,26 @@ describe('stylize: user ONNX stylizer', () => {
     const out = await new UserStylizer(await negative(64), 64).stylize(img);
     assert.equal(out.width, S);
     assert.deepEqual(Array.from(out.data.slice(0, 3)), [215, 155, 35]);
+  });
+
+  it('is chosen by configuration', async () => {
+    const session = await negative('h');
+    const open = async (file: string) => {
+      assert.equal(file, '/models/negative.onnx');
+      return session;
+    };
+    const user = await stylizerFromConfig(loadConfig({ TOONCAST_STYLIZER: '/models/negative.onnx' }).face, open);
+    assert.ok(user instanceof UserStylizer);
+    const img = texturedImage(32, 32, 3);
+    assert.equal((await user.stylize(img)).data[0], 255 - img.data[0]);
+    const face = loadConfig({ TOONCAST_LINE_WEIGHT: '0.9', TOONCAST_PALETTE_TINT: '0.5' }).face;
+    assert.ok((await stylizerFromConfig(face, open)) instanceof BuiltinStylizer);
+    assert.deepEqual(stylizerParams(face, [100, 100, 100], [200, 100, 0]), {
+      tint: [50, 0, -50],
+      outlineDarkness: 0.75,
+      lineWeight: 0.9,
+      levels: 8,
+    });
   });
 
   it('refuses models that break the contract', async () => {

@@ -98,6 +98,10 @@ export class FaceFusion {
     }
   }
 
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
   fuse(firstFace: RgbImage, history: FusionHistory): FusionResult {
     const last = history.last;
     const beforeLast = history.beforeLast;

@@ -1,5 +1,6 @@
 export * from './firstFace.ts';
 export * from './flow.ts';
+export * from './fromConfig.ts';
 export * from './fusion.ts';
 export * from './onnxFaceGenerator.ts';
 export * from './selfie.ts';

@@ -3,7 +3,7 @@ import ort from 'onnxruntime-node';
 import type { FaceSpace } from '../image/faceSpace.ts';
 import { type PlanarTensor, planarToRgb, resizePlanar, rgbToPlanar } from '../image/tensor.ts';
 import { resizeRgb } from '../image/warpAffine.ts';
-import { type FaceGenerator, type FirstFaceInput, MeshFaceGenerator } from './firstFace.ts';
+import type { FaceGenerator, FirstFaceInput } from './firstFace.ts';
 import type { SelfieFeatures } from './selfie.ts';
 
 /**
@@ -83,15 +83,4 @@ export function asPlanar(figure: PlanarTensor | FloatMap | RgbImage): PlanarTens
   const data = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) data[c * plane + i] = figure.data[3 * i + c] / 255;
   return { channels: 3, width: figure.width, height: figure.height, data };
-}
-
-/** Which first face generator to run: the built-in mesh generator or an ONNX model (an open session). */
-export type FaceGeneratorChoice =
-  | { kind: 'mesh' }
-  | { kind: 'onnx'; session: ort.InferenceSession; modelSize?: number };
-
-export function createFaceGenerator(space: FaceSpace, choice: FaceGeneratorChoice): FaceGenerator {
-  return choice.kind === 'onnx'
-    ? new OnnxFaceGenerator(space, choice.session, { modelSize: choice.modelSize })
-    : new MeshFaceGenerator(space);
 }

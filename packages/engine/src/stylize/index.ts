@@ -1,2 +1,3 @@
+export * from './fromConfig.ts';
 export * from './graph.ts';
 export * from './stylizer.ts';
