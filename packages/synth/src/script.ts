@@ -186,10 +186,10 @@ export function scriptAt(plan: ScriptPlan, t: number, width: number, height: num
   if (tau >= occlusion.start - 0.03 && tau <= occlusion.end + 0.03) {
     // Flies left to right across the target's lower face; on the face for about the occlusion window.
     const u = (tau - occlusion.start) / (occlusion.end - occlusion.start);
-    const r = 0.3 * tFace;
+    const r = 0.24 * tFace;
     ball = {
       x: target.x + (1.5 * u - 0.75) * tFace,
-      y: target.y + 0.2 * tFace - 0.1 * tFace * Math.sin(Math.PI * u),
+      y: target.y + 0.24 * tFace - 0.08 * tFace * Math.sin(Math.PI * u),
       r,
     };
   }
