@@ -30,8 +30,8 @@ export const ConfigSchema = z.object({
     detectorMinScore: unit(0.5),
     /** TOONCAST_MIN_PRESENCE: FaceMesh face-flag probability below which the face is lost. */
     minPresence: unit(0.5),
-    /** TOONCAST_MAX_APPEARANCE_DISTANCE: brightness-normalized colour difference still taken for the chosen character (others score ≳ 0.4). */
-    maxAppearanceDistance: num(0.3),
+    /** TOONCAST_MAX_APPEARANCE_DISTANCE: brightness-normalized colour difference still taken for the chosen character (others score ≳ 0.25). */
+    maxAppearanceDistance: num(0.2),
     /** TOONCAST_FILTER_MIN_CUTOFF / _BETA: One-Euro landmark filter (Hz; per face size per second). */
     filterMinCutoff: num(0.05),
     filterBeta: num(80),
@@ -96,8 +96,8 @@ export const ConfigSchema = z.object({
       .string()
       .regex(/^\d+x\d+$/)
       .default('640x360'),
-    /** TOONCAST_KEYFRAME_INTERVAL: frames between worker keyframes, so late viewers get a picture within ~1 s. */
-    keyframeInterval: int(24).pipe(z.number().min(1)),
+    /** TOONCAST_KEYFRAME_INTERVAL: frames between worker keyframes, so late viewers get a picture within ~0.5 s. */
+    keyframeInterval: int(12).pipe(z.number().min(1)),
     /** TOONCAST_FRAME_PROCESSOR: what the worker runs per frame ('passthrough' until the engine plugs in). */
     frameProcessor: z.enum(['passthrough']).default('passthrough'),
     /** TOONCAST_DEMO_CLIP: the built-in cartoon clip the web app offers. */

@@ -3,16 +3,22 @@ import type { Landmarks } from './mesh.ts';
 
 /**
  * The appearance cue that keeps the chosen character apart from others: mean colours of small patches anchored on
- * expression-stable landmarks (forehead, cheeks, nose, jaw, temples) plus two patches above the forehead (hair or
- * headwear). Anchored on landmarks, it does not change with head pose or the ROI's framing.
+ * landmarks inside the face (forehead, cheeks, nose, chin — not the outline, which shows background when the head
+ * turns) plus two patches above the forehead (hair or headwear). Anchored on landmarks, it follows pose and framing.
  */
 export type AppearanceSignature = Float32Array;
 
-const SKIN_ANCHORS = [10, 151, 109, 338, 50, 280, 205, 425, 1, 4, 152, 172, 397, 127, 356];
+const SKIN_ANCHORS = [151, 9, 108, 337, 50, 280, 205, 425, 36, 266, 195, 4, 18, 199];
 const FOREHEAD = 10;
 const CHIN = 152;
 /** Hair patches: above the forehead by this fraction of the forehead–chin distance. */
-const HAIR_OFFSETS = [0.25, 0.4];
+const HAIR_OFFSETS = [0.2, 0.35];
+/** Share of patches that count: the worst ones are dropped, so an occluder or a stray patch cannot decide. */
+const KEPT_SHARE = 0.75;
+/** Largest brightness change put down to lighting rather than to a different character. */
+const MAX_GAIN = 1.35;
+/** Share of the hair patches in the distance. */
+const HAIR_WEIGHT = 0.4;
 
 export function appearanceOf(frame: RgbImage, lm: Landmarks): AppearanceSignature {
   const fx = lm[3 * FOREHEAD];
@@ -31,27 +37,44 @@ export function appearanceOf(frame: RgbImage, lm: Landmarks): AppearanceSignatur
 }
 
 /**
- * Mean absolute difference of the two signatures after each is divided by its own mean brightness, so the cue
- * compares colours and their layout, not the light falling on the character (dappled shade, a passing cloud).
- * Patches outside the frame (NaN) are skipped. 0 = identical; different characters score ≳ 0.3.
+ * How unlike two signatures are. The light falling on a character changes (dappled shade, a passing cloud), so `a`
+ * is first brought to `b`'s brightness — but by a gain of at most ±MAX_GAIN, since a darker-skinned character is
+ * not a lit-differently one. Patches are compared by mean absolute channel difference (in [0,1]); the skin patches'
+ * best KEPT_SHARE are averaged (an occluder cannot decide) and blended with the hair patches, the most telling cue
+ * between characters. Patches outside the frame (NaN) are skipped. 0 = identical.
  */
 export function appearanceDistance(a: AppearanceSignature, b: AppearanceSignature): number {
-  let ma = 0;
-  let mb = 0;
+  const ma = brightness(a, b);
+  const mb = brightness(b, a);
+  if (!(ma > 0 && mb > 0)) return Number.POSITIVE_INFINITY;
+  const gain = Math.min(MAX_GAIN, Math.max(1 / MAX_GAIN, mb / ma));
+  const skin: number[] = [];
+  const hair: number[] = [];
+  for (let p = 0; p < a.length; p += 3) {
+    if (Number.isNaN(a[p]) || Number.isNaN(b[p])) continue;
+    let d = 0;
+    for (let c = 0; c < 3; c++) d += Math.abs(a[p + c] * gain - b[p + c]);
+    (p / 3 < SKIN_ANCHORS.length ? skin : hair).push(d / 3 / 255);
+  }
+  if (!skin.length) return Number.POSITIVE_INFINITY;
+  skin.sort((x, y) => x - y);
+  const kept = Math.max(1, Math.round(skin.length * KEPT_SHARE));
+  const skinDistance = skin.slice(0, kept).reduce((s, d) => s + d, 0) / kept;
+  if (!hair.length) return skinDistance;
+  const hairDistance = hair.reduce((s, d) => s + d, 0) / hair.length;
+  return (1 - HAIR_WEIGHT) * skinDistance + HAIR_WEIGHT * hairDistance;
+}
+
+/** Mean channel value of `s` over the patches both signatures have. */
+function brightness(s: AppearanceSignature, other: AppearanceSignature): number {
+  let sum = 0;
   let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) continue;
-    ma += a[i];
-    mb += b[i];
+  for (let i = 0; i < s.length; i++) {
+    if (Number.isNaN(s[i]) || Number.isNaN(other[i])) continue;
+    sum += s[i];
     n++;
   }
-  if (!n || ma <= 0 || mb <= 0) return Number.POSITIVE_INFINITY;
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) continue;
-    sum += Math.abs(a[i] / ma - b[i] / mb);
-  }
-  return sum;
+  return n ? sum / n : 0;
 }
 
 /** Slow blend of the signature toward what is seen now, so lighting changes do not lose the target. */
