@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { CANONICAL_SIZE, ORGANS } from '../src/analysis/contour.ts';
+import { ORGANS } from '../src/analysis/contour.ts';
 import type { AnalysisModels } from '../src/analysis/stage.ts';
 import { FaceAnalysisStage } from '../src/analysis/stage.ts';
 import { TargetNotFoundError } from '../src/analysis/target.ts';
@@ -41,10 +41,10 @@ test('a click on the face picks it; landmarks, irises and the contour figure lan
     ri.radius > 2 && ri.radius < 10 && li.radius > 2 && li.radius < 10,
     `iris radii ${ri.radius}, ${li.radius}`,
   );
-  // Every organ drew something into its own channel of the canonical figure.
-  const plane = CANONICAL_SIZE * CANONICAL_SIZE;
+  // Every organ drew something into its own channel of the face-space figure.
+  const plane = f.contour.size * f.contour.size;
   ORGANS.forEach((organ, c) => {
-    const ink = f.contour.canonical.subarray(c * plane, (c + 1) * plane).reduce((s, v) => s + v, 0);
+    const ink = f.contour.planes.subarray(c * plane, (c + 1) * plane).reduce((s, v) => s + v, 0);
     assert.ok(ink > 20, `${organ} channel has ink ${ink}`);
   });
 });

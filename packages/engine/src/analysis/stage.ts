@@ -1,8 +1,9 @@
 import type { Config, RgbImage } from '@tooncast/shared';
 import type * as ort from 'onnxruntime-node';
 import type { Box } from '../geometry.ts';
+import { createFaceSpace, type FaceSpace } from '../image/faceSpace.ts';
 import type { StageClock } from '../timing.ts';
-import { type FaceTopology, loadFaceTopology } from '../topology.ts';
+import { loadFaceTopology } from '../topology.ts';
 import { type ContourFigure, ContourFigureBuilder, type Iris } from './contour.ts';
 import { FaceDetector } from './detector.ts';
 import { type ExpressionMeasures, measureExpression } from './expression.ts';
@@ -11,6 +12,9 @@ import { IrisEstimator } from './iris.ts';
 import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
 import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
 import { type TargetIdentity, TargetTracker, type TrackingState } from './tracker.ts';
+
+/** Side of the face space: large enough for a 640×360 frame's faces, small enough for 30 fps on one core. */
+export const FACE_SPACE_SIZE = 192;
 
 /** The ONNX sessions step 1 needs, created once per process by the caller (CLI or worker). */
 export interface AnalysisSessions {
@@ -48,13 +52,14 @@ export class AnalysisModels {
 
   constructor(
     sessions: AnalysisSessions,
-    topology: FaceTopology,
+    /** The face space contour figures are rasterized in: the one the generation steps work in. */
+    readonly space: FaceSpace,
     readonly options: Config['analysis'],
   ) {
     this.detector = new FaceDetector(sessions.detector, 256, { minScore: options.detectorMinScore, nmsIou: 0.3 });
     this.mesh = new FaceMeshEstimator(sessions.facemesh);
     this.iris = new IrisEstimator(sessions.iris);
-    this.contour = new ContourFigureBuilder(topology);
+    this.contour = new ContourFigureBuilder(space);
   }
 
   /** Opens the step-1 models through the caller's session factory (the engine itself reads no files). */
@@ -68,7 +73,7 @@ export class AnalysisModels {
       openSession('iris'),
       loadFaceTopology(),
     ]);
-    return new AnalysisModels({ detector, facemesh, iris }, topology, options);
+    return new AnalysisModels({ detector, facemesh, iris }, createFaceSpace(topology, FACE_SPACE_SIZE), options);
   }
 
   /** The patent's click: which face the user means, or a TargetNotFoundError listing the faces there are. */
