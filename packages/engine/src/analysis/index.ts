@@ -6,6 +6,7 @@ export * from './identity.ts';
 export * from './mesh.ts';
 export * from './overlay.ts';
 export * from './roi.ts';
+export * from './selfie.ts';
 export * from './stage.ts';
 export * from './target.ts';
 export * from './tracker.ts';
