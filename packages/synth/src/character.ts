@@ -100,6 +100,7 @@ const shadeEye: Shader = (a, out) => {
   out[0] = Math.min(255, c0 * a[0] * lid);
   out[1] = Math.min(255, c1 * a[0] * lid);
   out[2] = Math.min(255, c2 * a[0] * lid);
+  return true;
 };
 
 /** Mouth interior: p = 0 at the upper lip … 1 at the lower lip. Teeth under the upper lip, tongue at the bottom. */
@@ -112,6 +113,7 @@ const shadeMouth: Shader = (a, out) => {
   out[0] = c[0] * a[0];
   out[1] = c[1] * a[0];
   out[2] = c[2] * a[0];
+  return true;
 };
 
 // Triangle classes of the face mesh, decided once from the organ lists.
@@ -179,6 +181,8 @@ interface ShellMesh {
   tris: number[];
   /** Per triangle: sign of its screen winding when it faces the camera (for back-face culling). */
   facing: number[];
+  /** Per vertex: sin(azimuth), direction y, cos(azimuth) of the direction from the centre. */
+  dir: Float32Array;
 }
 
 /** Outward winding sign of a triangle of points p, seen from `inside`. */
@@ -191,35 +195,24 @@ function outwardSign(p: ArrayLike<number>, a: number, b: number, c: number, insi
   return dot >= 0 ? 1 : -1;
 }
 
-/**
- * Lat-long ellipsoid mesh; `scale(dirY, azimuth)` shrinks or grows it per direction, and triangles whose corners all
- * scale below `keepAbove` are dropped (they would be hidden inside the skull anyway).
- */
-function ellipsoidMesh(
-  e: Ellipsoid,
-  lat: number,
-  lon: number,
-  scale: (dy: number, az: number) => number,
-  keepAbove = 0,
-): ShellMesh {
+/** Lat-long ellipsoid mesh with outward normals. */
+function ellipsoidMesh(e: Ellipsoid, lat: number, lon: number): ShellMesh {
   const pos: number[] = [];
   const nrm: number[] = [];
-  const ks: number[] = [];
+  const dir: number[] = [];
   for (let i = 0; i <= lat; i++) {
     const a = (Math.PI * i) / lat;
     for (let j = 0; j <= lon; j++) {
       const b = (2 * Math.PI * j) / lon;
       const d = [Math.sin(a) * Math.sin(b), -Math.cos(a), Math.sin(a) * Math.cos(b)];
-      const k = scale(d[1], b);
-      ks.push(k);
-      for (let c = 0; c < 3; c++) pos.push(e.centre[c] + e.radii[c] * d[c] * k);
+      dir.push(Math.sin(b), d[1], Math.cos(b));
+      for (let c = 0; c < 3; c++) pos.push(e.centre[c] + e.radii[c] * d[c]);
       nrm.push(...normalize([d[0] / e.radii[0], d[1] / e.radii[1], d[2] / e.radii[2]]));
     }
   }
   const tris: number[] = [];
   const facing: number[] = [];
   const add = (a: number, b: number, c: number) => {
-    if (ks[a] <= keepAbove && ks[b] <= keepAbove && ks[c] <= keepAbove) return;
     tris.push(a, b, c);
     facing.push(outwardSign(pos, a, b, c, e.centre));
   };
@@ -230,41 +223,71 @@ function ellipsoidMesh(
       add(v + 1, v + lon + 2, v + lon + 1);
     }
   }
-  return { pos: Float32Array.from(pos), nrm: Float32Array.from(nrm), tris, facing };
+  return { pos: Float32Array.from(pos), nrm: Float32Array.from(nrm), tris, facing, dir: Float32Array.from(dir) };
 }
 
 const SKULL: Ellipsoid = { centre: [0, -0.06, -0.1], radii: [0.43, 0.55, 0.5] };
-const skullMesh = ellipsoidMesh(SKULL, 16, 24, () => 1);
+const skullMesh = ellipsoidMesh(SKULL, 16, 24);
 
-const HAIR_SHRUNK = 0.82;
-/** Hair shell: full size where the hair grows, shrunk under the skull elsewhere so the hairline is a clean cut. */
-const hairMeshCache = new Map<string, ShellMesh>();
-function hairMesh(look: CharacterLook): ShellMesh {
-  const key = `${look.hairVolume}:${look.hairLength}`;
-  let mesh = hairMeshCache.get(key);
-  if (!mesh) {
+/**
+ * Hair: a shell around the skull, cut along a hairline (per azimuth: high on the forehead with a wavy fringe, lower at
+ * the sides, at the nape behind). The signed distance to the hairline is a vertex attribute interpolated per sample,
+ * so the cut is smooth; only triangles crossing the hairline pay for the cutting shader.
+ */
+interface Hair {
+  mesh: ShellMesh;
+  /** Per vertex: hairline height minus direction y (> 0 = hair). */
+  cut: Float32Array;
+  /** Per triangle: whether it crosses the hairline. */
+  crossing: boolean[];
+  shader: Shader;
+}
+
+const hairCache = new Map<string, Hair>();
+function hairFor(look: CharacterLook): Hair {
+  const key = JSON.stringify([look.hair, look.hairVolume, look.hairLength]);
+  let hair = hairCache.get(key);
+  if (!hair) {
     const v = look.hairVolume;
     const shell: Ellipsoid = { centre: [0, -0.1, -0.09], radii: [0.5 * v, 0.6 * v, 0.56 * v] };
-    // Hairline height (direction y, -1 = crown) on the forehead, at the sides and at the back.
     const front = -0.55;
-    const side = -0.1 + 0.35 * look.hairLength;
-    const back = 0.35 + 0.5 * look.hairLength;
-    mesh = ellipsoidMesh(
-      shell,
-      28,
-      40,
-      (dy, az) => {
-        const f = Math.cos(az);
-        const fringe = 0.05 * Math.sin(az * 11) * smoothstep(0.3, 0.9, f);
-        const h = side + ((front - back) / 2) * f + ((front + back) / 2 - side) * f * f + fringe;
-        return HAIR_SHRUNK + (1 - HAIR_SHRUNK) * smoothstep(-0.06, 0.03, h - dy);
-      },
-      HAIR_SHRUNK + 0.01,
-    );
-    hairMeshCache.set(key, mesh);
+    const side = 0.1 + 0.35 * look.hairLength;
+    const back = 0.5 + 0.5 * look.hairLength;
+    const hairline = (sinAz: number, cosAz: number) =>
+      side +
+      ((front - back) / 2) * cosAz +
+      ((front + back) / 2 - side) * cosAz * cosAz +
+      0.05 * Math.sin(11 * Math.atan2(sinAz, cosAz)) * smoothstep(0.3, 0.9, cosAz);
+    const full = ellipsoidMesh(shell, 32, 48);
+    const n = full.pos.length / 3;
+    const cut = new Float32Array(n);
+    for (let i = 0; i < n; i++) cut[i] = hairline(full.dir[i * 3], full.dir[i * 3 + 2]) - full.dir[i * 3 + 1];
+    const tris: number[] = [];
+    const facing: number[] = [];
+    const crossing: boolean[] = [];
+    for (let t = 0; t < full.tris.length; t += 3) {
+      const c = [cut[full.tris[t]], cut[full.tris[t + 1]], cut[full.tris[t + 2]]];
+      if (Math.max(...c) <= 0) continue;
+      tris.push(full.tris[t], full.tris[t + 1], full.tris[t + 2]);
+      facing.push(full.facing[t / 3]);
+      crossing.push(Math.min(...c) < HAIR_EDGE);
+    }
+    const [hr, hg, hb] = look.hair;
+    // Attributes: light, -, -, -, cut, -.
+    const shader: Shader = (a, out) => {
+      if (a[4] < 0) return false;
+      const k = a[0] * (a[4] < HAIR_EDGE ? 0.8 : 1); // a darker rim along the hairline
+      out[0] = Math.min(255, hr * k);
+      out[1] = Math.min(255, hg * k);
+      out[2] = Math.min(255, hb * k);
+      return true;
+    };
+    hair = { mesh: { ...full, tris, facing }, cut, crossing, shader };
+    hairCache.set(key, hair);
   }
-  return mesh;
+  return hair;
 }
+const HAIR_EDGE = 0.025;
 
 const HEAD_INSIDE = [0, 0.05, -0.3] as const;
 const faceFacing: number[] = [];
@@ -370,11 +393,11 @@ export function renderCharacter(frame: RgbImage, look: CharacterLook, state: Cha
 
   // Drawn after the face so the z-test rejects hidden skull samples before shading.
   // Skull and hair.
-  const meshes: [ShellMesh, Rgb][] = [
-    [skullMesh, look.skin],
-    [hairMesh(look), look.hair],
-  ];
-  for (const [mesh, col] of meshes) {
+  const hair = hairFor(look);
+  for (const [mesh, isHair] of [
+    [skullMesh, false],
+    [hair.mesh, true],
+  ] as const) {
     const n = mesh.pos.length / 3;
     const scr = new Array<number>(n * 3);
     const light = new Float32Array(n);
@@ -382,15 +405,16 @@ export function renderCharacter(frame: RgbImage, look: CharacterLook, state: Cha
       project(mesh.pos[i * 3], mesh.pos[i * 3 + 1], mesh.pos[i * 3 + 2], scr, i * 3);
       light[i] = rotLight(mesh.nrm[i * 3], mesh.nrm[i * 3 + 1], mesh.nrm[i * 3 + 2]);
     }
-    for (let t = 0; t < mesh.tris.length; t += 3) {
+    for (let t = 0, k = 0; t < mesh.tris.length; t += 3, k++) {
       for (let c = 0; c < 3; c++) {
         const v = mesh.tris[t + c];
         tx[c] = scr[v * 3];
         ty[c] = scr[v * 3 + 1];
         tz[c] = scr[v * 3 + 2];
-        setCorner(attrs, c, light[v], col, 0, 0);
+        setCorner(attrs, c, light[v], isHair ? look.hair : look.skin, isHair ? hair.cut[v] : 0, 0);
       }
-      drawTriangle(tile, tx, ty, tz, attrs, MAT_BODY, null, mesh.facing[t / 3]);
+      const shader = isHair && hair.crossing[k] ? hair.shader : null;
+      drawTriangle(tile, tx, ty, tz, attrs, MAT_BODY, shader, mesh.facing[k]);
     }
   }
 
@@ -521,7 +545,7 @@ function skinColours(p: Float32Array, look: CharacterLook): Rgb[] {
     let blush = 0;
     let dark = 0;
     for (const [x, y] of cheeks) blush += near(x, y, i, 0.06);
-    for (const [x, y] of nostrils) dark += near(x, y, i, 0.015);
+    for (const [x, y] of nostrils) dark += near(x, y, i, 0.01);
     const k = 0.22 * Math.min(blush, 1);
     const d = 1 - 0.3 * Math.min(dark, 1);
     out.push([

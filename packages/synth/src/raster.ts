@@ -8,8 +8,11 @@ import type { RgbImage } from '@tooncast/shared';
 /** Attributes per corner: light, r, g, b, p, q. */
 export const ATTRS = 6;
 
-/** Turns interpolated attributes into a colour; `null` = plain Gouraud (light × colour), the fast path. */
-export type Shader = ((a: Float32Array, out: Float32Array) => void) | null;
+/**
+ * Turns interpolated attributes into a colour; returning false discards the sample (cut-outs such as a hairline).
+ * `null` = plain Gouraud (light × colour), the fast path.
+ */
+export type Shader = ((a: Float32Array, out: Float32Array) => boolean) | null;
 
 export interface Tile {
   /** Frame-pixel position of the tile's top-left corner. */
@@ -116,16 +119,18 @@ export function drawTriangle(
       const z = w0 * zs[0] + w1 * zs[1] + w2 * zs[2];
       const k = py * sw + px;
       if (z <= depth[k]) continue;
-      depth[k] = z;
-      mat[k] = material;
       if (shader === null) {
+        depth[k] = z;
+        mat[k] = material;
         rgb[k * 3] = w0 * r0 + w1 * r1 + w2 * r2;
         rgb[k * 3 + 1] = w0 * g0 + w1 * g1 + w2 * g2;
         rgb[k * 3 + 2] = w0 * c0 + w1 * c1 + w2 * c2;
         continue;
       }
       for (let a = 0; a < ATTRS; a++) interp[a] = w0 * attrs[a] + w1 * attrs[ATTRS + a] + w2 * attrs[2 * ATTRS + a];
-      shader(interp, colour);
+      if (!shader(interp, colour)) continue;
+      depth[k] = z;
+      mat[k] = material;
       rgb[k * 3] = colour[0];
       rgb[k * 3 + 1] = colour[1];
       rgb[k * 3 + 2] = colour[2];
