@@ -87,6 +87,21 @@ describe('composite: stylized face into the cartoon frame', () => {
     );
   });
 
+  it('writes into a given output, the frame itself included', () => {
+    const c = new Compositor(oval);
+    const copy = c.composite(frame, face, { faceToFrame, landmarks });
+    const inPlace = { ...frame, data: frame.data.slice() };
+    assert.equal(c.composite(inPlace, face, { faceToFrame, landmarks }, inPlace), inPlace);
+    assert.deepEqual(inPlace.data, copy.data);
+    const target = createRgbImage(W, H);
+    c.composite(frame, undefined, undefined, target);
+    assert.deepEqual(target.data, frame.data, 'a frame without a face is copied unchanged');
+    assert.throws(
+      () => c.composite(frame, face, { faceToFrame, landmarks }, createRgbImage(10, 10)),
+      /differs in size/,
+    );
+  });
+
   it('rejects bad options and landmarks', () => {
     assert.throws(() => new Compositor(oval, { feather: 0 }), /bad compositor options/);
     assert.throws(

@@ -3,8 +3,9 @@ import { type Affine, invertAffine } from '../geometry.ts';
 import { boxBlurFloat, boxBlurRgb } from '../image/blur.ts';
 import { clampByte, colorStats, transferColor } from '../image/color.ts';
 import { checkLandmarks } from '../image/faceSpace.ts';
-import { featheredPolygonMask, type PixelBox, polygonBounds } from '../image/mask.ts';
+import { featheredPolygonMask, type PixelBox, polygonBounds, shiftPolygon } from '../image/mask.ts';
 import { sampleRgbInto } from '../image/sample.ts';
+import { Scratch } from '../image/scratch.ts';
 
 /** Where the stylized face goes: the face-space → frame map and the target's landmarks in frame pixels. */
 export interface FacePlacement {
@@ -32,6 +33,7 @@ const DEFAULTS: Required<CompositorOptions> = { feather: 0.08, harmonize: 0.8, t
  */
 export class Compositor {
   private readonly options: Required<CompositorOptions>;
+  private readonly scratch = new Scratch();
 
   constructor(
     private readonly faceOval: readonly number[],
@@ -45,26 +47,52 @@ export class Compositor {
     if (faceOval.length < 3) throw new RangeError('the face oval needs at least 3 landmarks');
   }
 
-  composite(frame: RgbImage, face: RgbImage | undefined, placement: FacePlacement | undefined): RgbImage {
-    if (!face || !placement) return frame;
+  /**
+   * @param out where to write the result (may be `frame` itself, for in-place compositing); by default a copy.
+   */
+  composite(
+    frame: RgbImage,
+    face: RgbImage | undefined,
+    placement: FacePlacement | undefined,
+    out?: RgbImage,
+  ): RgbImage {
+    if (out && (out.width !== frame.width || out.height !== frame.height)) {
+      throw new RangeError('compositor: out differs in size from the frame');
+    }
+    if (!face || !placement) {
+      if (out && out !== frame) out.data.set(frame.data);
+      return out ?? frame;
+    }
     checkLandmarks(placement.landmarks, 'placement landmarks');
     const poly = this.faceOval.flatMap((i) => [placement.landmarks[3 * i], placement.landmarks[3 * i + 1]]);
     const box = polygonBounds(poly, frame.width, frame.height, 1);
     const bw = box.x1 - box.x0;
     const bh = box.y1 - box.y0;
-    if (bw < 3 || bh < 3) return frame;
+    if (bw < 3 || bh < 3) return this.composite(frame, undefined, undefined, out);
     const ovalWidth = Math.max(bw, bh);
     const feather = Math.max(1.5, this.options.feather * ovalWidth);
-    const local = poly.map((v, i) => v - (i % 2 === 0 ? box.x0 : box.y0));
-    const mask = featheredPolygonMask(bw, bh, local, feather);
-    const character = crop(frame, box);
+    const n = bw * bh;
+    const s = this.scratch;
+    const mask = featheredPolygonMask(bw, bh, shiftPolygon(poly, box.x0, box.y0), feather, {
+      out: s.floats('mask', n),
+      dist: s.floats('dist', n),
+    });
+    const character = crop(frame, box, s.bytes('character', 3 * n));
     const warped = this.warpIntoBox(face, placement.faceToFrame, box, mask.data, character);
     const harmonized = this.options.harmonize > 0 ? this.harmonize(warped, character, mask.data) : warped;
-    const out = { width: frame.width, height: frame.height, data: frame.data.slice() };
-    if (this.options.twoBand)
-      blendTwoBand(out, box, character, harmonized, mask.data, Math.max(1, Math.round(feather / 2)));
-    else blendFeathered(out, box, character, harmonized, mask.data);
-    return out;
+    const result = out ?? { width: frame.width, height: frame.height, data: frame.data.slice() };
+    if (out && out !== frame) out.data.set(frame.data);
+    if (this.options.twoBand) {
+      const r = Math.max(1, Math.round(feather / 2));
+      const soft = boxBlurFloat(mask, r, { width: bw, height: bh, data: s.floats('soft', n) }, s.floats('softTmp', n));
+      const tmp = s.bytes('lowTmp', 3 * n);
+      const lowC = boxBlurRgb(character, r, { width: bw, height: bh, data: s.bytes('lowC', 3 * n) }, tmp);
+      const lowF = boxBlurRgb(harmonized, r, { width: bw, height: bh, data: s.bytes('lowF', 3 * n) }, tmp);
+      blendTwoBand(result, box, character, harmonized, mask.data, soft.data, lowC.data, lowF.data);
+    } else {
+      blendFeathered(result, box, character, harmonized, mask.data);
+    }
+    return result;
   }
 
   /**
@@ -81,7 +109,8 @@ export class Compositor {
     const m = invertAffine(faceToFrame);
     const bw = box.x1 - box.x0;
     const bh = box.y1 - box.y0;
-    const out = { width: bw, height: bh, data: character.data.slice() };
+    const out = { width: bw, height: bh, data: this.scratch.bytes('warped', character.data.length) };
+    out.data.set(character.data);
     for (let y = 0, k = 0; y < bh; y++) {
       const fy = y + box.y0;
       for (let x = 0; x < bw; x++, k++) {
@@ -95,19 +124,19 @@ export class Compositor {
 
   /** Matches the face's colour statistics to the character's in the band just inside the oval edge. */
   private harmonize(face: RgbImage, character: RgbImage, mask: Float32Array): RgbImage {
-    const band = { width: face.width, height: face.height, data: new Float32Array(mask.length) };
+    const band = { width: face.width, height: face.height, data: this.scratch.floats('band', mask.length) };
     for (let k = 0; k < mask.length; k++) band.data[k] = mask[k] > 0.3 && mask[k] < 0.97 ? 1 : 0;
     const target = colorStats(character, band);
     const source = colorStats(face, band);
     if (target.weight < 8 || source.weight < 8) return face;
-    return transferColor(face, source, target, { strength: this.options.harmonize, maxGain: 1.5 });
+    const out = { width: face.width, height: face.height, data: this.scratch.bytes('harmonized', face.data.length) };
+    return transferColor(face, source, target, { strength: this.options.harmonize, maxGain: 1.5 }, out);
   }
 }
 
-function crop(img: RgbImage, box: PixelBox): RgbImage {
+function crop(img: RgbImage, box: PixelBox, data: Uint8Array): RgbImage {
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
-  const data = new Uint8Array(bw * bh * 3);
   for (let y = 0; y < bh; y++) {
     const from = ((box.y0 + y) * img.width + box.x0) * 3;
     data.set(img.data.subarray(from, from + bw * 3), y * bw * 3);
@@ -138,13 +167,11 @@ function blendTwoBand(
   character: RgbImage,
   face: RgbImage,
   mask: Float32Array,
-  radius: number,
+  soft: Float32Array,
+  lowC: Uint8Array,
+  lowF: Uint8Array,
 ): void {
   const bw = box.x1 - box.x0;
-  const bh = box.y1 - box.y0;
-  const soft = boxBlurFloat({ width: bw, height: bh, data: mask }, radius).data;
-  const lowC = boxBlurRgb(character, radius).data;
-  const lowF = boxBlurRgb(face, radius).data;
   for (let k = 0; k < mask.length; k++) {
     const a = mask[k];
     if (a <= 0) continue;

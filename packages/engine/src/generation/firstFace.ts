@@ -2,10 +2,19 @@ import type { FloatMap, RgbImage } from '@tooncast/shared';
 import { fitAffine } from '../image/affine.ts';
 import { clampByte } from '../image/color.ts';
 import { checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
-import { featheredPolygonMask, type Polygon, polygonArea, polygonBounds, strokeMask } from '../image/mask.ts';
+import {
+  featheredPolygonMask,
+  type PixelBox,
+  type Polygon,
+  polygonArea,
+  polygonBounds,
+  shiftPolygon,
+  strokeMask,
+} from '../image/mask.ts';
 import { warpFace } from '../image/meshWarp.ts';
 import { applyRotation, fitRigid3d } from '../image/rigid3d.ts';
 import { sampleRgbInto } from '../image/sample.ts';
+import { Scratch } from '../image/scratch.ts';
 import type { PlanarTensor } from '../image/tensor.ts';
 import type { SelfieFeatures } from './selfie.ts';
 
@@ -53,6 +62,7 @@ export class MeshFaceGenerator implements FaceGenerator {
   private readonly group = new Uint8Array(FACE_MESH_POINTS).fill(FACE_GROUP);
   private readonly stable: number[];
   private readonly options: Required<MeshFaceGeneratorOptions>;
+  private readonly scratch = new Scratch();
 
   constructor(
     readonly space: FaceSpace,
@@ -188,6 +198,16 @@ export class MeshFaceGenerator implements FaceGenerator {
     return c;
   }
 
+  /** A feathered polygon mask over just `box` (box-local indexing), in a reused buffer. */
+  private boxMask(name: string, poly: Float32Array, box: PixelBox, feather: number): Float32Array {
+    const bw = box.x1 - box.x0;
+    const bh = box.y1 - box.y0;
+    return featheredPolygonMask(bw, bh, shiftPolygon(poly, box.x0, box.y0), feather, {
+      out: this.scratch.floats(name, bw * bh),
+      dist: this.scratch.floats('dist', bw * bh),
+    }).data;
+  }
+
   /** Openness of a closed organ ring: |area| / width², width between the ring's two corners. */
   private openness(pts: Float32Array, ring: readonly number[], cornerB: number): number {
     const poly = ringPolygon(pts, ring);
@@ -206,7 +226,9 @@ export class MeshFaceGenerator implements FaceGenerator {
     if (open < 0.02 || alpha <= 0) return;
     const size = this.space.size;
     const poly = ringPolygon(geometry, ring);
-    const mask = featheredPolygonMask(size, size, poly, 1.5);
+    const box = polygonBounds(poly, size, size, 1);
+    const mask = this.boxMask('mouth', poly, box, 1.5);
+    const bw = box.x1 - box.x0;
     const upper = ringPolygon(geometry, [ring[0], ...a.lipsUpperInner, ring[corner]]);
     const lower = ringPolygon(geometry, a.lipsLowerInner);
     const lip = selfie.lipColor;
@@ -214,7 +236,6 @@ export class MeshFaceGenerator implements FaceGenerator {
     const tongue = [lip[0] * 0.8, lip[1] * 0.55, lip[2] * 0.6];
     const left = Math.min(poly[0], poly[2 * corner]);
     const right = Math.max(poly[0], poly[2 * corner]);
-    const box = polygonBounds(poly, size, size, 1);
     for (let x = box.x0; x < box.x1; x++) {
       const yUp = chainY(upper, x);
       const yLo = chainY(lower, x);
@@ -223,7 +244,7 @@ export class MeshFaceGenerator implements FaceGenerator {
       const shade = 0.7 + 0.3 * (1 - (2 * u - 1) ** 2);
       for (let y = box.y0; y < box.y1; y++) {
         const k = y * size + x;
-        const m = mask.data[k] * alpha;
+        const m = mask[(y - box.y0) * bw + x - box.x0] * alpha;
         if (m <= 0) continue;
         const v = height > 0.5 ? (y - yUp) / height : 0.5;
         const teeth = height > 3 ? 1 - smoothstep(0.22, 0.38, v) : 0;
@@ -258,14 +279,21 @@ export class MeshFaceGenerator implements FaceGenerator {
     }
     // The lid spans from the crease (the Upper1 ring) down to the lid line, hiding the squeezed lashes and iris.
     const poly = ringPolygon(geometry, [...a[`${side}EyeUpper1`], ...[...lowerIdx].reverse()]);
-    const mask = featheredPolygonMask(size, size, poly, 2);
-    const lash = strokeMask(size, size, ringPolygon(geometry, lowerIdx), 1.2);
     const box = polygonBounds(poly, size, size, 2);
+    const bw = box.x1 - box.x0;
+    const mask = this.boxMask('lid', poly, box, 2);
+    const lashLine = shiftPolygon(ringPolygon(geometry, lowerIdx), box.x0, box.y0);
+    const n = bw * (box.y1 - box.y0);
+    const lash = strokeMask(bw, box.y1 - box.y0, lashLine, 1.2, {
+      out: this.scratch.floats('lash', n),
+      dist: this.scratch.floats('dist', n),
+    }).data;
     for (let y = box.y0; y < box.y1; y++) {
       for (let x = box.x0; x < box.x1; x++) {
         const k = y * size + x;
-        const m = mask.data[k] * closed;
-        const dark = 1 - 0.55 * closed * lash.data[k];
+        const b = (y - box.y0) * bw + x - box.x0;
+        const m = mask[b] * closed;
+        const dark = 1 - 0.55 * closed * lash[b];
         if (m <= 0 && dark >= 1) continue;
         for (let c = 0; c < 3; c++) {
           const v = img.data[k * 3 + c];
@@ -276,6 +304,7 @@ export class MeshFaceGenerator implements FaceGenerator {
   }
 }
 
+/** Landmark ring → flat polygon (xy) in face-space pixels. */
 function ringPolygon(pts: Float32Array, ring: readonly number[]): Float32Array {
   const out = new Float32Array(ring.length * 2);
   ring.forEach((i, k) => {

@@ -1,6 +1,7 @@
-import { createFloatMap, type FloatMap, type RgbImage } from '@tooncast/shared';
+import type { FloatMap, RgbImage } from '@tooncast/shared';
 import { downsampleFloat2, toGray } from '../image/gray.ts';
 import { sampleFloat } from '../image/sample.ts';
+import { Scratch } from '../image/scratch.ts';
 
 /**
  * Dense optical flow on the grid of the first image: prev(x, y) ≈ next(x + dx, y + dy).
@@ -12,6 +13,7 @@ export interface Flow {
 }
 
 export interface FlowEstimator {
+  /** The returned flow may live in the estimator's work buffers: valid until its next estimate() call. */
   estimate(prev: RgbImage, next: RgbImage): Flow;
 }
 
@@ -44,6 +46,7 @@ const DEFAULTS: Required<DisFlowOptions> = {
  */
 export class DisFlowEstimator implements FlowEstimator {
   readonly options: Required<DisFlowOptions>;
+  private readonly scratch = new Scratch();
 
   /**
    * @param pyramids memo of grey pyramids per image: a face image takes part in two consecutive frames' flows (and
@@ -75,10 +78,20 @@ export class DisFlowEstimator implements FlowEstimator {
     const finest = Math.min(this.options.finestLevel, a.length - 1);
     let flow: Flow | undefined;
     for (let level = a.length - 1; level >= finest; level--) {
-      const init = flow ? upsampleFlow(flow, a[level].width, a[level].height) : zeroFlow(a[level]);
-      flow = this.refineLevel(a[level], b[level], init);
+      const { width, height } = a[level];
+      const init = this.flowBuffers(`init${level}`, width, height, !flow);
+      if (flow) upsampleFlow(flow, width, height, init);
+      flow = this.refineLevel(a[level], b[level], init, this.flowBuffers(`flow${level}`, width, height, true));
     }
-    return finest > 0 ? upsampleFlow(flow!, prev.width, prev.height) : flow!;
+    if (finest === 0) return flow!;
+    return upsampleFlow(flow!, prev.width, prev.height, this.flowBuffers('out', prev.width, prev.height, false));
+  }
+
+  private flowBuffers(name: string, width: number, height: number, zero: boolean): Flow {
+    return {
+      dx: { width, height, data: this.scratch.floats(`${name}x`, width * height, zero) },
+      dy: { width, height, data: this.scratch.floats(`${name}y`, width * height, zero) },
+    };
   }
 
   private pyramid(img: RgbImage): FloatMap[] {
@@ -99,20 +112,21 @@ export class DisFlowEstimator implements FlowEstimator {
     return levels;
   }
 
-  private refineLevel(prev: FloatMap, next: FloatMap, init: Flow): Flow {
+  /** One pyramid level: patch search from `init`, densified into `out` (zeroed). */
+  private refineLevel(prev: FloatMap, next: FloatMap, init: Flow, out: Flow): Flow {
     const { patchSize: ps, stride, iterations } = this.options;
     const w = prev.width;
     const h = prev.height;
     const size = Math.min(ps, w, h);
     const xs = patchOrigins(w, size, stride);
     const ys = patchOrigins(h, size, stride);
-    const pu = new Float32Array(xs.length * ys.length);
-    const pv = new Float32Array(xs.length * ys.length);
+    const pu = this.scratch.floats('pu', xs.length * ys.length);
+    const pv = this.scratch.floats('pv', xs.length * ys.length);
     const n = size * size;
-    const tpl = new Float32Array(n);
-    const gx = new Float32Array(n);
-    const gy = new Float32Array(n);
-    const warped = new Float32Array(n);
+    const tpl = this.scratch.floats('tpl', n);
+    const gx = this.scratch.floats('gx', n);
+    const gy = this.scratch.floats('gy', n);
+    const warped = this.scratch.floats('warped', n);
     const p = prev.data;
     for (let j = 0; j < ys.length; j++) {
       for (let i = 0; i < xs.length; i++) {
@@ -192,7 +206,18 @@ export class DisFlowEstimator implements FlowEstimator {
         pv[idx] = v;
       }
     }
-    return densify(prev, next, xs, ys, size, pu, pv);
+    return densify(
+      prev,
+      next,
+      xs,
+      ys,
+      size,
+      pu,
+      pv,
+      out,
+      this.scratch.floats('weight', prev.data.length, true),
+      warped,
+    );
   }
 }
 
@@ -250,13 +275,13 @@ function densify(
   size: number,
   pu: Float32Array,
   pv: Float32Array,
+  out: Flow,
+  sw: Float32Array,
+  warped: Float32Array,
 ): Flow {
   const w = prev.width;
-  const h = prev.height;
-  const su = new Float32Array(w * h);
-  const sv = new Float32Array(w * h);
-  const sw = new Float32Array(w * h);
-  const warped = new Float32Array(size * size);
+  const su = out.dx.data;
+  const sv = out.dy.data;
   for (let j = 0; j < ys.length; j++) {
     for (let i = 0; i < xs.length; i++) {
       const idx = j * xs.length + i;
@@ -279,21 +304,19 @@ function densify(
     su[k] /= sw[k];
     sv[k] /= sw[k];
   }
-  return { dx: { width: w, height: h, data: su }, dy: { width: w, height: h, data: sv } };
-}
-
-function zeroFlow(like: FloatMap): Flow {
-  return { dx: createFloatMap(like.width, like.height), dy: createFloatMap(like.width, like.height) };
+  return out;
 }
 
 /** Resamples a flow field to a new size (bilinear, pixel-centre aligned), scaling the vectors by the size ratio. */
-export function upsampleFlow(flow: Flow, width: number, height: number): Flow {
+export function upsampleFlow(flow: Flow, width: number, height: number, out?: Flow): Flow {
   const sw = flow.dx.width;
   const sh = flow.dx.height;
   const sx = width / sw;
   const sy = height / sh;
-  const dx = new Float32Array(width * height);
-  const dy = new Float32Array(width * height);
+  const dx = out?.dx.data ?? new Float32Array(width * height);
+  const dy = out?.dy.data ?? new Float32Array(width * height);
+  if (dx.length !== width * height || dy.length !== width * height)
+    throw new RangeError('upsampleFlow: out has the wrong size');
   const u = flow.dx.data;
   const v = flow.dy.data;
   // Per-column source index and weight are the same on every row: compute them once.
@@ -323,5 +346,5 @@ export function upsampleFlow(flow: Flow, width: number, height: number): Flow {
       dy[k] = (topV + (botV - topV) * fy) * sy;
     }
   }
-  return { dx: { width, height, data: dx }, dy: { width, height, data: dy } };
+  return out ?? { dx: { width, height, data: dx }, dy: { width, height, data: dy } };
 }

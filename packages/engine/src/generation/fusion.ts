@@ -1,6 +1,7 @@
-import { createFloatMap, createRgbImage, type FloatMap, type RgbImage } from '@tooncast/shared';
+import { createRgbImage, type FloatMap, type RgbImage } from '@tooncast/shared';
 import { boxBlurFloat } from '../image/blur.ts';
 import { sampleFloat } from '../image/sample.ts';
+import { Scratch } from '../image/scratch.ts';
 import { DisFlowEstimator, type Flow, type FlowEstimator } from './flow.ts';
 import { backwardWarp } from './warp.ts';
 
@@ -57,9 +58,9 @@ export interface FusionOptions {
 export interface FusionResult {
   /** The final face image of this frame (already pushed into the history). */
   finalFace: RgbImage;
-  /** The second face image, from the third frame on. */
+  /** The second face image, from the third frame on (a work buffer: valid until the next fuse()). */
   secondFace?: RgbImage;
-  /** Per-pixel weight of the second face image, from the third frame on. */
+  /** Per-pixel weight of the second face image, from the third frame on (a work buffer, likewise). */
   secondWeight?: FloatMap;
 }
 
@@ -79,6 +80,7 @@ const DEFAULTS = {
  */
 export class FaceFusion {
   private readonly options: typeof DEFAULTS & Required<Pick<FusionOptions, 'predictionFlow' | 'consistencyFlow'>>;
+  private readonly scratch = new Scratch();
 
   constructor(options: FusionOptions = {}) {
     const merged = { ...DEFAULTS, ...definedOnly(options) };
@@ -114,7 +116,11 @@ export class FaceFusion {
     }
     const backward = this.options.predictionFlow.estimate(last, beforeLast);
     const forward = this.options.consistencyFlow.estimate(beforeLast, last);
-    const secondFace = backwardWarp(last, backward);
+    const secondFace = backwardWarp(last, backward, {
+      width: last.width,
+      height: last.height,
+      data: this.scratch.bytes('second', last.data.length),
+    });
     const secondWeight = this.weights(firstFace, secondFace, backward, forward);
     const finalFace = blend(firstFace, secondFace, secondWeight);
     history.push(finalFace);
@@ -123,9 +129,12 @@ export class FaceFusion {
 
   private weights(first: RgbImage, second: RgbImage, backward: Flow, forward: Flow): FloatMap {
     const { width, height } = first;
-    const raw = createFloatMap(width, height);
-    const diff = createFloatMap(width, height);
-    for (let k = 0, i = 0; k < diff.data.length; k++, i += 3) {
+    const n = width * height;
+    const map = (name: string): FloatMap => ({ width, height, data: this.scratch.floats(name, n) });
+    const raw = map('raw');
+    const diff = map('diff');
+    const tmp = this.scratch.floats('tmp', n);
+    for (let k = 0, i = 0; k < n; k++, i += 3) {
       diff.data[k] = Math.abs(
         0.299 * (first.data[i] - second.data[i]) +
           0.587 * (first.data[i + 1] - second.data[i + 1]) +
@@ -133,7 +142,7 @@ export class FaceFusion {
       );
     }
     // A little spatial support, so single noisy pixels do not flip the decision.
-    const localDiff = boxBlurFloat(diff, 1);
+    const localDiff = boxBlurFloat(diff, 1, map('localDiff'), tmp);
     const invC = 1 / (this.options.consistencyPx * this.options.consistencyPx);
     const invD = 1 / (this.options.differenceLevel * this.options.differenceLevel);
     const bx = backward.dx.data;
@@ -146,7 +155,8 @@ export class FaceFusion {
         raw.data[k] = this.options.maxSecondWeight * Math.exp(-(ex * ex + ey * ey) * invC - d * d * invD);
       }
     }
-    return boxBlurFloat(boxBlurFloat(raw, this.options.smoothRadius), this.options.smoothRadius);
+    const r = this.options.smoothRadius;
+    return boxBlurFloat(boxBlurFloat(raw, r, diff, tmp), r, map('weight'), tmp);
   }
 }
 

@@ -33,29 +33,35 @@ function boxPass(
   }
 }
 
-/** Box blur of a float map with radius r (window 2r+1), edges replicated. */
-export function boxBlurFloat(src: FloatMap, radius: number, out?: FloatMap): FloatMap {
+/**
+ * Box blur of a float map with radius r (window 2r+1), edges replicated. `out` and `tmp` (same pixel count) are
+ * optional work buffers; `out` may not alias `src`.
+ */
+export function boxBlurFloat(src: FloatMap, radius: number, out?: FloatMap, tmp?: Float32Array): FloatMap {
   const r = Math.round(radius);
-  const tmp = createFloatMap(src.width, src.height);
   const dst = out ?? createFloatMap(src.width, src.height);
   if (r <= 0) {
     dst.data.set(src.data);
     return dst;
   }
-  boxPass(src.data, tmp.data, src.width, src.height, 1, r, true);
-  boxPass(tmp.data, dst.data, src.width, src.height, 1, r, false);
+  const t = tmp ?? new Float32Array(src.data.length);
+  boxPass(src.data, t, src.width, src.height, 1, r, true);
+  boxPass(t, dst.data, src.width, src.height, 1, r, false);
   return dst;
 }
 
-/** Box blur of an RGB image with radius r; running integer sums, so cost is independent of r. */
-export function boxBlurRgb(src: RgbImage, radius: number): RgbImage {
+/**
+ * Box blur of an RGB image with radius r; running integer sums, so cost is independent of r. `out` and `tmp`
+ * are optional work buffers of the same size.
+ */
+export function boxBlurRgb(src: RgbImage, radius: number, out?: RgbImage, tmp?: Uint8Array): RgbImage {
   const r = Math.round(radius);
-  const dst = createRgbImage(src.width, src.height);
+  const dst = out ?? createRgbImage(src.width, src.height);
   if (r <= 0) {
     dst.data.set(src.data);
     return dst;
   }
-  const tmp = new Uint8Array(src.data.length);
+  tmp ??= new Uint8Array(src.data.length);
   boxPass(src.data, tmp, src.width, src.height, 3, r, true);
   boxPass(tmp, dst.data, src.width, src.height, 3, r, false);
   return dst;

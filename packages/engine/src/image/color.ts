@@ -68,8 +68,8 @@ export function transferColor(
   from: ColorStats,
   to: ColorStats,
   options: ColorTransferOptions = {},
+  out: RgbImage = { width: img.width, height: img.height, data: new Uint8Array(img.data.length) },
 ): RgbImage {
-  const out = { width: img.width, height: img.height, data: new Uint8Array(img.data.length) };
   const strength = options.strength ?? 1;
   const maxGain = options.maxGain ?? 3;
   const gain = [0, 1, 2].map((c) =>

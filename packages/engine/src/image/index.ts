@@ -7,6 +7,7 @@ export * from './mask.ts';
 export * from './meshWarp.ts';
 export * from './rigid3d.ts';
 export * from './sample.ts';
+export * from './scratch.ts';
 export * from './synthetic.ts';
 export * from './tensor.ts';
 export * from './timing.ts';

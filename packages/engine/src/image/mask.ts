@@ -1,4 +1,4 @@
-import { createFloatMap, type FloatMap } from '@tooncast/shared';
+import type { FloatMap } from '@tooncast/shared';
 
 /** A closed polygon as flat [x0, y0, x1, y1, …] pixel-centre coordinates. */
 export type Polygon = ArrayLike<number>;
@@ -103,11 +103,18 @@ const smoothstep01 = (t: number) => (t >= 1 ? 1 : t <= 0 ? 0 : t * t * (3 - 2 * 
  * Polygon mask with a distance-based inward feather: 1 deeper than `feather` px inside the edge, falling smoothly
  * to 0 on the edge, 0 outside. Distances are exact (to the polygon's segments) and only computed near the edge.
  */
-export function featheredPolygonMask(width: number, height: number, poly: Polygon, feather: number): FloatMap {
+export function featheredPolygonMask(
+  width: number,
+  height: number,
+  poly: Polygon,
+  feather: number,
+  work?: { out: Float32Array; dist: Float32Array },
+): FloatMap {
   checkPolygon(poly);
-  const mask = fillPolygon(createFloatMap(width, height), poly, 1);
+  const data = work ? work.out.fill(0) : new Float32Array(width * height);
+  const mask = fillPolygon({ width, height, data }, poly, 1);
   if (!(feather > 0)) return mask;
-  const dist = new Float32Array(width * height).fill(feather);
+  const dist = (work?.dist ?? new Float32Array(width * height)).fill(feather);
   nearestSegmentDistance(dist, width, height, poly, true, feather);
   const inv = 1 / feather;
   const m = mask.data;
@@ -116,13 +123,29 @@ export function featheredPolygonMask(width: number, height: number, poly: Polygo
 }
 
 /** A soft line along an open polyline: 1 on the line, falling smoothly to 0 at `radius` px from it. */
-export function strokeMask(width: number, height: number, polyline: Polygon, radius: number): FloatMap {
+export function strokeMask(
+  width: number,
+  height: number,
+  polyline: Polygon,
+  radius: number,
+  work?: { out: Float32Array; dist: Float32Array },
+): FloatMap {
   if (polyline.length < 4 || polyline.length % 2 !== 0) throw new RangeError('strokeMask needs ≥2 xy points');
   if (!(radius > 0)) throw new RangeError(`strokeMask radius must be positive, got ${radius}`);
-  const dist = new Float32Array(width * height).fill(radius);
+  const dist = (work?.dist ?? new Float32Array(width * height)).fill(radius);
   nearestSegmentDistance(dist, width, height, polyline, false, radius);
-  const out = createFloatMap(width, height);
-  for (let k = 0; k < dist.length; k++) out.data[k] = smoothstep01(1 - dist[k] / radius);
+  const out = work?.out ?? new Float32Array(width * height);
+  for (let k = 0; k < dist.length; k++) out[k] = smoothstep01(1 - dist[k] / radius);
+  return { width, height, data: out };
+}
+
+/** A polygon shifted by (−x0, −y0): into the coordinates of a box-sized work area. */
+export function shiftPolygon(poly: Polygon, x0: number, y0: number): Float32Array {
+  const out = new Float32Array(poly.length);
+  for (let i = 0; i < poly.length; i += 2) {
+    out[i] = poly[i] - x0;
+    out[i + 1] = poly[i + 1] - y0;
+  }
   return out;
 }
 

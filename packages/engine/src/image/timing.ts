@@ -21,7 +21,7 @@ export function timeStage(fn: () => unknown, runs = 30): StageTiming {
     const d = process.cpuUsage(c);
     cpu.push((d.user + d.system) / 1000);
   }
-  return summarize(wall, cpu);
+  return summarizeTimes(wall, cpu);
 }
 
 /** Times an asynchronous stage (an ONNX session run) the same way, one call at a time. */
@@ -37,13 +37,15 @@ export async function timeStageAsync(fn: () => Promise<unknown>, runs = 30): Pro
     const d = process.cpuUsage(c);
     cpu.push((d.user + d.system) / 1000);
   }
-  return summarize(wall, cpu);
+  return summarizeTimes(wall, cpu);
 }
 
-function summarize(wall: number[], cpu: number[]): StageTiming {
+/** Median and p95 of per-call wall times, median of CPU times (ms). */
+export function summarizeTimes(wall: number[], cpu: number[]): StageTiming {
   const n = wall.length;
-  wall.sort((p, q) => p - q);
-  cpu.sort((p, q) => p - q);
+  if (n === 0 || cpu.length !== n) throw new RangeError('summarizeTimes needs matching, non-empty samples');
+  wall = [...wall].sort((p, q) => p - q);
+  cpu = [...cpu].sort((p, q) => p - q);
   return {
     medianMs: wall[Math.floor(n / 2)],
     p95Ms: wall[Math.min(n - 1, Math.floor(n * 0.95))],

@@ -1,5 +1,6 @@
 import type { RgbImage } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
+import { Scratch } from '../image/scratch.ts';
 import { planarToRgb, rgbToPlanar } from '../image/tensor.ts';
 import { resizeRgb } from '../image/warpAffine.ts';
 import { buildStylizerGraph, STYLIZER_IO } from './graph.ts';
@@ -57,6 +58,8 @@ function checkParams(p: StylizerParams): void {
 
 /** The built-in stylizer: our generated graph (see buildStylizerGraph) in an onnxruntime session. */
 export class BuiltinStylizer implements Stylizer {
+  private readonly scratch = new Scratch();
+
   private constructor(private readonly session: ort.InferenceSession) {}
 
   /** Builds the graph in memory and opens it (no files); pass the project's session options (thread count). */
@@ -70,18 +73,21 @@ export class BuiltinStylizer implements Stylizer {
     checkParams(params);
     const { width: w, height: h } = face;
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), [1]);
-    const result = await this.session.run({
-      [STYLIZER_IO.image]: new ort.Tensor('float32', rgbToPlanar(face), [1, 3, h, w]),
-      [STYLIZER_IO.tint]: new ort.Tensor(
-        'float32',
-        Float32Array.from(params.tint, (v) => v / 255),
-        [1, 3, 1, 1],
-      ),
-      [STYLIZER_IO.outlineDarkness]: scalar(params.outlineDarkness),
-      [STYLIZER_IO.lineWeight]: scalar(params.lineWeight),
-      [STYLIZER_IO.levels]: scalar(params.levels),
-    });
-    return planarToRgb(result[STYLIZER_IO.output].data as Float32Array, w, h);
+    // Input and output tensors live in reused buffers (the output is pre-allocated for the session to fill).
+    const input = rgbToPlanar(face, this.scratch.floats('input', 3 * w * h));
+    const output = new ort.Tensor('float32', this.scratch.floats('output', 3 * w * h), [1, 3, h, w]);
+    const tint = Float32Array.from(params.tint, (v) => v / 255);
+    await this.session.run(
+      {
+        [STYLIZER_IO.image]: new ort.Tensor('float32', input, [1, 3, h, w]),
+        [STYLIZER_IO.tint]: new ort.Tensor('float32', tint, [1, 3, 1, 1]),
+        [STYLIZER_IO.outlineDarkness]: scalar(params.outlineDarkness),
+        [STYLIZER_IO.lineWeight]: scalar(params.lineWeight),
+        [STYLIZER_IO.levels]: scalar(params.levels),
+      },
+      { [STYLIZER_IO.output]: output },
+    );
+    return planarToRgb(output.data as Float32Array, w, h);
   }
 }
 
