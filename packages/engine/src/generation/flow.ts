@@ -32,7 +32,7 @@ export interface DisFlowOptions {
 
 const DEFAULTS: Required<DisFlowOptions> = {
   patchSize: 8,
-  stride: 4,
+  stride: 5,
   finestLevel: 1,
   coarsestSize: 16,
   iterations: 6,

@@ -58,9 +58,9 @@ export interface FusionOptions {
 export interface FusionResult {
   /** The final face image of this frame (already pushed into the history). */
   finalFace: RgbImage;
-  /** The second face image, from the third frame on (a work buffer: valid until the next fuse()). */
+  /** The second face image, from the third frame on. */
   secondFace?: RgbImage;
-  /** Per-pixel weight of the second face image, from the third frame on (a work buffer, likewise). */
+  /** Per-pixel weight of the second face image, from the third frame on. */
   secondWeight?: FloatMap;
 }
 
@@ -116,11 +116,7 @@ export class FaceFusion {
     }
     const backward = this.options.predictionFlow.estimate(last, beforeLast);
     const forward = this.options.consistencyFlow.estimate(beforeLast, last);
-    const secondFace = backwardWarp(last, backward, {
-      width: last.width,
-      height: last.height,
-      data: this.scratch.bytes('second', last.data.length),
-    });
+    const secondFace = backwardWarp(last, backward);
     const secondWeight = this.weights(firstFace, secondFace, backward, forward);
     const finalFace = blend(firstFace, secondFace, secondWeight);
     history.push(finalFace);
@@ -156,7 +152,7 @@ export class FaceFusion {
       }
     }
     const r = this.options.smoothRadius;
-    return boxBlurFloat(boxBlurFloat(raw, r, diff, tmp), r, map('weight'), tmp);
+    return boxBlurFloat(boxBlurFloat(raw, r, diff, tmp), r, undefined, tmp);
   }
 }
 
