@@ -140,12 +140,7 @@ const eyeOpenings = [
   new Set([...ORGANS.rightEyeUpper0, ...ORGANS.rightEyeLower0]),
   new Set([...ORGANS.leftEyeUpper0, ...ORGANS.leftEyeLower0]),
 ];
-// Upper-lid fold, a little darker: gives the lid a readable contour when it closes.
-const lidSets = [
-  new Set([...ORGANS.rightEyeUpper1, ...ORGANS.rightEyeUpper2]),
-  new Set([...ORGANS.leftEyeUpper1, ...ORGANS.leftEyeUpper2]),
-];
-type TriClass = 'skin' | 'lips' | 'brow' | 'lash' | 'lid' | 'hole';
+type TriClass = 'skin' | 'lips' | 'brow' | 'lash' | 'hole';
 const triClass: TriClass[] = [];
 for (let t = 0; t < FACE_TRIANGLES.length; t += 3) {
   const tri = [FACE_TRIANGLES[t], FACE_TRIANGLES[t + 1], FACE_TRIANGLES[t + 2]];
@@ -154,7 +149,6 @@ for (let t = 0; t < FACE_TRIANGLES.length; t += 3) {
   else if (all(lipSet)) triClass.push('lips');
   else if (browSets.some(all)) triClass.push('brow');
   else if (lashSets.some(all)) triClass.push('lash');
-  else if (lidSets.some(all)) triClass.push('lid');
   else triClass.push('skin');
 }
 
@@ -327,20 +321,10 @@ export function renderCharacter(frame: RgbImage, look: CharacterLook, state: Cha
   const light = new Float32Array(LANDMARK_COUNT);
   for (let i = 0; i < LANDMARK_COUNT; i++) light[i] = rotLight(normals[i * 3], normals[i * 3 + 1], normals[i * 3 + 2]);
   const skinAt = skinColours(p, look);
-  const lidColour: Rgb = [look.skin[0] * 0.86, look.skin[1] * 0.8, look.skin[2] * 0.8];
   for (let t = 0, k = 0; t < FACE_TRIANGLES.length; t += 3, k++) {
     const cls = triClass[k];
     if (cls === 'hole') continue;
-    const flat: Rgb | null =
-      cls === 'lips'
-        ? look.lips
-        : cls === 'brow'
-          ? look.brows
-          : cls === 'lash'
-            ? LASH
-            : cls === 'lid'
-              ? lidColour
-              : null;
+    const flat: Rgb | null = cls === 'lips' ? look.lips : cls === 'brow' ? look.brows : cls === 'lash' ? LASH : null;
     for (let c = 0; c < 3; c++) {
       const v = FACE_TRIANGLES[t + c];
       tx[c] = scr[v * 3];

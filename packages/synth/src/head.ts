@@ -136,12 +136,12 @@ interface LidRig {
 const LIDS: Record<'right' | 'left', LidRig> = {
   right: {
     upper: [ORGANS.rightEyeUpper0, ORGANS.rightEyeUpper1, ORGANS.rightEyeUpper2],
-    rowWeights: [1, 0.8, 0.3],
+    rowWeights: [1, 0.95, 0.5],
     lower: ORGANS.rightEyeLower0,
   },
   left: {
     upper: [ORGANS.leftEyeUpper0, ORGANS.leftEyeUpper1, ORGANS.leftEyeUpper2],
-    rowWeights: [1, 0.8, 0.3],
+    rowWeights: [1, 0.95, 0.5],
     lower: ORGANS.leftEyeLower0,
   },
 };
