@@ -58,9 +58,11 @@ export interface PageMeasurements {
   sourceShown: Record<number, number>;
   received: { id: number; at: number }[];
   shareUrl?: string;
+  sessionId?: string;
 }
 
 export async function measurements(page: Page): Promise<PageMeasurements> {
+  await page.waitForFunction(() => 'tooncast' in window);
   return page.evaluate(() => (window as unknown as { tooncast: PageMeasurements }).tooncast);
 }
 

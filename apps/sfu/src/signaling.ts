@@ -255,7 +255,8 @@ export class SignalingServer {
     await socket.join(roomOf(claims.sessionId));
     const record = await this.deps.store.get(claims.sessionId);
     if (!record) throw new ServiceFailure('session-not-found', 'this session does not exist');
-    if (record.state !== 'live' || !record.mountpointId) {
+    // Watching may start as soon as the mountpoint exists: the first keyframe then finds the watcher ready.
+    if (!record.mountpointId) {
       throw new ServiceFailure('not-live', 'the stream has not started yet; you will be notified when it does');
     }
     await state.viewer?.close();

@@ -123,6 +123,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
       const url = `${location.origin}/watch?token=${encodeURIComponent(session.viewerToken)}`;
       setShareUrl(url);
       m.shareUrl = url;
+      m.sessionId = session.sessionId;
       socket.on('session:status', async (status: { state: SessionState; error?: ServiceError }) => {
         m.state = status.state;
         setState(status.state);
@@ -130,7 +131,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
           m.errors.push(`${status.error.code}: ${status.error.message}`);
           setError(describeError(status.error));
         }
-        if (status.state === 'live') {
+        if (status.state === 'starting') {
           const pc = await subscribe(socket, session.ownerToken, setPersonalized);
           peers.current.push(pc);
           measureInbound(pc, m);

@@ -41,7 +41,7 @@ export function ViewerApp({ sfuPort }: { sfuPort: number }) {
     socket.on('connect_error', () => setError('Cannot reach the Tooncast service.'));
     socket.on('session:status', (status: { state: SessionState; error?: ServiceError }) => {
       m.state = status.state;
-      if (status.state === 'live' && !pcRef.current) void join();
+      if ((status.state === 'starting' || status.state === 'live') && !pcRef.current) void join();
       if (status.state === 'ended') {
         setEnded(true);
         if (status.error) report(status.error);

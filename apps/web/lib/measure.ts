@@ -17,6 +17,7 @@ export interface PageMeasurements {
   /** Frame ids of the personalized stream, in presentation order, with their wall-clock time. */
   received: { id: number; at: number }[];
   shareUrl?: string;
+  sessionId?: string;
   inbound?: () => Promise<Record<string, number> | undefined>;
 }
 
