@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createFloatMap, createRgbImage } from '@tooncast/shared';
+import { createFloatMap, createRgbImage, type RgbImage } from '@tooncast/shared';
 import { type Affine, invertAffine } from '../src/geometry.ts';
 import {
   boxBlurFloat,
@@ -109,6 +109,26 @@ describe('image: warps', () => {
     const again = warpFace(space, texturedImage(96, 96, 5), tpl, tpl);
     assert.ok(meanAbsDiff(again, texturedImage(96, 96, 5)) < 0.01, 'identity mesh warp changes the image');
   });
+  it('orders overlapping triangles by depth and drops folded ones', () => {
+    const src = createRgbImage(40, 20, [255, 0, 0]);
+    for (let y = 0; y < 20; y++) src.data.fill(0, (y * 40 + 20) * 3, (y * 40 + 40) * 3); // right half black
+    // Vertices 0–2: a triangle in the red half; 3–5: the same shape in the black half. Both land on one spot.
+    const srcPts = [2, 2, 18, 2, 2, 18, 22, 2, 38, 2, 22, 18];
+    const dstPts = [2, 2, 18, 2, 2, 18, 2, 2, 18, 2, 2, 18];
+    const tris = [0, 1, 2, 3, 4, 5];
+    const at = (img: RgbImage) => img.data[(6 * 40 + 6) * 3];
+    const drawn = (depth: number[]) =>
+      at(meshWarp(src, srcPts, dstPts, tris, { out: createRgbImage(40, 20, [9, 9, 9]), dstDepth: depth }));
+    assert.equal(drawn([5, 5, 5, 1, 1, 1]), 0, 'the nearer black triangle must win');
+    assert.equal(drawn([1, 1, 1, 5, 5, 5]), 255, 'the nearer red triangle must win');
+    // The red triangle mirrored (vertices swapped: it shows its back) loses to the black one even when nearer…
+    const mirroredPts = [2, 2, 2, 18, 18, 2, 2, 2, 18, 2, 2, 18];
+    const out = () => createRgbImage(40, 20, [9, 9, 9]);
+    assert.equal(at(meshWarp(src, srcPts, mirroredPts, tris, { out: out(), dstDepth: [0, 0, 0, 5, 5, 5] })), 0);
+    // …but still fills pixels nothing else covers.
+    assert.equal(at(meshWarp(src, srcPts, mirroredPts, [0, 1, 2], { out: out(), dstDepth: [0, 0, 0, 5, 5, 5] })), 255);
+  });
+
   it('aligns frame landmarks into the face space', () => {
     const space = createFaceSpace(topology, 160);
     const toFrame: Affine = [2.1, 0.4, 300, -0.4, 2.1, 80];

@@ -99,7 +99,14 @@ export class MeshFaceGenerator implements FaceGenerator {
       );
     }
     const geometry = this.targetGeometry(input, selfie);
-    const img = warpFace(this.space, selfie.crop, selfie.landmarks3d, geometry);
+    const size = this.space.size;
+    const img = warpFace(
+      this.space,
+      selfie.crop,
+      selfie.landmarks3d,
+      geometry,
+      this.scratch.floats('depth', size * size),
+    );
     if (this.options.synthesizeMouth) this.paintMouth(img, geometry, selfie);
     if (this.options.synthesizeBlink) {
       this.paintEyelid(img, geometry, selfie, 'right');

@@ -2,6 +2,23 @@ import { createRgbImage, type RgbImage } from '@tooncast/shared';
 import { BORDER_POINTS, checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from './faceSpace.ts';
 import { sampleRgbInto } from './sample.ts';
 
+/** Depth offset that puts folded triangles behind every front-facing one. */
+const BEHIND = 1e31;
+
+export interface MeshWarpOptions {
+  srcStride?: number;
+  dstStride?: number;
+  out?: RgbImage;
+  /**
+   * Per-vertex depth of the destination (smaller = nearer, stride 1, |depth| < 1e30). With it, where triangles
+   * overlap the nearest one wins (a z-buffer), and triangles whose orientation flipped between source and
+   * destination — the far side of a turned head, folded over — only fill what nothing else covers.
+   */
+  dstDepth?: ArrayLike<number>;
+  /** Work buffer for the z-buffer (out's pixel count); allocated when absent. */
+  depthBuffer?: Float32Array;
+}
+
 /**
  * Piecewise-affine warp: every destination triangle is filled by sampling `src` through the affine map taking that
  * triangle's destination vertices onto its source vertices. Points are xy pairs read with the given strides.
@@ -12,7 +29,7 @@ export function meshWarp(
   srcPts: ArrayLike<number>,
   dstPts: ArrayLike<number>,
   triangles: ArrayLike<number>,
-  options: { srcStride?: number; dstStride?: number; out?: RgbImage } = {},
+  options: MeshWarpOptions = {},
 ): RgbImage {
   const ss = options.srcStride ?? 2;
   const ds = options.dstStride ?? 2;
@@ -20,6 +37,9 @@ export function meshWarp(
   const w = out.width;
   const h = out.height;
   const data = out.data;
+  const depth = options.dstDepth;
+  const zbuf = depth ? (options.depthBuffer ?? new Float32Array(w * h)).fill(Number.POSITIVE_INFINITY) : undefined;
+  if (zbuf && zbuf.length !== w * h) throw new RangeError('meshWarp: depth buffer has the wrong size');
   for (let t = 0; t < triangles.length; t += 3) {
     const a = triangles[t];
     const b = triangles[t + 1];
@@ -44,6 +64,12 @@ export function meshWarp(
     const vy1 = srcPts[b * ss + 1] - v0;
     const ux2 = srcPts[c * ss] - u0;
     const vy2 = srcPts[c * ss + 1] - v0;
+    // A fold: the triangle is mirrored relative to its source, so it shows its back. It goes behind everything
+    // else, filling only what no front-facing triangle covers.
+    const back = depth && det * (ux1 * vy2 - ux2 * vy1) < 0 ? BEHIND : 0;
+    const z0 = depth ? depth[a] + back : 0;
+    const dz1 = depth ? depth[b] - z0 : 0;
+    const dz2 = depth ? depth[c] - z0 : 0;
     const minX = Math.max(0, Math.ceil(Math.min(x0, x1, x2)));
     const maxX = Math.min(w - 1, Math.floor(Math.max(x0, x1, x2)));
     const minY = Math.max(0, Math.ceil(Math.min(y0, y1, y2)));
@@ -56,7 +82,13 @@ export function meshWarp(
         const l1 = l1x * dx + l1y * dy;
         const l2 = l2x * dx + l2y * dy;
         if (l1 < eps || l2 < eps || l1 + l2 > 1 - eps) continue;
-        sampleRgbInto(src, u0 + l1 * ux1 + l2 * ux2, v0 + l1 * vy1 + l2 * vy2, data, (y * w + x) * 3);
+        const p = y * w + x;
+        if (zbuf) {
+          const z = z0 + l1 * dz1 + l2 * dz2;
+          if (z >= zbuf[p]) continue;
+          zbuf[p] = z;
+        }
+        sampleRgbInto(src, u0 + l1 * ux1 + l2 * ux2, v0 + l1 * vy1 + l2 * vy2, data, p * 3);
       }
     }
   }
@@ -75,12 +107,26 @@ export function withBorder(space: FaceSpace, landmarks: ArrayLike<number>): Floa
   return out;
 }
 
-/** Mesh-warps a face-space crop from one landmark geometry to another, covering the whole crop. */
-export function warpFace(space: FaceSpace, crop: RgbImage, from: ArrayLike<number>, to: ArrayLike<number>): RgbImage {
+/**
+ * Mesh-warps a face-space crop from one landmark geometry to another (xyz landmarks), covering the whole crop.
+ * The destination's z orders overlapping triangles (nearest wins) and drops folded ones, so a turned head hides
+ * its far side; the crop-border ring lies behind the face.
+ */
+export function warpFace(
+  space: FaceSpace,
+  crop: RgbImage,
+  from: ArrayLike<number>,
+  to: ArrayLike<number>,
+  depthBuffer?: Float32Array,
+): RgbImage {
   if (crop.width !== space.size || crop.height !== space.size) {
     throw new RangeError(`warpFace: crop is ${crop.width}x${crop.height}, face space is ${space.size}²`);
   }
+  const depth = new Float32Array(FACE_MESH_POINTS + BORDER_POINTS).fill(1e30);
+  for (let i = 0; i < FACE_MESH_POINTS; i++) depth[i] = to[3 * i + 2];
   return meshWarp(crop, withBorder(space, from), withBorder(space, to), space.cover, {
     out: createRgbImage(space.size, space.size),
+    dstDepth: depth,
+    depthBuffer,
   });
 }
