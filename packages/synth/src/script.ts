@@ -33,10 +33,10 @@ export const DISTRACTOR_LOOK: CharacterLook = {
 /** Scripted events on the unit timeline (fractions of the clip), exported so tests can check the truth against them. */
 export const SCRIPT = {
   /** The ball crosses in front of the target's lower face. */
-  occlusion: { start: 0.4, end: 0.5 },
+  occlusion: { start: 0.38, end: 0.48 },
   /** The target walks out of the right edge, stays away, and walks back in. */
-  exit: { start: 0.53, gone: 0.62 },
-  reentry: { start: 0.72, back: 0.8 },
+  exit: { start: 0.49, gone: 0.62 },
+  reentry: { start: 0.72, back: 0.84 },
   /** The distractor comes closest to the target here. */
   closeApproach: 0.3,
 } as const;
@@ -122,9 +122,9 @@ function targetX(tau: number): number {
   const { exit, reentry } = SCRIPT;
   if (tau < 0.35) return lerp(0.5, 0.6, ease(tau / 0.35));
   if (tau < exit.start) return 0.6;
-  if (tau < exit.gone) return lerp(0.6, 1.3, ease((tau - exit.start) / (exit.gone - exit.start)));
-  if (tau < reentry.start) return 1.3;
-  if (tau < reentry.back) return lerp(1.3, 0.7, ease((tau - reentry.start) / (reentry.back - reentry.start)));
+  if (tau < exit.gone) return lerp(0.6, 1.2, ease((tau - exit.start) / (exit.gone - exit.start)));
+  if (tau < reentry.start) return 1.2;
+  if (tau < reentry.back) return lerp(1.2, 0.7, ease((tau - reentry.start) / (reentry.back - reentry.start)));
   return lerp(0.7, 0.64, (tau - reentry.back) / (1 - reentry.back));
 }
 
