@@ -73,13 +73,20 @@ describe('stylize: built-in ONNX stylizer', () => {
     assert.ok(luma(edge, S / 2 + 3, 96) - luma(edge, S / 2 - 4, 96) > 100, 'the edge was blurred away');
   });
 
-  it('quantizes luminance into the requested number of levels', async () => {
+  it('quantizes luminance into a staircase of the requested number of levels', async () => {
     const ramp = createRgbImage(S, S);
-    for (let y = 0; y < S; y++)
+    for (let y = 0; y < S; y++) {
       for (let x = 0; x < S; x++) ramp.data.fill(Math.round((x / (S - 1)) * 255), (y * S + x) * 3, (y * S + x) * 3 + 3);
+    }
     const out = await stylizer.stylize(ramp, { ...DEFAULT_STYLIZER_PARAMS, levels: 4, outlineDarkness: 0 });
-    const values = new Set(Array.from({ length: S - 16 }, (_, k) => Math.round(luma(out, 8 + k, 96) / 8)));
-    assert.ok(values.size <= 6, `ramp kept ${values.size} distinct levels`);
+    const steps = Array.from({ length: S - 17 }, (_, k) => luma(out, 9 + k, 96) - luma(out, 8 + k, 96));
+    // Staircase: the steepest quarter of the columns carries most of the rise (a plain ramp: a quarter of it).
+    const sorted = steps.map(Math.abs).sort((p, q) => q - p);
+    const total = sorted.reduce((p, q) => p + q, 0);
+    const steepQuarter = sorted.slice(0, sorted.length / 4).reduce((p, q) => p + q, 0) / total;
+    assert.ok(steepQuarter > 0.5, `the steepest quarter carries only ${Math.round(steepQuarter * 100)}% of the rise`);
+    // Plateaus sit at the level values: the middle of the ramp (y ≈ 0.5) maps near 0.5·255.
+    assert.ok(Math.abs(luma(out, S / 2, 96) - 127.5) < 20, `mid-ramp luma ${luma(out, S / 2, 96)}`);
   });
 
   it('tints the palette towards the character’s skin tone', async () => {

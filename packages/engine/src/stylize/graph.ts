@@ -24,7 +24,7 @@ function gaussianTaps(radius: number, sigma: number): number[] {
  * on any ONNX runtime:
  * 1. edge-preserving smoothing: two passes of a separable Gaussian whose result is blended back towards the input
  *    where the local contrast is high (a conv approximation of a bilateral filter) — flat skin, crisp features;
- * 2. colour quantization: luminance rounded to `levels` steps, the shift applied to all channels (hue kept);
+ * 2. colour quantization: luminance on a soft staircase of `levels` steps, the shift applied to all channels;
  * 3. palette tint: an additive RGB shift towards the target character's skin tone;
  * 4. ink lines: Sobel magnitude of the smoothed luminance through a steep sigmoid, thickened by a 3×3 max-pool
  *    in proportion to `line_weight`, darkening the colour by `outline_darkness`.
@@ -77,8 +77,14 @@ export function buildStylizerGraph(): Uint8Array {
   const thin = g.op('Sigmoid', [g.op('Mul', [g.op('Sub', [mag, g.scalar(0.55)]), g.scalar(14)])], {}, 'line_thin');
   const thick = g.op('MaxPool', [thin], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, 'line_thick');
   const line = g.op('Add', [thin, g.op('Mul', [weight, g.op('Sub', [thick, thin])])], {}, 'line');
-  // 2. Quantize luminance: y' = round(y·levels)/levels, shift all channels by y' − y.
-  const yq = g.op('Div', [g.op('Round', [g.op('Mul', [y, levels])]), levels]);
+  // 2. Quantize luminance with a soft staircase, y' = (⌊yL⌋ + σ(12·(frac(yL) − ½)))/L: flat bands joined by short
+  //    ramps (a hard round turns photo shading into blotches); all channels shift by y' − y, keeping the hue.
+  const yl = g.op('Mul', [y, levels]);
+  const step = g.op('Floor', [yl]);
+  const ramp = g.op('Sigmoid', [
+    g.op('Mul', [g.op('Sub', [g.op('Sub', [yl, step]), half]), g.scalar(12, 'steepness')]),
+  ]);
+  const yq = g.op('Div', [g.op('Add', [step, ramp]), levels]);
   rgb = g.op('Add', [rgb, g.op('Sub', [yq, y])], {}, 'quantized');
   // 3. Palette tint.
   rgb = g.op('Add', [rgb, tint], {}, 'tinted');
