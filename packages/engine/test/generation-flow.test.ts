@@ -61,6 +61,14 @@ describe('generation: DIS optical flow', () => {
     const epe = endpointError(flow.estimate(a, b), () => [3, 2]);
     assert.ok(epe < 0.3, `EPE ${epe}`);
   });
+  it('can return the flow on its finest pyramid level, in that grid’s pixels', () => {
+    const coarse = flow.variant({ finestLevel: 2, fullResolution: false });
+    const f = coarse.estimate(a, texturedImage(S, S, 1, 4, -2));
+    assert.equal(f.dx.width, S / 4);
+    const epe = endpointError(f, () => [1, -0.5], 4);
+    assert.ok(epe < 0.15, `EPE ${epe} (quarter-resolution pixels)`);
+  });
+
   it('finds no motion between identical images and rejects mismatched sizes', () => {
     assert.ok(endpointError(flow.estimate(a, a), () => [0, 0]) < 1e-3);
     assert.throws(() => flow.estimate(a, createRgbImage(10, 10)), /equal sizes/);

@@ -1,11 +1,12 @@
 import type { FloatMap, RgbImage } from '@tooncast/shared';
-import { downsampleFloat2, toGray } from '../image/gray.ts';
+import { downsampleFloat2, resizeFloat, toGray } from '../image/gray.ts';
 import { sampleFloat } from '../image/sample.ts';
 import { Scratch } from '../image/scratch.ts';
 
 /**
  * Dense optical flow on the grid of the first image: prev(x, y) ≈ next(x + dx, y + dy).
- * So `backwardWarp(next, flow)` reproduces `prev`.
+ * So `backwardWarp(next, flow)` reproduces `prev`. An estimator may be set to return a coarser grid (a pyramid
+ * level, see DisFlowOptions.fullResolution); the vectors are then in that grid's pixels.
  */
 export interface Flow {
   readonly dx: FloatMap;
@@ -28,6 +29,8 @@ export interface DisFlowOptions {
   coarsestSize?: number;
   /** Gauss-Newton iterations per patch. */
   iterations?: number;
+  /** false: return the flow on the finest level searched, without the final upsampling (for consumers that sample). */
+  fullResolution?: boolean;
 }
 
 const DEFAULTS: Required<DisFlowOptions> = {
@@ -36,6 +39,7 @@ const DEFAULTS: Required<DisFlowOptions> = {
   finestLevel: 1,
   coarsestSize: 16,
   iterations: 6,
+  fullResolution: true,
 };
 
 /**
@@ -64,9 +68,9 @@ export class DisFlowEstimator implements FlowEstimator {
     if (coarsestSize < patchSize) throw new RangeError('DIS coarsestSize must be at least patchSize');
   }
 
-  /** The same estimator stopping at another pyramid level, sharing this one's pyramid memo. */
-  withFinestLevel(finestLevel: number): DisFlowEstimator {
-    return new DisFlowEstimator({ ...this.options, finestLevel }, this.pyramids);
+  /** A variant of this estimator (e.g. stopping at a coarser level) sharing its pyramid memo. */
+  variant(options: DisFlowOptions): DisFlowEstimator {
+    return new DisFlowEstimator({ ...this.options, ...options }, this.pyramids);
   }
 
   estimate(prev: RgbImage, next: RgbImage): Flow {
@@ -83,7 +87,7 @@ export class DisFlowEstimator implements FlowEstimator {
       if (flow) upsampleFlow(flow, width, height, init);
       flow = this.refineLevel(a[level], b[level], init, this.flowBuffers(`flow${level}`, width, height, true));
     }
-    if (finest === 0) return flow!;
+    if (finest === 0 || !this.options.fullResolution) return flow!;
     return upsampleFlow(flow!, prev.width, prev.height, this.flowBuffers('out', prev.width, prev.height, false));
   }
 
@@ -309,42 +313,8 @@ function densify(
 
 /** Resamples a flow field to a new size (bilinear, pixel-centre aligned), scaling the vectors by the size ratio. */
 export function upsampleFlow(flow: Flow, width: number, height: number, out?: Flow): Flow {
-  const sw = flow.dx.width;
-  const sh = flow.dx.height;
-  const sx = width / sw;
-  const sy = height / sh;
-  const dx = out?.dx.data ?? new Float32Array(width * height);
-  const dy = out?.dy.data ?? new Float32Array(width * height);
-  if (dx.length !== width * height || dy.length !== width * height)
-    throw new RangeError('upsampleFlow: out has the wrong size');
-  const u = flow.dx.data;
-  const v = flow.dy.data;
-  // Per-column source index and weight are the same on every row: compute them once.
-  const x0s = new Int32Array(width);
-  const x1s = new Int32Array(width);
-  const fxs = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const f = Math.min(sw - 1, Math.max(0, (x + 0.5) / sx - 0.5));
-    x0s[x] = Math.floor(f);
-    x1s[x] = Math.min(sw - 1, x0s[x] + 1);
-    fxs[x] = f - x0s[x];
-  }
-  for (let y = 0, k = 0; y < height; y++) {
-    const f = Math.min(sh - 1, Math.max(0, (y + 0.5) / sy - 0.5));
-    const r0 = Math.floor(f) * sw;
-    const r1 = Math.min(sh - 1, Math.floor(f) + 1) * sw;
-    const fy = f - Math.floor(f);
-    for (let x = 0; x < width; x++, k++) {
-      const a = x0s[x];
-      const b = x1s[x];
-      const t = fxs[x];
-      const top = u[r0 + a] + (u[r0 + b] - u[r0 + a]) * t;
-      const bot = u[r1 + a] + (u[r1 + b] - u[r1 + a]) * t;
-      dx[k] = (top + (bot - top) * fy) * sx;
-      const topV = v[r0 + a] + (v[r0 + b] - v[r0 + a]) * t;
-      const botV = v[r1 + a] + (v[r1 + b] - v[r1 + a]) * t;
-      dy[k] = (topV + (botV - topV) * fy) * sy;
-    }
-  }
-  return out ?? { dx: { width, height, data: dx }, dy: { width, height, data: dy } };
+  return {
+    dx: resizeFloat(flow.dx, width, height, width / flow.dx.width, out?.dx.data),
+    dy: resizeFloat(flow.dy, width, height, height / flow.dy.height, out?.dy.data),
+  };
 }

@@ -1,5 +1,6 @@
 import { createRgbImage, type FloatMap, type RgbImage } from '@tooncast/shared';
 import { boxBlurFloat } from '../image/blur.ts';
+import { downsampleFloat2, resizeFloat } from '../image/gray.ts';
 import { sampleFloat } from '../image/sample.ts';
 import { Scratch } from '../image/scratch.ts';
 import { DisFlowEstimator, type Flow, type FlowEstimator } from './flow.ts';
@@ -51,7 +52,7 @@ export interface FusionOptions {
   differenceLevel?: number;
   /** Upper bound of the second image's weight, so the first image keeps steering and errors cannot accumulate. */
   maxSecondWeight?: number;
-  /** Box radius (px) smoothing the weight map, so the fused image has no weight seams. */
+  /** Box radius (px, full resolution) smoothing the weight map, so the fused image has no weight seams. */
   smoothRadius?: number;
 }
 
@@ -88,7 +89,7 @@ export class FaceFusion {
     this.options = {
       ...merged,
       predictionFlow: options.predictionFlow ?? dis,
-      consistencyFlow: options.consistencyFlow ?? dis.withFinestLevel(2),
+      consistencyFlow: options.consistencyFlow ?? dis.variant({ finestLevel: 2, fullResolution: false }),
     };
     const { consistencyPx, differenceLevel, maxSecondWeight, smoothRadius } = this.options;
     if (
@@ -123,36 +124,50 @@ export class FaceFusion {
     return { finalFace, secondFace, secondWeight };
   }
 
+  /**
+   * The second image's weight map. Computed on a half-resolution grid (the map is smooth by design, and the 2×2
+   * mean of the difference is the little spatial support that keeps single noisy pixels from flipping it), then
+   * upsampled for the blend. The forward flow may be on any coarser grid.
+   */
   private weights(first: RgbImage, second: RgbImage, backward: Flow, forward: Flow): FloatMap {
     const { width, height } = first;
-    const n = width * height;
-    const map = (name: string): FloatMap => ({ width, height, data: this.scratch.floats(name, n) });
-    const raw = map('raw');
-    const diff = map('diff');
-    const tmp = this.scratch.floats('tmp', n);
-    for (let k = 0, i = 0; k < n; k++, i += 3) {
+    const s = this.scratch;
+    const diff = { width, height, data: s.floats('diff', width * height) };
+    for (let k = 0, i = 0; k < diff.data.length; k++, i += 3) {
       diff.data[k] = Math.abs(
         0.299 * (first.data[i] - second.data[i]) +
           0.587 * (first.data[i + 1] - second.data[i + 1]) +
           0.114 * (first.data[i + 2] - second.data[i + 2]),
       );
     }
-    // A little spatial support, so single noisy pixels do not flip the decision.
-    const localDiff = boxBlurFloat(diff, 1, map('localDiff'), tmp);
+    const hw = Math.max(1, width >> 1);
+    const hh = Math.max(1, height >> 1);
+    const localDiff = downsampleFloat2(diff, s.floats('halfDiff', hw * hh)).data;
+    const raw = { width: hw, height: hh, data: s.floats('raw', hw * hh) };
     const invC = 1 / (this.options.consistencyPx * this.options.consistencyPx);
     const invD = 1 / (this.options.differenceLevel * this.options.differenceLevel);
     const bx = backward.dx.data;
     const by = backward.dy.data;
-    for (let y = 0, k = 0; y < height; y++) {
-      for (let x = 0; x < width; x++, k++) {
-        const ex = bx[k] + sampleFloat(forward.dx, x + bx[k], y + by[k]);
-        const ey = by[k] + sampleFloat(forward.dy, x + bx[k], y + by[k]);
-        const d = localDiff.data[k];
+    const fs = forward.dx.width / width;
+    for (let y = 0, k = 0; y < hh; y++) {
+      for (let x = 0; x < hw; x++, k++) {
+        // Full-resolution position of this cell's centre, carried by the backward flow, looked up in the forward flow.
+        const fx = 2 * x + 0.5;
+        const fy = 2 * y + 0.5;
+        const b = Math.min(2 * y, height - 1) * width + Math.min(2 * x, width - 1);
+        const px = (fx + bx[b] + 0.5) * fs - 0.5;
+        const py = (fy + by[b] + 0.5) * fs - 0.5;
+        const ex = bx[b] + sampleFloat(forward.dx, px, py) / fs;
+        const ey = by[b] + sampleFloat(forward.dy, px, py) / fs;
+        const d = localDiff[k];
         raw.data[k] = this.options.maxSecondWeight * Math.exp(-(ex * ex + ey * ey) * invC - d * d * invD);
       }
     }
-    const r = this.options.smoothRadius;
-    return boxBlurFloat(boxBlurFloat(raw, r, diff, tmp), r, undefined, tmp);
+    const r = Math.max(1, Math.round(this.options.smoothRadius / 2));
+    const tmp = s.floats('tmp', hw * hh);
+    const once = boxBlurFloat(raw, r, { width: hw, height: hh, data: s.floats('blur', hw * hh) }, tmp);
+    const twice = boxBlurFloat(once, r, raw, tmp);
+    return resizeFloat(twice, width, height);
   }
 }
 
