@@ -102,6 +102,20 @@ describe('composite: stylized face into the cartoon frame', () => {
     );
   });
 
+  it('handles a face partly outside the frame', () => {
+    const nearEdge: Affine = [0.9, 0, 560, 0, 0.9, -60]; // the face hangs over the right and top edges
+    const lm = transformPoints(nearEdge, syntheticLandmarks(space));
+    const out = new Compositor(oval).composite(frame, face, { faceToFrame: nearEdge, landmarks: lm });
+    const changed = out.data.reduce((n, v, i) => n + (v !== frame.data[i] ? 1 : 0), 0);
+    assert.ok(changed > 1000, `only ${changed} values changed`);
+    const gone: Affine = [0.9, 0, 900, 0, 0.9, 60]; // entirely outside
+    const lmGone = transformPoints(gone, syntheticLandmarks(space));
+    assert.deepEqual(
+      new Compositor(oval).composite(frame, face, { faceToFrame: gone, landmarks: lmGone }).data,
+      frame.data,
+    );
+  });
+
   it('rejects bad options and landmarks', () => {
     assert.throws(() => new Compositor(oval, { feather: 0 }), /bad compositor options/);
     assert.throws(
