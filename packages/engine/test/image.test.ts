@@ -16,6 +16,12 @@ import {
   gaussianBlurFloat,
   meanAbsDiff,
   meshWarp,
+  planarToRgb,
+  resizeFloat,
+  resizePlanar,
+  resizeRgb,
+  rgbToPlanar,
+  Scratch,
   texturedImage,
   timeStage,
   transferColor,
@@ -140,6 +146,40 @@ describe('image: warps', () => {
       close(m[i], v, 1e-3, `m[${i}]`);
     });
     assert.throws(() => frameToFaceSpace(space, new Float32Array(10)), /468/);
+  });
+});
+
+describe('image: resizing, tensors, work buffers', () => {
+  it('resizes images and float maps with pixel-centre alignment', () => {
+    const ramp = createRgbImage(64, 8);
+    for (let x = 0; x < 64; x++)
+      for (let y = 0; y < 8; y++) ramp.data.fill(x * 4, (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
+    const half = resizeRgb(ramp, 32, 4);
+    // Output pixel i covers input pixels 2i and 2i+1: their mean, (2i + 0.5)·4.
+    for (const i of [3, 10, 20]) close(half.data[(2 * 32 + i) * 3], (2 * i + 0.5) * 4, 1, `resized pixel ${i}`);
+    const map = { width: 4, height: 4, data: Float32Array.from({ length: 16 }, (_, k) => k % 4) };
+    const up = resizeFloat(map, 8, 8, 2);
+    close(up.data[8 * 3 + 3], 2 * 1.25, 1e-5, 'output x=3 samples input x=1.25, times the gain');
+  });
+  it('converts to and from planar [-1, 1] tensors losslessly', () => {
+    const img = texturedImage(17, 9, 3);
+    const planar = rgbToPlanar(img);
+    assert.ok(planar.every((v) => v >= -1 && v <= 1));
+    assert.deepEqual(planarToRgb(planar, 17, 9).data, img.data);
+    const up = resizePlanar({ channels: 3, width: 17, height: 9, data: planar }, 34, 18);
+    assert.equal(up.data.length, 3 * 34 * 18);
+    assert.throws(() => planarToRgb(planar, 20, 20), /values for 20x20x3/);
+  });
+  it('reuses work buffers by name, growing them when needed', () => {
+    const s = new Scratch();
+    const a = s.floats('a', 10);
+    a.fill(7);
+    const again = s.floats('a', 8);
+    assert.equal(again.buffer, a.buffer, 'the buffer was not reused');
+    assert.equal(again[0], 7);
+    assert.equal(s.floats('a', 8, true)[0], 0, 'zeroing on request');
+    assert.notEqual(s.floats('a', 20).buffer, a.buffer, 'a larger request must grow the buffer');
+    assert.notEqual(s.floats('b', 8).buffer, a.buffer);
   });
 });
 
