@@ -237,6 +237,23 @@ describe('generation: ONNX first face generator (swap by configuration)', () => 
     assert.equal(faceFusionFromConfig(loadConfig({ TOONCAST_FUSION: 'off' }).face).enabled, false);
   });
 
+  it('feeds the target landmarks to a model that declares them', async () => {
+    // out = selfie + mean(landmarks): the shift shows the landmarks arrived, normalized to the crop.
+    const g = new OnnxGraphBuilder('landmark_generator');
+    g.input('contour', [1, 1, 192, 192]);
+    const photo = g.input('selfie', [1, 3, 192, 192]);
+    const lm = g.input('landmarks', [1, 468, 3]);
+    const mean = g.op('ReduceMean', [lm], { keepdims: 0 });
+    g.output(g.op('Add', [photo, mean]), [1, 3, 192, 192], 'face');
+    const gen = new OnnxFaceGenerator(space, await ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: 1 }));
+    const target = own.map((_, i) => (i % 3 === 2 ? 0 : 144)); // every point at 3/4 of the crop, z = 0
+    const img = await gen.generate({ landmarks: target, contourFigure: createFloatMap(192, 192) }, selfie);
+    const expectedShift = (0.5 + 0.5 + 0) / 3; // x, y → (144·2/192 − 1) = 0.5, z → 0; the mean over xyz
+    const k = (50 * 192 + 50) * 3;
+    const s0 = selfie.crop.data[k] / 127.5 - 1;
+    close(img.data[k], (s0 + expectedShift + 1) * 127.5, 1, 'shifted pixel');
+  });
+
   it('resizes to and from a model of another size', async () => {
     const gen = new OnnxFaceGenerator(space, await tinyGenerator(64), { modelSize: 64 });
     const img = await gen.generate({ landmarks: own, contourFigure: createFloatMap(192, 192) }, selfie);
