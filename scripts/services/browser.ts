@@ -59,6 +59,7 @@ export interface PageMeasurements {
   received: { id: number; at: number }[];
   shareUrl?: string;
   sessionId?: string;
+  workerStats?: Record<string, number>;
 }
 
 export async function measurements(page: Page): Promise<PageMeasurements> {

@@ -12,10 +12,10 @@ import {
   TestBrowser,
   until,
 } from '../../../scripts/services/browser.ts';
+import { insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { JanusConnection } from '../src/janus/index.ts';
 import { SessionTokens } from '../src/tokens.ts';
-import { insideNetns, selfieFixture, startTestStack, testClip } from './live-stack.ts';
 
 /** The test clip's face centre at t = 1 s (see scripts/services/test-clip.ts). */
 const FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };

@@ -88,6 +88,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     };
     socket.on('service:error', fail);
     socket.on('stats', (s: LiveStats) => {
+      m.workerStats = s;
       setStats(s);
       setG2g(latestGlassToGlass(m));
     });

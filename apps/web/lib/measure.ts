@@ -1,3 +1,4 @@
+import type { LiveStats } from '@tooncast/shared';
 import { watchFrameIds } from './frame-id.ts';
 import { inboundVideoStats } from './live-client.ts';
 
@@ -18,6 +19,8 @@ export interface PageMeasurements {
   received: { id: number; at: number }[];
   shareUrl?: string;
   sessionId?: string;
+  /** The worker's latest report. */
+  workerStats?: LiveStats;
   inbound?: () => Promise<Record<string, number> | undefined>;
 }
 

@@ -89,6 +89,8 @@ export const ConfigSchema = z.object({
     selfieMaxBytes: int(8 * 1024 * 1024),
     /** TOONCAST_SELFIE_TTL: seconds the selfie bytes live in Redis even if a session is never ended. */
     selfieTtlSeconds: int(3600).pipe(z.number().min(1)),
+    /** TOONCAST_WORKERS: inference worker processes `npm start` runs. */
+    workers: int(1).pipe(z.number().min(1)),
     /** TOONCAST_WORKER_CAPACITY: sessions one inference worker runs side by side. */
     workerCapacity: int(2).pipe(z.number().min(1)),
     /** TOONCAST_FRAME_SIZE: the worker's frame size WxH (the engine works on this size). */
@@ -149,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenTtlSeconds: env.TOONCAST_TOKEN_TTL,
       selfieMaxBytes: env.TOONCAST_SELFIE_MAX_BYTES,
       selfieTtlSeconds: env.TOONCAST_SELFIE_TTL,
+      workers: env.TOONCAST_WORKERS,
       workerCapacity: env.TOONCAST_WORKER_CAPACITY,
       frameSize: env.TOONCAST_FRAME_SIZE,
       keyframeInterval: env.TOONCAST_KEYFRAME_INTERVAL,

@@ -1,3 +1,4 @@
+/// <reference path="./janode.d.ts" />
 import type { Logger } from '@tooncast/shared';
 import Janode, { type JanodeConnection, type JanodeHandle, type JanodeSession, type JanusResponse } from 'janode';
 import Handle from 'janode/handle';

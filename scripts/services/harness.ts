@@ -2,24 +2,29 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger, loadConfig, REPO_ROOT } from '@tooncast/shared';
-import { LiveStack } from '../../../scripts/services/stack.ts';
-import { writeTestClip } from '../../../scripts/services/test-clip.ts';
+import { LiveStack } from './stack.ts';
+import { writeTestClip } from './test-clip.ts';
 
 /**
- * Live tests need Janus, Redis and Chromium in a private network namespace. Called at the top of a live test
- * file: outside the namespace it re-runs the file inside one (through scripts/services/netns.sh) and returns
- * false; inside it returns true and the file's tests run.
+ * Live tests and benchmarks need Janus, Redis and Chromium in a private network namespace. Called at the top of
+ * such a file: outside the namespace it re-runs the file inside one (through scripts/services/netns.sh) and
+ * returns false; inside it returns true and the file goes on. Test files re-run under node:test.
  */
-export function insideNetns(testFile: string): Promise<boolean> {
+export function insideNetns(file: string, asTest = true): Promise<boolean> {
   if (process.env.TOONCAST_IN_NETNS === '1') return Promise.resolve(true);
+  const runner = asTest ? ['--test', '--test-reporter=spec'] : [];
   return new Promise((resolve, reject) => {
     const child = spawn(
       path.join(REPO_ROOT, 'scripts/services/netns.sh'),
-      ['--', process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', testFile],
+      ['--', process.execPath, '--import', 'tsx', ...runner, file, ...process.argv.slice(2)],
       // Without NODE_TEST_CONTEXT the inner node:test runs the file itself instead of deferring to us.
       { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } },
     );
-    child.once('exit', (code) => (code === 0 ? resolve(false) : reject(new Error(`live tests failed (exit ${code})`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(false)
+        : reject(new Error(`${path.basename(file)} failed inside the namespace (exit ${code})`)),
+    );
   });
 }
 
@@ -36,6 +41,7 @@ export async function testClip(): Promise<string> {
 
 export const selfieFixture = () => path.join(loadConfig().fixturesDir, 'selfies/astronaut.png');
 
+/** A stack on fixed test ports inside the namespace (nothing else listens there). */
 export async function startTestStack(env: Record<string, string> = {}, workers = 1): Promise<LiveStack> {
   const log = createLogger('live-test', process.env.TOONCAST_LOG_LEVEL ?? 'warn');
   return LiveStack.start(

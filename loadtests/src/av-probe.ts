@@ -1,0 +1,70 @@
+/// <reference lib="dom" />
+
+/** What the in-page probe collected: performance.now() times of white flashes (video) and clicks (audio). */
+export interface AvMarks {
+  flashes: number[];
+  clicks: number[];
+  audioRunning: boolean;
+}
+
+/**
+ * Runs inside the viewer page (passed to page.evaluate): listens to the personalized stream's audio through
+ * WebAudio and watches its video for the test clip's white flash frames, recording when each is played/shown.
+ */
+export function installAvProbe(selector: string): void {
+  const video = document.querySelector(selector) as HTMLVideoElement;
+  const stream = video.srcObject as MediaStream;
+  const marks: AvMarks = { flashes: [], clicks: [], audioRunning: false };
+  (window as unknown as { avMarks: AvMarks }).avMarks = marks;
+
+  const ctx = new AudioContext();
+  void ctx.resume();
+  const source = ctx.createMediaStreamSource(stream);
+  const processor = ctx.createScriptProcessor(256, 1, 1);
+  const silent = ctx.createGain();
+  silent.gain.value = 0;
+  source.connect(processor);
+  processor.connect(silent);
+  silent.connect(ctx.destination);
+  processor.onaudioprocess = (e) => {
+    marks.audioRunning = true;
+    const samples = e.inputBuffer.getChannelData(0);
+    for (let i = 0; i < samples.length; i++) {
+      if (Math.abs(samples[i]) < 0.2) continue;
+      const stamp = ctx.getOutputTimestamp();
+      const at = stamp.performanceTime! + (e.playbackTime + i / ctx.sampleRate - stamp.contextTime!) * 1000;
+      if (!marks.clicks.length || at - marks.clicks[marks.clicks.length - 1] > 500) marks.clicks.push(at);
+      break;
+    }
+  };
+
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 8;
+  const g = canvas.getContext('2d', { willReadFrequently: true })!;
+  const onFrame: VideoFrameRequestCallback = (_now, meta) => {
+    g.drawImage(video, video.videoWidth / 2 - 40, video.videoHeight / 2 - 40, 80, 80, 0, 0, 8, 8);
+    const px = g.getImageData(0, 0, 8, 8).data;
+    let sum = 0;
+    for (let i = 0; i < px.length; i += 4) sum += (px[i] + px[i + 1] + px[i + 2]) / 3;
+    const at = meta.presentationTime;
+    const last = marks.flashes[marks.flashes.length - 1];
+    if (sum / 64 > 220 && (last === undefined || at - last > 500)) marks.flashes.push(at);
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+}
+
+/**
+ * Audio lead (ms) per flash: flash time minus the nearest click's time, so positive means the sound came first.
+ * ITU-R BT.1359 detectability: from +45 (sound early) to -125 (sound late).
+ */
+export function audioLeads(marks: AvMarks): number[] {
+  const leads: number[] = [];
+  for (const flash of marks.flashes) {
+    let best: number | undefined;
+    for (const click of marks.clicks)
+      if (best === undefined || Math.abs(flash - click) < Math.abs(flash - best)) best = click;
+    if (best !== undefined && Math.abs(flash - best) < 700) leads.push(flash - best);
+  }
+  return leads;
+}

@@ -1,0 +1,1 @@
+export * from './av-probe.ts';

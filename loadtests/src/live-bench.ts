@@ -1,0 +1,113 @@
+/**
+ * Live-service benchmark (runs itself inside a private network namespace): for each frame processor, one owner
+ * session and one late viewer in headless Chromium for `--seconds` (default 120), then JSON on stdout:
+ * first-frame and late-joiner times, glass-to-glass p50/p95 from the frame-id barcode, Chrome's freezeCount in
+ * steady state, and the viewer's audio-to-video offset from the clip's flash/click markers. Every processor is
+ * compared with the pass-through worker measured in the same run.
+ *   node --import tsx loadtests/src/live-bench.ts [--seconds 120]
+ */
+import { ConfigSchema } from '@tooncast/shared';
+import {
+  glassToGlass,
+  inboundVideo,
+  measurements,
+  percentile,
+  startOwnerSession,
+  TestBrowser,
+  until,
+} from '../../scripts/services/browser.ts';
+import { insideNetns, selfieFixture, startTestStack, testClip } from '../../scripts/services/harness.ts';
+import { type AvMarks, audioLeads, installAvProbe } from './av-probe.ts';
+
+const FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };
+const WARMUP_MS = 5000;
+const VIEWER_VIDEO = 'video[data-testid="video-watch party"]';
+
+type Processor = 'passthrough' | string;
+
+async function measure(processor: Processor, seconds: number) {
+  const stack = await startTestStack({ TOONCAST_FRAME_PROCESSOR: processor });
+  const browser = await TestBrowser.launch();
+  try {
+    const clip = await testClip();
+    const owner = await browser.page(stack.webUrl);
+    await startOwnerSession(owner, clip, selfieFixture(), FACE);
+    const firstFrameMs = await until('first frame', 20_000, async () => {
+      const m = await measurements(owner);
+      if (m.errors.length) throw new Error(m.errors.join('; '));
+      return m.firstFrameAt && m.startedAt ? m.firstFrameAt - m.startedAt : undefined;
+    });
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    const viewer = await browser.page((await measurements(owner)).shareUrl!);
+    const lateJoinerMs = await until('viewer picture', 20_000, async () => {
+      const v = await measurements(viewer);
+      return v.firstFrameAt && v.startedAt ? v.firstFrameAt - v.startedAt : undefined;
+    });
+    // tsx compiles with keepNames, which wraps inner functions in a __name helper the page does not have.
+    await viewer.evaluate('window.__name = (f) => f');
+    await viewer.evaluate(installAvProbe, VIEWER_VIDEO);
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    const steadyFrom = Date.now();
+    const freezesBefore = {
+      owner: (await inboundVideo(owner))!.freezeCount,
+      viewer: (await inboundVideo(viewer))!.freezeCount,
+    };
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const ownerIn = (await inboundVideo(owner))!;
+    const viewerIn = (await inboundVideo(viewer))!;
+    const ownerMeasurements = await measurements(owner);
+    const g2g = glassToGlass(ownerMeasurements, steadyFrom).filter((ms) => ms > 0 && ms < 3000);
+    const jitterBufferMs = (s: Record<string, number>) => (1000 * s.jitterBufferDelay) / s.jitterBufferEmittedCount;
+    const marks = await viewer.evaluate(() => (window as unknown as { avMarks: AvMarks }).avMarks);
+    const leads = audioLeads(marks);
+    return {
+      processor,
+      seconds,
+      firstFrameMs,
+      lateJoinerMs,
+      glassToGlassP50: percentile(g2g, 0.5),
+      glassToGlassP95: percentile(g2g, 0.95),
+      glassToGlassFrames: g2g.length,
+      ownerFreezeCount: ownerIn.freezeCount - freezesBefore.owner,
+      viewerFreezeCount: viewerIn.freezeCount - freezesBefore.viewer,
+      ownerFramesDecoded: ownerIn.framesDecoded,
+      ownerJitterBufferMs: jitterBufferMs(ownerIn),
+      viewerJitterBufferMs: jitterBufferMs(viewerIn),
+      workerLatestStats: ownerMeasurements.workerStats,
+      audioLeadMs: {
+        median: percentile(leads, 0.5),
+        min: Math.min(...leads),
+        max: Math.max(...leads),
+        markers: leads.length,
+      },
+      audioMarks: { flashes: marks.flashes.length, clicks: marks.clicks.length, audioRunning: marks.audioRunning },
+      withinBt1359: leads.length > 0 && leads.every((l) => l <= 45 && l >= -125),
+    };
+  } finally {
+    await browser.close();
+    await stack.stop();
+  }
+}
+
+if (await insideNetns(import.meta.filename, false)) {
+  const i = process.argv.indexOf('--seconds');
+  const seconds = i > 0 ? Number(process.argv[i + 1]) : 120;
+  const processors = ConfigSchema.shape.live.shape.frameProcessor.unwrap().options;
+  const results = [];
+  for (const p of processors) results.push(await measure(p, seconds));
+  const [baseline] = results;
+  console.log(
+    JSON.stringify(
+      {
+        baseline: baseline.processor,
+        results: results.map((r) => ({
+          ...r,
+          glassToGlassP95OverBaselineMs: r.glassToGlassP95 - baseline.glassToGlassP95,
+          glassToGlassP95Ratio: r.glassToGlassP95 / baseline.glassToGlassP95,
+        })),
+      },
+      null,
+      2,
+    ),
+  );
+}
