@@ -41,18 +41,19 @@ export async function testClip(): Promise<string> {
 
 export const selfieFixture = () => path.join(loadConfig().fixturesDir, 'selfies/astronaut.png');
 
-/** A stack on fixed test ports inside the namespace (nothing else listens there). */
+/** A stack on fixed test ports inside the namespace (nothing else listens there); quiet unless asked. */
 export async function startTestStack(env: Record<string, string> = {}, workers = 1): Promise<LiveStack> {
-  const log = createLogger('live-test', process.env.TOONCAST_LOG_LEVEL ?? 'warn');
+  const config = loadConfig();
+  const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
   return LiveStack.start(
     {
-      iceAddress: process.env.TOONCAST_LIVE_HOST ?? '',
+      iceAddress: config.live.host,
       sfuPort: 4100,
       webPort: 3100,
       rtpPorts: '20000-20999',
       workers,
-      env: { TOONCAST_LOG_LEVEL: process.env.TOONCAST_LOG_LEVEL ?? 'warn', ...env },
+      env: { TOONCAST_LOG_LEVEL: level, ...env },
     },
-    log,
+    createLogger('live-test', level),
   );
 }

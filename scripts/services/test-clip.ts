@@ -31,7 +31,8 @@ export function isMarkerFrame(index: number, o: TestClipOptions): boolean {
   return index % Math.round(o.markerEverySeconds * o.fps) === 0;
 }
 
-function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array): void {
+/** Draws test-clip frame `index` into `rgb` (width*height*3). */
+export function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array): void {
   const { width, height } = o;
   if (isMarkerFrame(index, o)) {
     rgb.fill(250);
@@ -65,6 +66,20 @@ function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array): void {
     for (let y = 0; y < band; y++)
       rgb.fill(v, (y * width + Math.floor(c * cell)) * 3, (y * width + Math.floor((c + 1) * cell)) * 3);
   }
+}
+
+/** Reads the frame id from an RGB frame of the test clip, or undefined when the band is not a valid barcode. */
+export function readBarcode(rgb: Uint8Array, width: number, height: number): number | undefined {
+  const y = Math.floor((height * BARCODE_BAND) / 2);
+  const cell = width / BARCODE_CELLS;
+  const luma = (c: number) => {
+    const i = (y * width + Math.floor((c + 0.5) * cell)) * 3;
+    return (rgb[i] + rgb[i + 1] + rgb[i + 2]) / 3;
+  };
+  if (luma(0) < 160 || luma(BARCODE_CELLS - 1) < 160) return undefined;
+  let id = 0;
+  for (let c = 1; c <= BARCODE_BITS; c++) id = id * 2 + (luma(c) >= 128 ? 1 : 0);
+  return id;
 }
 
 /** Mono 48 kHz PCM: silence with a 10 ms 1 kHz click at every marker. */

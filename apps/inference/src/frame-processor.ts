@@ -1,10 +1,16 @@
-import type { Config, RgbImage } from '@tooncast/shared';
+import type { RgbImage } from '@tooncast/shared';
 
 /** Where the owner clicked the character's face: normalized frame coordinates and the clip time of that frame. */
 export interface TargetPoint {
   x: number;
   y: number;
   timeSeconds: number;
+}
+
+/** Where a frame sits in the live stream: its index and its time since the stream started. */
+export interface FrameInfo {
+  index: number;
+  timeSec: number;
 }
 
 /**
@@ -14,7 +20,7 @@ export interface TargetPoint {
  */
 export interface FrameProcessor {
   open(selfie: Uint8Array, target: TargetPoint): Promise<void>;
-  process(frame: RgbImage): Promise<RgbImage> | RgbImage;
+  process(frame: RgbImage, info: FrameInfo): Promise<RgbImage> | RgbImage;
   close(): Promise<void>;
 }
 
@@ -27,11 +33,4 @@ export class PassThroughProcessor implements FrameProcessor {
   }
 
   async close(): Promise<void> {}
-}
-
-export function createFrameProcessor(kind: Config['live']['frameProcessor']): FrameProcessor {
-  switch (kind) {
-    case 'passthrough':
-      return new PassThroughProcessor();
-  }
 }

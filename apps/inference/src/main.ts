@@ -1,17 +1,12 @@
 import { createLogger, loadConfig } from '@tooncast/shared';
-import { createFrameProcessor } from './frame-processor.ts';
+import { frameProcessorFactory } from './processors.ts';
 import { InferenceWorker } from './worker.ts';
 
 /** Runs one inference worker against REDIS_URL until SIGINT/SIGTERM. */
 const config = loadConfig();
 const log = createLogger('inference', config.logLevel);
 if (!config.live.redisUrl) throw new Error('REDIS_URL is required for an inference worker');
-const worker = new InferenceWorker(
-  config.live.redisUrl,
-  config.live,
-  () => createFrameProcessor(config.live.frameProcessor),
-  log,
-);
+const worker = new InferenceWorker(config.live.redisUrl, config.live, await frameProcessorFactory(config, log), log);
 await worker.start();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void worker.stop().then(() => process.exit(0)));

@@ -72,9 +72,16 @@ export class InferenceWorker {
       const popped = await this.blocking.blpop(RedisKeys.pending, 1).catch(() => null);
       if (!popped || this.stopped) continue;
       const sessionId = popped[1];
-      await this.open(sessionId).catch(async (err: Error) => {
+      await this.open(sessionId).catch(async (err: Error & { problem?: string }) => {
         this.log.error({ err, session: sessionId }, 'could not start the session');
-        await this.send(sessionId, { type: 'worker-failed', workerId: this.id, message: err.message });
+        // The engine's selfie analysis says what is wrong with the selfie; anything else is a worker failure.
+        const code =
+          err.name !== 'SelfieError'
+            ? 'worker-failed'
+            : err.problem === 'no-face'
+              ? 'selfie-no-face'
+              : 'selfie-unsupported';
+        await this.send(sessionId, { type: 'worker-failed', workerId: this.id, message: err.message, code });
         await this.release(sessionId, 'start failed');
       });
     }
@@ -111,7 +118,12 @@ export class InferenceWorker {
         void this.send(sessionId, { type: 'stats', stats });
       },
       (error) => {
-        void this.send(sessionId, { type: 'worker-failed', workerId: this.id, message: error.message });
+        void this.send(sessionId, {
+          type: 'worker-failed',
+          workerId: this.id,
+          message: error.message,
+          code: 'worker-failed',
+        });
         void this.release(sessionId, 'pipeline failed');
       },
     );

@@ -229,8 +229,9 @@ export class SignalingServer {
         break;
       case 'worker-failed':
         await this.failSession(live, {
-          code: 'worker-failed',
-          message: `the inference worker failed: ${message.message}`,
+          code: message.code,
+          message:
+            message.code === 'worker-failed' ? `the inference worker failed: ${message.message}` : message.message,
         });
         break;
       case 'stats':

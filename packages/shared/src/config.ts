@@ -100,8 +100,8 @@ export const ConfigSchema = z.object({
       .default('640x360'),
     /** TOONCAST_KEYFRAME_INTERVAL: frames between worker keyframes, so late viewers get a picture within ~0.5 s. */
     keyframeInterval: int(12).pipe(z.number().min(1)),
-    /** TOONCAST_FRAME_PROCESSOR: what the worker runs per frame ('passthrough' until the engine plugs in). */
-    frameProcessor: z.enum(['passthrough']).default('passthrough'),
+    /** TOONCAST_FRAME_PROCESSOR: what the worker runs per frame: the method ('engine') or a copy ('passthrough'). */
+    frameProcessor: z.enum(['passthrough', 'engine']).default('passthrough'),
     /** TOONCAST_DEMO_CLIP: the built-in cartoon clip the web app offers. */
     demoClip: z.string().optional(),
   }),

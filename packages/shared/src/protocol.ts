@@ -119,7 +119,12 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     videoPort: z.number().int(),
     audioPort: z.number().int(),
   }),
-  z.object({ type: z.literal('worker-failed'), workerId: z.string(), message: z.string() }),
+  z.object({
+    type: z.literal('worker-failed'),
+    workerId: z.string(),
+    message: z.string(),
+    code: z.enum(['worker-failed', 'selfie-no-face', 'selfie-unsupported']).default('worker-failed'),
+  }),
   z.object({ type: z.literal('stats'), stats: LiveStats }),
   z.object({ type: z.literal('end'), reason: z.string() }),
 ]);

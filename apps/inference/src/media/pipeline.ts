@@ -50,6 +50,8 @@ export class LivePipeline {
   private decodeQueue: InFlight[] = [];
   private encodeQueue: InFlight[] = [];
   private busy = false;
+  private firstTimestamp?: number;
+  private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
   private latencies: number[] = [];
   private sentThisSecond = 0;
@@ -123,7 +125,9 @@ export class LivePipeline {
   private async runProcessor(frame: RgbImage, meta: InFlight): Promise<void> {
     this.busy = true;
     try {
-      const result = await this.processor.process(frame);
+      this.firstTimestamp ??= meta.timestamp;
+      const timeSec = ((meta.timestamp - this.firstTimestamp) >>> 0) / 90_000;
+      const result = await this.processor.process(frame, { index: this.processedFrames++, timeSec });
       if (this.closed) return;
       this.encodeQueue.push(meta);
       this.encoder.encode(result);

@@ -1,0 +1,91 @@
+import {
+  AnalysisModels,
+  analyzeSelfie,
+  BuiltinStylizer,
+  type FaceGenerator,
+  MeshFaceGenerator,
+  OnnxFaceGenerator,
+  type PipelineModels,
+  prepareSelfieFeatures,
+  type SelfieFeatures,
+  type Stylizer,
+  TargetNotFoundError,
+  ToonPipeline,
+  UserStylizer,
+} from '@tooncast/engine';
+import { createSession, createSessionFromFile, sessionOptions } from '@tooncast/models';
+import type { Config, Logger, RgbImage } from '@tooncast/shared';
+import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
+import { decodeSelfie } from './selfie-image.ts';
+
+/** Opens every model of the method once per worker process; sessions share them. */
+export async function openEngineModels(config: Config): Promise<PipelineModels> {
+  const analysis = await AnalysisModels.open((name) => createSession(name, config), config.analysis, config.face.size);
+  const f = config.face;
+  const generator: FaceGenerator =
+    f.generator === 'builtin'
+      ? new MeshFaceGenerator(analysis.space)
+      : new OnnxFaceGenerator(analysis.space, await createSessionFromFile(f.generator, config), {
+          modelSize: f.generatorSize || undefined,
+        });
+  const stylizer: Stylizer =
+    f.stylizer === 'builtin'
+      ? await BuiltinStylizer.create(sessionOptions(config))
+      : new UserStylizer(await createSessionFromFile(f.stylizer, config), f.stylizerSize || undefined);
+  return { analysis, generator, stylizer };
+}
+
+/**
+ * The generation engine behind the worker's FrameProcessor interface. The owner clicked the character on the
+ * paused frame the stream starts from, so the target is picked on the first live frames; until it is found the
+ * frames pass through unchanged.
+ */
+export class EngineProcessor implements FrameProcessor {
+  private selfie?: SelfieFeatures;
+  private target?: TargetPoint;
+  private pipeline?: ToonPipeline;
+  private pickAttempts = 0;
+
+  constructor(
+    private readonly models: PipelineModels,
+    private readonly log: Logger,
+  ) {}
+
+  async open(selfie: Uint8Array, target: TargetPoint): Promise<void> {
+    const photo = await decodeSelfie(selfie);
+    // Throws SelfieError (e.g. code 'no-face'), which the worker reports to the sfu.
+    const analysis = await analyzeSelfie(this.models.analysis, photo);
+    this.selfie = prepareSelfieFeatures(this.models.analysis.space, photo, analysis.landmarks);
+    this.target = target;
+  }
+
+  async process(frame: RgbImage, info: FrameInfo): Promise<RgbImage> {
+    if (!this.pipeline) {
+      if (!(await this.pick(frame, info))) return frame;
+    }
+    const result = await this.pipeline!.process(frame, info.index, info.timeSec);
+    return result.output;
+  }
+
+  private async pick(frame: RgbImage, info: FrameInfo): Promise<boolean> {
+    const { x, y } = this.target!;
+    this.pickAttempts++;
+    try {
+      const picked = await this.models.analysis.pick(frame, {
+        timeSec: info.timeSec,
+        point: [x * frame.width, y * frame.height],
+      });
+      this.pipeline = new ToonPipeline(this.models, this.selfie!, picked, { fusion: true });
+      this.log.info({ attempts: this.pickAttempts }, 'target character found');
+      return true;
+    } catch (err) {
+      if (!(err instanceof TargetNotFoundError)) throw err;
+      if (this.pickAttempts % 24 === 1) this.log.warn({ err: err.message }, 'target character not found yet');
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.pipeline = undefined;
+  }
+}
