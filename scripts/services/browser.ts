@@ -116,3 +116,62 @@ export function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN;
 }
+
+/** Face-region thumbnails (16×16 RGB) per frame id, of the clip as shown and of the personalized stream. */
+export interface FacePatches {
+  source: Record<number, number[]>;
+  personalized: Record<number, number[]>;
+}
+
+/**
+ * Runs inside the owner page (page.evaluate): for every frame id in `boxes`, keeps a thumbnail of that face box
+ * from the original clip and from the personalized video, so a test can check the face was replaced.
+ */
+export function installFaceProbe(boxes: Record<number, [number, number, number, number]>): void {
+  const patches: FacePatches = { source: {}, personalized: {} };
+  (window as unknown as { facePatches: FacePatches }).facePatches = patches;
+  const canvas = document.createElement('canvas');
+  const g = canvas.getContext('2d', { willReadFrequently: true })!;
+  const frameId = (video: HTMLVideoElement) => {
+    canvas.width = 72;
+    canvas.height = 1;
+    g.drawImage(video, 0, (video.videoHeight * 0.06) / 2, video.videoWidth, 1, 0, 0, 72, 1);
+    const row = g.getImageData(0, 0, 72, 1).data;
+    const luma = (cell: number) =>
+      (row[(cell * 4 + 2) * 4] + row[(cell * 4 + 2) * 4 + 1] + row[(cell * 4 + 2) * 4 + 2]) / 3;
+    if (luma(0) < 160 || luma(17) < 160) return undefined;
+    let id = 0;
+    for (let c = 1; c <= 16; c++) id = id * 2 + (luma(c) >= 128 ? 1 : 0);
+    return id;
+  };
+  const watch = (video: HTMLVideoElement, into: Record<number, number[]>) => {
+    const step = () => {
+      const id = frameId(video);
+      const box = id === undefined ? undefined : boxes[id];
+      if (id !== undefined && box && !into[id] && Object.keys(into).length < 400) {
+        canvas.width = canvas.height = 16;
+        const [x0, y0, x1, y1] = box;
+        const w = video.videoWidth;
+        const h = video.videoHeight;
+        g.drawImage(video, x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h, 0, 0, 16, 16);
+        const px = g.getImageData(0, 0, 16, 16).data;
+        into[id] = Array.from(px.filter((_, i) => i % 4 !== 3));
+      }
+      video.requestVideoFrameCallback(step);
+    };
+    video.requestVideoFrameCallback(step);
+  };
+  watch(document.querySelector('[data-testid="clip"]') as HTMLVideoElement, patches.source);
+  watch(document.querySelector('[data-testid="video-personalized"]') as HTMLVideoElement, patches.personalized);
+}
+
+/** Mean absolute RGB difference between the two thumbnails of each frame id seen in both. */
+export function faceDifferences(p: FacePatches): number[] {
+  const diffs: number[] = [];
+  for (const [id, personalized] of Object.entries(p.personalized)) {
+    const source = p.source[Number(id)];
+    if (!source) continue;
+    diffs.push(personalized.reduce((sum, v, i) => sum + Math.abs(v - source[i]), 0) / personalized.length);
+  }
+  return diffs;
+}

@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger, loadConfig, REPO_ROOT } from '@tooncast/shared';
+import { createClipRenderer, type FrameTruth } from '@tooncast/synth';
 import { LiveStack } from './stack.ts';
-import { writeTestClip } from './test-clip.ts';
+import { DEFAULT_TEST_CLIP, writeTestClip } from './test-clip.ts';
 
 /**
  * Live tests and benchmarks need Janus, Redis and Chromium in a private network namespace. Called at the top of
@@ -37,6 +38,44 @@ export async function testClip(): Promise<string> {
     fs.renameSync(`${file}.tmp.webm`, file);
   }
   return file;
+}
+
+export interface SynthTestClip {
+  file: string;
+  /** Per frame id: the target character's face box, normalized [x0, y0, x1, y1]. */
+  faceBoxes: Record<number, [number, number, number, number]>;
+  truths: FrameTruth[];
+}
+
+/**
+ * The synthetic cartoon clip (packages/synth, a character the engine can find) with the frame-id barcode and
+ * no flash markers (a flash would hide the character); made once and cached.
+ */
+export async function synthTestClip(): Promise<SynthTestClip> {
+  const renderer = createClipRenderer();
+  const o = { ...DEFAULT_TEST_CLIP, seconds: renderer.frameCount / renderer.spec.fps, markerEverySeconds: 0 };
+  const truths: FrameTruth[] = [];
+  const file = path.join(REPO_ROOT, '.cache/live/synth-test-clip.webm');
+  const cached = fs.existsSync(file);
+  if (!cached) fs.mkdirSync(path.dirname(file), { recursive: true });
+  const faceBoxes: SynthTestClip['faceBoxes'] = {};
+  for (let i = 0; i < renderer.frameCount && cached; i++) truths.push(renderer.render(i).truth);
+  if (!cached) {
+    await writeTestClip(`${file}.tmp.webm`, o, (i, rgb) => {
+      const frame = renderer.render(i);
+      truths.push(frame.truth);
+      rgb.set(frame.image.data);
+    });
+    fs.renameSync(`${file}.tmp.webm`, file);
+  }
+  for (const t of truths) {
+    const target = t.characters.find((c) => c.id === 'target');
+    if (!target?.visible) continue;
+    const xs = target.landmarks.map(([x]) => x / o.width);
+    const ys = target.landmarks.map(([, y]) => y / o.height);
+    faceBoxes[t.index] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  }
+  return { file, faceBoxes, truths };
 }
 
 export const selfieFixture = () => path.join(loadConfig().fixturesDir, 'selfies/astronaut.png');

@@ -28,14 +28,19 @@ export const DEFAULT_TEST_CLIP: TestClipOptions = {
 
 /** Frame number carried by the barcode of frame `index`; the flash frames are multiples of the marker period. */
 export function isMarkerFrame(index: number, o: TestClipOptions): boolean {
-  return index % Math.round(o.markerEverySeconds * o.fps) === 0;
+  return o.markerEverySeconds > 0 && index % Math.round(o.markerEverySeconds * o.fps) === 0;
 }
 
-/** Draws test-clip frame `index` into `rgb` (width*height*3). */
-export function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array): void {
+/** Paints the picture of frame `index` (the barcode band is drawn over it afterwards). */
+export type SceneSource = (index: number, rgb: Uint8Array) => void;
+
+/** Draws test-clip frame `index` into `rgb` (width*height*3): the scene, a flash on marker frames, the barcode. */
+export function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array, scene?: SceneSource): void {
   const { width, height } = o;
   if (isMarkerFrame(index, o)) {
     rgb.fill(250);
+  } else if (scene) {
+    scene(index, rgb);
   } else {
     // A cartoon-ish scene: a sky whose shade drifts, and a round face with eyes and mouth drifting sideways.
     for (let y = 0; y < height; y++) {
@@ -87,7 +92,7 @@ function markerAudio(o: TestClipOptions): Buffer {
   const rate = 48_000;
   const samples = Math.round(o.seconds * rate);
   const pcm = Buffer.alloc(samples * 2);
-  for (let t = 0; t < o.seconds; t += o.markerEverySeconds) {
+  for (let t = 0; o.markerEverySeconds > 0 && t < o.seconds; t += o.markerEverySeconds) {
     const start = Math.round(t * rate);
     for (let n = 0; n < rate / 100 && start + n < samples; n++) {
       pcm.writeInt16LE(Math.round(20_000 * Math.sin((2 * Math.PI * 1000 * n) / rate)), (start + n) * 2);
@@ -110,7 +115,11 @@ function run(args: string[], input?: (stdin: NodeJS.WritableStream) => Promise<v
  * Writes a WebM (VP8 + Opus) test clip: every frame carries its index as a barcode, and every
  * `markerEverySeconds` a white flash coincides with an audio click.
  */
-export async function writeTestClip(file: string, o: TestClipOptions = DEFAULT_TEST_CLIP): Promise<string> {
+export async function writeTestClip(
+  file: string,
+  o: TestClipOptions = DEFAULT_TEST_CLIP,
+  scene?: SceneSource,
+): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tooncast-clip-'));
   const wav = path.join(dir, 'audio.raw');
   await fs.writeFile(wav, markerAudio(o));
@@ -124,7 +133,7 @@ export async function writeTestClip(file: string, o: TestClipOptions = DEFAULT_T
     '-c:a', 'libopus', '-b:a', '64k', '-shortest', file,
   ], async (stdin) => {
     for (let i = 0; i < frames; i++) {
-      drawFrame(i, o, rgb);
+      drawFrame(i, o, rgb, scene);
       if (!stdin.write(Buffer.from(rgb))) await new Promise((r) => stdin.once('drain', r));
     }
   });

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { targetPointAt } from '@tooncast/synth';
+import {
+  type FacePatches,
+  faceDifferences,
+  glassToGlass,
+  installFaceProbe,
+  measurements,
+  percentile,
+  startOwnerSession,
+  TestBrowser,
+  until,
+} from '../../../scripts/services/browser.ts';
+import {
+  insideNetns,
+  type SynthTestClip,
+  selfieFixture,
+  startTestStack,
+  synthTestClip,
+} from '../../../scripts/services/harness.ts';
+import type { LiveStack } from '../../../scripts/services/stack.ts';
+
+const START_FRAME = 24;
+
+if (await insideNetns(import.meta.filename)) {
+  let stack: LiveStack;
+  let browser: TestBrowser;
+  let clip: SynthTestClip;
+  before(async () => {
+    clip = await synthTestClip();
+    stack = await startTestStack({ TOONCAST_FRAME_PROCESSOR: 'engine' });
+    browser = await TestBrowser.launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  test('live with the engine: the owner sees the character wearing the selfie face', { timeout: 180_000 }, async () => {
+    const point = targetPointAt(clip.truths, START_FRAME);
+    const owner = await browser.page(stack.webUrl);
+    await startOwnerSession(owner, clip.file, selfieFixture(), {
+      x: point.x / 640,
+      y: point.y / 360,
+      t: START_FRAME / 24,
+    });
+    const first = await until('the first personalized frame', 30_000, async () => {
+      const m = await measurements(owner);
+      assert.deepEqual(m.errors, []);
+      return m.firstFrameAt && m.startedAt ? m.firstFrameAt - m.startedAt : undefined;
+    });
+    // tsx's keepNames helper is not defined in the page.
+    await owner.evaluate('window.__name = (f) => f');
+    await owner.evaluate(installFaceProbe, clip.faceBoxes);
+    await new Promise((r) => setTimeout(r, 8000));
+    const patches = await owner.evaluate(() => (window as unknown as { facePatches: FacePatches }).facePatches);
+    const diffs = faceDifferences(patches);
+    const m = await measurements(owner);
+    const ids = m.received.map((r) => r.id);
+    // The 10 s clip loops while we watch, so ids may wrap once; otherwise they only move forward.
+    const backwards = ids.filter((id, i) => i > 0 && id < ids[i - 1]).length;
+    assert.ok(ids.length > 10 && backwards <= 1, `personalized frames arrive and advance: ${ids.join(',')}`);
+    console.log(JSON.stringify({ faceDiffs: diffs.map(Math.round) }));
+    assert.ok(diffs.length >= 5, `face regions compared on ${diffs.length} frames`);
+    const replaced = diffs.filter((d) => d > 12).length;
+    assert.ok(
+      replaced >= diffs.length * 0.6,
+      `the face differs from the original on ${replaced} of ${diffs.length} frames`,
+    );
+    const g2g = glassToGlass(m, m.firstFrameAt! + 2000);
+    console.log(
+      JSON.stringify({
+        processor: 'engine',
+        firstFrameMs: first,
+        glassToGlassP50: percentile(g2g, 0.5),
+        glassToGlassP95: percentile(g2g, 0.95),
+        workerStats: m.workerStats,
+        faceDiffMedian: percentile(diffs, 0.5),
+      }),
+    );
+  });
+}
