@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { MediaError } from '@tooncast/media';
 import { ConfigError, loadConfig } from '@tooncast/shared';
 import { analyzeCommand } from './commands/analyze.ts';
 import { demoCommand } from './commands/demo.ts';
+import { renderCommand } from './commands/render.ts';
 import { CliError, EXIT } from './errors.ts';
 
 const USAGE = `usage:
+  tooncast render --video FILE --face IMAGE --target T,X,Y [--out OUT.mp4] [--no-fusion] [--stylizer FILE.onnx] [--debug]
+      puts the selfie's face on the character (method steps 1-4); --debug also writes OUT.debug.mp4, a grid of
+      original | output over contour figure | first face | second face | fusion weight | final face | stylized face.
   tooncast demo
       renders the built-in synthetic cartoon clip, clicks its main character and analyses it (out/demo/).
   tooncast analyze --video FILE --target T,X,Y|T,X,Y,W,H [--out DIR] [--no-debug-video]
@@ -36,6 +41,38 @@ async function main(argv: string[]): Promise<void> {
         config,
       );
     }
+    case 'render': {
+      const { values } = parse(() =>
+        parseArgs({
+          args: rest,
+          strict: true,
+          options: {
+            video: { type: 'string' },
+            face: { type: 'string' },
+            target: { type: 'string' },
+            out: { type: 'string', default: 'out/render.mp4' },
+            'no-fusion': { type: 'boolean', default: false },
+            stylizer: { type: 'string' },
+            debug: { type: 'boolean', default: false },
+          },
+        }),
+      );
+      if (!values.video || !values.face || !values.target) {
+        throw new CliError('render needs --video, --face and --target', EXIT.usage);
+      }
+      const cfg = values.stylizer ? { ...config, face: { ...config.face, stylizer: values.stylizer } } : config;
+      return renderCommand(
+        {
+          video: values.video,
+          face: values.face,
+          target: values.target,
+          out: values.out!,
+          fusion: !values['no-fusion'] && config.face.fusion === 'on',
+          debug: values.debug!,
+        },
+        cfg,
+      );
+    }
     case 'demo':
       return demoCommand(config);
     case undefined:
@@ -64,6 +101,10 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`tooncast: ${e.message}\n`);
       if (e.exitCode === EXIT.usage) process.stderr.write(`${USAGE}\n`);
       process.exit(e.exitCode);
+    }
+    if (e instanceof MediaError) {
+      process.stderr.write(`tooncast: ${e.message}\n`);
+      process.exit(EXIT.badInput);
     }
     if (e instanceof ConfigError) {
       process.stderr.write(`tooncast: ${e.message}\n`);

@@ -19,6 +19,21 @@ export const MAX_VIDEO_SIDE = 4096;
  * with a one-line reason a user can act on.
  */
 export async function probeVideo(file: string): Promise<VideoInfo> {
+  const { width, height, text } = await streamSize(file, 'video file');
+  if (width > MAX_VIDEO_SIDE || height > MAX_VIDEO_SIDE) {
+    throw new MediaError(`${file} is ${width}x${height}; the largest side may be ${MAX_VIDEO_SIDE} px`);
+  }
+  const stream = text.split('\n')[0];
+  const fpsMatch = /(\d+(?:\.\d+)?) fps/.exec(stream) ?? /(\d+(?:\.\d+)?) tbr/.exec(stream);
+  const fps = fpsMatch ? Number(fpsMatch[1]) : 0;
+  if (!(fps > 0)) throw new MediaError(`${file} does not state a frame rate`);
+  const dur = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text);
+  const durationSec = dur ? Number(dur[1]) * 3600 + Number(dur[2]) * 60 + Number(dur[3]) : 0;
+  return { width, height, fps, durationSec, hasAudio: /Stream #\S+.*?: Audio:/.test(text) };
+}
+
+/** What ffmpeg says about a file's first video stream (a photo is a one-frame video to it). */
+export async function streamSize(file: string, what: string): Promise<{ width: number; height: number; text: string }> {
   try {
     await access(file, constants.R_OK);
   } catch {
@@ -27,21 +42,11 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
   if (!(await stat(file)).isFile()) throw new MediaError(`${file} is not a file`);
   const text = await ffmpegBanner(file);
   if (/Invalid data found|could not find codec parameters|moov atom not found/i.test(text)) {
-    throw new MediaError(`${file} is not a readable video file`);
+    throw new MediaError(`${file} is not a readable ${what}`);
   }
-  const video = /Stream #\S+.*?: Video: .*?, (\d{2,5})x(\d{2,5})[ ,[].*/.exec(text);
-  if (!video) throw new MediaError(`${file} has no video stream`);
-  const width = Number(video[1]);
-  const height = Number(video[2]);
-  if (width > MAX_VIDEO_SIDE || height > MAX_VIDEO_SIDE) {
-    throw new MediaError(`${file} is ${width}x${height}; the largest side may be ${MAX_VIDEO_SIDE} px`);
-  }
-  const fpsMatch = /(\d+(?:\.\d+)?) fps/.exec(video[0]) ?? /(\d+(?:\.\d+)?) tbr/.exec(video[0]);
-  const fps = fpsMatch ? Number(fpsMatch[1]) : 0;
-  if (!(fps > 0)) throw new MediaError(`${file} does not state a frame rate`);
-  const dur = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text);
-  const durationSec = dur ? Number(dur[1]) * 3600 + Number(dur[2]) * 60 + Number(dur[3]) : 0;
-  return { width, height, fps, durationSec, hasAudio: /Stream #\S+.*?: Audio:/.test(text) };
+  const m = /Stream #\S+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[ ,[].*/.exec(text);
+  if (!m) throw new MediaError(`${file} has no ${what === 'video file' ? 'video stream' : 'picture'}`);
+  return { width: Number(m[1]), height: Number(m[2]), text: m[0] + text };
 }
 
 function ffmpegBanner(file: string): Promise<string> {

@@ -18,6 +18,8 @@ export class VideoWriter {
   private readonly proc;
   private readonly stderr: Promise<string>;
   private frames = 0;
+  /** Settles when ffmpeg exits, for whatever reason: a write must never wait for a drain that will not come. */
+  private readonly exited: Promise<number | null>;
 
   constructor(
     readonly file: string,
@@ -38,7 +40,8 @@ export class VideoWriter {
       });
       this.proc.stderr.on('end', () => resolve(text));
     });
-    this.proc.stdin.on('error', () => {}); // a dead encoder is reported by close()
+    this.proc.stdin.on('error', () => {}); // a dead encoder is reported by write() and close()
+    this.exited = new Promise((resolve) => this.proc.on('close', (code) => resolve(code)));
   }
 
   async write(image: RgbImage): Promise<void> {
@@ -47,8 +50,17 @@ export class VideoWriter {
         `frame is ${image.width}x${image.height}, writer expects ${this.options.width}x${this.options.height}`,
       );
     }
+    if (this.proc.exitCode !== null || this.proc.stdin.destroyed) await this.fail();
     this.frames++;
-    if (!this.proc.stdin.write(image.data)) await once(this.proc.stdin, 'drain');
+    if (!this.proc.stdin.write(image.data)) {
+      const died = await Promise.race([once(this.proc.stdin, 'drain').then(() => false), this.exited.then(() => true)]);
+      if (died) await this.fail();
+    }
+  }
+
+  private async fail(): Promise<never> {
+    const code = await this.exited;
+    throw new MediaError(`encoding ${this.file} failed: ${(await this.stderr).trim() || `exit ${code}`}`);
   }
 
   /** Finishes the file; rejects with ffmpeg's own words if encoding failed. */

@@ -65,11 +65,16 @@ export class ContourFigureBuilder {
     this.paths = organPaths(space);
   }
 
+  /** Frame pixels → face space for these landmarks, fitted on expression-stable points. */
+  toFaceSpace(landmarks: Landmarks): Affine {
+    return frameToFaceSpace(this.space, landmarks, ALIGNMENT_INDICES);
+  }
+
   build(landmarks: Landmarks, irises: readonly Iris[]): ContourFigure {
     const at = (i: number): Point => [landmarks[3 * i], landmarks[3 * i + 1]];
     const polylines = this.paths.map((p) => ({ organ: p.organ, points: p.indices.map(at), closed: p.closed }));
     for (const iris of irises) polylines.push({ organ: 'irises', points: circle(iris, 16), closed: true });
-    const toFaceSpace = frameToFaceSpace(this.space, landmarks, ALIGNMENT_INDICES);
+    const toFaceSpace = this.toFaceSpace(landmarks);
     const size = this.space.size;
     const plane = size * size;
     const planes = new Float32Array(ORGANS.length * plane);

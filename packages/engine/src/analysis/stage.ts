@@ -13,7 +13,7 @@ import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
 import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
 import { type TargetIdentity, TargetTracker, type TrackingState } from './tracker.ts';
 
-/** Side of the face space: large enough for a 640×360 frame's faces, small enough for 30 fps on one core. */
+/** Default side of the face space: large enough for a 640×360 frame's faces, small enough for 30 fps on one core. */
 export const FACE_SPACE_SIZE = 192;
 
 /** The ONNX sessions step 1 needs, created once per process by the caller (CLI or worker). */
@@ -66,6 +66,7 @@ export class AnalysisModels {
   static async open(
     openSession: (name: 'blazeface256' | 'facemesh' | 'iris') => Promise<ort.InferenceSession>,
     options: Config['analysis'],
+    faceSpaceSize = FACE_SPACE_SIZE,
   ): Promise<AnalysisModels> {
     const [detector, facemesh, iris, topology] = await Promise.all([
       openSession('blazeface256'),
@@ -73,7 +74,7 @@ export class AnalysisModels {
       openSession('iris'),
       loadFaceTopology(),
     ]);
-    return new AnalysisModels({ detector, facemesh, iris }, createFaceSpace(topology, FACE_SPACE_SIZE), options);
+    return new AnalysisModels({ detector, facemesh, iris }, createFaceSpace(topology, faceSpaceSize), options);
   }
 
   /** The patent's click: which face the user means, or a TargetNotFoundError listing the faces there are. */

@@ -1,0 +1,92 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  analyzeSelfie,
+  parseTargetSpec,
+  prepareSelfieFeatures,
+  SelfieError,
+  TargetSpecError,
+  ToonPipeline,
+} from '@tooncast/engine';
+import { MediaError, readImage, VideoWriter } from '@tooncast/media';
+import type { Config } from '@tooncast/shared';
+import { openVideo, pickTargetInVideo } from '../analyze-video.ts';
+import { DebugGrid } from '../debug-grid.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { Progress } from '../progress.ts';
+import { openPipelineModels } from '../runtime.ts';
+import { summarize } from '../stats.ts';
+
+export interface RenderArgs {
+  video: string;
+  face: string;
+  target: string;
+  out: string;
+  fusion: boolean;
+  debug: boolean;
+}
+
+/** `tooncast render`: the whole method offline — the character wears the selfie's face in OUT.mp4. */
+export async function renderCommand(args: RenderArgs, config: Config): Promise<void> {
+  let spec: ReturnType<typeof parseTargetSpec>;
+  try {
+    spec = parseTargetSpec(args.target);
+  } catch (e) {
+    if (e instanceof TargetSpecError) throw new CliError(e.message, EXIT.usage);
+    throw e;
+  }
+  const reader = await openVideo(args.video);
+  const photo = await readImage(args.face).catch((e) => {
+    throw e instanceof MediaError ? new CliError(`selfie: ${e.message}`, EXIT.badInput) : e;
+  });
+  const models = await openPipelineModels(config);
+  const selfie = await analyzeSelfie(models.analysis, photo).catch((e) => {
+    throw e instanceof SelfieError ? new CliError(`selfie ${args.face}: ${e.message}`, EXIT.badInput) : e;
+  });
+  for (const w of selfie.warnings) process.stderr.write(`tooncast: selfie: ${w}\n`);
+  const features = prepareSelfieFeatures(models.analysis.space, photo, selfie.landmarks);
+  const target = await pickTargetInVideo(models.analysis, reader, spec);
+  const pipeline = new ToonPipeline(models, features, target, { fusion: args.fusion });
+
+  await mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
+  const { width, height, fps, durationSec, hasAudio } = reader.info;
+  const writer = new VideoWriter(args.out, { width, height, fps, audioFrom: hasAudio ? args.video : undefined });
+  const grid = args.debug ? new DebugGrid(width, height) : undefined;
+  const debugFile = args.out.replace(/(\.[^./]+)?$/, '.debug.mp4');
+  const debug = grid && new VideoWriter(debugFile, { width: grid.width, height: grid.height, fps });
+  const progress = new Progress('render', Math.round(durationSec * fps));
+  const stageMs: Record<string, number[]> = {};
+  const frameMs: number[] = [];
+  let found = 0;
+  let frames = 0;
+  for await (const frame of reader.frames()) {
+    const result = await pipeline.process(frame.image, frame.index, frame.timeSec);
+    let total = 0;
+    for (const [stage, ms] of Object.entries(result.times)) {
+      (stageMs[stage] ??= []).push(ms);
+      total += ms;
+    }
+    frameMs.push(total);
+    frames++;
+    if (result.face) found++;
+    await writer.write(result.output);
+    if (grid && debug) await debug.write(grid.compose(frame.image, result));
+    progress.update(frames, result.analysis.state);
+  }
+  progress.done();
+  await writer.close();
+  await debug?.close();
+  const summary = {
+    video: path.resolve(args.video),
+    selfie: path.resolve(args.face),
+    output: path.resolve(args.out),
+    ...(debug && { debugVideo: path.resolve(debugFile) }),
+    frames,
+    faceReplacedOn: frames ? Math.round((found / frames) * 1000) / 1000 : 0,
+    fusion: args.fusion,
+    msPerFrame: summarize(frameMs),
+    stageMs: Object.fromEntries(Object.entries(stageMs).map(([k, v]) => [k, summarize(v)])),
+    audio: hasAudio ? 'kept' : 'none in the source',
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+}

@@ -1,0 +1,114 @@
+/**
+ * The method in one place. Per session: the selfie's features, the chosen character, the stylizer's parameters.
+ * Per frame, in order:
+ *   step 1  analyze      frame ─► cartoon face (landmarks, irises) ─► contour figure (face space)
+ *   step 2  firstFace    contour figure + selfie features ─► first face image
+ *           fusion       from the third frame: flow(final[t−2], final[t−1]) warps final[t−1] ─► second face image;
+ *                        first ⊕ second (per-pixel weights) ─► final face image        [state: FusionHistory]
+ *   step 3  stylize      final face ─► cartoon-style face
+ *   step 4  composite    frame + cartoon-style face ─► output frame
+ * The only frame-to-frame state of the method is `history` (the last two final face images) plus step 1's tracker.
+ */
+import type { FloatMap, RgbImage } from '@tooncast/shared';
+import { ORGANS } from './analysis/contour.ts';
+import { type AnalysisModels, FaceAnalysisStage, type FrameAnalysis } from './analysis/stage.ts';
+import type { PickedTarget } from './analysis/target.ts';
+import { Compositor } from './composite/compositor.ts';
+import type { FaceGenerator } from './generation/firstFace.ts';
+import { FaceFusion, FusionHistory, type FusionOptions } from './generation/fusion.ts';
+import type { SelfieFeatures } from './generation/selfie.ts';
+import { type Affine, invertAffine } from './geometry.ts';
+import { transformPoints } from './image/affine.ts';
+import { characterStyle } from './stylize/character.ts';
+import type { Stylizer, StylizerParams } from './stylize/stylizer.ts';
+import { StageClock, type StageTimes } from './timing.ts';
+
+/** Everything a process opens once and every session shares. */
+export interface PipelineModels {
+  analysis: AnalysisModels;
+  generator: FaceGenerator;
+  stylizer: Stylizer;
+}
+
+export interface PipelineOptions {
+  /** The switch that turns optical-flow fusion off, so its effect can be measured. */
+  fusion: boolean;
+  fusionOptions?: FusionOptions;
+}
+
+/** The intermediate images of one frame, in the face space (for the debug grid and the benchmarks). */
+export interface FaceImages {
+  firstFace: RgbImage;
+  secondFace?: RgbImage;
+  secondWeight?: FloatMap;
+  finalFace: RgbImage;
+  stylizedFace: RgbImage;
+  faceToFrame: Affine;
+}
+
+export interface PipelineFrame {
+  analysis: FrameAnalysis;
+  output: RgbImage;
+  face?: FaceImages;
+  times: StageTimes;
+}
+
+export class ToonPipeline {
+  private readonly analysis: FaceAnalysisStage;
+  private readonly fusion: FaceFusion;
+  private readonly compositor: Compositor;
+  /** Step 2's sequential state: the last two final face images. Reset when the character is lost. */
+  readonly history = new FusionHistory();
+  /** The character's neutral face (its landmarks when picked), in the face space: expressions are read against it. */
+  private readonly neutral: Float32Array;
+  private style?: StylizerParams;
+  private readonly clock = new StageClock();
+
+  constructor(
+    private readonly models: PipelineModels,
+    private readonly selfie: SelfieFeatures,
+    target: PickedTarget,
+    options: PipelineOptions,
+  ) {
+    const space = models.analysis.space;
+    this.analysis = new FaceAnalysisStage(models.analysis, target);
+    this.fusion = new FaceFusion({ ...options.fusionOptions, enabled: options.fusion });
+    this.compositor = new Compositor(space.contours.faceOval);
+    this.neutral = transformPoints(models.analysis.contour.toFaceSpace(target.landmarks), target.landmarks);
+  }
+
+  async process(frame: RgbImage, index: number, timeSec: number): Promise<PipelineFrame> {
+    const clock = this.clock;
+    // Step 1: the character's face and its contour figure.
+    const analysis = await this.analysis.analyze(frame, index, timeSec, clock);
+    const cartoon = analysis.face;
+    if (!cartoon) {
+      this.history.reset();
+      return { analysis, output: frame, times: clock.take() };
+    }
+    this.style ??= characterStyle(this.models.analysis.space, frame, cartoon.landmarks, this.selfie.skinColor);
+    const { contour } = cartoon;
+    const landmarks = transformPoints(contour.toFaceSpace, cartoon.landmarks);
+    const contourFigure = { channels: ORGANS.length, width: contour.size, height: contour.size, data: contour.planes };
+    // Step 2: the first face image, then fusion with the flow-warped second face image.
+    const firstFace = await clock.timeAsync('firstFace', () =>
+      this.models.generator.generate({ landmarks, neutralLandmarks: this.neutral, contourFigure }, this.selfie),
+    );
+    const fused = clock.time('fusion', () => this.fusion.fuse(firstFace, this.history));
+    // Step 3: cartoon style.
+    const stylizedFace = await clock.timeAsync('stylize', () =>
+      this.models.stylizer.stylize(fused.finalFace, this.style),
+    );
+    // Step 4: into the frame.
+    const faceToFrame = invertAffine(contour.toFaceSpace);
+    const output = clock.time('composite', () =>
+      this.compositor.composite(frame, stylizedFace, { faceToFrame, landmarks: cartoon.landmarks }),
+    );
+    return {
+      analysis,
+      output,
+      face: { firstFace, ...fused, stylizedFace, faceToFrame },
+      times: clock.take(),
+    };
+  }
+}
