@@ -1,5 +1,6 @@
 /**
- * Live-service benchmark (runs itself inside a private network namespace): for each frame processor, one owner
+ * Live-service benchmark (runs itself inside a private network namespace): for each frame processor (pass-through
+ * first, as the baseline, then the engine), one owner
  * session and one late viewer in headless Chromium for `--seconds` (default 120), then JSON on stdout:
  * first-frame and late-joiner times, glass-to-glass p50/p95 from the frame-id barcode, Chrome's freezeCount in
  * steady state, and the viewer's audio-to-video offset from the clip's flash/click markers. Every processor is
@@ -7,6 +8,7 @@
  *   node --import tsx loadtests/src/live-bench.ts [--seconds 120]
  */
 import { ConfigSchema } from '@tooncast/shared';
+import { targetPointAt } from '@tooncast/synth';
 import {
   glassToGlass,
   inboundVideo,
@@ -16,10 +18,10 @@ import {
   TestBrowser,
   until,
 } from '../../scripts/services/browser.ts';
-import { insideNetns, selfieFixture, startTestStack, testClip } from '../../scripts/services/harness.ts';
+import { insideNetns, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
 import { type AvMarks, audioLeads, installAvProbe } from './av-probe.ts';
 
-const FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };
+const START_FRAME = 24;
 const WARMUP_MS = 5000;
 const VIEWER_VIDEO = 'video[data-testid="video-watch party"]';
 
@@ -29,9 +31,12 @@ async function measure(processor: Processor, seconds: number) {
   const stack = await startTestStack({ TOONCAST_FRAME_PROCESSOR: processor });
   const browser = await TestBrowser.launch();
   try {
-    const clip = await testClip();
+    // The synthetic clip (a character the engine finds) with a flash and a click every 2 s.
+    const clip = await synthTestClip(2);
+    const point = targetPointAt(clip.truths, START_FRAME);
+    const face = { x: point.x / 640, y: point.y / 360, t: START_FRAME / 24 };
     const owner = await browser.page(stack.webUrl);
-    await startOwnerSession(owner, clip, selfieFixture(), FACE);
+    await startOwnerSession(owner, clip.file, selfieFixture(), face);
     const firstFrameMs = await until('first frame', 20_000, async () => {
       const m = await measurements(owner);
       if (m.errors.length) throw new Error(m.errors.join('; '));

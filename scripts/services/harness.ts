@@ -48,14 +48,14 @@ export interface SynthTestClip {
 }
 
 /**
- * The synthetic cartoon clip (packages/synth, a character the engine can find) with the frame-id barcode and
- * no flash markers (a flash would hide the character); made once and cached.
+ * The synthetic cartoon clip (packages/synth, a character the engine can find) with the frame-id barcode and,
+ * when asked, flash/click markers (a flash hides the character for a frame); made once and cached.
  */
-export async function synthTestClip(): Promise<SynthTestClip> {
+export async function synthTestClip(markerEverySeconds = 0): Promise<SynthTestClip> {
   const renderer = createClipRenderer();
-  const o = { ...DEFAULT_TEST_CLIP, seconds: renderer.frameCount / renderer.spec.fps, markerEverySeconds: 0 };
+  const o = { ...DEFAULT_TEST_CLIP, seconds: renderer.frameCount / renderer.spec.fps, markerEverySeconds };
   const truths: FrameTruth[] = [];
-  const file = path.join(REPO_ROOT, '.cache/live/synth-test-clip.webm');
+  const file = path.join(REPO_ROOT, `.cache/live/synth-test-clip-m${markerEverySeconds}.webm`);
   const cached = fs.existsSync(file);
   if (!cached) fs.mkdirSync(path.dirname(file), { recursive: true });
   const faceBoxes: SynthTestClip['faceBoxes'] = {};

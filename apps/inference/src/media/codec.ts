@@ -91,8 +91,15 @@ export interface EncoderOptions {
  */
 export class Vp8Encoder extends FfmpegCodec {
   private readonly reader = new IvfReader();
+  private written = 0;
 
-  constructor(o: EncoderOptions, onFrame: (vp8: Buffer) => void, log: Logger, onFailure: (error: Error) => void) {
+  /** `onFrame` gets each encoded frame with the index `encode` returned for its input (the encoder may skip some). */
+  constructor(
+    o: EncoderOptions,
+    onFrame: (vp8: Buffer, inputIndex: number) => void,
+    log: Logger,
+    onFailure: (error: Error) => void,
+  ) {
     // biome-ignore format: one ffmpeg option per line pair reads best
     super('encoder', [
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.width}x${o.height}`, '-r', '30', '-i', 'pipe:0',
@@ -102,11 +109,13 @@ export class Vp8Encoder extends FfmpegCodec {
       '-f', 'ivf', '-flush_packets', '1', 'pipe:1',
     ], log, onFailure);
     this.child.stdout.on('data', (chunk: Buffer) => {
-      for (const frame of this.reader.push(chunk)) onFrame(frame);
+      // With a 1/30 time base and -vsync 0 the IVF pts is the input frame's index.
+      for (const frame of this.reader.push(chunk)) onFrame(frame.data, frame.pts);
     });
   }
 
-  encode(frame: RgbImage): void {
+  encode(frame: RgbImage): number {
     this.child.stdin.write(frame.data);
+    return this.written++;
   }
 }

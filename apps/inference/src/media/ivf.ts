@@ -19,14 +19,14 @@ export function ivfFrameHeader(size: number, pts: number): Buffer {
   return h;
 }
 
-/** Incremental IVF reader: feed stdout chunks, get whole frames. */
+/** Incremental IVF reader: feed stdout chunks, get whole frames with their pts. */
 export class IvfReader {
   private buffered: Buffer = Buffer.alloc(0);
   private headerSeen = false;
 
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer): { data: Buffer; pts: number }[] {
     this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
-    const frames: Buffer[] = [];
+    const frames: { data: Buffer; pts: number }[] = [];
     if (!this.headerSeen) {
       if (this.buffered.length < 32) return frames;
       this.buffered = this.buffered.subarray(this.buffered.readUInt16LE(6));
@@ -35,7 +35,10 @@ export class IvfReader {
     while (this.buffered.length >= 12) {
       const size = this.buffered.readUInt32LE(0);
       if (this.buffered.length < 12 + size) break;
-      frames.push(Buffer.from(this.buffered.subarray(12, 12 + size)));
+      frames.push({
+        data: Buffer.from(this.buffered.subarray(12, 12 + size)),
+        pts: Number(this.buffered.readBigUInt64LE(4)),
+      });
       this.buffered = this.buffered.subarray(12 + size);
     }
     return frames;

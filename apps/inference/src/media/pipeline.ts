@@ -48,7 +48,8 @@ export class LivePipeline {
   private decoderSize = { width: 0, height: 0 };
   private readonly encoder: Vp8Encoder;
   private decodeQueue: InFlight[] = [];
-  private encodeQueue: InFlight[] = [];
+  /** Frames inside the encoder by input index: the encoder may drop a frame, so order alone cannot pair them. */
+  private readonly encoding = new Map<number, InFlight>();
   private busy = false;
   private firstTimestamp?: number;
   private processedFrames = 0;
@@ -71,7 +72,7 @@ export class LivePipeline {
     this.packetizer = new Vp8Packetizer(randomInt(1, 2 ** 31), options.output.videoPt);
     this.encoder = new Vp8Encoder(
       { width: options.width, height: options.height, keyframeInterval: options.keyframeInterval, bitrateKbps: 1500 },
-      (vp8) => this.sendVideo(vp8),
+      (vp8, index) => this.sendVideo(vp8, index),
       log,
       (e) => this.fail(e),
     );
@@ -129,8 +130,7 @@ export class LivePipeline {
       const timeSec = ((meta.timestamp - this.firstTimestamp) >>> 0) / 90_000;
       const result = await this.processor.process(frame, { index: this.processedFrames++, timeSec });
       if (this.closed) return;
-      this.encodeQueue.push(meta);
-      this.encoder.encode(result);
+      this.encoding.set(this.encoder.encode(result), meta);
     } catch (err) {
       this.fail(err as Error);
       return;
@@ -142,8 +142,9 @@ export class LivePipeline {
     if (next) void this.runProcessor(next.frame, next.meta);
   }
 
-  private sendVideo(vp8: Buffer): void {
-    const meta = this.encodeQueue.shift();
+  private sendVideo(vp8: Buffer, index: number): void {
+    const meta = this.encoding.get(index);
+    for (const i of this.encoding.keys()) if (i <= index) this.encoding.delete(i);
     if (!meta || this.closed) return;
     const { host, videoPort } = this.options.output;
     for (const packet of this.packetizer.packetize(vp8, meta.timestamp)) this.out.send(packet, videoPort, host);
