@@ -1,0 +1,49 @@
+/**
+ * The engine's own thread: the method's JavaScript stages run synchronously for tens of milliseconds per frame,
+ * which on the worker's main thread would stall RTP reading, the codec pipes and the audio relay. Models open once
+ * here; sessions are multiplexed by id.
+ */
+import { parentPort } from 'node:worker_threads';
+import { createLogger, loadConfig, type RgbImage } from '@tooncast/shared';
+import { EngineProcessor, openEngineModels } from './engine-processor.ts';
+import type { EngineReply, EngineRequest } from './threaded-engine.ts';
+
+const config = loadConfig();
+const log = createLogger('engine-thread', config.logLevel);
+const models = await openEngineModels(config);
+const sessions = new Map<string, EngineProcessor>();
+const port = parentPort!;
+
+function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+port.on('message', async (m: EngineRequest) => {
+  try {
+    switch (m.type) {
+      case 'open': {
+        const processor = new EngineProcessor(models, log.child({ session: m.session }));
+        await processor.open(m.selfie, m.target);
+        sessions.set(m.session, processor);
+        reply({ type: 'done', call: m.call });
+        break;
+      }
+      case 'process': {
+        const frame: RgbImage = { width: m.width, height: m.height, data: new Uint8Array(m.data) };
+        const out = await sessions.get(m.session)!.process(frame, m.info);
+        const data = out.data.buffer === m.data ? m.data : Uint8Array.from(out.data).buffer;
+        reply({ type: 'frame', call: m.call, width: out.width, height: out.height, data }, [data]);
+        break;
+      }
+      case 'close':
+        await sessions.get(m.session)?.close();
+        sessions.delete(m.session);
+        reply({ type: 'done', call: m.call });
+        break;
+    }
+  } catch (err) {
+    const e = err as Error & { problem?: string };
+    reply({ type: 'error', call: m.call, name: e.name, message: e.message, problem: e.problem });
+  }
+});
+reply({ type: 'ready' });

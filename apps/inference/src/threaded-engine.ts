@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { RgbImage } from '@tooncast/shared';
+import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
+
+type Call = { call: number };
+export type EngineRequest = Call &
+  (
+    | { type: 'open'; session: string; selfie: Uint8Array; target: TargetPoint }
+    | { type: 'process'; session: string; width: number; height: number; data: ArrayBuffer; info: FrameInfo }
+    | { type: 'close'; session: string }
+  );
+export type EngineReply =
+  | { type: 'ready' }
+  | (Call & { type: 'done' })
+  | (Call & { type: 'frame'; width: number; height: number; data: ArrayBuffer })
+  | (Call & { type: 'error'; name: string; message: string; problem?: string });
+
+/** The engine in its own thread (see engine-thread.ts); `createProcessor` gives each session its FrameProcessor. */
+export class ThreadedEngine {
+  private readonly thread: Worker;
+  private readonly pending = new Map<number, { resolve: (r: EngineReply) => void; reject: (e: Error) => void }>();
+  private calls = 0;
+  readonly ready: Promise<void>;
+
+  constructor() {
+    // Loader hooks are per thread: register tsx in the new thread before it imports the TypeScript entry.
+    const entry = new URL('./engine-thread.ts', import.meta.url).href;
+    const boot = `Promise.all([import('tsx/cjs/api'), import('tsx/esm/api')]).then(([cjs, esm]) => {
+      cjs.register();
+      esm.register();
+      return import(${JSON.stringify(entry)});
+    })`;
+    this.thread = new Worker(boot, { eval: true });
+    this.ready = new Promise((resolve, reject) => {
+      this.thread.once('error', reject);
+      this.thread.on('message', (r: EngineReply) => {
+        if (r.type === 'ready') return resolve();
+        const waiter = this.pending.get(r.call);
+        this.pending.delete(r.call);
+        if (r.type !== 'error') return waiter?.resolve(r);
+        const error = Object.assign(new Error(r.message), { name: r.name, problem: r.problem });
+        waiter?.reject(error);
+      });
+    });
+    this.thread.on('error', (err) => {
+      for (const waiter of this.pending.values()) waiter.reject(err);
+      this.pending.clear();
+    });
+  }
+
+  request(
+    message: EngineRequest extends infer R ? (R extends Call ? Omit<R, 'call'> : never) : never,
+    transfer: ArrayBuffer[] = [],
+  ) {
+    const call = ++this.calls;
+    return new Promise<EngineReply>((resolve, reject) => {
+      this.pending.set(call, { resolve, reject });
+      this.thread.postMessage({ ...message, call }, transfer);
+    });
+  }
+
+  createProcessor(): FrameProcessor {
+    return new ThreadedProcessor(this);
+  }
+
+  async close(): Promise<void> {
+    await this.thread.terminate();
+  }
+}
+
+class ThreadedProcessor implements FrameProcessor {
+  private readonly session = randomUUID();
+
+  constructor(private readonly engine: ThreadedEngine) {}
+
+  async open(selfie: Uint8Array, target: TargetPoint): Promise<void> {
+    await this.engine.request({ type: 'open', session: this.session, selfie, target });
+  }
+
+  async process(frame: RgbImage, info: FrameInfo): Promise<RgbImage> {
+    // A private copy the thread can own (the decoded frame is a view into a shared pipe buffer).
+    const data = Uint8Array.from(frame.data).buffer;
+    const r = await this.engine.request(
+      { type: 'process', session: this.session, width: frame.width, height: frame.height, data, info },
+      [data],
+    );
+    if (r.type !== 'frame') throw new Error(`unexpected engine reply ${r.type}`);
+    return { width: r.width, height: r.height, data: new Uint8Array(r.data) };
+  }
+
+  async close(): Promise<void> {
+    await this.engine.request({ type: 'close', session: this.session });
+  }
+}
