@@ -1,0 +1,540 @@
+/**
+ * How method step 2 does (issue 3, "Generation engine"): identity of the generated real faces, the expression they
+ * carry over from the driver, their temporal stability with and without optical-flow fusion, and what fusion costs
+ * in expression lag. Runs the whole pipeline twice in lockstep on the same frames, once with fusion and once
+ * without, so every difference between the two runs is fusion's.
+ */
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import {
+  type AnalysisModels,
+  backwardWarp,
+  cosineSimilarity,
+  type Detection,
+  DisFlowEstimator,
+  type ExpressionMeasures,
+  type Flow,
+  fillPolygon,
+  type IdentityEmbedder,
+  type IdentityEmbedding,
+  invertAffine,
+  iou,
+  type Landmarks,
+  measureExpression,
+  type PipelineModels,
+  roiFromDetection,
+  roiFromLandmarks,
+  type SelfieFeatures,
+  type StageTimes,
+  sampleFloat,
+  ToonPipeline,
+  transformPoints,
+  warpAffine,
+  wholeFrameRoi,
+} from '@tooncast/engine';
+import { readImage } from '@tooncast/media';
+import { createFloatMap, type FloatMap, type RgbImage } from '@tooncast/shared';
+import { type ClipSpec, type FrameTruth, renderClip, targetPointAt } from '@tooncast/synth';
+import { pickFrame } from './synthetic.ts';
+
+/** The expression measures compared between the driver and the generated face. */
+export const EXPRESSION_SERIES = ['mouthOpen', 'eyeOpenLeft', 'eyeOpenRight'] as const;
+export type ExpressionSeries = (typeof EXPRESSION_SERIES)[number];
+type Expression = Record<ExpressionSeries, number>;
+
+/** The face images of one frame of one run (copies: the pipeline reuses its buffers). */
+export interface RunFaces {
+  first: RgbImage;
+  final: RgbImage;
+  stylized: RgbImage;
+}
+
+/** One frame of the clip where the target is visible and both runs replaced its face. */
+export interface GenerationFrame {
+  index: number;
+  /** The clip's scripted expression of the target (the driver). */
+  truth: Expression;
+  /** The expression read off step 1's landmarks of the cartoon (the driver on real clips). */
+  cartoon: ExpressionMeasures;
+  /** The cartoon frame's face region in the face space (the input of the temporal measure). */
+  input: RgbImage;
+  /** The region the compositor replaces (the cartoon's face oval) in the face space: 1 inside. */
+  region: FloatMap;
+  fused: RunFaces;
+  plain: RunFaces;
+}
+
+export interface GenerationRun {
+  frames: GenerationFrame[];
+  /** Per-stage ms of every frame of the fused run where a face was processed. */
+  times: StageTimes[];
+  clipFrames: number;
+  visibleFrames: number;
+}
+
+export interface GenerationRunOptions {
+  /** Process only the first frames of the clip (for quick tests); the whole clip by default. */
+  maxFrames?: number;
+}
+
+/**
+ * Plays a synthetic clip through two pipelines, with and without fusion, the user clicking on the target in the
+ * first frame it is fully visible (as the product would).
+ */
+export async function runGenerationOnClip(
+  models: PipelineModels,
+  selfie: SelfieFeatures,
+  spec: ClipSpec,
+  options: GenerationRunOptions = {},
+): Promise<GenerationRun> {
+  const truths: FrameTruth[] = [];
+  for (const f of renderClip(spec)) truths.push(f.truth);
+  const clickIndex = pickFrame(truths);
+  const click = targetPointAt(truths, clickIndex);
+  let clickImage: RgbImage | undefined;
+  for (const f of renderClip(spec)) {
+    if (f.truth.index === clickIndex) {
+      clickImage = f.image;
+      break;
+    }
+  }
+  const target = await models.analysis.pick(clickImage!, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
+  const fused = new ToonPipeline(models, selfie, target, { fusion: true });
+  const plain = new ToonPipeline(models, selfie, target, { fusion: false });
+  const size = models.analysis.space.size;
+  const oval = models.analysis.space.contours.faceOval;
+  const limit = options.maxFrames ?? truths.length;
+  const frames: GenerationFrame[] = [];
+  const times: StageTimes[] = [];
+  let visibleFrames = 0;
+  for (const { image, truth } of renderClip(spec)) {
+    if (truth.index >= limit) break;
+    const a = await fused.process(image, truth.index, truth.timeSec);
+    const b = await plain.process(image, truth.index, truth.timeSec);
+    if (a.face) times.push(a.times);
+    const character = truth.characters.find((c) => c.id === 'target')!;
+    if (character.visible) visibleFrames++;
+    if (!(character.visible && a.face && b.face && a.analysis.face)) continue;
+    const toFace = invertAffine(a.face.faceToFrame);
+    const landmarks = transformPoints(toFace, a.analysis.face.landmarks);
+    const region = fillPolygon(
+      createFloatMap(size, size),
+      oval.flatMap((i) => [landmarks[3 * i], landmarks[3 * i + 1]]),
+      1,
+    );
+    frames.push({
+      index: truth.index,
+      truth: {
+        mouthOpen: character.mouthOpen,
+        eyeOpenLeft: character.eyeOpenLeft,
+        eyeOpenRight: character.eyeOpenRight,
+      },
+      cartoon: a.analysis.face.expression,
+      input: warpAffine(image, toFace, size, size),
+      region,
+      fused: copyFaces(a.face),
+      plain: copyFaces(b.face),
+    });
+  }
+  return { frames, times, clipFrames: Math.min(limit, truths.length), visibleFrames };
+}
+
+function copyFaces(f: { firstFace: RgbImage; finalFace: RgbImage; stylizedFace: RgbImage }): RunFaces {
+  const copy = (img: RgbImage): RgbImage => ({ width: img.width, height: img.height, data: img.data.slice() });
+  return { first: copy(f.firstFace), final: copy(f.finalFace), stylized: copy(f.stylizedFace) };
+}
+
+/**
+ * FaceMesh on a generated face image (face space, the face filling about 3/4 of it): a first pass on the whole
+ * image, a second on the crop the first one's landmarks give, as step 1 reads a selfie. Undefined when FaceMesh
+ * does not see a face there.
+ */
+export async function readGeneratedFace(models: AnalysisModels, face: RgbImage): Promise<Landmarks | undefined> {
+  const first = await models.mesh.estimate(face, wholeFrameRoi(face.width, face.height));
+  const refined = await models.mesh.estimate(face, roiFromLandmarks(first.landmarks));
+  const best = refined.presence >= first.presence ? refined : first;
+  return best.presence >= models.options.minPresence ? best.landmarks : undefined;
+}
+
+/** A face found in a photo: its landmarks (photo pixels) and descriptor. */
+export interface PhotoFace {
+  photo: string;
+  landmarks: Landmarks;
+  /** Larger side of the landmark box, px. */
+  size: number;
+}
+
+/** Photos are scanned in overlapping square tiles of this side: BlazeFace-256 misses small faces in a whole photo. */
+const TILE = 512;
+/** Faces smaller than this (landmark box, px) are too blurred to make a fair distractor for FaceRes. */
+const MIN_PHOTO_FACE = 64;
+
+/** Every clearly visible face in a photo (group photos included): the distractors of the identity test. */
+export async function facesInPhoto(models: AnalysisModels, photo: RgbImage, name: string): Promise<PhotoFace[]> {
+  const detections: Detection[] = [];
+  for (let y = 0; y < photo.height; y += TILE / 2) {
+    for (let x = 0; x < photo.width; x += TILE / 2) {
+      const roi = { cx: x + TILE / 2, cy: y + TILE / 2, size: TILE, angle: 0 };
+      detections.push(...(await models.detector.detectInRoi(photo, roi)));
+      if (x + TILE >= photo.width) break;
+    }
+    if (y + TILE >= photo.height) break;
+  }
+  detections.sort((p, q) => q.score - p.score);
+  const faces: PhotoFace[] = [];
+  const boxes: { x: number; y: number; w: number; h: number }[] = [];
+  for (const d of detections) {
+    if (boxes.some((b) => iou(b, d.box) > 0.2)) continue;
+    boxes.push(d.box);
+    const first = await models.mesh.estimate(photo, roiFromDetection(d));
+    const refined = await models.mesh.estimate(photo, roiFromLandmarks(first.landmarks));
+    if (refined.presence < models.options.minPresence) continue;
+    const size = landmarkSize(refined.landmarks);
+    if (size < MIN_PHOTO_FACE) continue;
+    const box = landmarkBox(refined.landmarks);
+    if (faces.some((f) => iou(landmarkBox(f.landmarks), box) > 0.3)) continue;
+    faces.push({ photo: name, landmarks: refined.landmarks, size });
+  }
+  return faces;
+}
+
+function landmarkBox(lm: Landmarks) {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < lm.length; i += 3) {
+    x0 = Math.min(x0, lm[i]);
+    x1 = Math.max(x1, lm[i]);
+    y0 = Math.min(y0, lm[i + 1]);
+    y1 = Math.max(y1, lm[i + 1]);
+  }
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+function landmarkSize(lm: Landmarks): number {
+  const b = landmarkBox(lm);
+  return Math.max(b.w, b.h);
+}
+
+export interface IdentityScore {
+  /** Generated faces FaceMesh found (the crop needs landmarks) over those offered. */
+  measured: number;
+  offered: number;
+  /** Cosine between the selfie and each generated face. */
+  selfieCosine: { mean: number; min: number };
+  /** Cosine between each generated face and its nearest distractor. */
+  nearestDistractorCosine: { mean: number; max: number };
+  /** Share of generated faces whose nearest face among the selfie and the distractors is the selfie. */
+  rank1: number;
+}
+
+/** Identity of generated faces against the selfie, and rank-1 identification among distractor faces. */
+export async function scoreIdentity(
+  models: AnalysisModels,
+  embedder: IdentityEmbedder,
+  selfie: IdentityEmbedding,
+  distractors: readonly IdentityEmbedding[],
+  faces: readonly RgbImage[],
+): Promise<IdentityScore> {
+  const selfieCos: number[] = [];
+  const nearest: number[] = [];
+  let hits = 0;
+  for (const face of faces) {
+    const landmarks = await readGeneratedFace(models, face);
+    if (!landmarks) continue;
+    const e = await embedder.embed(face, landmarks);
+    const s = cosineSimilarity(e, selfie);
+    const d = Math.max(...distractors.map((x) => cosineSimilarity(e, x)));
+    selfieCos.push(s);
+    nearest.push(d);
+    if (s > d) hits++;
+  }
+  return {
+    measured: selfieCos.length,
+    offered: faces.length,
+    selfieCosine: { mean: mean(selfieCos), min: Math.min(...selfieCos) },
+    nearestDistractorCosine: { mean: mean(nearest), max: Math.max(...nearest) },
+    rank1: selfieCos.length ? hits / selfieCos.length : 0,
+  };
+}
+
+/** Per frame index, the expression FaceMesh reads on the generated faces (NaN where it read none). */
+export async function generatedExpressions(
+  models: AnalysisModels,
+  faces: readonly { index: number; face: RgbImage }[],
+  clipFrames: number,
+): Promise<Record<ExpressionSeries, number[]>> {
+  const out = emptySeries(clipFrames);
+  for (const { index, face } of faces) {
+    const lm = await readGeneratedFace(models, face);
+    if (!lm) continue;
+    const m = measureExpression(lm);
+    for (const k of EXPRESSION_SERIES) out[k][index] = m[k];
+  }
+  return out;
+}
+
+export function emptySeries(n: number): Record<ExpressionSeries, number[]> {
+  const s = () => new Array<number>(n).fill(Number.NaN);
+  return { mouthOpen: s(), eyeOpenLeft: s(), eyeOpenRight: s() };
+}
+
+/** Pearson r over the positions where both series have a value. */
+export function pearson(a: readonly number[], b: readonly number[]): number {
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) continue;
+    n++;
+    sa += a[i];
+    sb += b[i];
+  }
+  if (n < 3) return Number.NaN;
+  const ma = sa / n;
+  const mb = sb / n;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) continue;
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
+/**
+ * The shift (frames) by which `late` trails `early`: the lag L in [−maxLag, maxLag] maximizing the correlation of
+ * late[t] with early[t − L]. Positive = `late` shows the expression later.
+ */
+export function lagBehind(late: readonly number[], early: readonly number[], maxLag = 6): number {
+  let best = 0;
+  let bestR = Number.NEGATIVE_INFINITY;
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    const shifted = late.map((_, t) => early[t - lag] ?? Number.NaN);
+    const r = pearson(late, shifted);
+    // Ties go to the smaller shift, so a flat series reports no lag.
+    if (r > bestR + 1e-9 || (Math.abs(r - bestR) <= 1e-9 && Math.abs(lag) < Math.abs(best))) {
+      bestR = r;
+      best = lag;
+    }
+  }
+  return best;
+}
+
+/**
+ * Warping error E_warp (Lai et al., ECCV 2018) of several output sequences that share one input sequence: per pair
+ * of consecutive frames, the flow is computed on the INPUT frames (t → t+1 and back), pixels whose flow is not
+ * forward–backward consistent (occlusions, failed matches) are left out, and output t+1 warped back to t is compared
+ * with output t: Σ over RGB (in [0,1]) of squared differences, averaged over the kept pixels, then over the pairs.
+ * Also returns the input's own E_warp (the floor the flow's errors set).
+ */
+export function warpingErrors(
+  frames: readonly GenerationFrame[],
+  outputs: Record<string, (f: GenerationFrame) => RgbImage>,
+  flow = new DisFlowEstimator({ finestLevel: 0 }),
+): { pairs: number; keptShare: number; input: number } & Record<string, number> {
+  const sums: Record<string, number> = { input: 0 };
+  for (const k of Object.keys(outputs)) sums[k] = 0;
+  let pairs = 0;
+  let kept = 0;
+  let area = 0;
+  for (let i = 0; i + 1 < frames.length; i++) {
+    const a = frames[i];
+    const b = frames[i + 1];
+    if (b.index !== a.index + 1) continue;
+    const forward = copyFlow(flow.estimate(a.input, b.input));
+    const backward = flow.estimate(b.input, a.input);
+    const mask = consistentRegion(forward, backward, a.region);
+    let n = 0;
+    for (let k = 0; k < mask.length; k++) n += mask[k];
+    for (let k = 0; k < a.region.data.length; k++) area += a.region.data[k];
+    kept += n;
+    if (!n) continue;
+    pairs++;
+    sums.input += maskedError(a.input, backwardWarp(b.input, forward), mask) / n;
+    for (const [k, pick] of Object.entries(outputs)) {
+      sums[k] += maskedError(pick(a), backwardWarp(pick(b), forward), mask) / n;
+    }
+  }
+  const out: Record<string, number> = { pairs, keptShare: area ? kept / area : 0 };
+  for (const [k, s] of Object.entries(sums)) out[k] = pairs ? s / pairs : Number.NaN;
+  return out as { pairs: number; keptShare: number; input: number } & Record<string, number>;
+}
+
+function copyFlow(f: Flow): Flow {
+  return { dx: { ...f.dx, data: f.dx.data.slice() }, dy: { ...f.dy, data: f.dy.data.slice() } };
+}
+
+/**
+ * Pixels of `region` whose forward flow lands inside the image and comes back: |w + ŵ|² ≤ 0.01(|w|² + |ŵ|²) + 0.5,
+ * ŵ the backward flow at the forward flow's end (Sundaram et al., the occlusion test Lai et al. use).
+ */
+function consistentRegion(forward: Flow, backward: Flow, region: FloatMap): Uint8Array {
+  const { width: w, height: h } = forward.dx;
+  const mask = new Uint8Array(w * h);
+  for (let y = 0, k = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, k++) {
+      if (region.data[k] < 0.5) continue;
+      const u = forward.dx.data[k];
+      const v = forward.dy.data[k];
+      const tx = x + u;
+      const ty = y + v;
+      if (tx < 0 || ty < 0 || tx > w - 1 || ty > h - 1) continue;
+      const bu = sampleFloat(backward.dx, tx, ty);
+      const bv = sampleFloat(backward.dy, tx, ty);
+      const sum = (u + bu) ** 2 + (v + bv) ** 2;
+      if (sum <= 0.01 * (u * u + v * v + bu * bu + bv * bv) + 0.5) mask[k] = 1;
+    }
+  }
+  return mask;
+}
+
+function maskedError(a: RgbImage, b: RgbImage, mask: Uint8Array): number {
+  let s = 0;
+  for (let k = 0; k < mask.length; k++) {
+    if (!mask[k]) continue;
+    for (let c = 0; c < 3; c++) s += ((a.data[3 * k + c] - b.data[3 * k + c]) / 255) ** 2;
+  }
+  return s;
+}
+
+export function mean(values: readonly number[]): number {
+  return values.length ? values.reduce((s, v) => s + v, 0) / values.length : Number.NaN;
+}
+
+/** The distractor photos: @vladmandic/face-api's demo photos (group shots, 21 faces), read from node_modules. */
+export function distractorPhotos(): string[] {
+  const pkg = createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json');
+  return [1, 2, 3, 4, 5, 6].map((i) => path.join(path.dirname(pkg), 'demo', `sample${i}.jpg`));
+}
+
+/** Descriptors of every face found in the distractor photos. */
+export async function distractorEmbeddings(
+  models: AnalysisModels,
+  embedder: IdentityEmbedder,
+  files: readonly string[] = distractorPhotos(),
+): Promise<IdentityEmbedding[]> {
+  const out: IdentityEmbedding[] = [];
+  for (const file of files) {
+    const photo = await readImage(file);
+    for (const face of await facesInPhoto(models, photo, file)) out.push(await embedder.embed(photo, face.landmarks));
+  }
+  return out;
+}
+
+/** The user's side of the measurement: the selfie photo's descriptor and the features the generator uses. */
+export interface SelfieInput {
+  features: SelfieFeatures;
+  embedding: IdentityEmbedding;
+}
+
+export interface GenerationScoreOptions extends GenerationRunOptions {
+  /** Identity is measured on every n-th replaced frame (FaceRes costs ~30 ms a face). */
+  identityEvery?: number;
+}
+
+export interface GenerationScore {
+  clipFrames: number;
+  visibleFrames: number;
+  replacedFrames: number;
+  distractorFaces: number;
+  /** Distractors' own cosine to the selfie (how close a stranger gets). */
+  distractorSelfieCosine: { mean: number; max: number };
+  identity: { firstFace: IdentityScore; finalFace: IdentityScore; stylizedFace: IdentityScore };
+  /**
+   * Pearson r per measure between a driver and FaceMesh's reading of the generated face: `truth` = the clip's
+   * scripted expression, `cartoon` = step 1's reading of the cartoon (step 2 alone). Both runs.
+   */
+  expression: Record<'fused' | 'plain', Record<'truth' | 'cartoon', Record<ExpressionSeries, number>>> & {
+    /** Step 1 alone: its reading of the cartoon against the script. */
+    cartoonVsTruth: Record<ExpressionSeries, number>;
+  };
+  /** Frames by which the fused run's mouth opening trails the plain run's, and each run's lag behind the script. */
+  lag: { fusedBehindPlain: number; fusedBehindTruth: number; plainBehindTruth: number };
+  /** E_warp of the face region (face space) and fused/plain ratios. */
+  warp: ReturnType<typeof warpingErrors> & { finalRatio: number; stylizedRatio: number };
+}
+
+/** Runs the clip with and without fusion and measures identity, expression, temporal stability and lag. */
+export async function scoreGeneration(
+  models: PipelineModels,
+  embedder: IdentityEmbedder,
+  selfie: SelfieInput,
+  distractors: readonly IdentityEmbedding[],
+  spec: ClipSpec,
+  options: GenerationScoreOptions = {},
+): Promise<GenerationScore> {
+  if (distractors.length < 10) throw new Error(`rank-1 needs at least 10 distractor faces, got ${distractors.length}`);
+  const run = await runGenerationOnClip(models, selfie.features, spec, options);
+  const { frames, clipFrames } = run;
+  const a = models.analysis;
+  const every = options.identityEvery ?? 4;
+  const sampled = frames.filter((_, i) => i % every === 0);
+  const identityOf = (pick: (f: GenerationFrame) => RgbImage) =>
+    scoreIdentity(a, embedder, selfie.embedding, distractors, sampled.map(pick));
+  const identity = {
+    firstFace: await identityOf((f) => f.fused.first),
+    finalFace: await identityOf((f) => f.fused.final),
+    stylizedFace: await identityOf((f) => f.fused.stylized),
+  };
+  const truth = emptySeries(clipFrames);
+  const cartoon = emptySeries(clipFrames);
+  for (const f of frames) {
+    for (const k of EXPRESSION_SERIES) {
+      truth[k][f.index] = f.truth[k];
+      cartoon[k][f.index] = f.cartoon[k];
+    }
+  }
+  const generated = {
+    fused: await generatedExpressions(
+      a,
+      frames.map((f) => ({ index: f.index, face: f.fused.final })),
+      clipFrames,
+    ),
+    plain: await generatedExpressions(
+      a,
+      frames.map((f) => ({ index: f.index, face: f.plain.final })),
+      clipFrames,
+    ),
+  };
+  const against = (series: Record<ExpressionSeries, number[]>, driver: Record<ExpressionSeries, number[]>) =>
+    Object.fromEntries(EXPRESSION_SERIES.map((k) => [k, pearson(driver[k], series[k])])) as Record<
+      ExpressionSeries,
+      number
+    >;
+  const warp = warpingErrors(frames, {
+    fusedFinal: (f) => f.fused.final,
+    plainFinal: (f) => f.plain.final,
+    fusedStylized: (f) => f.fused.stylized,
+    plainStylized: (f) => f.plain.stylized,
+  });
+  const toSelfie = distractors.map((d) => cosineSimilarity(d, selfie.embedding));
+  return {
+    clipFrames,
+    visibleFrames: run.visibleFrames,
+    replacedFrames: frames.length,
+    distractorFaces: distractors.length,
+    distractorSelfieCosine: { mean: mean(toSelfie), max: Math.max(...toSelfie) },
+    identity,
+    expression: {
+      fused: { truth: against(generated.fused, truth), cartoon: against(generated.fused, cartoon) },
+      plain: { truth: against(generated.plain, truth), cartoon: against(generated.plain, cartoon) },
+      cartoonVsTruth: against(cartoon, truth),
+    },
+    lag: {
+      fusedBehindPlain: lagBehind(generated.fused.mouthOpen, generated.plain.mouthOpen),
+      fusedBehindTruth: lagBehind(generated.fused.mouthOpen, truth.mouthOpen),
+      plainBehindTruth: lagBehind(generated.plain.mouthOpen, truth.mouthOpen),
+    },
+    warp: {
+      ...warp,
+      finalRatio: warp.fusedFinal / warp.plainFinal,
+      stylizedRatio: warp.fusedStylized / warp.plainStylized,
+    },
+  };
+}
