@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { targetPointAt } from '@tooncast/synth';
+import { PNG } from 'pngjs';
 import {
   type FacePatches,
   faceDifferences,
@@ -80,5 +84,22 @@ if (await insideNetns(import.meta.filename)) {
         faceDiffMedian: percentile(diffs, 0.5),
       }),
     );
+  });
+
+  test('a selfie without a face ends the start with a clear error on the owner page', { timeout: 60_000 }, async () => {
+    const png = new PNG({ width: 256, height: 256 });
+    png.data.fill(160);
+    const blank = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'tooncast-selfie-')), 'blank.png');
+    await fs.writeFile(blank, PNG.sync.write(png));
+    const point = targetPointAt(clip.truths, START_FRAME);
+    const owner = await browser.page(stack.webUrl);
+    await startOwnerSession(owner, clip.file, blank, { x: point.x / 640, y: point.y / 360, t: START_FRAME / 24 });
+    const errors = await until('the selfie error', 30_000, async () => {
+      const m = await measurements(owner);
+      return m.errors.length ? m.errors : undefined;
+    });
+    assert.match(errors[0], /^selfie-no-face: /);
+    await owner.getByTestId('error').waitFor();
+    await owner.context().close();
   });
 }

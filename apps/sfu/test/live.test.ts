@@ -152,8 +152,6 @@ if (await insideNetns(import.meta.filename)) {
         assert.equal(big.error?.code, 'selfie-too-large');
       });
 
-      test.todo('a selfie without a face (needs the engine selfie analysis behind SelfieFaceCheck)');
-
       test('wrong and expired tokens', async () => {
         const wrong = await emit(socket, 'subscribe', { token: `${ownerToken.slice(0, -4)}AAAA` });
         assert.equal(wrong.error?.code, 'token-invalid');
