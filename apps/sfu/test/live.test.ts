@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, RedisKeys } from '@tooncast/shared';
+import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import {
@@ -15,6 +15,7 @@ import {
 import { insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { JanusConnection } from '../src/janus/index.ts';
+import { SfuNode } from '../src/sfu-node.ts';
 import { SessionTokens } from '../src/tokens.ts';
 
 /** The test clip's face centre at t = 1 s (see scripts/services/test-clip.ts). */
@@ -180,6 +181,28 @@ if (await insideNetns(import.meta.filename)) {
         const fresh = await connect();
         assert.equal((await emit(fresh, 'session:create', {})).ok, true);
       });
+    });
+
+    test('a second sfu node serves viewers of a session owned by the first (Redis adapter)', async () => {
+      const second = await SfuNode.start(
+        { redisUrl: stack.redisUrl, janusUrl: stack.janusUrl, port: 0, host: '127.0.0.1', live: loadConfig().live },
+        createLogger('second-sfu', 'warn'),
+      );
+      try {
+        const owner = await connect();
+        const created = await emit(owner, 'session:create', {});
+        const viewer = io(`http://127.0.0.1:${second.port}`, { transports: ['websocket'] });
+        sockets.push(viewer);
+        await new Promise<void>((r) => viewer.once('connect', () => r()));
+        // The token issued by node one is valid on node two (shared secret), the session is not live yet.
+        const early = await emit(viewer, 'subscribe', { token: created.viewerToken });
+        assert.equal(early.error?.code, 'not-live');
+        const ended = new Promise<{ state: string }>((r) => viewer.once('session:status', r));
+        await emit(owner, 'session:end', { token: created.ownerToken });
+        assert.equal((await ended).state, 'ended', 'the end reaches a viewer on the other node');
+      } finally {
+        await second.stop();
+      }
     });
 
     test('closing the owner tab releases the worker, Redis keys and Janus room within 10 s', async () => {
