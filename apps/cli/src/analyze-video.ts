@@ -3,10 +3,12 @@ import {
   FaceAnalysisStage,
   type FrameAnalysis,
   type PickedTarget,
+  parseTargetSpec,
   StageClock,
   type StageTimes,
   TargetNotFoundError,
   type TargetSpec,
+  TargetSpecError,
 } from '@tooncast/engine';
 import { type DecodedFrame, MediaError, VideoReader } from '@tooncast/media';
 import { CliError, EXIT } from './errors.ts';
@@ -16,6 +18,15 @@ export interface AnalyzedFrame {
   analysis: FrameAnalysis;
   /** Per-stage ms of this frame, plus `decode` (waiting for the decoder). */
   times: StageTimes;
+}
+
+/** The user's `T,X,Y[,W,H]` pick, or a usage error saying the expected form. */
+export function parseTarget(text: string): TargetSpec {
+  try {
+    return parseTargetSpec(text);
+  } catch (e) {
+    throw e instanceof TargetSpecError ? new CliError(e.message, EXIT.usage) : e;
+  }
 }
 
 /** Opens a video, turning every media failure into a one-line bad-input error. */

@@ -1,38 +1,20 @@
 import {
-  AnalysisModels,
   analyzeSelfie,
-  BuiltinStylizer,
-  type FaceGenerator,
-  MeshFaceGenerator,
-  OnnxFaceGenerator,
+  openPipelineModels,
   type PipelineModels,
   prepareSelfieFeatures,
   type SelfieFeatures,
-  type Stylizer,
   TargetNotFoundError,
   ToonPipeline,
-  UserStylizer,
 } from '@tooncast/engine';
-import { createSession, createSessionFromFile, sessionOptions } from '@tooncast/models';
+import { sessionOpeners } from '@tooncast/models';
 import type { Config, Logger, RgbImage } from '@tooncast/shared';
 import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
 import { decodeSelfie } from './selfie-image.ts';
 
 /** Opens every model of the method once per worker process; sessions share them. */
-export async function openEngineModels(config: Config): Promise<PipelineModels> {
-  const analysis = await AnalysisModels.open((name) => createSession(name, config), config.analysis, config.face.size);
-  const f = config.face;
-  const generator: FaceGenerator =
-    f.generator === 'builtin'
-      ? new MeshFaceGenerator(analysis.space)
-      : new OnnxFaceGenerator(analysis.space, await createSessionFromFile(f.generator, config), {
-          modelSize: f.generatorSize || undefined,
-        });
-  const stylizer: Stylizer =
-    f.stylizer === 'builtin'
-      ? await BuiltinStylizer.create(sessionOptions(config))
-      : new UserStylizer(await createSessionFromFile(f.stylizer, config), f.stylizerSize || undefined);
-  return { analysis, generator, stylizer };
+export function openEngineModels(config: Config): Promise<PipelineModels> {
+  return openPipelineModels(config, sessionOpeners(config));
 }
 
 /**

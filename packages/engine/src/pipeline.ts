@@ -9,17 +9,20 @@
  *   step 4  composite    frame + cartoon-style face ─► output frame
  * The only frame-to-frame state of the method is `history` (the last two final face images) plus step 1's tracker.
  */
-import type { FloatMap, RgbImage } from '@tooncast/shared';
+import type { Config, FloatMap, RgbImage } from '@tooncast/shared';
+import type ort from 'onnxruntime-node';
 import { ORGANS } from './analysis/contour.ts';
-import { type AnalysisModels, FaceAnalysisStage, type FrameAnalysis } from './analysis/stage.ts';
+import { AnalysisModels, FaceAnalysisStage, type FrameAnalysis } from './analysis/stage.ts';
 import type { PickedTarget } from './analysis/target.ts';
 import { Compositor } from './composite/compositor.ts';
 import type { FaceGenerator } from './generation/firstFace.ts';
+import { faceGeneratorFromConfig, type OpenSession } from './generation/fromConfig.ts';
 import { FaceFusion, FusionHistory, type FusionOptions } from './generation/fusion.ts';
 import type { SelfieFeatures } from './generation/selfie.ts';
 import { type Affine, invertAffine } from './geometry.ts';
 import { transformPoints } from './image/affine.ts';
 import { characterStyle } from './stylize/character.ts';
+import { stylizerFromConfig } from './stylize/fromConfig.ts';
 import type { Stylizer, StylizerParams } from './stylize/stylizer.ts';
 import { StageClock, type StageTimes } from './timing.ts';
 
@@ -30,10 +33,32 @@ export interface PipelineModels {
   stylizer: Stylizer;
 }
 
+/** How the caller (CLI, worker) opens ONNX sessions: the engine itself reads no files. */
+export interface SessionOpeners {
+  /** One of the built face models. */
+  model: (name: 'blazeface256' | 'facemesh' | 'iris') => Promise<ort.InferenceSession>;
+  /** Any ONNX file (a configured generator or stylizer). */
+  file: OpenSession;
+  /** Options for sessions the engine builds in memory (the built-in stylizer). */
+  options: ort.InferenceSession.SessionOptions;
+}
+
+/** Opens every model of the method as configured (built-in or ONNX generator and stylizer), once per process. */
+export async function openPipelineModels(config: Config, open: SessionOpeners): Promise<PipelineModels> {
+  const analysis = await AnalysisModels.open(open.model, config.analysis, config.face.size);
+  const [generator, stylizer] = await Promise.all([
+    faceGeneratorFromConfig(analysis.space, config.face, open.file),
+    stylizerFromConfig(config.face, open.file, open.options),
+  ]);
+  return { analysis, generator, stylizer };
+}
+
 export interface PipelineOptions {
   /** The switch that turns optical-flow fusion off, so its effect can be measured. */
   fusion: boolean;
   fusionOptions?: FusionOptions;
+  /** Stylizer settings (line weight, colour levels, tint strength); the character's own look adapts them. */
+  style?: Config['face'];
 }
 
 /** The intermediate images of one frame, in the face space (for the debug grid and the benchmarks). */
@@ -68,7 +93,7 @@ export class ToonPipeline {
     private readonly models: PipelineModels,
     private readonly selfie: SelfieFeatures,
     target: PickedTarget,
-    options: PipelineOptions,
+    private readonly options: PipelineOptions,
   ) {
     const space = models.analysis.space;
     this.analysis = new FaceAnalysisStage(models.analysis, target);
@@ -86,7 +111,13 @@ export class ToonPipeline {
       this.history.reset();
       return { analysis, output: frame, times: clock.take() };
     }
-    this.style ??= characterStyle(this.models.analysis.space, frame, cartoon.landmarks, this.selfie.skinColor);
+    this.style ??= characterStyle(
+      this.models.analysis.space,
+      frame,
+      cartoon.landmarks,
+      this.selfie.skinColor,
+      this.options.style,
+    );
     const { contour } = cartoon;
     const landmarks = transformPoints(contour.toFaceSpace, cartoon.landmarks);
     const contourFigure = { channels: ORGANS.length, width: contour.size, height: contour.size, data: contour.planes };

@@ -5,7 +5,13 @@
 export { buildModels, type Manifest, type ManifestEntry, readManifest } from './build-models.ts';
 export { MODEL_NAMES, type ModelName, modelPath } from './catalog.ts';
 export * from './onnx/index.ts';
-export { createSession, createSessionFromBytes, createSessionFromFile, sessionOptions } from './session.ts';
+export {
+  createSession,
+  createSessionFromBytes,
+  createSessionFromFile,
+  sessionOpeners,
+  sessionOptions,
+} from './session.ts';
 export { BLAZEFACE_ANCHOR_HEADS, MODEL_SPECS, type ModelSpec, type TensorSpec } from './specs.ts';
 export { convertTfjsGraph } from './tfjs/convert.ts';
 export { readTfjsGraphModel, type TfjsGraphModel } from './tfjs/graph-model.ts';

@@ -30,3 +30,12 @@ export async function createSessionFromFile(file: string, config: Config): Promi
 export function createSessionFromBytes(bytes: Uint8Array, config: Config): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, sessionOptions(config));
 }
+
+/** The session openers the engine takes (it reads no files itself): face models by name, ONNX files by path. */
+export function sessionOpeners(config: Config) {
+  return {
+    model: (name: ModelName) => createSession(name, config),
+    file: (file: string) => createSessionFromFile(file, config),
+    options: sessionOptions(config),
+  };
+}

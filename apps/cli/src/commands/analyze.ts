@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { drawAnalysisOverlay, parseTargetSpec, TargetSpecError, type TrackingState } from '@tooncast/engine';
+import { drawAnalysisOverlay, type TrackingState } from '@tooncast/engine';
 import { VideoWriter } from '@tooncast/media';
 import type { Config } from '@tooncast/shared';
-import { analyzeVideo, openVideo, pickTargetInVideo } from '../analyze-video.ts';
+import { analyzeVideo, openVideo, parseTarget, pickTargetInVideo } from '../analyze-video.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { Progress } from '../progress.ts';
 import { analysisRecord } from '../records.ts';
@@ -20,13 +20,7 @@ export interface AnalyzeArgs {
 
 /** `tooncast analyze`: per-frame JSON lines, a summary, and a debug video with the contour figures drawn. */
 export async function analyzeCommand(args: AnalyzeArgs, config: Config): Promise<void> {
-  let spec: ReturnType<typeof parseTargetSpec>;
-  try {
-    spec = parseTargetSpec(args.target);
-  } catch (e) {
-    if (e instanceof TargetSpecError) throw new CliError(e.message, EXIT.usage);
-    throw e;
-  }
+  const spec = parseTarget(args.target);
   const reader = await openVideo(args.video);
   const models = await openAnalysisModels(config);
   const target = await pickTargetInVideo(models, reader, spec);

@@ -1,16 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  analyzeSelfie,
-  parseTargetSpec,
-  prepareSelfieFeatures,
-  SelfieError,
-  TargetSpecError,
-  ToonPipeline,
-} from '@tooncast/engine';
+import { analyzeSelfie, prepareSelfieFeatures, SelfieError, ToonPipeline } from '@tooncast/engine';
 import { MediaError, readImage, VideoWriter } from '@tooncast/media';
 import type { Config } from '@tooncast/shared';
-import { openVideo, pickTargetInVideo } from '../analyze-video.ts';
+import { openVideo, parseTarget, pickTargetInVideo } from '../analyze-video.ts';
 import { DebugGrid } from '../debug-grid.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { Progress } from '../progress.ts';
@@ -28,13 +21,7 @@ export interface RenderArgs {
 
 /** `tooncast render`: the whole method offline — the character wears the selfie's face in OUT.mp4. */
 export async function renderCommand(args: RenderArgs, config: Config): Promise<void> {
-  let spec: ReturnType<typeof parseTargetSpec>;
-  try {
-    spec = parseTargetSpec(args.target);
-  } catch (e) {
-    if (e instanceof TargetSpecError) throw new CliError(e.message, EXIT.usage);
-    throw e;
-  }
+  const spec = parseTarget(args.target);
   const reader = await openVideo(args.video);
   const photo = await readImage(args.face).catch((e) => {
     throw e instanceof MediaError ? new CliError(`selfie: ${e.message}`, EXIT.badInput) : e;
@@ -46,7 +33,7 @@ export async function renderCommand(args: RenderArgs, config: Config): Promise<v
   for (const w of selfie.warnings) process.stderr.write(`tooncast: selfie: ${w}\n`);
   const features = prepareSelfieFeatures(models.analysis.space, photo, selfie.landmarks);
   const target = await pickTargetInVideo(models.analysis, reader, spec);
-  const pipeline = new ToonPipeline(models, features, target, { fusion: args.fusion });
+  const pipeline = new ToonPipeline(models, features, target, { fusion: args.fusion, style: config.face });
 
   await mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
   const { width, height, fps, durationSec, hasAudio } = reader.info;

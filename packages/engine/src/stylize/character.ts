@@ -1,17 +1,23 @@
-import type { RgbImage } from '@tooncast/shared';
+import type { Config, RgbImage } from '@tooncast/shared';
 import type { Landmarks } from '../analysis/mesh.ts';
 import type { FaceSpace } from '../image/faceSpace.ts';
+import { stylizerParams } from './fromConfig.ts';
 import { DEFAULT_STYLIZER_PARAMS, paletteTint, type StylizerParams } from './stylizer.ts';
+
+/** How far the face's skin moves towards the character's when no configuration says. */
+const DEFAULT_TINT_STRENGTH = 0.3;
 
 /**
  * The stylizer's parameters for one character, read off its face once per session: the palette leans towards the
- * character's skin tone, and ink lines are as dark as the character's own outline is against its skin.
+ * character's skin tone, and ink lines are as dark as the character's own outline is against its skin. Line weight
+ * and colour levels come from the configuration.
  */
 export function characterStyle(
   space: FaceSpace,
   frame: RgbImage,
   landmarks: Landmarks,
   selfieSkin: readonly [number, number, number],
+  config?: Config['face'],
 ): StylizerParams {
   const c = space.contours;
   const oval = c.faceOval;
@@ -30,11 +36,10 @@ export function characterStyle(
   );
   const skinLuma = luma(skin);
   const darkness = skinLuma > 0 ? Math.min(1, Math.max(0.2, (skinLuma - outline) / skinLuma)) : 0.75;
-  return {
-    ...DEFAULT_STYLIZER_PARAMS,
-    tint: paletteTint(selfieSkin, skin, 0.5),
-    outlineDarkness: darkness,
-  };
+  const base = config
+    ? stylizerParams(config, selfieSkin, skin)
+    : { ...DEFAULT_STYLIZER_PARAMS, tint: paletteTint(selfieSkin, skin, DEFAULT_TINT_STRENGTH) };
+  return { ...base, outlineDarkness: darkness };
 }
 
 /** The point `t` of the way from landmark `i` towards (x, y) (negative t: beyond the landmark). */
