@@ -21,10 +21,14 @@ import { loadConfig } from '@tooncast/shared';
 import { DEMO_CLIP, type FrameTruth, targetPointAt } from '@tooncast/synth';
 import { pickTargetInVideo } from './analyze-video.ts';
 import { writeSyntheticClip } from './demo-clip.ts';
-import { distractorEmbeddings, scoreGeneration } from './eval/generation.ts';
+import { BBB } from './eval/bbb.ts';
+import { distractorEmbeddings, runGenerationOnClip, runGenerationOnVideo, scoreGeneration } from './eval/generation.ts';
 import { pickFrame } from './eval/synthetic.ts';
 import { openPipelineModels } from './runtime.ts';
 import { summarize } from './stats.ts';
+
+/** Big Buck Bunny from where the bunny faces the camera: 6 s, the bunny clicked as in the step-1 evaluation. */
+const BBB_SEGMENT = { startSec: BBB.facing.first / 24, frames: 144 };
 
 const config = loadConfig();
 const models = await openPipelineModels(config);
@@ -66,10 +70,14 @@ async function pipelineSpeed(clip: { video: string; truths: FrameTruth[] }, out:
   const writer = new VideoWriter(out, { width, height, fps });
   const stages: Record<string, number[]> = {};
   const total: number[] = [];
+  const cpu: number[] = [];
   for await (const frame of reader.frames()) {
+    const c0 = process.cpuUsage();
     const r = await pipeline.process(frame.image, frame.index, frame.timeSec);
+    const c = process.cpuUsage(c0);
     await writer.write(r.output);
     if (!r.face) continue;
+    cpu.push((c.user + c.system) / 1000);
     let sum = 0;
     for (const [stage, ms] of Object.entries(r.times)) {
       (stages[stage] ??= []).push(ms);
@@ -81,6 +89,7 @@ async function pipelineSpeed(clip: { video: string; truths: FrameTruth[] }, out:
   return {
     frames: total.length,
     perFrame: summarize(total),
+    cpuPerFrame: summarize(cpu),
     stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, summarize(v)])),
   };
 }
@@ -89,7 +98,11 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'tooncast-bench-generation-'));
 try {
   const clip = await writeSyntheticClip(path.join(dir, 'clip'), DEMO_CLIP);
   const distractors = await distractorEmbeddings(models.analysis, embedder);
-  const score = await scoreGeneration(models, embedder, { features, embedding }, distractors, DEMO_CLIP);
+  const input = { features, embedding };
+  const synthetic = await runGenerationOnClip(models, features, DEMO_CLIP);
+  const score = await scoreGeneration(models, embedder, input, distractors, synthetic);
+  const bbbRun = await runGenerationOnVideo(models, features, BBB.file(config.fixturesDir), BBB.click, BBB_SEGMENT);
+  const bbb = await scoreGeneration(models, embedder, input, distractors, bbbRun);
   const baseline = await transcodeBaseline(clip.video, path.join(dir, 'baseline.mp4'));
   const speed = await pipelineSpeed(clip, path.join(dir, 'toon.mp4'), features);
   const round = (v: number) => Math.round(v * 1000) / 1000;
@@ -100,9 +113,12 @@ try {
     threads: config.models.intraOpThreads,
     clip: `synthetic ${DEMO_CLIP.width}x${DEMO_CLIP.height} ${DEMO_CLIP.durationSec}s`,
     selfie: path.basename(selfieFile),
-    ...score,
+    synthetic: score,
+    bbb: { segment: BBB_SEGMENT, ...bbb },
     speed: {
       engineMsPerFrame: speed.perFrame,
+      // Process CPU time (all threads: ORT, GC, the reader's pipe) during a frame; above wall time where they overlap.
+      engineCpuMsPerFrame: speed.cpuPerFrame,
       stageMs: speed.stages,
       framesTimed: speed.frames,
       baseline: { decodeEncodeMsPerFrame: baseline },
@@ -112,12 +128,16 @@ try {
       },
     },
     targets: {
-      engineP95AtMost33ms: { measured: speed.perFrame.p95, met: speed.perFrame.p95 <= 33 },
+      engineP95AtMost33ms: {
+        measured: speed.perFrame.p95,
+        met: speed.perFrame.p95 <= 33,
+        cpuP95: speed.cpuPerFrame.p95,
+      },
       identityCosineAtLeast080: { measured: round(id.selfieCosine.mean), met: id.selfieCosine.mean >= 0.8 },
       rank1Is100Percent: { measured: id.rank1, met: id.rank1 === 1 },
       expressionRAtLeast090: {
         measured: score.expression.fused.truth,
-        met: Object.values(score.expression.fused.truth).every((r) => r >= 0.9),
+        met: Object.values(score.expression.fused.truth ?? {}).every((r) => r >= 0.9),
       },
       fusedEwarpAtMost06xPlainWithin1FrameLag: {
         measured: {

@@ -15,6 +15,7 @@ import {
   DisFlowEstimator,
   type ExpressionMeasures,
   type Flow,
+  type FusionOptions,
   fillPolygon,
   type IdentityEmbedder,
   type IdentityEmbedding,
@@ -22,21 +23,25 @@ import {
   iou,
   type Landmarks,
   measureExpression,
+  type PickedTarget,
   type PipelineModels,
   roiFromDetection,
   roiFromLandmarks,
   type SelfieFeatures,
-  type StageTimes,
   sampleFloat,
+  type TargetSpec,
   ToonPipeline,
   transformPoints,
   warpAffine,
   wholeFrameRoi,
 } from '@tooncast/engine';
-import { readImage } from '@tooncast/media';
+import { readImage, VideoReader } from '@tooncast/media';
 import { createFloatMap, type FloatMap, type RgbImage } from '@tooncast/shared';
-import { type ClipSpec, type FrameTruth, renderClip, targetPointAt } from '@tooncast/synth';
+import { type ClipSpec, createClipRenderer, type FrameTruth, renderClip, targetPointAt } from '@tooncast/synth';
 import { pickFrame } from './synthetic.ts';
+
+/** Largest per-frame change of a scripted expression value for a pair of frames to count as "still". */
+const STILL_EXPRESSION = 0.01;
 
 /** The expression measures compared between the driver and the generated face. */
 export const EXPRESSION_SERIES = ['mouthOpen', 'eyeOpenLeft', 'eyeOpenRight'] as const;
@@ -50,11 +55,21 @@ export interface RunFaces {
   stylized: RgbImage;
 }
 
-/** One frame of the clip where the target is visible and both runs replaced its face. */
+/** The driver's ground truth in one frame (synthetic clips only): its scripted expression and head pose, degrees. */
+export type DriverTruth = Expression & { yaw: number; pitch: number; roll: number };
+
+/** One frame of the driving video; `truth` when the clip has ground truth (the target's, undefined = not visible). */
+export interface DriverFrame {
+  image: RgbImage;
+  index: number;
+  timeSec: number;
+  truth?: { visible: boolean; expression?: DriverTruth };
+}
+
+/** One frame where the target is visible and both runs replaced its face. */
 export interface GenerationFrame {
   index: number;
-  /** The clip's scripted expression of the target (the driver). */
-  truth: Expression;
+  truth?: DriverTruth;
   /** The expression read off step 1's landmarks of the cartoon (the driver on real clips). */
   cartoon: ExpressionMeasures;
   /** The cartoon frame's face region in the face space (the input of the temporal measure). */
@@ -63,59 +78,47 @@ export interface GenerationFrame {
   region: FloatMap;
   fused: RunFaces;
   plain: RunFaces;
+  /** Mean weight fusion gave the second face image inside the region (0 on the first two frames). */
+  secondWeight: number;
 }
 
 export interface GenerationRun {
   frames: GenerationFrame[];
-  /** Per-stage ms of every frame of the fused run where a face was processed. */
-  times: StageTimes[];
+  /** Frames played, and those where the target was visible (all, without ground truth). */
   clipFrames: number;
   visibleFrames: number;
 }
 
 export interface GenerationRunOptions {
-  /** Process only the first frames of the clip (for quick tests); the whole clip by default. */
-  maxFrames?: number;
+  /** Options of the fused run's fusion (the engine's defaults otherwise), to compare variants. */
+  fusionOptions?: FusionOptions;
 }
 
 /**
- * Plays a synthetic clip through two pipelines, with and without fusion, the user clicking on the target in the
- * first frame it is fully visible (as the product would).
+ * Plays frames through two pipelines in lockstep, with and without fusion, for the picked target, and keeps the
+ * face images of every frame where the target is visible and both replaced it.
  */
-export async function runGenerationOnClip(
+export async function runGeneration(
   models: PipelineModels,
   selfie: SelfieFeatures,
-  spec: ClipSpec,
+  target: PickedTarget,
+  source: AsyncIterable<DriverFrame> | Iterable<DriverFrame>,
   options: GenerationRunOptions = {},
 ): Promise<GenerationRun> {
-  const truths: FrameTruth[] = [];
-  for (const f of renderClip(spec)) truths.push(f.truth);
-  const clickIndex = pickFrame(truths);
-  const click = targetPointAt(truths, clickIndex);
-  let clickImage: RgbImage | undefined;
-  for (const f of renderClip(spec)) {
-    if (f.truth.index === clickIndex) {
-      clickImage = f.image;
-      break;
-    }
-  }
-  const target = await models.analysis.pick(clickImage!, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
-  const fused = new ToonPipeline(models, selfie, target, { fusion: true });
+  const fused = new ToonPipeline(models, selfie, target, { fusion: true, fusionOptions: options.fusionOptions });
   const plain = new ToonPipeline(models, selfie, target, { fusion: false });
   const size = models.analysis.space.size;
   const oval = models.analysis.space.contours.faceOval;
-  const limit = options.maxFrames ?? truths.length;
   const frames: GenerationFrame[] = [];
-  const times: StageTimes[] = [];
+  let clipFrames = 0;
   let visibleFrames = 0;
-  for (const { image, truth } of renderClip(spec)) {
-    if (truth.index >= limit) break;
-    const a = await fused.process(image, truth.index, truth.timeSec);
-    const b = await plain.process(image, truth.index, truth.timeSec);
-    if (a.face) times.push(a.times);
-    const character = truth.characters.find((c) => c.id === 'target')!;
-    if (character.visible) visibleFrames++;
-    if (!(character.visible && a.face && b.face && a.analysis.face)) continue;
+  for await (const { image, index, timeSec, truth } of source) {
+    const a = await fused.process(image, index, timeSec);
+    const b = await plain.process(image, index, timeSec);
+    clipFrames++;
+    const visible = truth?.visible ?? true;
+    if (visible) visibleFrames++;
+    if (!(visible && a.face && b.face && a.analysis.face)) continue;
     const toFace = invertAffine(a.face.faceToFrame);
     const landmarks = transformPoints(toFace, a.analysis.face.landmarks);
     const region = fillPolygon(
@@ -124,20 +127,76 @@ export async function runGenerationOnClip(
       1,
     );
     frames.push({
-      index: truth.index,
-      truth: {
-        mouthOpen: character.mouthOpen,
-        eyeOpenLeft: character.eyeOpenLeft,
-        eyeOpenRight: character.eyeOpenRight,
-      },
+      index,
+      truth: truth?.expression,
       cartoon: a.analysis.face.expression,
       input: warpAffine(image, toFace, size, size),
       region,
       fused: copyFaces(a.face),
       plain: copyFaces(b.face),
+      secondWeight: a.face.secondWeight ? regionMean(a.face.secondWeight, region) : 0,
     });
   }
-  return { frames, times, clipFrames: Math.min(limit, truths.length), visibleFrames };
+  return { frames, clipFrames, visibleFrames };
+}
+
+/**
+ * A synthetic clip (its first `maxFrames`, or all), the user clicking on the target in the first frame it is fully
+ * visible, as the product would.
+ */
+export async function runGenerationOnClip(
+  models: PipelineModels,
+  selfie: SelfieFeatures,
+  spec: ClipSpec,
+  options: GenerationRunOptions & { maxFrames?: number } = {},
+): Promise<GenerationRun> {
+  const truths: FrameTruth[] = [];
+  for (const f of renderClip(spec)) truths.push(f.truth);
+  const clickIndex = pickFrame(truths);
+  const click = targetPointAt(truths, clickIndex);
+  const clickImage = createClipRenderer(spec).render(clickIndex).image;
+  const target = await models.analysis.pick(clickImage, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
+  const limit = options.maxFrames ?? truths.length;
+  function* source(): Generator<DriverFrame> {
+    for (const { image, truth } of renderClip(spec)) {
+      if (truth.index >= limit) return;
+      const c = truth.characters.find((x) => x.id === 'target')!;
+      const { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll } = c;
+      const expression = { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll };
+      yield { image, index: truth.index, timeSec: truth.timeSec, truth: { visible: c.visible, expression } };
+    }
+  }
+  return runGeneration(models, selfie, target, source(), options);
+}
+
+/** A segment of a real video, without ground truth: step 1's reading of the character is the driver. */
+export async function runGenerationOnVideo(
+  models: PipelineModels,
+  selfie: SelfieFeatures,
+  file: string,
+  pick: TargetSpec,
+  segment: { startSec: number; frames: number },
+  options: GenerationRunOptions = {},
+): Promise<GenerationRun> {
+  const reader = await VideoReader.open(file);
+  const target = await models.analysis.pick((await reader.frameAt(pick.timeSec)).image, pick);
+  async function* source(): AsyncGenerator<DriverFrame> {
+    for await (const frame of reader.frames({ startSec: segment.startSec })) {
+      if (frame.index >= segment.frames) return;
+      yield frame;
+    }
+  }
+  return runGeneration(models, selfie, target, source(), options);
+}
+
+function regionMean(map: FloatMap, region: FloatMap): number {
+  let s = 0;
+  let n = 0;
+  for (let k = 0; k < region.data.length; k++) {
+    s += map.data[k] * region.data[k];
+    n += region.data[k];
+  }
+  return n ? s / n : 0;
 }
 
 function copyFaces(f: { firstFace: RgbImage; finalFace: RgbImage; stylizedFace: RgbImage }): RunFaces {
@@ -326,6 +385,15 @@ export function lagBehind(late: readonly number[], early: readonly number[], max
   return best;
 }
 
+export interface WarpErrors<K extends string> {
+  pairs: number;
+  /** Share of the face region the consistency check kept. */
+  keptShare: number;
+  /** E_warp of the input itself. */
+  input: number;
+  output: Record<K, number>;
+}
+
 /**
  * Warping error E_warp (Lai et al., ECCV 2018) of several output sequences that share one input sequence: per pair
  * of consecutive frames, the flow is computed on the INPUT frames (t → t+1 and back), pixels whose flow is not
@@ -333,20 +401,23 @@ export function lagBehind(late: readonly number[], early: readonly number[], max
  * with output t: Σ over RGB (in [0,1]) of squared differences, averaged over the kept pixels, then over the pairs.
  * Also returns the input's own E_warp (the floor the flow's errors set).
  */
-export function warpingErrors(
+export function warpingErrors<K extends string>(
   frames: readonly GenerationFrame[],
-  outputs: Record<string, (f: GenerationFrame) => RgbImage>,
+  outputs: Record<K, (f: GenerationFrame) => RgbImage>,
+  /** Which consecutive pairs count (all by default). */
+  counts: (a: GenerationFrame, b: GenerationFrame) => boolean = () => true,
   flow = new DisFlowEstimator({ finestLevel: 0 }),
-): { pairs: number; keptShare: number; input: number } & Record<string, number> {
-  const sums: Record<string, number> = { input: 0 };
-  for (const k of Object.keys(outputs)) sums[k] = 0;
+): WarpErrors<K> {
+  const keys = Object.keys(outputs) as K[];
+  let input = 0;
+  const sums = new Map<K, number>(keys.map((k) => [k, 0]));
   let pairs = 0;
   let kept = 0;
   let area = 0;
   for (let i = 0; i + 1 < frames.length; i++) {
     const a = frames[i];
     const b = frames[i + 1];
-    if (b.index !== a.index + 1) continue;
+    if (b.index !== a.index + 1 || !counts(a, b)) continue;
     const forward = copyFlow(flow.estimate(a.input, b.input));
     const backward = flow.estimate(b.input, a.input);
     const mask = consistentRegion(forward, backward, a.region);
@@ -356,14 +427,19 @@ export function warpingErrors(
     kept += n;
     if (!n) continue;
     pairs++;
-    sums.input += maskedError(a.input, backwardWarp(b.input, forward), mask) / n;
-    for (const [k, pick] of Object.entries(outputs)) {
-      sums[k] += maskedError(pick(a), backwardWarp(pick(b), forward), mask) / n;
+    input += maskedError(a.input, backwardWarp(b.input, forward), mask) / n;
+    for (const k of keys) {
+      const pick = outputs[k];
+      sums.set(k, sums.get(k)! + maskedError(pick(a), backwardWarp(pick(b), forward), mask) / n);
     }
   }
-  const out: Record<string, number> = { pairs, keptShare: area ? kept / area : 0 };
-  for (const [k, s] of Object.entries(sums)) out[k] = pairs ? s / pairs : Number.NaN;
-  return out as { pairs: number; keptShare: number; input: number } & Record<string, number>;
+  const average = (sum: number) => (pairs ? sum / pairs : Number.NaN);
+  return {
+    pairs,
+    keptShare: area ? kept / area : 0,
+    input: average(input),
+    output: Object.fromEntries(keys.map((k) => [k, average(sums.get(k)!)])) as Record<K, number>,
+  };
 }
 
 function copyFlow(f: Flow): Flow {
@@ -433,10 +509,13 @@ export interface SelfieInput {
   embedding: IdentityEmbedding;
 }
 
-export interface GenerationScoreOptions extends GenerationRunOptions {
+export interface GenerationScoreOptions {
   /** Identity is measured on every n-th replaced frame (FaceRes costs ~30 ms a face). */
   identityEvery?: number;
 }
+
+type WarpOutput = 'fusedFinal' | 'plainFinal' | 'fusedStylized' | 'plainStylized';
+type SeriesR = Record<ExpressionSeries, number>;
 
 export interface GenerationScore {
   clipFrames: number;
@@ -447,31 +526,45 @@ export interface GenerationScore {
   distractorSelfieCosine: { mean: number; max: number };
   identity: { firstFace: IdentityScore; finalFace: IdentityScore; stylizedFace: IdentityScore };
   /**
-   * Pearson r per measure between a driver and FaceMesh's reading of the generated face: `truth` = the clip's
-   * scripted expression, `cartoon` = step 1's reading of the cartoon (step 2 alone). Both runs.
+   * Pearson r per measure between a driver and FaceMesh's reading of the generated face, both runs: `truth` = the
+   * clip's scripted expression (synthetic clips), `cartoon` = step 1's reading of the cartoon (step 2 alone).
    */
-  expression: Record<'fused' | 'plain', Record<'truth' | 'cartoon', Record<ExpressionSeries, number>>> & {
+  expression: {
+    fused: { truth?: SeriesR; cartoon: SeriesR };
+    plain: { truth?: SeriesR; cartoon: SeriesR };
     /** Step 1 alone: its reading of the cartoon against the script. */
-    cartoonVsTruth: Record<ExpressionSeries, number>;
+    cartoonVsTruth?: SeriesR;
   };
-  /** Frames by which the fused run's mouth opening trails the plain run's, and each run's lag behind the script. */
-  lag: { fusedBehindPlain: number; fusedBehindTruth: number; plainBehindTruth: number };
-  /** E_warp of the face region (face space) and fused/plain ratios. */
-  warp: ReturnType<typeof warpingErrors> & { finalRatio: number; stylizedRatio: number };
+  /**
+   * Mouth-opening lags in frames: the fused run behind the plain one, each behind the driver (the script, or step
+   * 1's reading without ground truth).
+   */
+  lag: { fusedBehindPlain: number; fusedBehindDriver: number; plainBehindDriver: number };
+  /** E_warp of the face region (face space) and fused/plain ratios; also over the pairs where the script is still. */
+  warp: {
+    all: WarpErrors<WarpOutput>;
+    still?: WarpErrors<WarpOutput>;
+    /** Fused over plain E_warp: final faces, stylized faces, final faces over the still pairs. */
+    finalRatio: number;
+    stylizedRatio: number;
+    stillFinalRatio?: number;
+  };
+  /** Mean weight of the second (flow-warped) face image in the face region, over the frames fusion ran on. */
+  secondWeight: { mean: number };
 }
 
-/** Runs the clip with and without fusion and measures identity, expression, temporal stability and lag. */
+/** Measures identity, expression, temporal stability and lag on a run with and without fusion. */
 export async function scoreGeneration(
   models: PipelineModels,
   embedder: IdentityEmbedder,
   selfie: SelfieInput,
   distractors: readonly IdentityEmbedding[],
-  spec: ClipSpec,
+  run: GenerationRun,
   options: GenerationScoreOptions = {},
 ): Promise<GenerationScore> {
   if (distractors.length < 10) throw new Error(`rank-1 needs at least 10 distractor faces, got ${distractors.length}`);
-  const run = await runGenerationOnClip(models, selfie.features, spec, options);
-  const { frames, clipFrames } = run;
+  const { frames } = run;
+  if (frames.length < 3) throw new Error(`the target's face was replaced on ${frames.length} frames only`);
   const a = models.analysis;
   const every = options.identityEvery ?? 4;
   const sampled = frames.filter((_, i) => i % every === 0);
@@ -482,59 +575,69 @@ export async function scoreGeneration(
     finalFace: await identityOf((f) => f.fused.final),
     stylizedFace: await identityOf((f) => f.fused.stylized),
   };
-  const truth = emptySeries(clipFrames);
-  const cartoon = emptySeries(clipFrames);
+  const n = frames[frames.length - 1].index + 1;
+  const hasTruth = frames.every((f) => f.truth);
+  const truth = emptySeries(n);
+  const cartoon = emptySeries(n);
   for (const f of frames) {
     for (const k of EXPRESSION_SERIES) {
-      truth[k][f.index] = f.truth[k];
+      truth[k][f.index] = f.truth?.[k] ?? Number.NaN;
       cartoon[k][f.index] = f.cartoon[k];
     }
   }
-  const generated = {
-    fused: await generatedExpressions(
+  const readRun = (pick: (f: GenerationFrame) => RgbImage) =>
+    generatedExpressions(
       a,
-      frames.map((f) => ({ index: f.index, face: f.fused.final })),
-      clipFrames,
-    ),
-    plain: await generatedExpressions(
-      a,
-      frames.map((f) => ({ index: f.index, face: f.plain.final })),
-      clipFrames,
-    ),
-  };
+      frames.map((f) => ({ index: f.index, face: pick(f) })),
+      n,
+    );
+  const generated = { fused: await readRun((f) => f.fused.final), plain: await readRun((f) => f.plain.final) };
   const against = (series: Record<ExpressionSeries, number[]>, driver: Record<ExpressionSeries, number[]>) =>
-    Object.fromEntries(EXPRESSION_SERIES.map((k) => [k, pearson(driver[k], series[k])])) as Record<
-      ExpressionSeries,
-      number
-    >;
-  const warp = warpingErrors(frames, {
+    Object.fromEntries(EXPRESSION_SERIES.map((k) => [k, pearson(driver[k], series[k])])) as SeriesR;
+  const driver = hasTruth ? truth : cartoon;
+  const outputs: Record<WarpOutput, (f: GenerationFrame) => RgbImage> = {
     fusedFinal: (f) => f.fused.final,
     plainFinal: (f) => f.plain.final,
     fusedStylized: (f) => f.fused.stylized,
     plainStylized: (f) => f.plain.stylized,
-  });
+  };
+  const warp = warpingErrors(frames, outputs);
+  // Pairs where the script holds the expression: what is left there is flicker and pose, not expression change.
+  const still = hasTruth
+    ? warpingErrors(frames, outputs, (p, q) =>
+        EXPRESSION_SERIES.every((k) => Math.abs(p.truth![k] - q.truth![k]) < STILL_EXPRESSION),
+      )
+    : undefined;
   const toSelfie = distractors.map((d) => cosineSimilarity(d, selfie.embedding));
   return {
-    clipFrames,
+    clipFrames: run.clipFrames,
     visibleFrames: run.visibleFrames,
     replacedFrames: frames.length,
     distractorFaces: distractors.length,
     distractorSelfieCosine: { mean: mean(toSelfie), max: Math.max(...toSelfie) },
     identity,
     expression: {
-      fused: { truth: against(generated.fused, truth), cartoon: against(generated.fused, cartoon) },
-      plain: { truth: against(generated.plain, truth), cartoon: against(generated.plain, cartoon) },
-      cartoonVsTruth: against(cartoon, truth),
+      fused: {
+        ...(hasTruth && { truth: against(generated.fused, truth) }),
+        cartoon: against(generated.fused, cartoon),
+      },
+      plain: {
+        ...(hasTruth && { truth: against(generated.plain, truth) }),
+        cartoon: against(generated.plain, cartoon),
+      },
+      ...(hasTruth && { cartoonVsTruth: against(cartoon, truth) }),
     },
     lag: {
       fusedBehindPlain: lagBehind(generated.fused.mouthOpen, generated.plain.mouthOpen),
-      fusedBehindTruth: lagBehind(generated.fused.mouthOpen, truth.mouthOpen),
-      plainBehindTruth: lagBehind(generated.plain.mouthOpen, truth.mouthOpen),
+      fusedBehindDriver: lagBehind(generated.fused.mouthOpen, driver.mouthOpen),
+      plainBehindDriver: lagBehind(generated.plain.mouthOpen, driver.mouthOpen),
     },
     warp: {
-      ...warp,
-      finalRatio: warp.fusedFinal / warp.plainFinal,
-      stylizedRatio: warp.fusedStylized / warp.plainStylized,
+      all: warp,
+      finalRatio: warp.output.fusedFinal / warp.output.plainFinal,
+      stylizedRatio: warp.output.fusedStylized / warp.output.plainStylized,
+      ...(still && { still, stillFinalRatio: still.output.fusedFinal / still.output.plainFinal }),
     },
+    secondWeight: { mean: mean(frames.filter((f) => f.secondWeight > 0).map((f) => f.secondWeight)) },
   };
 }
