@@ -29,7 +29,7 @@ export interface BbbScore {
 export async function scoreBbb(
   models: AnalysisModels,
   fixturesDir: string,
-  onFrame?: (a: FrameAnalysis, ms: number) => void,
+  onFrame?: (a: FrameAnalysis, ms: number, cpuMs: number) => void,
 ): Promise<BbbScore> {
   const reader = await VideoReader.open(BBB.file(fixturesDir));
   const picked = await models.pick((await reader.frameAt(BBB.click.timeSec)).image, BBB.click);
@@ -42,8 +42,10 @@ export async function scoreBbb(
   let detectorOnTracked = 0;
   for await (const f of reader.frames()) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const a = await stage.analyze(f.image, f.index, f.timeSec, clock);
-    onFrame?.(a, performance.now() - t0);
+    const cpu = process.cpuUsage(c0);
+    onFrame?.(a, performance.now() - t0, (cpu.user + cpu.system) / 1000);
     clock.take();
     if (a.face && a.face.box.x + a.face.box.w / 2 >= BBB.bunnyMaxX) other++;
     if (a.state === 'tracking') {

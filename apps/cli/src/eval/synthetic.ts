@@ -37,7 +37,7 @@ export function pickFrame(truths: readonly FrameTruth[]): number {
 export async function scoreSyntheticClip(
   models: AnalysisModels,
   spec: ClipSpec,
-  onFrame?: (a: FrameAnalysis, ms: number) => void,
+  onFrame?: (a: FrameAnalysis, ms: number, cpuMs: number) => void,
 ): Promise<SyntheticScore> {
   const truths: FrameTruth[] = [];
   for (const f of renderClip(spec)) truths.push(f.truth);
@@ -65,8 +65,10 @@ export async function scoreSyntheticClip(
   let leftFrame = false;
   for (const { image, truth } of renderClip(spec)) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const a = await stage.analyze(image, truth.index, truth.timeSec, clock);
-    onFrame?.(a, performance.now() - t0);
+    const cpu = process.cpuUsage(c0);
+    onFrame?.(a, performance.now() - t0, (cpu.user + cpu.system) / 1000);
     clock.take();
     const target = truth.characters.find((c) => c.id === 'target')!;
     const distractor = truth.characters.find((c) => c.id === 'distractor');

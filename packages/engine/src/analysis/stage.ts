@@ -8,7 +8,7 @@ import { type ContourFigure, ContourFigureBuilder, type Iris } from './contour.t
 import { FaceDetector } from './detector.ts';
 import { type ExpressionMeasures, measureExpression } from './expression.ts';
 import { OneEuroFilter } from './filter.ts';
-import { IrisEstimator } from './iris.ts';
+import { IrisEstimator, IrisTracker } from './iris.ts';
 import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
 import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
 import { type TargetIdentity, TargetTracker, type TrackingState } from './tracker.ts';
@@ -89,11 +89,13 @@ export class AnalysisModels {
  */
 export class FaceAnalysisStage {
   private readonly tracker: TargetTracker;
+  private readonly irises: IrisTracker;
 
   constructor(
     private readonly models: AnalysisModels,
     identity: TargetIdentity,
   ) {
+    this.irises = new IrisTracker(models.iris);
     const o = models.options;
     this.tracker = new TargetTracker(
       models.detector,
@@ -111,9 +113,12 @@ export class FaceAnalysisStage {
 
   async analyze(frame: RgbImage, index: number, timeSec: number, clock: StageClock): Promise<FrameAnalysis> {
     const step = await clock.timeAsync('track', () => this.tracker.step(frame, timeSec));
-    if (!step.face) return { index, timeSec, state: step.state, detectorRan: step.detectorRan };
+    if (!step.face) {
+      this.irises.reset();
+      return { index, timeSec, state: step.state, detectorRan: step.detectorRan };
+    }
     const { landmarks, box, presence } = step.face;
-    const irises = await clock.timeAsync('iris', () => this.models.iris.estimate(frame, landmarks));
+    const irises = await clock.timeAsync('iris', () => this.irises.track(frame, landmarks));
     const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises));
     const face = { box, landmarks, presence, irises, contour, expression: measureExpression(landmarks) };
     return { index, timeSec, state: step.state, detectorRan: step.detectorRan, face };
