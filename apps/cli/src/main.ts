@@ -5,12 +5,15 @@ import { ConfigError, loadConfig } from '@tooncast/shared';
 import { analyzeCommand } from './commands/analyze.ts';
 import { demoCommand } from './commands/demo.ts';
 import { renderCommand } from './commands/render.ts';
+import { demoClip } from './demo-clip.ts';
 import { CliError, EXIT } from './errors.ts';
 
 const USAGE = `usage:
   tooncast render --video FILE --face IMAGE --target T,X,Y [--out OUT.mp4] [--no-fusion] [--stylizer FILE.onnx] [--debug]
       puts the selfie's face on the character (method steps 1-4); --debug also writes OUT.debug.mp4, a grid of
       original | output over contour figure | first face | second face | fusion weight | final face | stylized face.
+  tooncast demo-clip
+      renders the built-in synthetic cartoon clip (if its generator changed) and prints its path.
   tooncast demo
       renders the built-in synthetic cartoon clip, clicks its main character and analyses it (out/demo/).
   tooncast analyze --video FILE --target T,X,Y|T,X,Y,W,H [--out DIR] [--no-debug-video]
@@ -75,6 +78,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'demo':
       return demoCommand(config);
+    case 'demo-clip': {
+      const clip = await demoClip();
+      process.stdout.write(`${clip.video}\n`);
+      return;
+    }
     case undefined:
     case 'help':
     case '--help':
