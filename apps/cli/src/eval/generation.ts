@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   type AnalysisModels,
+  type Box,
   backwardWarp,
   cosineSimilarity,
   type Detection,
@@ -22,6 +23,7 @@ import {
   invertAffine,
   iou,
   type Landmarks,
+  landmarkBounds,
   measureExpression,
   type PickedTarget,
   type PipelineModels,
@@ -242,39 +244,20 @@ export async function facesInPhoto(models: AnalysisModels, photo: RgbImage, name
   }
   detections.sort((p, q) => q.score - p.score);
   const faces: PhotoFace[] = [];
-  const boxes: { x: number; y: number; w: number; h: number }[] = [];
+  const boxes: Box[] = [];
   for (const d of detections) {
     if (boxes.some((b) => iou(b, d.box) > 0.2)) continue;
     boxes.push(d.box);
     const first = await models.mesh.estimate(photo, roiFromDetection(d));
     const refined = await models.mesh.estimate(photo, roiFromLandmarks(first.landmarks));
     if (refined.presence < models.options.minPresence) continue;
-    const size = landmarkSize(refined.landmarks);
+    const box = landmarkBounds(refined.landmarks);
+    const size = Math.max(box.w, box.h);
     if (size < MIN_PHOTO_FACE) continue;
-    const box = landmarkBox(refined.landmarks);
-    if (faces.some((f) => iou(landmarkBox(f.landmarks), box) > 0.3)) continue;
+    if (faces.some((f) => iou(landmarkBounds(f.landmarks), box) > 0.3)) continue;
     faces.push({ photo: name, landmarks: refined.landmarks, size });
   }
   return faces;
-}
-
-function landmarkBox(lm: Landmarks) {
-  let x0 = Number.POSITIVE_INFINITY;
-  let y0 = Number.POSITIVE_INFINITY;
-  let x1 = Number.NEGATIVE_INFINITY;
-  let y1 = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < lm.length; i += 3) {
-    x0 = Math.min(x0, lm[i]);
-    x1 = Math.max(x1, lm[i]);
-    y0 = Math.min(y0, lm[i + 1]);
-    y1 = Math.max(y1, lm[i + 1]);
-  }
-  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-}
-
-function landmarkSize(lm: Landmarks): number {
-  const b = landmarkBox(lm);
-  return Math.max(b.w, b.h);
 }
 
 export interface IdentityScore {
