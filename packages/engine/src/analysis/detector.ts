@@ -25,7 +25,6 @@ export interface DetectorOptions {
  */
 export class FaceDetector {
   private readonly anchors: Float32Array;
-  private readonly input: Float32Array;
   private readonly inputName: string;
 
   constructor(
@@ -34,7 +33,6 @@ export class FaceDetector {
     private readonly options: DetectorOptions,
   ) {
     this.anchors = makeAnchors();
-    this.input = new Float32Array(inputSize * inputSize * 3);
     this.inputName = session.inputNames[0];
   }
 
@@ -46,8 +44,10 @@ export class FaceDetector {
   /** Faces inside a region of the frame, e.g. around where a lost face was last seen. */
   async detectInRoi(frame: RgbImage, roi: Roi): Promise<Detection[]> {
     const size = this.inputSize;
-    sampleRoi(frame, roi, size, 2 / 255, -1, this.input);
-    const feeds = { [this.inputName]: new ort.Tensor('float32', this.input, [1, size, size, 3]) };
+    // A fresh input per call: sessions of one worker interleave at every await, and onnxruntime reads the input
+    // while the call is pending.
+    const input = sampleRoi(frame, roi, size, 2 / 255, -1);
+    const feeds = { [this.inputName]: new ort.Tensor('float32', input, [1, size, size, 3]) };
     const out = await this.session.run(feeds);
     const [a, b] = BLAZEFACE_ANCHOR_HEADS;
     const scores = concat(out[a.scores].data as Float32Array, out[b.scores].data as Float32Array);

@@ -25,7 +25,6 @@ export type EyeIris = { x: number; y: number; radius: number };
  * on right eyes. Stateless; shared by every analysed video of a process.
  */
 export class IrisEstimator {
-  private readonly input = new Float32Array(2 * INPUT * INPUT * 3);
   private readonly inputName: string;
 
   constructor(private readonly session: ort.InferenceSession) {
@@ -35,12 +34,13 @@ export class IrisEstimator {
   /** The irises of the given eyes (0 = right, 1 = left), in eye-crop pixels, in one batch. */
   async estimate(frame: RgbImage, landmarks: Landmarks, eyes: readonly number[]): Promise<EyeIris[]> {
     const plane = INPUT * INPUT * 3;
+    // A fresh input per call, as in FaceDetector: concurrent sessions must not share it.
+    const batch = new Float32Array(eyes.length * plane);
     eyes.forEach((e, b) => {
-      const crop = this.input.subarray(b * plane, (b + 1) * plane);
+      const crop = batch.subarray(b * plane, (b + 1) * plane);
       sampleRoi(frame, eyeRoi(landmarks, e), INPUT, 1 / 255, 0, crop);
       if (EYES[e].mirror) mirrorRows(crop, INPUT);
     });
-    const batch = this.input.subarray(0, eyes.length * plane);
     const out = await this.session.run({
       [this.inputName]: new ort.Tensor('float32', batch, [eyes.length, INPUT, INPUT, 3]),
     });
