@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { RgbImage } from '@tooncast/shared';
 import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
+import { startTsThread } from './ts-thread.ts';
 
 type Call = { call: number };
 export type EngineRequest = Call &
@@ -24,14 +25,7 @@ export class ThreadedEngine {
   readonly ready: Promise<void>;
 
   constructor() {
-    // Loader hooks are per thread: register tsx in the new thread before it imports the TypeScript entry.
-    const entry = new URL('./engine-thread.ts', import.meta.url).href;
-    const boot = `Promise.all([import('tsx/cjs/api'), import('tsx/esm/api')]).then(([cjs, esm]) => {
-      cjs.register();
-      esm.register();
-      return import(${JSON.stringify(entry)});
-    })`;
-    this.thread = new Worker(boot, { eval: true });
+    this.thread = startTsThread(new URL('./engine-thread.ts', import.meta.url));
     this.ready = new Promise((resolve, reject) => {
       this.thread.once('error', reject);
       this.thread.on('message', (r: EngineReply) => {

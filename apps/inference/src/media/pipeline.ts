@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import type { Logger, RgbImage } from '@tooncast/shared';
 import type { FrameProcessor } from '../frame-processor.ts';
+import { AudioRelay } from './audio-relay.ts';
 import { Vp8Decoder, Vp8Encoder } from './codec.ts';
 import { parseRtp } from './rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from './vp8.ts';
@@ -27,6 +28,11 @@ export interface PipelineStats {
   audioDelayMs: number;
 }
 
+/** The audio delay changes only when the median video latency moved by more than this. */
+const AUDIO_DELAY_STEP_MS = 15;
+/** How often (seconds) the audio delay may change. */
+const AUDIO_RETUNE_SECONDS = 5;
+
 interface InFlight {
   timestamp: number;
   arrivedAt: number;
@@ -40,7 +46,7 @@ interface InFlight {
  */
 export class LivePipeline {
   private readonly videoIn = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
-  private readonly audioIn = dgram.createSocket('udp4');
+  private audio?: AudioRelay;
   private readonly out = dgram.createSocket('udp4');
   private readonly depacketizer = new Vp8Depacketizer();
   private readonly packetizer: Vp8Packetizer;
@@ -55,9 +61,10 @@ export class LivePipeline {
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
   private latencies: number[] = [];
+  private recentLatencies: number[] = [];
+  private statsTicks = 0;
   private sentThisSecond = 0;
   private audioDelayMs = 0;
-  private lastAudioSendAt = 0;
   private closed = false;
   private statsTimer?: NodeJS.Timeout;
   private counters = { framesIn: 0, framesOut: 0, framesDropped: 0 };
@@ -80,12 +87,15 @@ export class LivePipeline {
 
   /** Binds the two RTP inputs on `host` (ephemeral ports) and returns them for the VideoRoom forwarder. */
   async listen(host: string): Promise<{ videoPort: number; audioPort: number }> {
-    const bind = (s: dgram.Socket) => new Promise<number>((r) => s.bind(0, host, () => r(s.address().port)));
-    const [videoPort, audioPort] = await Promise.all([bind(this.videoIn), bind(this.audioIn)]);
+    const { output } = this.options;
+    const [videoPort, audio] = await Promise.all([
+      new Promise<number>((r) => this.videoIn.bind(0, host, () => r(this.videoIn.address().port))),
+      AudioRelay.start(host, { host: output.host, port: output.audioPort }),
+    ]);
+    this.audio = audio;
     this.videoIn.on('message', (msg) => this.onVideoPacket(msg));
-    this.audioIn.on('message', (msg) => this.onAudioPacket(msg));
     this.statsTimer = setInterval(() => this.reportStats(), 1000);
-    return { videoPort, audioPort };
+    return { videoPort, audioPort: audio.port };
   }
 
   private onVideoPacket(msg: Buffer): void {
@@ -152,22 +162,26 @@ export class LivePipeline {
     this.latencies.push(latency);
     this.sentThisSecond++;
     this.counters.framesOut++;
-    // Smooth the audio delay so it follows the video detour without audible jumps.
-    this.audioDelayMs = this.audioDelayMs === 0 ? latency : this.audioDelayMs * 0.95 + latency * 0.05;
+    this.recentLatencies.push(latency);
   }
 
-  private onAudioPacket(msg: Buffer): void {
-    const now = performance.now();
-    const sendAt = Math.max(now + this.audioDelayMs, this.lastAudioSendAt);
-    this.lastAudioSendAt = sendAt;
-    const { host, audioPort } = this.options.output;
-    setTimeout(() => {
-      if (!this.closed) this.out.send(msg, audioPort, host);
-    }, sendAt - now);
+  /**
+   * The audio delay follows the median video detour but moves only in steps, rarely: every change re-times the
+   * audio packets, and the browser's audio jitter buffer (which the video is synchronized to) grows with any jitter.
+   */
+  private retuneAudioDelay(): void {
+    if (this.recentLatencies.length < 12) return;
+    const sorted = this.recentLatencies.sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    this.recentLatencies = [];
+    if (Math.abs(median - this.audioDelayMs) <= AUDIO_DELAY_STEP_MS) return;
+    this.audioDelayMs = median;
+    this.audio?.setDelay(median);
   }
 
   private reportStats(): void {
-    const sorted = this.latencies.sort((a, b) => a - b);
+    if (++this.statsTicks % AUDIO_RETUNE_SECONDS === 1) this.retuneAudioDelay();
+    const sorted = [...this.latencies].sort((a, b) => a - b);
     const pick = (q: number) =>
       sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
     this.onStats({
@@ -191,7 +205,7 @@ export class LivePipeline {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.statsTimer);
-    for (const s of [this.videoIn, this.audioIn, this.out]) s.close();
-    await Promise.all([this.decoder?.close(), this.encoder.close()]);
+    for (const s of [this.videoIn, this.out]) s.close();
+    await Promise.all([this.decoder?.close(), this.encoder.close(), this.audio?.close()]);
   }
 }
