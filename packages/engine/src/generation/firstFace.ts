@@ -109,8 +109,8 @@ export class MeshFaceGenerator implements FaceGenerator {
     );
     if (this.options.synthesizeMouth) this.paintMouth(img, geometry, selfie);
     if (this.options.synthesizeBlink) {
-      this.paintEyelid(img, geometry, selfie, 'right');
-      this.paintEyelid(img, geometry, selfie, 'left');
+      this.paintEyelid(img, geometry, selfie, input, 'right');
+      this.paintEyelid(img, geometry, selfie, input, 'left');
     }
     return img;
   }
@@ -266,14 +266,26 @@ export class MeshFaceGenerator implements FaceGenerator {
     }
   }
 
-  private paintEyelid(img: RgbImage, geometry: Float32Array, selfie: SelfieFeatures, side: 'right' | 'left'): void {
+  private paintEyelid(
+    img: RgbImage,
+    geometry: Float32Array,
+    selfie: SelfieFeatures,
+    input: FirstFaceInput,
+    side: 'right' | 'left',
+  ): void {
     const ring = side === 'right' ? this.space.contours.rightEye : this.space.contours.leftEye;
     const a = this.space.topology.annotations;
     const lowerIdx = a[`${side}EyeLower0`];
     const corner = lowerIdx.length - 1;
     const shown = this.openness(selfie.landmarks3d, ring, corner);
     const open = this.openness(geometry, ring, corner);
-    const closed = shown > 1e-4 ? 1 - smoothstep(0.2, 0.5, open / shown) : 0;
+    const geometric = shown > 1e-4 ? 1 - smoothstep(0.2, 0.5, open / shown) : 0;
+    // The cartoon's own closure: FaceMesh reads a shut cartoon eye at only ~60 % of its open height (big drawn
+    // eyes), so the expression delta alone never narrows the selfie's eye enough; a lid is painted from this too.
+    const neutralOpen = input.neutralLandmarks ? this.openness(input.neutralLandmarks, ring, corner) : 0;
+    const cartoon =
+      neutralOpen > 1e-4 ? 1 - smoothstep(0.62, 0.85, this.openness(input.landmarks, ring, corner) / neutralOpen) : 0;
+    const closed = Math.max(geometric, cartoon);
     if (closed <= 0.01) return;
     const size = this.space.size;
     // Lid colour: the skin just around this eye, as the warp put it in the output.
