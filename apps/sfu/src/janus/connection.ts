@@ -57,6 +57,8 @@ export class PluginHandle {
  * `onClosed` reports an unexpected loss of Janus (the sfu then fails its live sessions clearly).
  */
 export class JanusConnection {
+  private closing = false;
+
   private constructor(
     private readonly connection: JanodeConnection,
     private readonly session: JanodeSession,
@@ -75,12 +77,17 @@ export class JanusConnection {
     return new PluginHandle(await this.session.attach({ id: plugin, Handle: RawPluginHandle }), plugin);
   }
 
+  /** Reports a connection lost without close() being called. */
   onClosed(listener: () => void): void {
-    this.connection.once(Janode.EVENT.CONNECTION_CLOSED, listener);
-    this.connection.once(Janode.EVENT.CONNECTION_ERROR, listener);
+    const unexpected = () => {
+      if (!this.closing) listener();
+    };
+    this.connection.once(Janode.EVENT.CONNECTION_CLOSED, unexpected);
+    this.connection.once(Janode.EVENT.CONNECTION_ERROR, unexpected);
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.session.destroy().catch(() => undefined);
     await this.connection.close().catch(() => undefined);
     this.log.debug('janus connection closed');
