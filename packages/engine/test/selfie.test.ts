@@ -56,9 +56,10 @@ function boxBlur(img: RgbImage, passes: number): RgbImage {
   return { width: w, height: h, data: src };
 }
 
-test('the astronaut fixture is a good selfie', async () => {
+test('the astronaut fixture is a usable selfie; her open-mouthed smile earns the one warning', async () => {
   const s = await analyzeSelfie(models, photo);
-  assert.deepEqual(s.warnings, []);
+  assert.equal(s.warnings.length, 1);
+  assert.match(s.warnings[0], /mouth is open/);
   assert.ok(s.quality.faceSize >= 128 && Math.abs(s.quality.yawDeg) < 10 && Math.abs(s.quality.rollDeg) < 10);
   assert.equal(s.landmarks.length, 468 * 3);
 });
@@ -88,7 +89,6 @@ test('a smaller second face is ignored with a warning', async () => {
     both.data.set(small.data.subarray(y * small.width * 3, (y + 1) * small.width * 3), (y * both.width + 512) * 3);
   }
   const s = await analyzeSelfie(models, both);
-  assert.equal(s.warnings.length, 1);
-  assert.match(s.warnings[0], /smaller face/);
+  assert.equal(s.warnings.filter((w) => /smaller face/.test(w)).length, 1);
   assert.ok(s.box.x < 512, 'the large face is the one used');
 });

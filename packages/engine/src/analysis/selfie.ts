@@ -1,6 +1,7 @@
 import type { RgbImage } from '@tooncast/shared';
 import type { Box } from '../geometry.ts';
 import { roiFromDetection } from './detector.ts';
+import { measureExpression } from './expression.ts';
 import { type Landmarks, roiFromLandmarks } from './mesh.ts';
 import type { AnalysisModels } from './stage.ts';
 import { landmarkBounds } from './tracker.ts';
@@ -49,6 +50,8 @@ export const SELFIE_LIMITS = {
   minSharpness: 5,
   /** A second face at least this share of the largest one's area makes the choice ambiguous. */
   dominance: 0.5,
+  /** Inner-lip gap over mouth width above which the selfie's own open mouth would show through every expression. */
+  maxNeutralMouthOpen: 0.12,
 } as const;
 
 /**
@@ -92,6 +95,10 @@ export async function analyzeSelfie(models: AnalysisModels, photo: RgbImage): Pr
   }
   if (quality.brightness < L.minBrightness) throw new SelfieError('too-dark', 'the face is too dark: find more light');
   if (quality.sharpness < L.minSharpness) throw new SelfieError('too-blurred', 'the selfie is blurred: hold still');
+  // Expressions are added to the selfie's own face: an open mouth there keeps every generated mouth open.
+  if (measureExpression(landmarks).mouthOpen > L.maxNeutralMouthOpen) {
+    warnings.push('your mouth is open in the selfie: a neutral, closed-mouth face follows the character best');
+  }
   return { landmarks, box, quality, warnings };
 }
 
