@@ -4,13 +4,15 @@
  * here; sessions are multiplexed by id.
  */
 import { parentPort } from 'node:worker_threads';
-import { createLogger, loadConfig, type RgbImage } from '@tooncast/shared';
+import { createLogger, createRgbImage, loadConfig, type RgbImage } from '@tooncast/shared';
 import { EngineProcessor, openEngineModels } from './engine-processor.ts';
 import type { EngineReply, EngineRequest } from './threaded-engine.ts';
 
 const config = loadConfig();
 const log = createLogger('engine-thread', config.logLevel);
 const models = await openEngineModels(config);
+// One detection on a blank frame before the first session: onnxruntime's first run is several times slower.
+await models.analysis.pick(createRgbImage(640, 360), { timeSec: 0, point: [320, 180] }).catch(() => undefined);
 const sessions = new Map<string, EngineProcessor>();
 const port = parentPort!;
 
