@@ -70,14 +70,17 @@ export class ContourFigureBuilder {
     return frameToFaceSpace(this.space, landmarks, ALIGNMENT_INDICES);
   }
 
-  build(landmarks: Landmarks, irises: readonly Iris[]): ContourFigure {
+  /** The figure; `planes` may be a caller-owned buffer to rasterize into (it is cleared first). */
+  build(landmarks: Landmarks, irises: readonly Iris[], planes?: Float32Array): ContourFigure {
     const at = (i: number): Point => [landmarks[3 * i], landmarks[3 * i + 1]];
     const polylines = this.paths.map((p) => ({ organ: p.organ, points: p.indices.map(at), closed: p.closed }));
     for (const iris of irises) polylines.push({ organ: 'irises', points: circle(iris, 16), closed: true });
     const toFaceSpace = this.toFaceSpace(landmarks);
     const size = this.space.size;
     const plane = size * size;
-    const planes = new Float32Array(ORGANS.length * plane);
+    const length = ORGANS.length * plane;
+    if (planes && planes.length !== length) throw new RangeError(`contour planes need ${length} floats`);
+    planes = planes ? planes.fill(0) : new Float32Array(length);
     for (const line of polylines) {
       const base = ORGANS.indexOf(line.organ) * plane;
       const pts = line.points.map(([x, y]) => applyAffine(toFaceSpace, x, y));
@@ -87,7 +90,7 @@ export class ContourFigureBuilder {
         }),
       );
     }
-    return { polylines, toFaceSpace, size, planes };
+    return { polylines, toFaceSpace, size, planes: planes as Float32Array };
   }
 }
 

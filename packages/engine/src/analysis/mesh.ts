@@ -4,6 +4,8 @@ import { type Roi, roiAroundPoints, roiToFrame, sampleRoi } from './roi.ts';
 
 export const LANDMARK_COUNT = 468;
 const INPUT = 192;
+/** Size of FaceMesh's input tensor, for callers that keep their own input buffer. */
+export const MESH_INPUT_LENGTH = INPUT * INPUT * 3;
 
 /** 468 landmarks as x, y, z triples in frame pixels (z in the same scale as x, smaller = closer to the camera). */
 export type Landmarks = Float32Array;
@@ -29,8 +31,13 @@ export class FaceMeshEstimator {
     this.flagName = pick(shapes, 1);
   }
 
-  async estimate(frame: RgbImage, roi: Roi): Promise<MeshResult> {
-    const crop = sampleRoi(frame, roi, INPUT, 1 / 255, 0);
+  /**
+   * Landmarks in the ROI. `input` may be a caller-owned buffer of 192·192·3 floats reused frame after frame (one per
+   * followed face, since calls of different faces interleave): it spares a large allocation, and the GC pause it
+   * brings, on every frame.
+   */
+  async estimate(frame: RgbImage, roi: Roi, input?: Float32Array): Promise<MeshResult> {
+    const crop = sampleRoi(frame, roi, INPUT, 1 / 255, 0, input);
     const out = await this.session.run({ [this.inputName]: new ort.Tensor('float32', crop, [1, INPUT, INPUT, 3]) });
     const raw = out[this.meshName].data as Float32Array;
     const flag = (out[this.flagName].data as Float32Array)[0];

@@ -4,7 +4,7 @@ import type { Box } from '../geometry.ts';
 import { createFaceSpace, type FaceSpace } from '../image/faceSpace.ts';
 import type { StageClock } from '../timing.ts';
 import { loadFaceTopology } from '../topology.ts';
-import { type ContourFigure, ContourFigureBuilder, type Iris } from './contour.ts';
+import { type ContourFigure, ContourFigureBuilder, type Iris, ORGANS } from './contour.ts';
 import { FaceDetector } from './detector.ts';
 import { type ExpressionMeasures, measureExpression } from './expression.ts';
 import { OneEuroFilter } from './filter.ts';
@@ -85,17 +85,22 @@ export class AnalysisModels {
 
 /**
  * Method step 1 for one video and one chosen character: each frame, follow the character's face, read its
- * keypoints and irises, and connect them into the contour figure.
+ * keypoints and irises, and connect them into the contour figure. Large buffers (FaceMesh input, the figure's
+ * raster) are reused frame after frame — a frame's `contour.planes` holds until the next analyze() — which keeps
+ * garbage-collection pauses out of the per-frame time.
  */
 export class FaceAnalysisStage {
   private readonly tracker: TargetTracker;
   private readonly irises: IrisTracker;
+  /** The contour figure's raster, reused: a frame's figure is valid until the next analyze() call. */
+  private readonly planes: Float32Array;
 
   constructor(
     private readonly models: AnalysisModels,
     identity: TargetIdentity,
   ) {
     this.irises = new IrisTracker(models.iris);
+    this.planes = new Float32Array(ORGANS.length * models.space.size * models.space.size);
     const o = models.options;
     this.tracker = new TargetTracker(
       models.detector,
@@ -119,7 +124,7 @@ export class FaceAnalysisStage {
     }
     const { landmarks, box, presence } = step.face;
     const irises = await clock.timeAsync('iris', () => this.irises.track(frame, landmarks));
-    const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises));
+    const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises, this.planes));
     const face = { box, landmarks, presence, irises, contour, expression: measureExpression(landmarks) };
     return { index, timeSec, state: step.state, detectorRan: step.detectorRan, face };
   }

@@ -3,7 +3,14 @@ import { type Box, boxCenter } from '../geometry.ts';
 import { type Detection, type FaceDetector, roiFromDetection } from './detector.ts';
 import type { OneEuroFilter } from './filter.ts';
 import { type AppearanceSignature, appearanceDistance, appearanceOf, blendAppearance } from './identity.ts';
-import { type FaceMeshEstimator, LANDMARK_COUNT, type Landmarks, type MeshResult, roiFromLandmarks } from './mesh.ts';
+import {
+  type FaceMeshEstimator,
+  LANDMARK_COUNT,
+  type Landmarks,
+  MESH_INPUT_LENGTH,
+  type MeshResult,
+  roiFromLandmarks,
+} from './mesh.ts';
 import type { Roi } from './roi.ts';
 
 export type TrackingState = 'tracking' | 'lost' | 'reacquired';
@@ -67,6 +74,8 @@ export class TargetTracker {
   private everFound = false;
   /** The target was found once and has been lost since: its next finding is a re-acquisition. */
   private lostAfterFound = false;
+  /** This face's FaceMesh input, reused every frame. */
+  private readonly meshInput = new Float32Array(MESH_INPUT_LENGTH);
   /** Where and when the target was last seen: the position and size cues of re-acquisition. */
   private lastSeen?: { box: Box; timeSec: number };
   private readonly remembered: AppearanceSignature;
@@ -130,7 +139,7 @@ export class TargetTracker {
     roi: Roi,
     minPresence = this.options.minPresence,
   ): Promise<Candidate | undefined> {
-    const mesh = await this.mesh.estimate(frame, roi);
+    const mesh = await this.mesh.estimate(frame, roi, this.meshInput);
     if (mesh.presence < minPresence) return undefined;
     return { mesh, roi, distance: this.distanceToTarget(frame, mesh.landmarks) };
   }
