@@ -91,7 +91,8 @@ export async function startTestStack(env: Record<string, string> = {}, workers =
       webPort: 3100,
       rtpPorts: '20000-20999',
       workers,
-      env: { TOONCAST_LOG_LEVEL: level, ...env },
+      // Tests choose the engine explicitly; the pass-through worker is the media path's baseline.
+      env: { TOONCAST_LOG_LEVEL: level, TOONCAST_FRAME_PROCESSOR: 'passthrough', ...env },
     },
     createLogger('live-test', level),
   );

@@ -3,16 +3,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VideoWriter } from '@tooncast/media';
-import { REPO_ROOT } from '@tooncast/shared';
+import { DEMO_CLIP_DIR, REPO_ROOT } from '@tooncast/shared';
 import { type ClipSpec, DEMO_CLIP, type FrameTruth, renderClip, truthToJson } from '@tooncast/synth';
 
 export interface ClipFiles {
   video: string;
   truth: string;
 }
-
-/** Where the built-in demo clip lives once rendered (git-ignored, rebuilt when missing). */
-export const DEMO_DIR = path.join(REPO_ROOT, '.cache', 'demo');
 
 /**
  * Renders a synthetic clip to `dir/clip.mp4` with its ground truth in `dir/truth.json`. Written under temporary
@@ -39,12 +36,12 @@ export async function writeSyntheticClip(
 
 /** The demo clip, rendered on first use and again whenever the generator's sources change. */
 export async function demoClip(): Promise<ClipFiles> {
-  const files = { video: path.join(DEMO_DIR, 'clip.mp4'), truth: path.join(DEMO_DIR, 'truth.json') };
-  const stampFile = path.join(DEMO_DIR, 'stamp');
+  const files = { video: path.join(DEMO_CLIP_DIR, 'clip.mp4'), truth: path.join(DEMO_CLIP_DIR, 'truth.json') };
+  const stampFile = path.join(DEMO_CLIP_DIR, 'stamp');
   const stamp = await generatorStamp();
   const current = existsSync(stampFile) ? await readFile(stampFile, 'utf8') : '';
   if (current === stamp && existsSync(files.video) && existsSync(files.truth)) return files;
-  await writeSyntheticClip(DEMO_DIR);
+  await writeSyntheticClip(DEMO_CLIP_DIR);
   await writeFile(stampFile, stamp);
   return files;
 }

@@ -5,6 +5,9 @@ import { z } from 'zod';
 /** Repository root, so every package finds the model cache and fixtures the same way. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** Where `npm start` renders the built-in synthetic demo clip (its ground truth beside it). */
+export const DEMO_CLIP_DIR = path.join(REPO_ROOT, '.cache', 'demo');
+
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const num = (def: number) => z.coerce.number().finite().nonnegative().default(def);
 const unit = (def: number) => z.coerce.number().min(0).max(1).default(def);
@@ -101,9 +104,9 @@ export const ConfigSchema = z.object({
     /** TOONCAST_KEYFRAME_INTERVAL: frames between worker keyframes, so late viewers get a picture within ~0.5 s. */
     keyframeInterval: int(12).pipe(z.number().min(1)),
     /** TOONCAST_FRAME_PROCESSOR: what the worker runs per frame: the method ('engine') or a copy ('passthrough'). */
-    frameProcessor: z.enum(['passthrough', 'engine']).default('passthrough'),
-    /** TOONCAST_DEMO_CLIP: the built-in cartoon clip the web app offers. */
-    demoClip: z.string().optional(),
+    frameProcessor: z.enum(['passthrough', 'engine']).default('engine'),
+    /** TOONCAST_DEMO_CLIP: the cartoon clip the web app offers; by default the built-in synthetic one `npm start` renders. */
+    demoClip: z.string().default(path.join(DEMO_CLIP_DIR, 'clip.mp4')),
   }),
 });
 

@@ -5,7 +5,6 @@ import { drawAnalysisOverlay, type TrackingState } from '@tooncast/engine';
 import { VideoWriter } from '@tooncast/media';
 import type { Config } from '@tooncast/shared';
 import { analyzeVideo, openVideo, parseTarget, pickTargetInVideo } from '../analyze-video.ts';
-import { CliError, EXIT } from '../errors.ts';
 import { Progress } from '../progress.ts';
 import { analysisRecord } from '../records.ts';
 import { openAnalysisModels } from '../runtime.ts';

@@ -1,14 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { loadConfig } from '@tooncast/shared';
 
 /** The built-in demo clip, with Range support so the browser can seek and pause on a frame. */
 export async function GET(request: Request): Promise<Response> {
-  const config = loadConfig();
-  const file = config.live.demoClip ?? path.join(config.fixturesDir, 'clips/bbb_slapstick.mp4');
+  const file = loadConfig().live.demoClip;
   const stat = await fs.promises.stat(file).catch(() => undefined);
-  if (!stat) return new Response('the demo clip is not installed on this server', { status: 404 });
+  if (!stat)
+    return new Response('the demo clip is not rendered on this server: start it with npm start', { status: 404 });
   const type = file.endsWith('.webm') ? 'video/webm' : 'video/mp4';
   const range = /bytes=(\d*)-(\d*)/.exec(request.headers.get('range') ?? '');
   if (!range) {
