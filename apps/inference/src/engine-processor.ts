@@ -2,6 +2,7 @@ import {
   analyzeSelfie,
   openPipelineModels,
   type PipelineModels,
+  type PipelineOptions,
   prepareSelfieFeatures,
   type SelfieFeatures,
   TargetNotFoundError,
@@ -31,6 +32,8 @@ export class EngineProcessor implements FrameProcessor {
   constructor(
     private readonly models: PipelineModels,
     private readonly log: Logger,
+    /** Fusion switch and stylizer settings, from the configuration. */
+    private readonly options: PipelineOptions = { fusion: true },
   ) {}
 
   async open(selfie: Uint8Array, target: TargetPoint): Promise<void> {
@@ -57,7 +60,7 @@ export class EngineProcessor implements FrameProcessor {
         timeSec: info.timeSec,
         point: [x * frame.width, y * frame.height],
       });
-      this.pipeline = new ToonPipeline(this.models, this.selfie!, picked, { fusion: true });
+      this.pipeline = new ToonPipeline(this.models, this.selfie!, picked, this.options);
       this.log.info({ attempts: this.pickAttempts }, 'target character found');
       return true;
     } catch (err) {

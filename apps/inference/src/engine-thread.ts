@@ -24,7 +24,10 @@ port.on('message', async (m: EngineRequest) => {
   try {
     switch (m.type) {
       case 'open': {
-        const processor = new EngineProcessor(models, log.child({ session: m.session }));
+        const processor = new EngineProcessor(models, log.child({ session: m.session }), {
+          fusion: config.face.fusion === 'on',
+          style: config.face,
+        });
         await processor.open(m.selfie, m.target);
         sessions.set(m.session, processor);
         reply({ type: 'done', call: m.call });
