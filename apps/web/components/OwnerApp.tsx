@@ -12,6 +12,7 @@ import {
   type PageMeasurements,
 } from '../lib/measure.ts';
 import { describeError } from '../lib/messages.ts';
+import { ErrorBanner } from './ErrorBanner.tsx';
 import { LiveVideo } from './LiveVideo.tsx';
 import { type Selfie, SelfiePicker } from './SelfiePicker.tsx';
 
@@ -158,11 +159,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
 
   return (
     <>
-      {error && (
-        <p className="error" role="alert" data-testid="error">
-          {error}
-        </p>
-      )}
+      <ErrorBanner error={error} />
       {state === 'idle' && (
         <>
           <section>

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { connectSignaling, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
 import { createMeasurements, measureInbound, measureReceived, type PageMeasurements } from '../lib/measure.ts';
 import { describeError } from '../lib/messages.ts';
+import { ErrorBanner } from './ErrorBanner.tsx';
 import { LiveVideo } from './LiveVideo.tsx';
 
 /** The watch-party page behind a share link: only the personalized stream. */
@@ -59,11 +60,7 @@ export function ViewerApp({ sfuPort }: { sfuPort: number }) {
 
   return (
     <>
-      {error && (
-        <p className="error" role="alert" data-testid="error">
-          {error}
-        </p>
-      )}
+      <ErrorBanner error={error} />
       {ended ? <p>This stream has ended.</p> : <LiveVideo stream={stream} label="watch party" onVideo={onVideo} />}
     </>
   );

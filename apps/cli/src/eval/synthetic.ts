@@ -5,7 +5,15 @@ import {
   type Landmarks,
   StageClock,
 } from '@tooncast/engine';
-import { type CharacterTruth, type ClipSpec, type FrameTruth, nme, renderClip, targetPointAt } from '@tooncast/synth';
+import {
+  type CharacterTruth,
+  type ClipSpec,
+  createClipRenderer,
+  type FrameTruth,
+  nme,
+  renderClip,
+  targetPointAt,
+} from '@tooncast/synth';
 
 /** How step 1 did on a synthetic clip, against its ground truth. */
 export interface SyntheticScore {
@@ -43,14 +51,8 @@ export async function scoreSyntheticClip(
   for (const f of renderClip(spec)) truths.push(f.truth);
   const clickIndex = pickFrame(truths);
   const click = targetPointAt(truths, clickIndex);
-  let clickFrame: ClipSpecFrame | undefined;
-  for (const f of renderClip(spec)) {
-    if (f.truth.index === clickIndex) {
-      clickFrame = f;
-      break;
-    }
-  }
-  const picked = await models.pick(clickFrame!.image, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
+  const clickFrame = createClipRenderer(spec).render(clickIndex);
+  const picked = await models.pick(clickFrame.image, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
   const stage = new FaceAnalysisStage(models, picked);
   const clock = new StageClock();
 
@@ -109,8 +111,6 @@ export async function scoreSyntheticClip(
     reacquireLatency,
   };
 }
-
-type ClipSpecFrame = ReturnType<typeof renderClip> extends Generator<infer F> ? F : never;
 
 function toPoints(lm: Landmarks): [number, number][] {
   return Array.from({ length: lm.length / 3 }, (_, i) => [lm[3 * i], lm[3 * i + 1]]);
