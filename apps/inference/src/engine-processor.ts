@@ -9,7 +9,8 @@ import {
   ToonPipeline,
 } from '@tooncast/engine';
 import { sessionOpeners } from '@tooncast/models';
-import type { Config, Logger, RgbImage } from '@tooncast/shared';
+import type { Config, ContourFrame, Logger, RgbImage } from '@tooncast/shared';
+import { contourFrame } from './contour-view.ts';
 import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
 import { decodeSelfie } from './selfie-image.ts';
 
@@ -28,6 +29,7 @@ export class EngineProcessor implements FrameProcessor {
   private target?: TargetPoint;
   private pipeline?: ToonPipeline;
   private pickAttempts = 0;
+  private contourListener?: (frame: ContourFrame) => void;
 
   constructor(
     private readonly models: PipelineModels,
@@ -49,7 +51,12 @@ export class EngineProcessor implements FrameProcessor {
       if (!(await this.pick(frame, info))) return frame;
     }
     const result = await this.pipeline!.process(frame, info.index, info.timeSec);
+    this.contourListener?.(contourFrame(frame, result.analysis, info));
     return result.output;
+  }
+
+  watchContours(listener: ((frame: ContourFrame) => void) | undefined): void {
+    this.contourListener = listener;
   }
 
   private async pick(frame: RgbImage, info: FrameInfo): Promise<boolean> {

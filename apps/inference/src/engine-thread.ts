@@ -4,7 +4,7 @@
  * here; sessions are multiplexed by id.
  */
 import { parentPort } from 'node:worker_threads';
-import { createLogger, createRgbImage, loadConfig, type RgbImage } from '@tooncast/shared';
+import { type ContourFrame, createLogger, createRgbImage, loadConfig, type RgbImage } from '@tooncast/shared';
 import { EngineProcessor, openEngineModels } from './engine-processor.ts';
 import type { EngineReply, EngineRequest } from './threaded-engine.ts';
 
@@ -14,6 +14,8 @@ const models = await openEngineModels(config);
 // One detection on a blank frame before the first session: onnxruntime's first run is several times slower.
 await models.analysis.pick(createRgbImage(640, 360), { timeSec: 0, point: [320, 180] }).catch(() => undefined);
 const sessions = new Map<string, EngineProcessor>();
+/** The contour frame of each session's current `process` call, while its debug view is on. */
+const contours = new Map<string, ContourFrame>();
 const port = parentPort!;
 
 function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
@@ -37,12 +39,19 @@ port.on('message', async (m: EngineRequest) => {
         const frame: RgbImage = { width: m.width, height: m.height, data: new Uint8Array(m.data) };
         const out = await sessions.get(m.session)!.process(frame, m.info);
         const data = out.data.buffer === m.data ? m.data : Uint8Array.from(out.data).buffer;
-        reply({ type: 'frame', call: m.call, width: out.width, height: out.height, data }, [data]);
+        const contour = contours.get(m.session);
+        contours.delete(m.session);
+        reply({ type: 'frame', call: m.call, width: out.width, height: out.height, data, contour }, [data]);
         break;
       }
+      case 'contour-view':
+        sessions.get(m.session)?.watchContours(m.on ? (f) => contours.set(m.session, f) : undefined);
+        reply({ type: 'done', call: m.call });
+        break;
       case 'close':
         await sessions.get(m.session)?.close();
         sessions.delete(m.session);
+        contours.delete(m.session);
         reply({ type: 'done', call: m.call });
         break;
     }

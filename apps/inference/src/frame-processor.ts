@@ -1,4 +1,4 @@
-import type { RgbImage } from '@tooncast/shared';
+import type { ContourFrame, RgbImage } from '@tooncast/shared';
 
 /** Where the owner clicked the character's face: normalized frame coordinates and the clip time of that frame. */
 export interface TargetPoint {
@@ -22,6 +22,8 @@ export interface FrameProcessor {
   open(selfie: Uint8Array, target: TargetPoint): Promise<void>;
   process(frame: RgbImage, info: FrameInfo): Promise<RgbImage> | RgbImage;
   close(): Promise<void>;
+  /** The owner's debug view: step 1's contour figure of every processed frame to `listener` (undefined: stop). */
+  watchContours?(listener: ((frame: ContourFrame) => void) | undefined): void;
 }
 
 /** Stand-in until the generation engine lands, and the baseline the engine's latency is compared with. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import type { RgbImage } from '@tooncast/shared';
+import type { ContourFrame, RgbImage } from '@tooncast/shared';
 import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
 import { startTsThread } from './ts-thread.ts';
 
@@ -10,11 +10,12 @@ export type EngineRequest = Call &
     | { type: 'open'; session: string; selfie: Uint8Array; target: TargetPoint }
     | { type: 'process'; session: string; width: number; height: number; data: ArrayBuffer; info: FrameInfo }
     | { type: 'close'; session: string }
+    | { type: 'contour-view'; session: string; on: boolean }
   );
 export type EngineReply =
   | { type: 'ready' }
   | (Call & { type: 'done' })
-  | (Call & { type: 'frame'; width: number; height: number; data: ArrayBuffer })
+  | (Call & { type: 'frame'; width: number; height: number; data: ArrayBuffer; contour?: ContourFrame })
   | (Call & { type: 'error'; name: string; message: string; problem?: string });
 
 /** The engine in its own thread (see engine-thread.ts); `createProcessor` gives each session its FrameProcessor. */
@@ -65,6 +66,7 @@ export class ThreadedEngine {
 
 class ThreadedProcessor implements FrameProcessor {
   private readonly session = randomUUID();
+  private contourListener?: (frame: ContourFrame) => void;
 
   constructor(private readonly engine: ThreadedEngine) {}
 
@@ -80,10 +82,18 @@ class ThreadedProcessor implements FrameProcessor {
       [data],
     );
     if (r.type !== 'frame') throw new Error(`unexpected engine reply ${r.type}`);
+    if (r.contour) this.contourListener?.(r.contour);
     return { width: r.width, height: r.height, data: new Uint8Array(r.data) };
   }
 
   async close(): Promise<void> {
     await this.engine.request({ type: 'close', session: this.session });
+  }
+
+  watchContours(listener: ((frame: ContourFrame) => void) | undefined): void {
+    this.contourListener = listener;
+    void this.engine
+      .request({ type: 'contour-view', session: this.session, on: listener !== undefined })
+      .catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Config, type Logger, RedisKeys, WorkerMessage } from '@tooncast/shared';
 import { Redis } from 'ioredis';
+import { contourPublisher } from './contour-view.ts';
 import type { FrameProcessor } from './frame-processor.ts';
 import { LivePipeline } from './media/pipeline.ts';
 
@@ -44,6 +45,10 @@ export class InferenceWorker {
       const id = this.channels.get(channel);
       const parsed = WorkerMessage.safeParse(JSON.parse(text));
       if (id && parsed.success && parsed.data.type === 'end') void this.release(id, parsed.data.reason);
+      if (id && parsed.success && parsed.data.type === 'contour-view') {
+        const listener = parsed.data.on ? contourPublisher(this.redis, id) : undefined;
+        this.sessions.get(id)?.processor.watchContours?.(listener);
+      }
     });
   }
 

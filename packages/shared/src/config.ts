@@ -107,6 +107,11 @@ export const ConfigSchema = z.object({
     frameProcessor: z.enum(['passthrough', 'engine']).default('engine'),
     /** TOONCAST_DEMO_CLIP: the cartoon clip the web app offers; by default the built-in synthetic one `npm start` renders. */
     demoClip: z.string().default(path.join(DEMO_CLIP_DIR, 'clip.mp4')),
+    /**
+     * TOONCAST_OWNER_GRACE: seconds a session waits for its owner after the owner's connection or published stream
+     * dropped (a reload, a network blip) before it ends.
+     */
+    ownerGraceSeconds: int(5),
   }),
 });
 
@@ -160,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyframeInterval: env.TOONCAST_KEYFRAME_INTERVAL,
       frameProcessor: env.TOONCAST_FRAME_PROCESSOR,
       demoClip: env.TOONCAST_DEMO_CLIP || undefined,
+      ownerGraceSeconds: env.TOONCAST_OWNER_GRACE,
     },
   });
   if (!parsed.success) {

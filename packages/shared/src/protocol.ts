@@ -24,6 +24,7 @@ export const ErrorCode = z.enum([
   'no-worker',
   'worker-failed',
   'janus-failed',
+  'too-many-requests',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -73,6 +74,12 @@ export const Requests = {
   subscribe: z.object({ token: Token }).strict(),
   'subscribe:answer': z.object({ token: Token, answer: Answer }).strict(),
   'session:end': z.object({ token: Token }).strict(),
+  /** The owner is back (page reloaded, socket reconnected) within the session's grace time. */
+  'session:resume': z.object({ token: Token }).strict(),
+  /** A selfie candidate (webcam snapshot or chosen file) judged by the engine's selfie analysis; no session needed. */
+  'selfie:check': z.object({ mime: SelfieMime, image: z.instanceof(Uint8Array) }).strict(),
+  /** Switches the owner's contour-figure debug view (the worker's `contour` events) on or off. */
+  'contour:watch': z.object({ token: Token, on: z.boolean() }).strict(),
 } as const;
 export type RequestName = keyof typeof Requests;
 export type RequestPayload<E extends RequestName> = z.infer<(typeof Requests)[E]>;
@@ -85,6 +92,9 @@ export interface ResponseFields {
   subscribe: { offer: Jsep; role: Role };
   'subscribe:answer': Record<string, never>;
   'session:end': Record<string, never>;
+  'session:resume': { sessionId: string; state: SessionState; publishing: boolean };
+  'selfie:check': { verdict: SelfieVerdict };
+  'contour:watch': Record<string, never>;
 }
 
 export const SessionState = z.enum(['created', 'starting', 'live', 'ended']);
@@ -102,10 +112,59 @@ export const LiveStats = z.object({
 });
 export type LiveStats = z.infer<typeof LiveStats>;
 
+/** Why the engine's selfie analysis refuses a selfie (packages/engine SelfieProblem). */
+export const SelfieProblem = z.enum([
+  'no-face',
+  'several-faces',
+  'face-too-small',
+  'not-frontal',
+  'too-dark',
+  'too-blurred',
+]);
+export type SelfieProblem = z.infer<typeof SelfieProblem>;
+
+/** The engine's verdict on a selfie candidate: the same analysis the worker runs when the session starts. */
+export const SelfieVerdict = z.object({
+  usable: z.boolean(),
+  problem: SelfieProblem.optional(),
+  /** What to change (from the engine), or that the selfie is fine. */
+  message: z.string(),
+  warnings: z.array(z.string()),
+  /** The face's landmark box, normalized to the image (absent when no face was read). */
+  face: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).optional(),
+  /** Mean luma of the face, 0–255. */
+  brightness: z.number().optional(),
+});
+export type SelfieVerdict = z.infer<typeof SelfieVerdict>;
+
+/** Organs of the contour figure (packages/engine ORGANS). */
+export const ContourOrgan = z.enum(['faceOval', 'brows', 'eyes', 'irises', 'nose', 'lipsOuter', 'lipsInner']);
+export type ContourOrgan = z.infer<typeof ContourOrgan>;
+
+/** Side of the analysed frame's luma thumbnail a contour frame carries, columns × rows. */
+export const CONTOUR_THUMBNAIL = { width: 32, height: 18 } as const;
+
+/**
+ * Step 1's contour figure of one analysed frame, for the owner's debug view. Points are normalized to the frame
+ * (x, y interleaved). The thumbnail (base64 luma, CONTOUR_THUMBNAIL) lets the page find which clip frame it was.
+ */
+export const ContourFrame = z.object({
+  frameIndex: z.number().int().min(0),
+  timeSec: z.number().min(0),
+  state: z.enum(['tracking', 'reacquired', 'lost']),
+  thumbnail: z.string().max(1024),
+  lines: z
+    .array(z.object({ organ: ContourOrgan, closed: z.boolean(), points: z.array(z.number().min(-1).max(2)).max(512) }))
+    .max(16),
+});
+export type ContourFrame = z.infer<typeof ContourFrame>;
+
 /** sfu → client events. */
 export interface ServerEvents {
   'session:status': (status: { state: SessionState; error?: ServiceError }) => void;
   stats: (stats: LiveStats) => void;
+  /** Contour figures of the target, while the owner's debug view is on (volatile: dropped when the page is slow). */
+  contour: (frame: ContourFrame) => void;
   /** A message that could not be acknowledged (no ack callback, unknown event). */
   'service:error': (error: ServiceError) => void;
 }
@@ -127,14 +186,35 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('stats'), stats: LiveStats }),
   z.object({ type: z.literal('end'), reason: z.string() }),
+  /** sfu → worker: publish the session's contour figures on its contour channel (or stop). */
+  z.object({ type: z.literal('contour-view'), on: z.boolean() }),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
+
+/** A selfie check queued for any worker (Redis list `RedisKeys.selfieChecks`); answered on `replyTo`. */
+export const SelfieCheckRequest = z.object({
+  id: z.string(),
+  replyTo: z.string(),
+  /** The selfie bytes, base64. */
+  image: z.string(),
+  /** Epoch ms after which nobody waits for the answer. */
+  expiresAt: z.number(),
+});
+export type SelfieCheckRequest = z.infer<typeof SelfieCheckRequest>;
+
+export const SelfieCheckReply = z.object({ id: z.string(), verdict: SelfieVerdict });
+export type SelfieCheckReply = z.infer<typeof SelfieCheckReply>;
 
 /** Redis key layout shared by apps/sfu and apps/inference. */
 export const RedisKeys = {
   session: (id: string) => `tooncast:session:${id}`,
   selfie: (id: string) => `tooncast:selfie:${id}`,
   channel: (id: string) => `tooncast:session:${id}:events`,
+  /** The worker's contour frames of a session (pub/sub), while the owner's debug view is on. */
+  contour: (id: string) => `tooncast:session:${id}:contour`,
+  selfieChecks: 'tooncast:selfie-checks',
+  /** Replies to the selfie checks one sfu node asked for (pub/sub). */
+  selfieCheckReplies: (node: string) => `tooncast:selfie-check-replies:${node}`,
   ended: (id: string) => `tooncast:ended:${id}`,
   pending: 'tooncast:sessions:pending',
   worker: (id: string) => `tooncast:worker:${id}`,
