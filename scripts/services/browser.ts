@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { LiveStats } from '@tooncast/shared';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Flags that work for headless Chromium as root with WebRTC inside the private namespace. */
@@ -59,7 +60,7 @@ export interface PageMeasurements {
   received: { id: number; at: number }[];
   shareUrl?: string;
   sessionId?: string;
-  workerStats?: Record<string, number>;
+  workerStats?: LiveStats;
 }
 
 export async function measurements(page: Page): Promise<PageMeasurements> {

@@ -109,6 +109,8 @@ export const LiveStats = z.object({
   framesOut: z.number(),
   framesDropped: z.number(),
   audioDelayMs: z.number(),
+  /** The worker latency by stage (decode, wait, process, encode, pace, total), ms over the last second. */
+  stages: z.record(z.string(), z.object({ p50: z.number(), p95: z.number() })).optional(),
 });
 export type LiveStats = z.infer<typeof LiveStats>;
 

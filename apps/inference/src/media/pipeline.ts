@@ -4,6 +4,8 @@ import type { Logger, RgbImage } from '@tooncast/shared';
 import type { FrameProcessor } from '../frame-processor.ts';
 import { AudioRelay } from './audio-relay.ts';
 import { Vp8Decoder, Vp8Encoder } from './codec.ts';
+import { type FrameTimes, percentileOf, type StageSummary, StageTimes } from './frame-timing.ts';
+import { PlayoutDelay } from './playout-delay.ts';
 import { parseRtp } from './rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from './vp8.ts';
 
@@ -24,25 +26,23 @@ export interface PipelineStats {
   framesIn: number;
   framesOut: number;
   framesDropped: number;
-  /** Delay currently applied to the clip audio so it stays in sync with the detoured video, ms. */
+  /** Delay after arrival at which frames and the clip audio leave the worker (the playout delay), ms. */
   audioDelayMs: number;
+  /** The latency above by stage (decode, wait for the processor, process, encode, pace), last second. */
+  stages: StageSummary;
 }
 
-/** The audio delay changes only when the median video latency moved by more than this. */
-const AUDIO_DELAY_STEP_MS = 15;
-/** How often (seconds) the audio delay may change. */
-const AUDIO_RETUNE_SECONDS = 5;
-
+/** A frame on its way through the worker. */
 interface InFlight {
   timestamp: number;
-  arrivedAt: number;
+  times: FrameTimes;
 }
 
 /**
  * One session's media path inside the worker:
  * RTP (from the VideoRoom forwarder) → VP8 frames → ffmpeg decode → FrameProcessor → ffmpeg encode
- * → VP8 RTP with the source timestamps → Janus streaming mountpoint.
- * The clip audio is relayed to the mountpoint delayed by the measured video latency, which keeps lips in sync.
+ * → VP8 RTP with the source timestamps → Janus streaming mountpoint, each frame a fixed playout delay after it
+ * arrived; the clip audio is relayed with the same delay, which keeps lips in sync (see PlayoutDelay).
  */
 export class LivePipeline {
   private readonly videoIn = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
@@ -61,10 +61,9 @@ export class LivePipeline {
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
   private latencies: number[] = [];
-  private recentLatencies: number[] = [];
-  private statsTicks = 0;
+  private readonly stages = new StageTimes();
+  private readonly playout = new PlayoutDelay();
   private sentThisSecond = 0;
-  private audioDelayMs = 0;
   private closed = false;
   private statsTimer?: NodeJS.Timeout;
   private counters = { framesIn: 0, framesOut: 0, framesDropped: 0 };
@@ -117,13 +116,14 @@ export class LivePipeline {
       this.decoderSize = size;
     }
     this.counters.framesIn++;
-    this.decodeQueue.push({ timestamp: frame.timestamp, arrivedAt: frame.arrivedAt });
+    this.decodeQueue.push({ timestamp: frame.timestamp, times: { arrived: frame.arrivedAt } });
     this.decoder.decode(frame.data, frame.timestamp, this.decoderSize);
   }
 
   private onDecoded(frame: RgbImage): void {
     const meta = this.decodeQueue.shift();
     if (!meta) return;
+    meta.times.decoded = performance.now();
     if (this.busy) {
       // The processor is behind: keep only the newest frame so latency cannot grow without bound.
       if (this.waiting) this.counters.framesDropped++;
@@ -138,7 +138,9 @@ export class LivePipeline {
     try {
       this.firstTimestamp ??= meta.timestamp;
       const timeSec = ((meta.timestamp - this.firstTimestamp) >>> 0) / 90_000;
+      meta.times.processStart = performance.now();
       const result = await this.processor.process(frame, { index: this.processedFrames++, timeSec });
+      meta.times.processEnd = performance.now();
       if (this.closed) return;
       this.encoding.set(this.encoder.encode(result), meta);
     } catch (err) {
@@ -152,44 +154,38 @@ export class LivePipeline {
     if (next) void this.runProcessor(next.frame, next.meta);
   }
 
+  /** Holds each encoded frame until its playout time (see PlayoutDelay), then packetizes it. */
   private sendVideo(vp8: Buffer, index: number): void {
     const meta = this.encoding.get(index);
     for (const i of this.encoding.keys()) if (i <= index) this.encoding.delete(i);
     if (!meta || this.closed) return;
-    const { host, videoPort } = this.options.output;
-    for (const packet of this.packetizer.packetize(vp8, meta.timestamp)) this.out.send(packet, videoPort, host);
-    const latency = performance.now() - meta.arrivedAt;
-    this.latencies.push(latency);
-    this.sentThisSecond++;
-    this.counters.framesOut++;
-    this.recentLatencies.push(latency);
+    const now = performance.now();
+    meta.times.encoded = now;
+    const at = this.playout.sendAt(meta.times.arrived, now);
+    if (this.playout.retune(now)) this.audio?.setDelay(this.playout.delayMs);
+    if (at - now < 1) this.sendPackets(vp8, meta);
+    else setTimeout(() => this.sendPackets(vp8, meta), at - now);
   }
 
-  /**
-   * The audio delay follows the median video detour but moves only in steps, rarely: every change re-times the
-   * audio packets, and the browser's audio jitter buffer (which the video is synchronized to) grows with any jitter.
-   */
-  private retuneAudioDelay(): void {
-    if (this.recentLatencies.length < 12) return;
-    const sorted = this.recentLatencies.sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)];
-    this.recentLatencies = [];
-    if (Math.abs(median - this.audioDelayMs) <= AUDIO_DELAY_STEP_MS) return;
-    this.audioDelayMs = median;
-    this.audio?.setDelay(median);
+  private sendPackets(vp8: Buffer, meta: InFlight): void {
+    if (this.closed) return;
+    const { host, videoPort } = this.options.output;
+    for (const packet of this.packetizer.packetize(vp8, meta.timestamp)) this.out.send(packet, videoPort, host);
+    meta.times.sent = performance.now();
+    this.latencies.push(meta.times.sent - meta.times.arrived);
+    this.stages.add(meta.times);
+    this.sentThisSecond++;
+    this.counters.framesOut++;
   }
 
   private reportStats(): void {
-    if (++this.statsTicks % AUDIO_RETUNE_SECONDS === 1) this.retuneAudioDelay();
-    const sorted = [...this.latencies].sort((a, b) => a - b);
-    const pick = (q: number) =>
-      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
     this.onStats({
       fps: this.sentThisSecond,
-      latencyP50: pick(0.5),
-      latencyP95: pick(0.95),
+      latencyP50: percentileOf(this.latencies, 0.5),
+      latencyP95: percentileOf(this.latencies, 0.95),
       ...this.counters,
-      audioDelayMs: this.audioDelayMs,
+      audioDelayMs: this.playout.delayMs,
+      stages: this.stages.take(),
     });
     this.latencies = [];
     this.sentThisSecond = 0;
