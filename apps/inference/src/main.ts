@@ -1,5 +1,6 @@
 import { createLogger, loadConfig } from '@tooncast/shared';
 import { frameProcessorFactory } from './processors.ts';
+import { startSelfieChecker } from './selfie-checker.ts';
 import { InferenceWorker } from './worker.ts';
 
 /** Runs one inference worker against REDIS_URL until SIGINT/SIGTERM. */
@@ -8,6 +9,7 @@ const log = createLogger('inference', config.logLevel);
 if (!config.live.redisUrl) throw new Error('REDIS_URL is required for an inference worker');
 const worker = new InferenceWorker(config.live.redisUrl, config.live, await frameProcessorFactory(config, log), log);
 await worker.start();
+const stopSelfieChecks = startSelfieChecker(config.live.redisUrl, log);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void worker.stop().then(() => process.exit(0)));
+  process.once(signal, () => void Promise.all([worker.stop(), stopSelfieChecks()]).then(() => process.exit(0)));
 }

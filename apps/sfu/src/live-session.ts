@@ -1,6 +1,6 @@
 import type { Logger } from '@tooncast/shared';
 import type { JanusConnection, PluginHandle } from './janus/index.ts';
-import { StreamingMountpoint, VideoRoom } from './janus/index.ts';
+import { type RtpTarget, StreamingMountpoint, VideoRoom } from './janus/index.ts';
 
 /**
  * The Janus side of one session, held by the sfu node the owner is connected to:
@@ -10,11 +10,15 @@ export class LiveSession {
   room?: VideoRoom;
   mountpoint?: StreamingMountpoint;
   workerTimer?: NodeJS.Timeout;
+  /** Runs while the owner is away (connection or published stream dropped); ends the session unless they resume. */
+  graceTimer?: NodeJS.Timeout;
+  /** Where the claimed worker listens: a republished stream (after a reload) is forwarded there again. */
+  workerTarget?: RtpTarget;
   ended = false;
 
   constructor(
     readonly id: string,
-    readonly ownerSocketId: string,
+    public ownerSocketId: string,
     private readonly log: Logger,
   ) {}
 
@@ -31,6 +35,7 @@ export class LiveSession {
   /** Destroys the room and mountpoint (after a failed publish the session may try again). */
   async releaseMedia(): Promise<void> {
     clearTimeout(this.workerTimer);
+    clearTimeout(this.graceTimer);
     await Promise.all([this.room?.destroy(), this.mountpoint?.destroy()]);
     this.room = this.mountpoint = undefined;
   }

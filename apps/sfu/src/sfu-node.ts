@@ -3,8 +3,10 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Config, Logger } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
+import { ContourRelay } from './contour-relay.ts';
 import { JanusConnection } from './janus/index.ts';
 import { acceptAnySelfieFace, type SelfieFaceCheck } from './selfie.ts';
+import { SelfieCheckClient } from './selfie-check.ts';
 import { SignalingServer } from './signaling.ts';
 import { SessionStore } from './store.ts';
 import { SessionTokens } from './tokens.ts';
@@ -38,6 +40,8 @@ export class SfuNode {
     const subscriber = redis.duplicate();
     const adapterPub = redis.duplicate();
     const adapterSub = redis.duplicate();
+    /** Pub/sub for the side channels: contour figures and selfie-check replies. */
+    const sideChannels = redis.duplicate();
     const store = new SessionStore(redis, subscriber, o.live.tokenTtlSeconds);
     const tokens = new SessionTokens(o.live.tokenSecret ?? (await store.sharedTokenSecret()), o.live.tokenTtlSeconds);
     const janus = await JanusConnection.open(o.janusUrl, log);
@@ -59,13 +63,15 @@ export class SfuNode {
       controls,
       live: o.live,
       faceCheck: o.faceCheck ?? acceptAnySelfieFace,
+      selfieChecks: await SelfieCheckClient.open(redis, sideChannels),
+      contours: new ContourRelay(sideChannels, io, log),
       log,
     });
     janus.onClosed(() => log.error('lost the connection to janus; live sessions cannot continue'));
     await new Promise<void>((resolve) => server.listen(o.port, o.host ?? '0.0.0.0', resolve));
     const port = (server.address() as { port: number }).port;
     log.info({ port }, 'sfu signaling listening');
-    return new SfuNode(io, signaling, janus, [redis, subscriber, adapterPub, adapterSub], log, port);
+    return new SfuNode(io, signaling, janus, [redis, subscriber, adapterPub, adapterSub, sideChannels], log, port);
   }
 
   async stop(): Promise<void> {

@@ -13,10 +13,12 @@ import {
   type WorkerMessage,
 } from '@tooncast/shared';
 import type { Server, Socket } from 'socket.io';
+import type { ContourRelay } from './contour-relay.ts';
 import { isServiceError, ServiceFailure } from './errors.ts';
 import { type JanusConnection, type PluginHandle, StreamingViewer } from './janus/index.ts';
 import { LiveSession } from './live-session.ts';
 import { type SelfieFaceCheck, validateSelfie } from './selfie.ts';
+import type { SelfieCheckClient } from './selfie-check.ts';
 import type { SessionStore } from './store.ts';
 import type { SessionTokens, TokenClaims } from './tokens.ts';
 
@@ -24,10 +26,14 @@ import type { SessionTokens, TokenClaims } from './tokens.ts';
 const FIR_FREQ_SECONDS = 1;
 /** How long a published session waits for a worker to claim it. */
 const WORKER_CLAIM_TIMEOUT_MS = 10_000;
+/** Selfie checks one socket may ask for: one at a time, at most one per this many ms (live guidance needs ~2/s). */
+const SELFIE_CHECK_INTERVAL_MS = 400;
 
 interface SocketState {
   viewer?: StreamingViewer;
   ownedSession?: string;
+  selfieCheckAt?: number;
+  selfieChecking?: boolean;
 }
 
 export interface SignalingDeps {
@@ -38,6 +44,8 @@ export interface SignalingDeps {
   controls: { videoroom: PluginHandle; streaming: PluginHandle };
   live: Config['live'];
   faceCheck: SelfieFaceCheck;
+  selfieChecks: SelfieCheckClient;
+  contours: ContourRelay;
   log: Logger;
 }
 
@@ -77,10 +85,19 @@ export class SignalingServer {
       await this.endSession(claims.sessionId, 'ended by the owner');
       return {};
     });
+    this.handle(socket, 'session:resume', async (p) => this.resume(socket, state, p));
+    this.handle(socket, 'selfie:check', async (p) => this.checkSelfie(state, p));
+    this.handle(socket, 'contour:watch', async (p) => {
+      const claims = await this.authorize(p.token, ['owner']);
+      await this.watchContours(claims.sessionId, socket.id, p.on);
+      return {};
+    });
     socket.on('disconnect', () => {
       this.sockets.delete(socket.id);
       void state.viewer?.close();
-      if (state.ownedSession) void this.endSession(state.ownedSession, 'the owner left');
+      for (const id of this.deps.contours.watchedBy(socket.id)) void this.watchContours(id, socket.id, false);
+      const owned = state.ownedSession ? this.sessions.get(state.ownedSession) : undefined;
+      if (owned?.ownerSocketId === socket.id) this.ownerAway(owned, 'the owner left');
     });
   }
 
@@ -176,6 +193,7 @@ export class SignalingServer {
     const live = this.ownerSession(claims);
     const { store } = this.deps;
     if (live.room?.publishing) throw new ServiceFailure('already-publishing', 'this session is already streaming');
+    if (live.room) return this.republish(live, p.offer);
     if (!(await store.hasSelfie(claims.sessionId))) throw new ServiceFailure('selfie-missing', 'upload a selfie first');
     const record = await store.get(claims.sessionId);
     if (record?.targetX === undefined) throw new ServiceFailure('target-missing', "click the character's face first");
@@ -185,9 +203,7 @@ export class SignalingServer {
     let answer: Awaited<ReturnType<NonNullable<LiveSession['room']>['publish']>>;
     try {
       await live.createMedia(this.deps.janus, this.deps.controls, FIR_FREQ_SECONDS);
-      answer = await live.room!.publish(p.offer, (reason) => {
-        void this.endSession(claims.sessionId, `the published stream stopped (${reason})`);
-      });
+      answer = await live.room!.publish(p.offer, (reason) => this.publisherLost(live, reason));
     } catch (err) {
       this.deps.log.error({ err, session: claims.sessionId }, 'janus refused the session');
       await live.releaseMedia();
@@ -214,8 +230,12 @@ export class SignalingServer {
     switch (message.type) {
       case 'worker-ready':
         clearTimeout(live.workerTimer);
+        live.workerTarget = { host: message.host, videoPort: message.videoPort, audioPort: message.audioPort };
+        // The owner may have switched the debug view on before the worker was ready.
+        if (this.deps.contours.watching(live.id))
+          await this.deps.store.send(live.id, { type: 'contour-view', on: true });
         try {
-          await live.room!.forward({ host: message.host, videoPort: message.videoPort, audioPort: message.audioPort });
+          await live.room!.forward(live.workerTarget);
         } catch (err) {
           await this.failSession(live, {
             code: 'janus-failed',
@@ -267,6 +287,79 @@ export class SignalingServer {
     });
     state.viewer = viewer;
     return { offer, role: claims.role };
+  }
+
+  /** The owner's connection or published stream dropped: the session waits the grace time for them to resume. */
+  private ownerAway(live: LiveSession, reason: string): void {
+    if (live.ended) return;
+    clearTimeout(live.graceTimer);
+    this.deps.log.info({ session: live.id, reason }, 'owner away; waiting for them to resume');
+    live.graceTimer = setTimeout(() => void this.endSession(live.id, reason), this.deps.live.ownerGraceSeconds * 1000);
+  }
+
+  private publisherLost(live: LiveSession, reason: string): void {
+    void live.room?.unpublish();
+    this.ownerAway(live, `the published stream stopped (${reason})`);
+  }
+
+  /** The owner is back within the grace time (page reload, socket reconnect): this socket owns the session again. */
+  private async resume(
+    socket: Socket,
+    state: SocketState,
+    p: RequestPayload<'session:resume'>,
+  ): Promise<ResponseFields['session:resume']> {
+    const claims = await this.authorize(p.token, ['owner']);
+    const live = this.ownerSession(claims);
+    const record = await this.deps.store.get(claims.sessionId);
+    if (!record) throw new ServiceFailure('session-not-found', 'this session does not exist');
+    clearTimeout(live.graceTimer);
+    live.ownerSocketId = socket.id;
+    state.ownedSession = live.id;
+    await socket.join(roomOf(live.id));
+    this.deps.log.info({ session: live.id }, 'owner resumed');
+    return { sessionId: live.id, state: record.state, publishing: live.room?.publishing ?? false };
+  }
+
+  /** The resumed owner publishes the clip again into the session's room, forwarded to the same worker. */
+  private async republish(
+    live: LiveSession,
+    offer: RequestPayload<'publish'>['offer'],
+  ): Promise<ResponseFields['publish']> {
+    try {
+      const answer = await live.room!.publish(offer, (reason) => this.publisherLost(live, reason));
+      if (live.workerTarget) await live.room!.forward(live.workerTarget);
+      return { answer };
+    } catch (err) {
+      this.deps.log.error({ err, session: live.id }, 'janus refused the republished stream');
+      await live.room?.unpublish();
+      throw new ServiceFailure('janus-failed', `the media server refused the stream: ${(err as Error).message}`);
+    }
+  }
+
+  private async checkSelfie(
+    state: SocketState,
+    p: RequestPayload<'selfie:check'>,
+  ): Promise<ResponseFields['selfie:check']> {
+    const now = Date.now();
+    if (state.selfieChecking || now - (state.selfieCheckAt ?? 0) < SELFIE_CHECK_INTERVAL_MS) {
+      throw new ServiceFailure('too-many-requests', 'one selfie check at a time, at most a few a second');
+    }
+    const bytes = Buffer.from(p.image.buffer, p.image.byteOffset, p.image.byteLength);
+    const info = validateSelfie(bytes, p.mime, this.deps.live.selfieMaxBytes);
+    if (isServiceError(info)) throw ServiceFailure.from(info);
+    state.selfieCheckAt = now;
+    state.selfieChecking = true;
+    try {
+      return { verdict: await this.deps.selfieChecks.check(bytes) };
+    } finally {
+      state.selfieChecking = false;
+    }
+  }
+
+  private async watchContours(sessionId: string, socketId: string, on: boolean): Promise<void> {
+    const { contours, store } = this.deps;
+    const changed = on ? await contours.watch(sessionId, socketId) : await contours.unwatch(sessionId, socketId);
+    if (changed) await store.send(sessionId, { type: 'contour-view', on });
   }
 
   /** Ends a session everywhere: worker released, Janus room and mountpoint destroyed, Redis keys removed. */

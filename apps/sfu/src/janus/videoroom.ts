@@ -52,6 +52,13 @@ export class VideoRoom {
     return jsep;
   }
 
+  /** The publisher left (the owner's page reloaded): the room takes a new one, forwarded again. */
+  async unpublish(): Promise<void> {
+    const publisher = this.publisher;
+    this.publisher = this.feed = undefined;
+    await publisher?.close().catch(() => undefined);
+  }
+
   get publishing(): boolean {
     return this.feed !== undefined;
   }

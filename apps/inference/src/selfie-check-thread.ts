@@ -1,0 +1,56 @@
+/**
+ * Selfie checks for the web app's live guidance: any worker takes a queued check (BLPOP), runs the engine's selfie
+ * analysis on it — the very check the session's start runs on the uploaded selfie, so the page's verdict and the
+ * start's agree — and publishes the verdict to the asking sfu node. In its own thread, with its own step-1 models,
+ * so neither the media path nor the engine's frames wait behind a check.
+ */
+import { workerData } from 'node:worker_threads';
+import { AnalysisModels, analyzeSelfie, SelfieError } from '@tooncast/engine';
+import { sessionOpeners } from '@tooncast/models';
+import {
+  createLogger,
+  loadConfig,
+  RedisKeys,
+  type SelfieCheckReply,
+  SelfieCheckRequest,
+  type SelfieVerdict,
+} from '@tooncast/shared';
+import { Redis } from 'ioredis';
+import { decodeSelfie } from './selfie-image.ts';
+
+const config = loadConfig();
+const log = createLogger('selfie-check', config.logLevel);
+const models = await AnalysisModels.open(sessionOpeners(config).model, config.analysis, config.face.size);
+const redis = new Redis((workerData as { redisUrl: string }).redisUrl);
+const blocking = redis.duplicate();
+
+async function judgeSelfie(bytes: Uint8Array): Promise<SelfieVerdict> {
+  let photo: Awaited<ReturnType<typeof decodeSelfie>>;
+  try {
+    photo = await decodeSelfie(bytes);
+  } catch {
+    return { usable: false, message: 'the image could not be decoded: use a PNG or JPEG photo', warnings: [] };
+  }
+  try {
+    const { box, quality, warnings } = await analyzeSelfie(models, photo);
+    const face = { x: box.x / photo.width, y: box.y / photo.height, w: box.w / photo.width, h: box.h / photo.height };
+    return { usable: true, message: 'the selfie is good', warnings, face, brightness: quality.brightness };
+  } catch (err) {
+    if (!(err instanceof SelfieError)) throw err;
+    return { usable: false, problem: err.problem, message: err.message, warnings: [] };
+  }
+}
+
+for (;;) {
+  const popped = await blocking.blpop(RedisKeys.selfieChecks, 0);
+  if (!popped) continue;
+  const parsed = SelfieCheckRequest.safeParse(JSON.parse(popped[1]));
+  if (!parsed.success || parsed.data.expiresAt < Date.now()) continue;
+  const { id, replyTo, image } = parsed.data;
+  try {
+    const reply: SelfieCheckReply = { id, verdict: await judgeSelfie(Buffer.from(image, 'base64')) };
+    await redis.publish(replyTo, JSON.stringify(reply));
+  } catch (err) {
+    log.error({ err }, 'selfie check failed');
+  }
+}
