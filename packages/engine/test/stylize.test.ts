@@ -18,6 +18,11 @@ const S = 192;
 const at = (img: RgbImage, x: number, y: number, c = 0) => img.data[(y * img.width + x) * 3 + c];
 const luma = (img: RgbImage, x: number, y: number) =>
   0.299 * at(img, x, y, 0) + 0.587 * at(img, x, y, 1) + 0.114 * at(img, x, y, 2);
+/** A result kept past the next call: the stylizer's output buffer is reused. */
+const styled = async (img: RgbImage, params = DEFAULT_STYLIZER_PARAMS) => {
+  const out = await stylizer.stylize(img, params);
+  return { ...out, data: out.data.slice() };
+};
 
 /** Left half dark, right half light: one vertical edge at x = S/2. */
 function stepImage(): RgbImage {
@@ -40,9 +45,9 @@ describe('stylize: built-in ONNX stylizer', () => {
   it('inks strong edges, by outline darkness, wider with line weight', async () => {
     const step = stepImage();
     const base = { ...DEFAULT_STYLIZER_PARAMS, levels: 255 };
-    const none = await stylizer.stylize(step, { ...base, outlineDarkness: 0 });
-    const thin = await stylizer.stylize(step, { ...base, outlineDarkness: 1, lineWeight: 0 });
-    const thick = await stylizer.stylize(step, { ...base, outlineDarkness: 1, lineWeight: 1 });
+    const none = await styled(step, { ...base, outlineDarkness: 0 });
+    const thin = await styled(step, { ...base, outlineDarkness: 1, lineWeight: 0 });
+    const thick = await styled(step, { ...base, outlineDarkness: 1, lineWeight: 1 });
     const darkCols = (img: RgbImage) =>
       Array.from({ length: 20 }, (_, k) => S / 2 - 10 + k).filter((x) => luma(img, x, 96) < 0.5 * luma(none, x, 96))
         .length;
@@ -92,12 +97,12 @@ describe('stylize: built-in ONNX stylizer', () => {
   it('tints the palette towards the character’s skin tone', async () => {
     const tint = paletteTint([200, 160, 140], [240, 160, 100], 1);
     assert.deepEqual(tint, [40, 0, -40]);
-    const out = await stylizer.stylize(createRgbImage(S, S, [150, 128, 128]), {
+    const out = await styled(createRgbImage(S, S, [150, 128, 128]), {
       ...DEFAULT_STYLIZER_PARAMS,
       levels: 255,
       tint,
     });
-    const ref = await stylizer.stylize(createRgbImage(S, S, [150, 128, 128]), {
+    const ref = await styled(createRgbImage(S, S, [150, 128, 128]), {
       ...DEFAULT_STYLIZER_PARAMS,
       levels: 255,
     });
@@ -106,6 +111,10 @@ describe('stylize: built-in ONNX stylizer', () => {
         Math.abs(at(out, 9, 9, 2) - at(ref, 9, 9, 2) + 40) <= 2,
     );
     assert.throws(() => paletteTint([0, 0, 0], [0, 0, 0], 2), /strength/);
+    // The output buffer is the stylizer's: the next call overwrites it (the documented contract).
+    const kept = await stylizer.stylize(createRgbImage(S, S, [150, 128, 128]));
+    await stylizer.stylize(createRgbImage(S, S, [20, 20, 20]));
+    assert.ok(at(kept, 9, 9) < 60, 'the stylizer allocated a new output image');
     await assert.rejects(stylizer.stylize(ref, { ...DEFAULT_STYLIZER_PARAMS, levels: 0 }), /bad stylizer parameters/);
   });
 

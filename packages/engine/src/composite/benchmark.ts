@@ -47,7 +47,7 @@ export async function benchmarkFaceStages(
   const frameLandmarks = transformPoints(faceToFrame, own);
   // A reused output frame, as a pipeline that streams frames out would keep (a fresh 640×360 copy costs ~2 ms).
   const output = { width: frame.width, height: frame.height, data: new Uint8Array(frame.data.length) };
-  const compositor = new Compositor(space.contours.faceOval);
+  const compositor = new Compositor(space.contours);
   const fusion = new FaceFusion();
   const history = new FusionHistory();
   const times = {

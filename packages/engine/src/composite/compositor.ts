@@ -1,11 +1,13 @@
 import type { RgbImage } from '@tooncast/shared';
 import { type Affine, invertAffine } from '../geometry.ts';
 import { boxBlurFloat, boxBlurRgb } from '../image/blur.ts';
-import { clampByte, colorStats, transferColor } from '../image/color.ts';
-import { checkLandmarks } from '../image/faceSpace.ts';
-import { featheredPolygonMask, type PixelBox, polygonBounds, shiftPolygon } from '../image/mask.ts';
+import { clampByte, colorStats } from '../image/color.ts';
+import { checkLandmarks, type FaceContours } from '../image/faceSpace.ts';
+import { featheredPolygonMask, fillPolygon, type PixelBox, polygonBounds, shiftPolygon } from '../image/mask.ts';
 import { sampleRgbInto } from '../image/sample.ts';
 import { Scratch } from '../image/scratch.ts';
+import { applyHarmony, harmonyBetween, NO_HARMONY } from './harmony.ts';
+import { FaceAppearance, occluderMask } from './occlusion.ts';
 
 /** Where the stylized face goes: the face-space → frame map and the target's landmarks in frame pixels. */
 export interface FacePlacement {
@@ -17,26 +19,40 @@ export interface FacePlacement {
 export interface CompositorOptions {
   /** Inward feather of the face-oval mask, as a fraction of the oval's width. */
   feather?: number;
-  /** 0…1: how far the face's colours move to the character's, matched in the band just inside the oval. */
+  /**
+   * 0…1: how far the face's mean colour moves to the character's face (luma by a bounded gain, chroma by a bounded
+   * shift), applied to the low-frequency band only so the face keeps its own contrast.
+   */
   harmonize?: number;
   /** Two-band blend: low frequencies cross over a wider band than details, so no seam or halo shows. */
   twoBand?: boolean;
+  /** Leave pixels of the face oval alone whose colour the character's face never shows (props in front of it). */
+  occlusion?: boolean;
 }
 
-const DEFAULTS: Required<CompositorOptions> = { feather: 0.08, harmonize: 0.8, twoBand: true };
+const DEFAULTS: Required<CompositorOptions> = { feather: 0.08, harmonize: 0.5, twoBand: true, occlusion: true };
+
+/** The organ rings the compositor needs: the oval it replaces, and the mouth and eyes, which may change colour. */
+export type CompositorContours = Pick<FaceContours, 'faceOval' | 'outerLips' | 'rightEye' | 'leftEye'>;
 
 /**
  * Method step 4: puts the stylized face back into the cartoon frame. The face is mapped to frame space, masked by
- * the character's face oval with a distance-feathered edge, colour-matched to the character's face in the band
- * inside the oval, and blended (optionally two-band). Only the oval's bounding box is touched; with no face the
- * frame passes through unchanged (the same object).
+ * the character's face oval with a distance-feathered edge minus whatever covers the face (an occluder mask from a
+ * colour model of the character's own face), colour-matched to the character in its low frequencies, and blended
+ * (optionally two-band). Only the oval's bounding box differs from the frame; with no face the frame passes through
+ * unchanged (the same object).
+ *
+ * Ownership: unless the caller passes `out`, the returned frame is the compositor's own buffer, valid until the
+ * next `composite` call (copy it to keep it longer). A session composites frame after frame, so no full frame is
+ * allocated per call. The compositor is stateful (the character's face appearance): one per followed character.
  */
 export class Compositor {
   private readonly options: Required<CompositorOptions>;
   private readonly scratch = new Scratch();
+  private readonly appearance = new FaceAppearance();
 
   constructor(
-    private readonly faceOval: readonly number[],
+    private readonly contours: CompositorContours,
     options: CompositorOptions = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
@@ -44,11 +60,12 @@ export class Compositor {
     if (!(feather > 0 && feather < 0.5 && harmonize >= 0 && harmonize <= 1)) {
       throw new RangeError(`bad compositor options ${JSON.stringify(this.options)}`);
     }
-    if (faceOval.length < 3) throw new RangeError('the face oval needs at least 3 landmarks');
+    if (contours.faceOval.length < 3) throw new RangeError('the face oval needs at least 3 landmarks');
   }
 
   /**
-   * @param out where to write the result (may be `frame` itself, for in-place compositing); by default a copy.
+   * @param out where to write the result (may be `frame` itself, for in-place compositing); by default the
+   *   compositor's own buffer (see the class comment).
    */
   composite(
     frame: RgbImage,
@@ -64,7 +81,9 @@ export class Compositor {
       return out ?? frame;
     }
     checkLandmarks(placement.landmarks, 'placement landmarks');
-    const poly = this.faceOval.flatMap((i) => [placement.landmarks[3 * i], placement.landmarks[3 * i + 1]]);
+    const lm = placement.landmarks;
+    const ring = (idx: readonly number[]) => idx.flatMap((i) => [lm[3 * i], lm[3 * i + 1]]);
+    const poly = ring(this.contours.faceOval);
     const box = polygonBounds(poly, frame.width, frame.height, 1);
     const bw = box.x1 - box.x0;
     const bh = box.y1 - box.y0;
@@ -76,23 +95,79 @@ export class Compositor {
     const mask = featheredPolygonMask(bw, bh, shiftPolygon(poly, box.x0, box.y0), feather, {
       out: s.floats('mask', n),
       dist: s.floats('dist', n),
-    });
+    }).data;
     const character = crop(frame, box, s.bytes('character', 3 * n));
-    const warped = this.warpIntoBox(face, placement.faceToFrame, box, mask.data, character);
-    const harmonized = this.options.harmonize > 0 ? this.harmonize(warped, character, mask.data) : warped;
-    const result = out ?? { width: frame.width, height: frame.height, data: frame.data.slice() };
-    if (out && out !== frame) out.data.set(frame.data);
+    const alpha = this.options.occlusion ? this.unoccluded(character, mask, box, ring, feather) : mask;
+    const warped = this.warpIntoBox(face, placement.faceToFrame, box, mask, character);
+    const harmony =
+      this.options.harmonize > 0
+        ? harmonyBetween(
+            colorStats(warped, { width: bw, height: bh, data: alpha }),
+            colorStats(character, { width: bw, height: bh, data: alpha }),
+            this.options.harmonize,
+          )
+        : NO_HARMONY;
+    const result = out ?? { width: frame.width, height: frame.height, data: s.bytes('output', frame.data.length) };
+    if (result !== frame) result.data.set(frame.data);
     if (this.options.twoBand) {
       const r = Math.max(1, Math.round(feather / 2));
-      const soft = boxBlurFloat(mask, r, { width: bw, height: bh, data: s.floats('soft', n) }, s.floats('softTmp', n));
+      const soft = boxBlurFloat(
+        { width: bw, height: bh, data: alpha },
+        r,
+        { width: bw, height: bh, data: s.floats('soft', n) },
+        s.floats('softTmp', n),
+      );
       const tmp = s.bytes('lowTmp', 3 * n);
       const lowC = boxBlurRgb(character, r, { width: bw, height: bh, data: s.bytes('lowC', 3 * n) }, tmp);
-      const lowF = boxBlurRgb(harmonized, r, { width: bw, height: bh, data: s.bytes('lowF', 3 * n) }, tmp);
-      blendTwoBand(result, box, character, harmonized, mask.data, soft.data, lowC.data, lowF.data);
+      const lowF = boxBlurRgb(warped, r, { width: bw, height: bh, data: s.bytes('lowF', 3 * n) }, tmp);
+      // Harmonizing the low band moves the face's overall colour and light, not its detail.
+      const lowH = s.bytes('lowH', 3 * n);
+      lowH.set(lowF.data);
+      applyHarmony(lowH, harmony);
+      blendTwoBand(result, box, character, warped, alpha, soft.data, lowC.data, lowF.data, lowH);
     } else {
-      blendFeathered(result, box, character, harmonized, mask.data);
+      applyHarmony(warped.data, harmony);
+      blendFeathered(result, box, character, warped, alpha);
     }
     return result;
+  }
+
+  /**
+   * The oval mask minus occluders: pixels whose colour the character's face does not show. The mouth and eyes are
+   * never counted as occluders (an opening mouth or a closing eye brings colours the face model may lack). The
+   * model learns from what it keeps, so it follows slow changes of light.
+   */
+  private unoccluded(
+    character: RgbImage,
+    mask: Float32Array,
+    box: PixelBox,
+    ring: (idx: readonly number[]) => number[],
+    feather: number,
+  ): Float32Array {
+    const { width: bw, height: bh } = character;
+    const n = bw * bh;
+    const s = this.scratch;
+    const organs = { width: bw, height: bh, data: s.floats('organs', n, true) };
+    for (const idx of [this.contours.outerLips, this.contours.rightEye, this.contours.leftEye]) {
+      fillPolygon(organs, shiftPolygon(ring(idx), box.x0, box.y0), 1);
+    }
+    const inner = s.floats('inner', n);
+    for (let k = 0; k < n; k++) inner[k] = mask[k] >= 1 ? 1 : 0;
+    if (!this.appearance.ready) this.appearance.learn(character, inner);
+    const unlike = this.appearance.unlike(character, mask, s.floats('unlike', n));
+    for (let k = 0; k < n; k++) if (organs.data[k] > 0) unlike[k] = 0;
+    const occluder = occluderMask(unlike, bw, bh, feather / 3, {
+      out: s.floats('occluder', n),
+      tmp: s.floats('occluderTmp', n),
+      vote: s.floats('vote', n),
+    });
+    const alpha = s.floats('alpha', n);
+    for (let k = 0; k < n; k++) {
+      alpha[k] = mask[k] * (1 - occluder[k]);
+      inner[k] = inner[k] > 0 && occluder[k] < 0.05 ? 1 : 0;
+    }
+    this.appearance.learn(character, inner);
+    return alpha;
   }
 
   /**
@@ -121,17 +196,6 @@ export class Compositor {
     }
     return out;
   }
-
-  /** Matches the face's colour statistics to the character's in the band just inside the oval edge. */
-  private harmonize(face: RgbImage, character: RgbImage, mask: Float32Array): RgbImage {
-    const band = { width: face.width, height: face.height, data: this.scratch.floats('band', mask.length) };
-    for (let k = 0; k < mask.length; k++) band.data[k] = mask[k] > 0.3 && mask[k] < 0.97 ? 1 : 0;
-    const target = colorStats(character, band);
-    const source = colorStats(face, band);
-    if (target.weight < 8 || source.weight < 8) return face;
-    const out = { width: face.width, height: face.height, data: this.scratch.bytes('harmonized', face.data.length) };
-    return transferColor(face, source, target, { strength: this.options.harmonize, maxGain: 1.5 }, out);
-  }
 }
 
 function crop(img: RgbImage, box: PixelBox, data: Uint8Array): RgbImage {
@@ -159,7 +223,8 @@ function blendFeathered(out: RgbImage, box: PixelBox, character: RgbImage, face:
 
 /**
  * Two-band ("Laplacian-lite") blend: the low-pass parts of face and character are mixed with a softened mask,
- * the detail parts with the sharp one, so colour crosses over gradually while lines stay crisp.
+ * the detail parts with the sharp one, so colour crosses over gradually while lines stay crisp. The face's low band
+ * is taken harmonized (`lowH`), its detail against its own low band (`lowF`).
  */
 function blendTwoBand(
   out: RgbImage,
@@ -170,6 +235,7 @@ function blendTwoBand(
   soft: Float32Array,
   lowC: Uint8Array,
   lowF: Uint8Array,
+  lowH: Uint8Array,
 ): void {
   const bw = box.x1 - box.x0;
   for (let k = 0; k < mask.length; k++) {
@@ -180,10 +246,9 @@ function blendTwoBand(
     const o = (((k / bw) | 0) + box.y0) * out.width * 3 + ((k % bw) + box.x0) * 3;
     for (let c = 0; c < 3; c++) {
       const lc = lowC[k * 3 + c];
-      const lf = lowF[k * 3 + c];
       const hc = character.data[k * 3 + c] - lc;
-      const hf = face.data[k * 3 + c] - lf;
-      out.data[o + c] = clampByte(lc + s * (lf - lc) + hc + a * (hf - hc));
+      const hf = face.data[k * 3 + c] - lowF[k * 3 + c];
+      out.data[o + c] = clampByte(lc + s * (lowH[k * 3 + c] - lc) + hc + a * (hf - hc));
     }
   }
 }

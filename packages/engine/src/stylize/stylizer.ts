@@ -24,7 +24,10 @@ export const DEFAULT_STYLIZER_PARAMS: StylizerParams = {
   levels: 8,
 };
 
-/** Method step 3: a final face image in, the cartoon-style face image out (same size). */
+/**
+ * Method step 3: a final face image in, the cartoon-style face image out (same size). The result may live in the
+ * stylizer's own buffer, valid until its next `stylize` call: copy it to keep it longer.
+ */
 export interface Stylizer {
   stylize(face: RgbImage, params?: StylizerParams): Promise<RgbImage>;
 }
@@ -87,7 +90,7 @@ export class BuiltinStylizer implements Stylizer {
       },
       { [STYLIZER_IO.output]: output },
     );
-    return planarToRgb(output.data as Float32Array, w, h);
+    return planarToRgb(output.data as Float32Array, w, h, this.scratch.bytes('stylized', 3 * w * h));
   }
 }
 
