@@ -7,7 +7,7 @@ import { featheredPolygonMask, fillPolygon, type PixelBox, polygonBounds, shiftP
 import { sampleRgbInto } from '../image/sample.ts';
 import { Scratch } from '../image/scratch.ts';
 import { applyHarmony, harmonyBetween, NO_HARMONY } from './harmony.ts';
-import { FaceAppearance, occluderMask } from './occlusion.ts';
+import { FaceAppearance, FaceFeatureMap, occluderMask } from './occlusion.ts';
 
 /** Where the stylized face goes: the face-space → frame map and the target's landmarks in frame pixels. */
 export interface FacePlacement {
@@ -50,6 +50,7 @@ export class Compositor {
   private readonly options: Required<CompositorOptions>;
   private readonly scratch = new Scratch();
   private readonly appearance = new FaceAppearance();
+  private features?: FaceFeatureMap;
 
   constructor(
     private readonly contours: CompositorContours,
@@ -97,8 +98,11 @@ export class Compositor {
       dist: s.floats('dist', n),
     }).data;
     const character = crop(frame, box, s.bytes('character', 3 * n));
-    const alpha = this.options.occlusion ? this.unoccluded(character, mask, box, ring, feather) : mask;
-    const warped = this.warpIntoBox(face, placement.faceToFrame, box, mask, character);
+    const toFace = invertAffine(placement.faceToFrame);
+    const alpha = this.options.occlusion
+      ? this.unoccluded(character, mask, box, ring, feather, toFace, face.width)
+      : mask;
+    const warped = this.warpIntoBox(face, toFace, box, mask, character);
     const harmony =
       this.options.harmonize > 0
         ? harmonyBetween(
@@ -133,9 +137,10 @@ export class Compositor {
   }
 
   /**
-   * The oval mask minus occluders: pixels whose colour the character's face does not show. The mouth and eyes are
-   * never counted as occluders (an opening mouth or a closing eye brings colours the face model may lack). The
-   * model learns from what it keeps, so it follows slow changes of light.
+   * The oval mask minus occluders: pixels whose colour the character's skin (the face without its mouth and eyes)
+   * does not show. Features — mouth and eyes, and wherever the first frame showed non-skin colours (FaceFeatureMap,
+   * for the drawn features FaceMesh's rings miss) — are not learnt, and count as covered only where an occluder
+   * found on the skin reaches into them. The colour model learns from what it keeps, following slow light changes.
    */
   private unoccluded(
     character: RgbImage,
@@ -143,6 +148,8 @@ export class Compositor {
     box: PixelBox,
     ring: (idx: readonly number[]) => number[],
     feather: number,
+    toFace: Affine,
+    faceSize: number,
   ): Float32Array {
     const { width: bw, height: bh } = character;
     const n = bw * bh;
@@ -151,22 +158,35 @@ export class Compositor {
     for (const idx of [this.contours.outerLips, this.contours.rightEye, this.contours.leftEye]) {
       fillPolygon(organs, shiftPolygon(ring(idx), box.x0, box.y0), 1);
     }
+    const skin = s.floats('skin', n);
+    for (let k = 0; k < n; k++) skin[k] = mask[k] >= 1 && organs.data[k] === 0 ? 1 : 0;
+    if (!this.appearance.ready) this.appearance.learn(character, skin);
+    const unlike = this.appearance.unlike(character, mask, s.floats('unlike', n));
     const inner = s.floats('inner', n);
     for (let k = 0; k < n; k++) inner[k] = mask[k] >= 1 ? 1 : 0;
-    if (!this.appearance.ready) this.appearance.learn(character, inner);
-    const unlike = this.appearance.unlike(character, mask, s.floats('unlike', n));
+    this.features ??= new FaceFeatureMap(faceSize);
+    if (!this.features.ready) this.features.learn(unlike, inner, bw, box.x0, box.y0, toFace);
+    this.features.mark(organs.data, mask, bw, box.x0, box.y0, toFace);
+    // Features count as covered only where an occluder found on the skin reaches into them.
+    const work = { tmp: s.floats('occluderTmp', n), vote: s.floats('vote', n) };
+    const raw = s.floats('unlikeRaw', n);
+    raw.set(unlike);
     for (let k = 0; k < n; k++) if (organs.data[k] > 0) unlike[k] = 0;
-    const occluder = occluderMask(unlike, bw, bh, feather / 3, {
-      out: s.floats('occluder', n),
-      tmp: s.floats('occluderTmp', n),
-      vote: s.floats('vote', n),
-    });
+    const onSkin = occluderMask(unlike, bw, bh, feather / 3, { ...work, out: s.floats('onSkin', n) });
+    const reach = boxBlurFloat(
+      { width: bw, height: bh, data: onSkin },
+      feather,
+      { width: bw, height: bh, data: s.floats('reach', n) },
+      work.tmp,
+    ).data;
+    for (let k = 0; k < n; k++) if (organs.data[k] > 0) unlike[k] = raw[k] * Math.min(1, 3 * reach[k]);
+    const occluder = occluderMask(unlike, bw, bh, feather / 3, { ...work, out: s.floats('occluder', n) });
     const alpha = s.floats('alpha', n);
     for (let k = 0; k < n; k++) {
       alpha[k] = mask[k] * (1 - occluder[k]);
-      inner[k] = inner[k] > 0 && occluder[k] < 0.05 ? 1 : 0;
+      skin[k] = mask[k] >= 1 && organs.data[k] === 0 && occluder[k] < 0.05 ? 1 : 0;
     }
-    this.appearance.learn(character, inner);
+    this.appearance.learn(character, skin);
     return alpha;
   }
 
@@ -174,14 +194,7 @@ export class Compositor {
    * The face, sampled through frame → face space, where the mask covers the box; elsewhere the character's own
    * pixels, so low-pass filtering near the edge never pulls in a colour that is not there.
    */
-  private warpIntoBox(
-    face: RgbImage,
-    faceToFrame: Affine,
-    box: PixelBox,
-    mask: Float32Array,
-    character: RgbImage,
-  ): RgbImage {
-    const m = invertAffine(faceToFrame);
+  private warpIntoBox(face: RgbImage, m: Affine, box: PixelBox, mask: Float32Array, character: RgbImage): RgbImage {
     const bw = box.x1 - box.x0;
     const bh = box.y1 - box.y0;
     const out = { width: bw, height: bh, data: this.scratch.bytes('warped', character.data.length) };

@@ -1,4 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
+import type { Affine } from '../geometry.ts';
 import { boxBlurFloat } from '../image/blur.ts';
 
 /** Opponent-colour bins: luma in 8 steps of 32; r−g and (r+g)/2−b in 32 steps of 16 each. */
@@ -7,6 +8,10 @@ const C_BINS = 32;
 const BINS = L_BINS * C_BINS * C_BINS;
 /** The share of the character's own face pixels allowed to look "unlike the face" (sets the density threshold). */
 const FALSE_ALARM = 0.01;
+/** Luma, relative to the skin's, below which a pixel is the cartoon's own ink or shadow. */
+const DARK = 0.4;
+/** Luma bins a face colour spreads over each way in the density (±64 luma: light and shade). */
+const L_SPREAD = 2;
 
 function binOf(r: number, g: number, b: number): number {
   const l = ((r + g + b) / 3) >> 5;
@@ -28,6 +33,8 @@ export class FaceAppearance {
   private readonly smoothTmp = new Float32Array(BINS);
   private threshold = 0;
   private learnt = false;
+  /** Mean luma of the face's skin: anything much darker is taken for the cartoon's own ink and shadow. */
+  private skinLuma = 0;
 
   /** @param rate how fast the model follows the face (share of the histogram replaced per frame). */
   constructor(private readonly rate = 0.03) {}
@@ -41,34 +48,42 @@ export class FaceAppearance {
     const u = this.update.fill(0);
     const d = img.data;
     let n = 0;
+    let luma = 0;
     for (let k = 0; k < weight.length; k++) {
       if (weight[k] <= 0.5) continue;
       u[binOf(d[3 * k], d[3 * k + 1], d[3 * k + 2])]++;
+      luma += d[3 * k] + d[3 * k + 1] + d[3 * k + 2];
       n++;
     }
     if (n < 32) return;
     const rate = this.learnt ? this.rate : 1;
+    this.skinLuma = (1 - rate) * this.skinLuma + (rate * luma) / (3 * n);
     for (let i = 0; i < BINS; i++) this.hist[i] = (1 - rate) * this.hist[i] + (rate * u[i]) / n;
     this.learnt = true;
     this.smooth();
   }
 
   /**
-   * Per pixel of `img` where `within` > 0: 1 when its colour is unlike the face's, else 0 (into `out`).
+   * Per pixel of `img` where `within` > 0: 1 when its colour is unlike the face's, else 0 (into `out`). Pixels far
+   * darker than the skin never count: in a cartoon they are its own ink lines, mouth interior and deep shadow.
    * Call only once `ready`.
    */
   unlike(img: RgbImage, within: Float32Array, out: Float32Array): Float32Array {
     const d = img.data;
     const t = this.threshold;
+    const dark = 3 * DARK * this.skinLuma;
     for (let k = 0; k < within.length; k++) {
-      out[k] = within[k] > 0 && this.density[binOf(d[3 * k], d[3 * k + 1], d[3 * k + 2])] < t ? 1 : 0;
+      const r = d[3 * k];
+      const g = d[3 * k + 1];
+      const b = d[3 * k + 2];
+      out[k] = within[k] > 0 && r + g + b > dark && this.density[binOf(r, g, b)] < t ? 1 : 0;
     }
     return out;
   }
 
   /**
-   * Density = histogram spread over neighbouring bins (a shade darker or lighter, a little more or less saturated
-   * still counts as the face); the threshold is the density below which only FALSE_ALARM of the face's mass lies.
+   * Density = histogram spread over neighbouring bins (shades darker or lighter, a little more or less saturated
+   * still count as the face); the threshold is the density below which only FALSE_ALARM of the face's mass lies.
    */
   private smooth(): void {
     const h = this.hist;
@@ -78,7 +93,7 @@ export class FaceAppearance {
         for (let c = 0; c < C_BINS; c++) {
           const v = h[(l * C_BINS + a) * C_BINS + c];
           if (v === 0) continue;
-          for (let dl = -1; dl <= 1; dl++) {
+          for (let dl = -L_SPREAD; dl <= L_SPREAD; dl++) {
             const ll = l + dl;
             if (ll < 0 || ll >= L_BINS) continue;
             for (let da = -1; da <= 1; da++) {
@@ -112,7 +127,7 @@ export class FaceAppearance {
 
 /**
  * Turns a per-pixel "unlike the face" map (box-sized) into a soft occluder mask: a majority vote over a small window
- * drops stray pixels (compression noise, a highlight), then the edge is softened. `radius` is in pixels.
+ * drops stray pixels (compression noise, a highlight), then the edge is softened outwards. `radius` is in pixels.
  */
 export function occluderMask(
   unlike: Float32Array,
@@ -127,5 +142,86 @@ export function occluderMask(
     const t = (vote[k] - 0.35) / 0.3;
     vote[k] = t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t);
   }
-  return boxBlurFloat({ width, height, data: vote }, r, { width, height, data: work.out }, work.tmp).data;
+  // Softened outwards (doubled blur, capped): the occluder keeps its own edge pixels, the fade falls on the face.
+  const out = boxBlurFloat({ width, height, data: vote }, r, { width, height, data: work.out }, work.tmp).data;
+  for (let k = 0; k < out.length; k++) out[k] = Math.min(1, 2 * out[k]);
+  return out;
+}
+
+/** Cells per side of the face-space grid of the character's own non-skin features. */
+const GRID = 24;
+
+/**
+ * Where, in the face space, the character's own face is not skin-coloured (its mouth, nostrils, eye sockets,
+ * drawn lines), learnt on the first frame: such pixels are features of the face, not something in front of it.
+ * FaceMesh's organ rings on a cartoon do not always cover its drawn mouth or eyes, so this map fills the gap.
+ */
+export class FaceFeatureMap {
+  private readonly cells = new Float32Array(GRID * GRID);
+  private readonly counts = new Float32Array(GRID * GRID);
+  private learnt = false;
+
+  constructor(private readonly faceSize: number) {}
+
+  get ready(): boolean {
+    return this.learnt;
+  }
+
+  /**
+   * Learns from box pixels (box origin x0, y0 in the frame) where `within` > 0: `unlike` marks non-skin ones;
+   * `toFace` maps frame pixels to the face space.
+   */
+  learn(unlike: Float32Array, within: Float32Array, width: number, x0: number, y0: number, toFace: Affine): void {
+    const sum = this.cells.fill(0);
+    const n = this.counts.fill(0);
+    this.visit(within, width, x0, y0, toFace, (k, cell) => {
+      sum[cell] += unlike[k];
+      n[cell]++;
+    });
+    for (let i = 0; i < sum.length; i++) sum[i] = n[i] > 0 ? sum[i] / n[i] : 0;
+    // Grown by a cell: features move a little in the face space as the head turns and the expression changes.
+    const grown = Float32Array.from(sum);
+    for (let y = 0; y < GRID; y++) {
+      for (let x = 0; x < GRID; x++) {
+        let m = 0;
+        for (let dy = -1; dy <= 1; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if (yy >= 0 && yy < GRID && xx >= 0 && xx < GRID) m = Math.max(m, sum[yy * GRID + xx]);
+          }
+        }
+        grown[y * GRID + x] = m;
+      }
+    }
+    this.cells.set(grown);
+    this.learnt = true;
+  }
+
+  /** Sets `out` to 1 on box pixels where the face space holds one of the character's own features. */
+  mark(out: Float32Array, within: Float32Array, width: number, x0: number, y0: number, toFace: Affine): void {
+    const cells = this.cells;
+    this.visit(within, width, x0, y0, toFace, (k, cell) => {
+      if (cells[cell] > 0.15) out[k] = 1;
+    });
+  }
+
+  private visit(
+    within: Float32Array,
+    width: number,
+    x0: number,
+    y0: number,
+    m: Affine,
+    fn: (k: number, cell: number) => void,
+  ): void {
+    const scale = GRID / this.faceSize;
+    for (let k = 0; k < within.length; k++) {
+      if (within[k] <= 0) continue;
+      const x = (k % width) + x0;
+      const y = ((k / width) | 0) + y0;
+      const u = Math.floor((m[0] * x + m[1] * y + m[2]) * scale);
+      const v = Math.floor((m[3] * x + m[4] * y + m[5]) * scale);
+      if (u >= 0 && v >= 0 && u < GRID && v < GRID) fn(k, v * GRID + u);
+    }
+  }
 }
