@@ -7,6 +7,7 @@ import {
   faceFusionFromConfig,
   faceGeneratorFromConfig,
   MeshFaceGenerator,
+  MOUTH_GAIN,
   OnnxFaceGenerator,
   prepareSelfieFeatures,
 } from '../src/generation/index.ts';
@@ -88,12 +89,14 @@ describe('generation: built-in first face generator', () => {
     const geometry = generator.targetGeometry({ landmarks: neutral, neutralLandmarks: neutral }, selfie);
     let err = 0;
     for (let i = 0; i < geometry.length; i++) err = Math.max(err, Math.abs(geometry[i] - selfie.landmarks3d[i]));
-    assert.ok(err < 1e-2, `geometry moved by ${err}`);
+    // The neutral mouth is closed: the inner lips meet, moving the painted face's slightly parted ones a little.
+    assert.ok(err < 0.5, `geometry moved by ${err}`);
     const img = generator.generateSync({ landmarks: neutral, neutralLandmarks: neutral }, selfie);
     assert.ok(meanAbsDiff(img, selfie.crop, 2) < 1, 'neutral generation changed the selfie');
   });
 
-  it('opens the mouth by the cartoon’s opening scaled to the selfie’s mouth, and paints the interior', () => {
+  /** The cartoon's neutral with the lower lip (inner, outer, between) moved down by `px`. */
+  const openedCartoon = (px: number) => {
     const target = neutral.slice();
     const lower = new Set([
       ...a.lipsLowerInner.slice(1, -1),
@@ -101,12 +104,19 @@ describe('generation: built-in first face generator', () => {
       ...a.lipsLowerSemiInner,
       ...a.lipsLowerSemiOuter,
     ]);
-    for (const i of lower) target[3 * i + 1] += 24;
+    for (const i of lower) target[3 * i + 1] += px;
+    return target;
+  };
+  const lipGap = (g: Float32Array) => g[3 * 14 + 1] - g[3 * 13 + 1];
+  const mouthWidth = (g: Float32Array) => Math.hypot(g[3 * 61] - g[3 * 291], g[3 * 61 + 1] - g[3 * 291 + 1]);
+
+  it('opens the mouth to the cartoon’s lip gap over mouth width, and paints the interior', () => {
+    const target = openedCartoon(24);
     const g = generator.targetGeometry({ landmarks: target, neutralLandmarks: neutral }, selfie);
-    const gap = g[3 * 14 + 1] - g[3 * 13 + 1];
-    const ownGap = selfie.landmarks3d[3 * 14 + 1] - selfie.landmarks3d[3 * 13 + 1];
-    // The cartoon mouth is twice the selfie's, so a 24 px cartoon opening is a 12 px selfie opening (pose fit aside).
-    assert.ok(Math.abs(gap - ownGap - 12) < 2.5, `selfie opening ${gap - ownGap}px`);
+    const gap = lipGap(g);
+    // Absolute: the selfie's gap over its mouth width is MOUTH_GAIN × the cartoon's (pose fit aside).
+    const expected = MOUTH_GAIN * (24 / mouthWidth(neutral)) * mouthWidth(g);
+    assert.ok(Math.abs(gap - expected) < 0.15 * expected, `selfie opening ${gap}px, expected ${expected}px`);
     const img = generator.generateSync({ landmarks: target, neutralLandmarks: neutral }, selfie);
     const x = (g[3 * 13] + g[3 * 14]) / 2;
     const top = g[3 * 13 + 1];
@@ -119,6 +129,19 @@ describe('generation: built-in first face generator', () => {
     assert.ok(luma(off, x, top + 0.15 * gap) < 150, 'without synthesis the opening shows no teeth');
   });
 
+  it('closes a selfie’s open mouth when the cartoon’s is closed, and opens it no further than the cartoon says', () => {
+    // A selfie taken with the mouth open (teeth showing): its own opening must not add to the cartoon's.
+    const openOwn = own.slice();
+    for (const i of [...a.lipsLowerInner.slice(1, -1), ...a.lipsLowerOuter.slice(1, -1)]) openOwn[3 * i + 1] += 10;
+    const openSelfie = prepareSelfieFeatures(space, photo, transformPoints(toPhoto, openOwn));
+    assert.ok(lipGap(openSelfie.landmarks3d) > 9, 'the selfie shows an open mouth');
+    const closed = generator.targetGeometry({ landmarks: neutral, neutralLandmarks: neutral }, openSelfie);
+    assert.ok(Math.abs(lipGap(closed)) < 0.5, `closed cartoon mouth → selfie gap ${lipGap(closed)}px`);
+    const opened = generator.targetGeometry({ landmarks: openedCartoon(24), neutralLandmarks: neutral }, openSelfie);
+    const plain = generator.targetGeometry({ landmarks: openedCartoon(24), neutralLandmarks: neutral }, selfie);
+    close(lipGap(opened), lipGap(plain), 1.5, 'the same cartoon opening on a closed- and an open-mouthed selfie');
+  });
+
   it('closes an eye with a skin-coloured lid on a blink', () => {
     const target = neutral.slice();
     const up = a.rightEyeUpper0;
@@ -126,6 +149,12 @@ describe('generation: built-in first face generator', () => {
     up.forEach((i, k) => {
       target[3 * i + 1] = target[3 * lo[k + 1] + 1];
     });
+    const g = generator.targetGeometry({ landmarks: target, neutralLandmarks: neutral }, selfie);
+    // The lid margin lies on the lower lid: the selfie's eye is shut, not narrowed by the cartoon's lid travel.
+    for (const [k, i] of up.entries()) {
+      const below = g[3 * lo[k + 1] + 1];
+      assert.ok(Math.abs(g[3 * i + 1] - below) < 1, `lid point ${i} ${g[3 * i + 1]} vs lower lid ${below}`);
+    }
     const img = generator.generateSync({ landmarks: target, neutralLandmarks: neutral }, selfie);
     const eye = space.contours.rightEye;
     const cx = eye.reduce((p, i) => p + selfie.landmarks3d[3 * i], 0) / eye.length;

@@ -8,7 +8,7 @@ import { type ContourFigure, ContourFigureBuilder, type Iris, ORGANS } from './c
 import { FaceDetector } from './detector.ts';
 import { type ExpressionMeasures, measureExpression } from './expression.ts';
 import { OneEuroFilter } from './filter.ts';
-import { IrisEstimator, IrisTracker } from './iris.ts';
+import { IrisEstimator } from './iris.ts';
 import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
 import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
 import { type TargetIdentity, TargetTracker, type TrackingState } from './tracker.ts';
@@ -27,7 +27,7 @@ export interface AnalysisSessions {
 /** The character's face in one frame: the output of method step 1. */
 export interface CartoonFace {
   box: Box;
-  /** Filtered landmarks, 468 × (x, y, z), frame pixels. */
+  /** Filtered landmarks with the iris model's eye rings, 468 × (x, y, z), frame pixels. */
   landmarks: Landmarks;
   presence: number;
   irises: Iris[];
@@ -77,21 +77,25 @@ export class AnalysisModels {
     return new AnalysisModels({ detector, facemesh, iris }, createFaceSpace(topology, faceSpaceSize), options);
   }
 
-  /** The patent's click: which face the user means, or a TargetNotFoundError listing the faces there are. */
-  pick(frame: RgbImage, spec: TargetSpec): Promise<PickedTarget> {
-    return pickTarget(frame, spec, this.detector, this.mesh, this.options.minPresence);
+  /**
+   * The patent's click: which face the user means, or a TargetNotFoundError listing the faces there are. Its
+   * landmarks carry the iris model's eyelids, as every analysed frame's do: they are the neutral face expressions
+   * are read against.
+   */
+  async pick(frame: RgbImage, spec: TargetSpec): Promise<PickedTarget> {
+    const picked = await pickTarget(frame, spec, this.detector, this.mesh, this.options.minPresence);
+    return { ...picked, landmarks: (await this.iris.estimate(frame, picked.landmarks)).landmarks };
   }
 }
 
 /**
  * Method step 1 for one video and one chosen character: each frame, follow the character's face, read its
- * keypoints and irises, and connect them into the contour figure. Large buffers (FaceMesh input, the figure's
+ * keypoints, irises and eyelids, and connect them into the contour figure. Large buffers (FaceMesh input, the figure's
  * raster) are reused frame after frame — a frame's `contour.planes` holds until the next analyze() — which keeps
  * garbage-collection pauses out of the per-frame time.
  */
 export class FaceAnalysisStage {
   private readonly tracker: TargetTracker;
-  private readonly irises: IrisTracker;
   /** The contour figure's raster, reused: a frame's figure is valid until the next analyze() call. */
   private readonly planes: Float32Array;
 
@@ -99,7 +103,6 @@ export class FaceAnalysisStage {
     private readonly models: AnalysisModels,
     identity: TargetIdentity,
   ) {
-    this.irises = new IrisTracker(models.iris);
     this.planes = new Float32Array(ORGANS.length * models.space.size * models.space.size);
     const o = models.options;
     this.tracker = new TargetTracker(
@@ -119,11 +122,12 @@ export class FaceAnalysisStage {
   async analyze(frame: RgbImage, index: number, timeSec: number, clock: StageClock): Promise<FrameAnalysis> {
     const step = await clock.timeAsync('track', () => this.tracker.step(frame, timeSec));
     if (!step.face) {
-      this.irises.reset();
       return { index, timeSec, state: step.state, detectorRan: step.detectorRan };
     }
-    const { landmarks, box, presence } = step.face;
-    const irises = await clock.timeAsync('iris', () => this.irises.track(frame, landmarks));
+    const { box, presence } = step.face;
+    const { irises, landmarks } = await clock.timeAsync('iris', () =>
+      this.models.iris.estimate(frame, step.face!.landmarks),
+    );
     const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises, this.planes));
     const face = { box, landmarks, presence, irises, contour, expression: measureExpression(landmarks) };
     return { index, timeSec, state: step.state, detectorRan: step.detectorRan, face };

@@ -16,6 +16,7 @@ import { applyRotation, fitRigid3d } from '../image/rigid3d.ts';
 import { sampleRgbInto } from '../image/sample.ts';
 import { Scratch } from '../image/scratch.ts';
 import type { PlanarTensor } from '../image/tensor.ts';
+import { ExpressionMapper, type MappedExpression } from './expressionMap.ts';
 import type { SelfieFeatures } from './selfie.ts';
 
 /** What the first generative model is asked to draw: the target face's expression and pose, in the face space. */
@@ -36,7 +37,7 @@ export interface FaceGenerator {
 export interface MeshFaceGeneratorOptions {
   /** Draw a mouth interior where the target opens the mouth wider than the selfie does. */
   synthesizeMouth?: boolean;
-  /** Draw closed eyelids where the target closes an eye the selfie shows open. */
+  /** Draw closed eyelids (skin and a lash line) as far as the target closes its eyes. */
   synthesizeBlink?: boolean;
   /**
    * Stretch the generated face onto the target's face outline (an affine fit of the outlines, then the outline
@@ -53,7 +54,9 @@ const FACE_GROUP = GROUPS.length;
  * The built-in first face generator, geometric rather than learned:
  * 1. the cartoon's head pose relative to its neutral reference (3-D similarity on expression-stable points);
  * 2. its expression = pose-free landmarks minus the neutral ones, scaled per organ (a cartoon eye twice the size
- *    of the selfie's moves its lid twice as far) and added to the selfie's landmarks; the pose is then applied;
+ *    of the selfie's moves its lid twice as far) and added to the selfie's landmarks, except eye and mouth
+ *    openings, which are set absolutely (ExpressionMapper: a shut cartoon eye shuts the selfie's, a closed cartoon
+ *    mouth closes the selfie's even if it smiles with teeth); the pose is then applied;
  * 3. the selfie crop is mesh-warped onto that geometry;
  * 4. what the selfie does not show is painted: a mouth interior (dark cavity, upper-teeth band, tongue hint) when
  *    the mouth opens wider than in the selfie, and skin-coloured lids with a lash line when an eye closes.
@@ -63,12 +66,14 @@ export class MeshFaceGenerator implements FaceGenerator {
   private readonly stable: number[];
   private readonly options: Required<MeshFaceGeneratorOptions>;
   private readonly scratch = new Scratch();
+  private readonly mapper: ExpressionMapper;
 
   constructor(
     readonly space: FaceSpace,
     options: MeshFaceGeneratorOptions = {},
   ) {
     this.options = { synthesizeMouth: true, synthesizeBlink: true, fitTargetOutline: true, ...options };
+    this.mapper = new ExpressionMapper(space);
     const a = space.topology.annotations;
     for (const [name, idx] of Object.entries(a)) {
       const g = GROUPS.findIndex((p) => name.startsWith(p));
@@ -98,7 +103,7 @@ export class MeshFaceGenerator implements FaceGenerator {
         `selfie features are for a ${selfie.size}² face space, the generator's is ${this.space.size}²`,
       );
     }
-    const geometry = this.targetGeometry(input, selfie);
+    const { geometry, expression } = this.mapGeometry(input, selfie);
     const size = this.space.size;
     const img = warpFace(
       this.space,
@@ -109,14 +114,21 @@ export class MeshFaceGenerator implements FaceGenerator {
     );
     if (this.options.synthesizeMouth) this.paintMouth(img, geometry, selfie);
     if (this.options.synthesizeBlink) {
-      this.paintEyelid(img, geometry, selfie, input, 'right');
-      this.paintEyelid(img, geometry, selfie, input, 'left');
+      this.paintEyelid(img, geometry, 'right', expression.eyeOpen[0]);
+      this.paintEyelid(img, geometry, 'left', expression.eyeOpen[1]);
     }
     return img;
   }
 
   /** The selfie's landmarks carrying the target's expression and head pose (face space, xyz). */
   targetGeometry(input: FirstFaceInput, selfie: SelfieFeatures): Float32Array {
+    return this.mapGeometry(input, selfie).geometry;
+  }
+
+  private mapGeometry(
+    input: FirstFaceInput,
+    selfie: SelfieFeatures,
+  ): { geometry: Float32Array; expression: MappedExpression } {
     const target = input.landmarks;
     const neutral = input.neutralLandmarks;
     checkLandmarks(target, 'target landmarks');
@@ -129,7 +141,8 @@ export class MeshFaceGenerator implements FaceGenerator {
     const inv = 1 / pose.scale;
     const scale = this.groupScales(neutral, own);
     const out = new Float32Array(own.length);
-    // Expression: target with the pose undone (Rᵀ(T − t)/s), minus neutral, scaled per organ, added to the selfie.
+    // Expression: target with the pose undone (Rᵀ(T − t)/s), minus neutral, scaled per organ, added to the selfie;
+    // then the eye and mouth openings are set absolutely (see ExpressionMapper).
     for (let i = 0; i < FACE_MESH_POINTS; i++) {
       const dx = target[3 * i] - tx;
       const dy = target[3 * i + 1] - ty;
@@ -142,6 +155,10 @@ export class MeshFaceGenerator implements FaceGenerator {
       out[3 * i + 1] = own[3 * i + 1] + (py - neutral[3 * i + 1]) * scale[2 * g + 1];
       out[3 * i + 2] = own[3 * i + 2] + (pz - neutral[3 * i + 2]) * scale[2 * g];
     }
+    // Openings are read in the face space with the pose on, as step 1 measures them: a lid gap over eye width
+    // follows a blink better there than after the pose is undone with FaceMesh's rough depths.
+    const expression = this.mapper.read(target, neutral);
+    this.mapper.apply(out, own, expression);
     // Pose: the motion that took the neutral cartoon to the target, applied about the selfie's own centre.
     const cs = this.centroid(own);
     const cn = this.centroid(neutral);
@@ -152,7 +169,7 @@ export class MeshFaceGenerator implements FaceGenerator {
       for (let k = 0; k < 3; k++) out[3 * i + k] = pose.scale * q[k] + cs[k] + shift[k];
     }
     if (this.options.fitTargetOutline) this.fitOutline(out, target);
-    return out;
+    return { geometry: out, expression };
   }
 
   private fitOutline(geometry: Float32Array, target: Float32Array): void {
@@ -266,26 +283,11 @@ export class MeshFaceGenerator implements FaceGenerator {
     }
   }
 
-  private paintEyelid(
-    img: RgbImage,
-    geometry: Float32Array,
-    selfie: SelfieFeatures,
-    input: FirstFaceInput,
-    side: 'right' | 'left',
-  ): void {
-    const ring = side === 'right' ? this.space.contours.rightEye : this.space.contours.leftEye;
+  /** Skin-coloured lid and a lash line over an eye as far as it closes (`open`: see MappedExpression.eyeOpen). */
+  private paintEyelid(img: RgbImage, geometry: Float32Array, side: 'right' | 'left', open: number): void {
     const a = this.space.topology.annotations;
     const lowerIdx = a[`${side}EyeLower0`];
-    const corner = lowerIdx.length - 1;
-    const shown = this.openness(selfie.landmarks3d, ring, corner);
-    const open = this.openness(geometry, ring, corner);
-    const geometric = shown > 1e-4 ? 1 - smoothstep(0.2, 0.5, open / shown) : 0;
-    // The cartoon's own closure: FaceMesh reads a shut cartoon eye at only ~60 % of its open height (big drawn
-    // eyes), so the expression delta alone never narrows the selfie's eye enough; a lid is painted from this too.
-    const neutralOpen = input.neutralLandmarks ? this.openness(input.neutralLandmarks, ring, corner) : 0;
-    const cartoon =
-      neutralOpen > 1e-4 ? 1 - smoothstep(0.62, 0.85, this.openness(input.landmarks, ring, corner) / neutralOpen) : 0;
-    const closed = Math.max(geometric, cartoon);
+    const closed = 1 - smoothstep(0.15, 0.6, open);
     if (closed <= 0.01) return;
     const size = this.space.size;
     // Lid colour: the skin just around this eye, as the warp put it in the output.
@@ -296,8 +298,9 @@ export class MeshFaceGenerator implements FaceGenerator {
       sampleRgbInto(img, geometry[3 * i], geometry[3 * i + 1], sample, 0);
       for (let c = 0; c < 3; c++) lid[c] += sample[c] / around.length;
     }
-    // The lid spans from the crease (the Upper1 ring) down to the lid line, hiding the squeezed lashes and iris.
-    const poly = ringPolygon(geometry, [...a[`${side}EyeUpper1`], ...[...lowerIdx].reverse()]);
+    // The lid spans from the crease (the Upper2 ring) down to the lid line, hiding the squeezed lashes and iris: a
+    // dark line left above the lash line reads as an open upper lid.
+    const poly = ringPolygon(geometry, [...a[`${side}EyeUpper2`], ...[...lowerIdx].reverse()]);
     const box = polygonBounds(poly, size, size, 2);
     const bw = box.x1 - box.x0;
     const mask = this.boxMask('lid', poly, box, 2);
@@ -312,7 +315,7 @@ export class MeshFaceGenerator implements FaceGenerator {
         const k = y * size + x;
         const b = (y - box.y0) * bw + x - box.x0;
         const m = mask[b] * closed;
-        const dark = 1 - 0.55 * closed * lash[b];
+        const dark = 1 - 0.85 * closed * lash[b];
         if (m <= 0 && dark >= 1) continue;
         for (let c = 0; c < 3; c++) {
           const v = img.data[k * 3 + c];

@@ -1,3 +1,4 @@
+export * from './expressionMap.ts';
 export * from './firstFace.ts';
 export * from './flow.ts';
 export * from './fromConfig.ts';
