@@ -135,15 +135,18 @@ export class InferenceWorker {
     this.sessions.set(sessionId, { pipeline, processor });
     this.channels.set(RedisKeys.channel(sessionId), sessionId);
     await this.subscriber.subscribe(RedisKeys.channel(sessionId));
-    await processor.open(selfie, {
+    const opened = processor.open(selfie, {
       x: Number(record.targetX),
       y: Number(record.targetY),
       timeSeconds: Number(record.targetTime),
     });
-    const ports = await pipeline.listen(this.live.rtpHost);
+    // The RTP path (forwarder, the publisher's keyframe, decoder start) comes up while the selfie is analysed;
+    // the pipeline hands frames to the processor once it is open.
+    const ports = await pipeline.listen(this.live.rtpHost, opened);
     await this.beat();
     await this.send(sessionId, { type: 'worker-ready', workerId: this.id, host: this.live.rtpHost, ...ports });
     this.log.info({ session: sessionId, ...ports }, 'session claimed');
+    await opened;
   }
 
   private async send(sessionId: string, message: WorkerMessage): Promise<void> {

@@ -68,6 +68,7 @@ export class Vp8Decoder extends FfmpegCodec {
     });
   }
 
+  /** `size` is the publisher's picture size, from its first keyframe; the process itself starts beforehand. */
   decode(frame: Buffer, pts: number, size: { width: number; height: number }): void {
     if (!this.headerWritten) {
       this.child.stdin.write(ivfHeader(size.width, size.height, 90_000));

@@ -50,13 +50,16 @@ export class LivePipeline {
   private readonly out = dgram.createSocket('udp4');
   private readonly depacketizer = new Vp8Depacketizer();
   private readonly packetizer: Vp8Packetizer;
-  private decoder?: Vp8Decoder;
-  private decoderSize = { width: 0, height: 0 };
+  /** Started with the pipeline: an ffmpeg start on the first keyframe would delay the first frame. */
+  private readonly decoder: Vp8Decoder;
+  /** The publisher's picture size, from its first keyframe. */
+  private decoderSize?: { width: number; height: number };
   private readonly encoder: Vp8Encoder;
   private decodeQueue: InFlight[] = [];
   /** Frames inside the encoder by input index: the encoder may drop a frame, so order alone cannot pair them. */
   private readonly encoding = new Map<number, InFlight>();
   private busy = false;
+  private processorOpen = false;
   private firstTimestamp?: number;
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
@@ -76,6 +79,13 @@ export class LivePipeline {
     private readonly onFailure: (error: Error) => void,
   ) {
     this.packetizer = new Vp8Packetizer(randomInt(1, 2 ** 31), options.output.videoPt);
+    this.decoder = new Vp8Decoder(
+      options.width,
+      options.height,
+      (rgb) => this.onDecoded(rgb),
+      log,
+      (e) => this.fail(e),
+    );
     this.encoder = new Vp8Encoder(
       { width: options.width, height: options.height, keyframeInterval: options.keyframeInterval, bitrateKbps: 1500 },
       (vp8, index) => this.sendVideo(vp8, index),
@@ -84,8 +94,18 @@ export class LivePipeline {
     );
   }
 
-  /** Binds the two RTP inputs on `host` (ephemeral ports) and returns them for the VideoRoom forwarder. */
-  async listen(host: string): Promise<{ videoPort: number; audioPort: number }> {
+  /**
+   * Binds the two RTP inputs on `host` (ephemeral ports) and returns them for the VideoRoom forwarder. Frames
+   * decoded before `processorOpen` resolves are dropped (the decoder still follows the stream).
+   */
+  async listen(host: string, processorOpen?: Promise<void>): Promise<{ videoPort: number; audioPort: number }> {
+    this.processorOpen = !processorOpen;
+    processorOpen?.then(
+      () => {
+        this.processorOpen = true;
+      },
+      () => undefined,
+    );
     const { output } = this.options;
     const [videoPort, audio] = await Promise.all([
       new Promise<number>((r) => this.videoIn.bind(0, host, () => r(this.videoIn.address().port))),
@@ -102,16 +122,9 @@ export class LivePipeline {
     if (!packet) return;
     const frame = this.depacketizer.push(packet, performance.now());
     if (!frame) return;
-    if (!this.decoder) {
+    if (!this.decoderSize) {
       const size = vp8KeyframeSize(frame.data);
       if (!size) return;
-      this.decoder = new Vp8Decoder(
-        this.options.width,
-        this.options.height,
-        (rgb) => this.onDecoded(rgb),
-        this.log,
-        (e) => this.fail(e),
-      );
       this.log.info({ publisherSize: size }, 'first keyframe from publisher');
       this.decoderSize = size;
     }
@@ -124,6 +137,7 @@ export class LivePipeline {
     const meta = this.decodeQueue.shift();
     if (!meta) return;
     meta.times.decoded = performance.now();
+    if (!this.processorOpen) return;
     if (this.busy) {
       // The processor is behind: keep only the newest frame so latency cannot grow without bound.
       if (this.waiting) this.counters.framesDropped++;
@@ -202,6 +216,6 @@ export class LivePipeline {
     this.closed = true;
     clearInterval(this.statsTimer);
     for (const s of [this.videoIn, this.out]) s.close();
-    await Promise.all([this.decoder?.close(), this.encoder.close(), this.audio?.close()]);
+    await Promise.all([this.decoder.close(), this.encoder.close(), this.audio?.close()]);
   }
 }
