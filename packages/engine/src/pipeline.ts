@@ -98,7 +98,8 @@ export class ToonPipeline {
     const space = models.analysis.space;
     this.analysis = new FaceAnalysisStage(models.analysis, target);
     this.fusion = new FaceFusion({ ...options.fusionOptions, enabled: options.fusion });
-    this.compositor = new Compositor(space.contours, { harmonize: options.style?.harmonize });
+    // An undefined option would override the compositor's default.
+    this.compositor = new Compositor(space.contours, options.style ? { harmonize: options.style.harmonize } : {});
     this.neutral = transformPoints(models.analysis.contour.toFaceSpace(target.landmarks), target.landmarks);
   }
 
