@@ -54,14 +54,17 @@ export const ConfigSchema = z.object({
     /** TOONCAST_STYLIZER_SIZE: a fixed-size user stylizer's side (0 = run it at the face size). */
     stylizerSize: int(0),
     /** TOONCAST_PALETTE_TINT: how far the face's skin colour moves towards the character's (0–1). */
-    paletteTint: unit(0.3),
+    paletteTint: unit(0.15),
     /** TOONCAST_OUTLINE_DARKNESS / TOONCAST_LINE_WEIGHT: the built-in stylizer's ink lines (0–1 each). */
     outlineDarkness: unit(0.75),
     lineWeight: unit(0.3),
     /** TOONCAST_COLOR_LEVELS: luminance steps of the built-in stylizer's colour quantization. */
     colorLevels: int(8).pipe(z.number().min(1).max(255)),
-    /** TOONCAST_HARMONIZE: how far the compositor matches the face's colours to the character's (0–1). */
-    harmonize: unit(0.8),
+    /**
+     * TOONCAST_HARMONIZE: how far the compositor moves the face's mean colour to the character's (0–1; low band only,
+     * bounded gain). More turns a human face on a grey character grey.
+     */
+    harmonize: unit(0.4),
   }),
   /** TOONCAST_FIXTURES: read-only test media shared beside the checkout. */
   fixturesDir: z.string().default(path.resolve(REPO_ROOT, '../shared/fixtures')),

@@ -30,7 +30,7 @@ export interface CompositorOptions {
   occlusion?: boolean;
 }
 
-const DEFAULTS: Required<CompositorOptions> = { feather: 0.08, harmonize: 0.5, twoBand: true, occlusion: true };
+const DEFAULTS: Required<CompositorOptions> = { feather: 0.08, harmonize: 0.4, twoBand: true, occlusion: true };
 
 /** The organ rings the compositor needs: the oval it replaces, and the mouth and eyes, which may change colour. */
 export type CompositorContours = Pick<FaceContours, 'faceOval' | 'outerLips' | 'rightEye' | 'leftEye'>;

@@ -5,12 +5,21 @@ import { stylizerParams } from './fromConfig.ts';
 import { DEFAULT_STYLIZER_PARAMS, paletteTint, type StylizerParams } from './stylizer.ts';
 
 /** How far the face's skin moves towards the character's when no configuration says. */
-const DEFAULT_TINT_STRENGTH = 0.3;
+const DEFAULT_TINT_STRENGTH = 0.15;
+/** Ink lines never vanish entirely: the face's own features (eyes, nose, mouth) need a little line to read. */
+const MIN_DARKNESS = 0.15;
+/** A smooth-shaded character gets up to this many times the configured colour levels (almost no posterizing). */
+const SMOOTH_LEVELS_FACTOR = 3;
 
 /**
- * The stylizer's parameters for one character, read off its face once per session: the palette leans towards the
- * character's skin tone, and ink lines are as dark as the character's own outline is against its skin. Line weight
- * and colour levels come from the configuration.
+ * The stylizer's parameters for one character, read off its face once per session, so the new face is drawn the
+ * way the character is:
+ * - palette: leans towards the character's skin tone;
+ * - ink: as dark as the character's outline is — a thin line darker than both the skin inside and whatever lies
+ *   outside (a CGI character without ink gets faint lines, an inked cartoon dark ones);
+ * - colour levels: the configured number for a flat-shaded character (its skin falls in a few tones), up to
+ *   SMOOTH_LEVELS_FACTOR times as many for a smoothly shaded one, whose faces are not posterized.
+ * Line weight comes from the configuration.
  */
 export function characterStyle(
   space: FaceSpace,
@@ -19,27 +28,55 @@ export function characterStyle(
   selfieSkin: readonly [number, number, number],
   config?: Config['face'],
 ): StylizerParams {
-  const c = space.contours;
-  const oval = c.faceOval;
-  // Skin: points a quarter of the way from the oval to the nose tip (cheeks, forehead, jaw — inside any outline).
+  const oval = space.contours.faceOval;
+  // Rays from each oval point towards the nose tip (t = 0 on the oval, 1 at the nose; negative: outside).
   const nose = 1;
   const nx = landmarks[3 * nose];
   const ny = landmarks[3 * nose + 1];
-  const skin = meanAt(
-    frame,
-    oval.map((i) => mix(landmarks, i, nx, ny, 0.25)),
-  );
-  // Outline: just outside the oval (a cartoon's ink line sits on or beyond the face edge).
-  const outline = minLumaAt(
-    frame,
-    oval.map((i) => mix(landmarks, i, nx, ny, -0.06)),
-  );
-  const skinLuma = luma(skin);
-  const darkness = skinLuma > 0 ? Math.min(1, Math.max(0.2, (skinLuma - outline) / skinLuma)) : 0.75;
+  const ray = (t: number) => oval.map((i) => mix(landmarks, i, nx, ny, t));
+  const skin = meanAt(frame, ray(0.25));
   const base = config
     ? stylizerParams(config, selfieSkin, skin)
     : { ...DEFAULT_STYLIZER_PARAMS, tint: paletteTint(selfieSkin, skin, DEFAULT_TINT_STRENGTH) };
-  return { ...base, outlineDarkness: darkness };
+  const shades = [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5].flatMap((t) => lumasAt(frame, ray(t)));
+  const levels = base.levels * (1 + (SMOOTH_LEVELS_FACTOR - 1) * (1 - flatness(shades)));
+  return { ...base, outlineDarkness: inkDarkness(frame, ray), levels: Math.min(255, Math.round(levels)) };
+}
+
+/**
+ * Median over the oval of how much darker the darkest pixel on the outline band (t in ±0.04) is than both the skin
+ * just inside (t = 0.1) and what lies outside (t = −0.1), relative to the darker of the two. A plain edge between skin and a
+ * dark background is no line: the band is then no darker than the outside.
+ */
+function inkDarkness(frame: RgbImage, ray: (t: number) => [number, number][]): number {
+  const inside = lumasAtAll(frame, ray(0.1));
+  const outside = lumasAtAll(frame, ray(-0.1));
+  const band = [-0.04, -0.02, 0, 0.02, 0.04].map((t) => lumasAtAll(frame, ray(t)));
+  const depth: number[] = [];
+  inside.forEach((skin, k) => {
+    const out = outside[k];
+    const line = Math.min(...band.map((b) => b[k]));
+    if (Number.isNaN(skin) || Number.isNaN(out) || Number.isNaN(line)) return;
+    const darker = Math.min(skin, out);
+    if (darker >= 16) depth.push(Math.max(0, darker - line) / darker);
+  });
+  if (!depth.length) return DEFAULT_STYLIZER_PARAMS.outlineDarkness;
+  depth.sort((a, b) => a - b);
+  return Math.min(1, Math.max(MIN_DARKNESS, depth[depth.length >> 1]));
+}
+
+/**
+ * 0…1: how much of the skin's luma falls in its three most common 8-wide tones — near 1 for flat fills (a few
+ * tones plus the drawn features), low for smooth shading that spreads over many tones.
+ */
+function flatness(lumas: number[]): number {
+  if (lumas.length < 16) return 1;
+  const bins = new Map<number, number>();
+  for (const l of lumas) bins.set(l >> 3, (bins.get(l >> 3) ?? 0) + 1);
+  const top = [...bins.values()].sort((a, b) => b - a).slice(0, 3);
+  const share = top.reduce((a, b) => a + b, 0) / lumas.length;
+  // Calibrated so that smooth shading (~30 % in the top three tones) gives 0 and flat fills (≥ 60 %) give 1.
+  return Math.min(1, Math.max(0, (share - 0.3) / 0.3));
 }
 
 /** The point `t` of the way from landmark `i` towards (x, y) (negative t: beyond the landmark). */
@@ -59,15 +96,17 @@ function meanAt(img: RgbImage, points: [number, number][]): [number, number, num
   return n ? [sum[0] / n, sum[1] / n, sum[2] / n] : [200, 170, 150];
 }
 
-/** The darker half's mean luma: an ink line covers part of the ring, background the rest. */
-function minLumaAt(img: RgbImage, points: [number, number][]): number {
-  const values = points
-    .map(([x, y]) => pixelIndex(img, x, y))
-    .filter((i) => i >= 0)
-    .map((i) => luma([img.data[i], img.data[i + 1], img.data[i + 2]]))
-    .sort((a, b) => a - b);
-  const half = values.slice(0, Math.max(1, values.length >> 1));
-  return values.length ? half.reduce((s, v) => s + v, 0) / half.length : 0;
+/** Lumas at the points inside the image (points outside are skipped). */
+function lumasAt(img: RgbImage, points: [number, number][]): number[] {
+  return lumasAtAll(img, points).filter((l) => !Number.isNaN(l));
+}
+
+/** Lumas at the points, NaN where a point is outside the image (keeps the points' order). */
+function lumasAtAll(img: RgbImage, points: [number, number][]): number[] {
+  return points.map(([x, y]) => {
+    const i = pixelIndex(img, x, y);
+    return i < 0 ? Number.NaN : luma([img.data[i], img.data[i + 1], img.data[i + 2]]);
+  });
 }
 
 function pixelIndex(img: RgbImage, x: number, y: number): number {
@@ -77,5 +116,5 @@ function pixelIndex(img: RgbImage, x: number, y: number): number {
 }
 
 function luma([r, g, b]: readonly number[]): number {
-  return 0.299 * r + 0.587 * g + 0.114 * b;
+  return Math.round(0.299 * r + 0.587 * g + 0.114 * b);
 }
