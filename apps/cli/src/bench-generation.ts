@@ -143,6 +143,8 @@ try {
         measured: {
           finalRatio: round(score.warp.finalRatio),
           stylizedRatio: round(score.warp.stylizedRatio),
+          // At equal sharpness (E_warp rewards blur): the temporal part of the gain.
+          sharpnessMatchedFinalRatio: round(score.warp.sharpnessMatchedFinalRatio),
           mouthLag,
         },
         met: score.warp.stylizedRatio <= 0.6 && score.warp.finalRatio <= 0.6 && mouthLag <= 1,

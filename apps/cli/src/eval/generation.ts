@@ -11,10 +11,12 @@ import {
   type AnalysisModels,
   type Box,
   backwardWarp,
+  boxBlurFloat,
   cosineSimilarity,
   type Detection,
   DisFlowEstimator,
   type ExpressionMeasures,
+  type FaceImages,
   type Flow,
   type FusionOptions,
   fillPolygon,
@@ -33,6 +35,7 @@ import {
   sampleFloat,
   type TargetSpec,
   ToonPipeline,
+  toGray,
   transformPoints,
   warpAffine,
   wholeFrameRoi,
@@ -44,6 +47,9 @@ import { pickFrame } from './synthetic.ts';
 
 /** Largest per-frame change of a scripted expression value for a pair of frames to count as "still". */
 const STILL_EXPRESSION = 0.01;
+/** The contours whose surroundings count as the expression organs in the split E_warp, and that surrounding, px. */
+const ORGAN_RINGS = ['outerLips', 'rightEye', 'leftEye', 'rightBrow', 'leftBrow'] as const;
+const ORGAN_MARGIN = 6;
 
 /** The expression measures compared between the driver and the generated face. */
 export const EXPRESSION_SERIES = ['mouthOpen', 'eyeOpenLeft', 'eyeOpenRight'] as const;
@@ -78,6 +84,8 @@ export interface GenerationFrame {
   input: RgbImage;
   /** The region the compositor replaces (the cartoon's face oval) in the face space: 1 inside. */
   region: FloatMap;
+  /** The part of `region` near the expression organs (lips, eyes, brows; 6 px around them): 1 inside. */
+  organs: FloatMap;
   fused: RunFaces;
   plain: RunFaces;
   /** Mean weight fusion gave the second face image inside the region (0 on the first two frames). */
@@ -115,29 +123,37 @@ export async function runGeneration(
   let clipFrames = 0;
   let visibleFrames = 0;
   for await (const { image, index, timeSec, truth } of source) {
+    // Everything of the fused run is copied before the plain run reuses the shared models' buffers (the stylizer's).
     const a = await fused.process(image, index, timeSec);
+    const seen = a.face && a.analysis.face ? fusedFrame(image, a.face, a.analysis.face) : undefined;
     const b = await plain.process(image, index, timeSec);
     clipFrames++;
     const visible = truth?.visible ?? true;
     if (visible) visibleFrames++;
-    if (!(visible && a.face && b.face && a.analysis.face)) continue;
-    const toFace = invertAffine(a.face.faceToFrame);
-    const landmarks = transformPoints(toFace, a.analysis.face.landmarks);
-    const region = fillPolygon(
-      createFloatMap(size, size),
-      oval.flatMap((i) => [landmarks[3 * i], landmarks[3 * i + 1]]),
-      1,
-    );
-    frames.push({
-      index,
-      truth: truth?.expression,
-      cartoon: a.analysis.face.expression,
+    if (!(visible && seen && b.face)) continue;
+    frames.push({ index, truth: truth?.expression, ...seen, plain: copyFaces(b.face) });
+  }
+  function fusedFrame(
+    image: RgbImage,
+    face: FaceImages,
+    cartoon: { landmarks: Landmarks; expression: ExpressionMeasures },
+  ) {
+    const toFace = invertAffine(face.faceToFrame);
+    const landmarks = transformPoints(toFace, cartoon.landmarks);
+    const polygon = (ring: readonly number[]) => ring.flatMap((i) => [landmarks[3 * i], landmarks[3 * i + 1]]);
+    const region = fillPolygon(createFloatMap(size, size), polygon(oval), 1);
+    const organs = createFloatMap(size, size);
+    for (const ring of ORGAN_RINGS) fillPolygon(organs, polygon(models.analysis.space.contours[ring]), 1);
+    const near = boxBlurFloat(boxBlurFloat(organs, ORGAN_MARGIN / 2), ORGAN_MARGIN / 2);
+    for (let k = 0; k < near.data.length; k++) organs.data[k] = near.data[k] > 1e-3 ? region.data[k] : 0;
+    return {
+      cartoon: { ...cartoon.expression },
       input: warpAffine(image, toFace, size, size),
       region,
-      fused: copyFaces(a.face),
-      plain: copyFaces(b.face),
-      secondWeight: a.face.secondWeight ? regionMean(a.face.secondWeight, region) : 0,
-    });
+      organs,
+      fused: copyFaces(face),
+      secondWeight: face.secondWeight ? regionMean(face.secondWeight, region) : 0,
+    };
   }
   return { frames, clipFrames, visibleFrames };
 }
@@ -377,6 +393,34 @@ export interface WarpErrors<K extends string> {
   output: Record<K, number>;
 }
 
+/** The input flows of consecutive frame pairs (both directions), computed once for every E_warp over a run. */
+export class PairFlows {
+  private readonly pairs = new WeakMap<GenerationFrame, { forward: Flow; backward: Flow }>();
+
+  constructor(private readonly flow = new DisFlowEstimator({ finestLevel: 0 })) {}
+
+  get(a: GenerationFrame, b: GenerationFrame): { forward: Flow; backward: Flow } {
+    let p = this.pairs.get(a);
+    if (!p) {
+      p = {
+        forward: copyFlow(this.flow.estimate(a.input, b.input)),
+        backward: copyFlow(this.flow.estimate(b.input, a.input)),
+      };
+      this.pairs.set(a, p);
+    }
+    return p;
+  }
+}
+
+export interface WarpingErrorOptions {
+  /** Which consecutive pairs count (all by default). */
+  counts?: (a: GenerationFrame, b: GenerationFrame) => boolean;
+  /** The part of the face measured (the replaced region by default). */
+  regionOf?: (f: GenerationFrame) => FloatMap;
+  /** The input flows, shared between the E_warp figures of one run. */
+  flows?: PairFlows;
+}
+
 /**
  * Warping error E_warp (Lai et al., ECCV 2018) of several output sequences that share one input sequence: per pair
  * of consecutive frames, the flow is computed on the INPUT frames (t → t+1 and back), pixels whose flow is not
@@ -387,10 +431,9 @@ export interface WarpErrors<K extends string> {
 export function warpingErrors<K extends string>(
   frames: readonly GenerationFrame[],
   outputs: Record<K, (f: GenerationFrame) => RgbImage>,
-  /** Which consecutive pairs count (all by default). */
-  counts: (a: GenerationFrame, b: GenerationFrame) => boolean = () => true,
-  flow = new DisFlowEstimator({ finestLevel: 0 }),
+  options: WarpingErrorOptions = {},
 ): WarpErrors<K> {
+  const { counts = () => true, regionOf = (f) => f.region, flows = new PairFlows() } = options;
   const keys = Object.keys(outputs) as K[];
   let input = 0;
   const sums = new Map<K, number>(keys.map((k) => [k, 0]));
@@ -401,12 +444,12 @@ export function warpingErrors<K extends string>(
     const a = frames[i];
     const b = frames[i + 1];
     if (b.index !== a.index + 1 || !counts(a, b)) continue;
-    const forward = copyFlow(flow.estimate(a.input, b.input));
-    const backward = flow.estimate(b.input, a.input);
-    const mask = consistentRegion(forward, backward, a.region);
+    const { forward, backward } = flows.get(a, b);
+    const region = regionOf(a);
+    const mask = consistentRegion(forward, backward, region);
     let n = 0;
     for (let k = 0; k < mask.length; k++) n += mask[k];
-    for (let k = 0; k < a.region.data.length; k++) area += a.region.data[k];
+    for (let k = 0; k < region.data.length; k++) area += region.data[k];
     kept += n;
     if (!n) continue;
     pairs++;
@@ -423,6 +466,68 @@ export function warpingErrors<K extends string>(
     input: average(input),
     output: Object.fromEntries(keys.map((k) => [k, average(sums.get(k)!)])) as Record<K, number>,
   };
+}
+
+/** Mean squared grey gradient (central differences, grey in [0,1]) inside each frame's region: how sharp a run is. */
+export function sharpness(frames: readonly GenerationFrame[], pick: (f: GenerationFrame) => RgbImage): number {
+  let s = 0;
+  let n = 0;
+  for (const f of frames) {
+    const g = toGray(pick(f)).data;
+    const { width: w, height: h } = f.region;
+    for (let y = 1; y < h - 1; y++) {
+      for (let x = 1; x < w - 1; x++) {
+        const k = y * w + x;
+        if (f.region.data[k] < 0.5) continue;
+        s += (g[k + 1] - g[k - 1]) ** 2 + (g[k + w] - g[k - w]) ** 2;
+        n++;
+      }
+    }
+  }
+  return n ? s / n : 0;
+}
+
+/** Separable [a, 1 − 2a, a] softening (a in [0, 1/3]), edges replicated: a blur with a continuous strength. */
+export function soften(img: RgbImage, a: number): RgbImage {
+  const { width: w, height: h } = img;
+  const tmp = new Float32Array(img.data.length);
+  const out = { width: w, height: h, data: new Uint8Array(img.data.length) };
+  const c = 1 - 2 * a;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      const l = x > 0 ? i - 3 : i;
+      const r = x < w - 1 ? i + 3 : i;
+      for (let ch = 0; ch < 3; ch++) tmp[i + ch] = a * (img.data[l + ch] + img.data[r + ch]) + c * img.data[i + ch];
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      const u = y > 0 ? i - 3 * w : i;
+      const d = y < h - 1 ? i + 3 * w : i;
+      for (let ch = 0; ch < 3; ch++) out.data[i + ch] = a * (tmp[u + ch] + tmp[d + ch]) + c * tmp[i + ch] + 0.5;
+    }
+  }
+  return out;
+}
+
+/**
+ * The softening of the plain run's final faces that makes them as sharp as the fused run's (bisection on `soften`'s
+ * strength; 0 when the fused faces are the sharper). E_warp rewards blur (a blurred face differs less from its warped
+ * neighbour), so fused E_warp is also compared with plain E_warp at equal sharpness.
+ */
+export function matchingSoftening(frames: readonly GenerationFrame[]): number {
+  const target = sharpness(frames, (f) => f.fused.final);
+  let lo = 0;
+  let hi = 1 / 3;
+  if (sharpness(frames, (f) => f.plain.final) <= target) return 0;
+  for (let it = 0; it < 10; it++) {
+    const mid = (lo + hi) / 2;
+    if (sharpness(frames, (f) => soften(f.plain.final, mid)) > target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 function copyFlow(f: Flow): Flow {
@@ -531,6 +636,18 @@ export interface GenerationScore {
     finalRatio: number;
     stylizedRatio: number;
     stillFinalRatio?: number;
+    /** Fused over plain E_warp (final faces) near the expression organs (lips, eyes, brows) and elsewhere. */
+    organsFinalRatio: number;
+    restFinalRatio: number;
+    /** Mean squared gradient of the fused final faces over the plain ones' (below 1: fusion blurs). */
+    fusedOverPlainSharpness: number;
+    /**
+     * Fused E_warp over that of the plain final faces softened to the fused ones' sharpness: the part of the gain
+     * that is temporal, not blur (E_warp rewards any blur).
+     */
+    sharpnessMatchedFinalRatio: number;
+    /** E_warp of a face that never changes (the first replaced plain face, held) over the plain run's. */
+    frozenFinalRatio: number;
   };
   /** Mean weight of the second (flow-warped) face image in the face region, over the frames fusion ran on. */
   secondWeight: { mean: number };
@@ -584,13 +701,25 @@ export async function scoreGeneration(
     fusedStylized: (f) => f.fused.stylized,
     plainStylized: (f) => f.plain.stylized,
   };
-  const warp = warpingErrors(frames, outputs);
+  const flows = new PairFlows();
+  const warp = warpingErrors(frames, outputs, { flows });
   // Pairs where the script holds the expression: what is left there is flicker and pose, not expression change.
   const still = hasTruth
-    ? warpingErrors(frames, outputs, (p, q) =>
-        EXPRESSION_SERIES.every((k) => Math.abs(p.truth![k] - q.truth![k]) < STILL_EXPRESSION),
-      )
+    ? warpingErrors(frames, outputs, {
+        flows,
+        counts: (p, q) => EXPRESSION_SERIES.every((k) => Math.abs(p.truth![k] - q.truth![k]) < STILL_EXPRESSION),
+      })
     : undefined;
+  const finals = { fusedFinal: outputs.fusedFinal, plainFinal: outputs.plainFinal };
+  const organs = warpingErrors(frames, finals, { flows, regionOf: (f) => f.organs });
+  const rest = warpingErrors(frames, finals, {
+    flows,
+    regionOf: (f) => ({ ...f.region, data: f.region.data.map((v, k) => (f.organs.data[k] > 0 ? 0 : v)) }),
+  });
+  const softening = matchingSoftening(frames.filter((_, i) => i % 4 === 0));
+  const softPlain = warpingErrors(frames, { plainFinal: (f) => soften(f.plain.final, softening) }, { flows });
+  const frozen = warpingErrors(frames, { plainFinal: () => frames[0].plain.final }, { flows });
+  const plainSharpness = sharpness(frames, outputs.plainFinal);
   const toSelfie = distractors.map((d) => cosineSimilarity(d, selfie.embedding));
   return {
     clipFrames: run.clipFrames,
@@ -620,6 +749,11 @@ export async function scoreGeneration(
       finalRatio: warp.output.fusedFinal / warp.output.plainFinal,
       stylizedRatio: warp.output.fusedStylized / warp.output.plainStylized,
       ...(still && { still, stillFinalRatio: still.output.fusedFinal / still.output.plainFinal }),
+      organsFinalRatio: organs.output.fusedFinal / organs.output.plainFinal,
+      restFinalRatio: rest.output.fusedFinal / rest.output.plainFinal,
+      fusedOverPlainSharpness: sharpness(frames, outputs.fusedFinal) / plainSharpness,
+      sharpnessMatchedFinalRatio: warp.output.fusedFinal / softPlain.output.plainFinal,
+      frozenFinalRatio: frozen.output.plainFinal / warp.output.plainFinal,
     },
     secondWeight: { mean: mean(frames.filter((f) => f.secondWeight > 0).map((f) => f.secondWeight)) },
   };
