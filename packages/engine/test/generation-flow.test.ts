@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRgbImage, type RgbImage } from '@tooncast/shared';
+import { createFloatMap, createRgbImage, type RgbImage } from '@tooncast/shared';
 import { DisFlowEstimator, type Flow } from '../src/generation/flow.ts';
 import { FaceFusion, FusionHistory } from '../src/generation/fusion.ts';
 import { backwardWarp } from '../src/generation/warp.ts';
@@ -19,6 +19,31 @@ function endpointError(flow: Flow, truth: (x: number, y: number) => [number, num
       const [u, v] = truth(x, y);
       sum += Math.hypot(flow.dx.data[k] - u, flow.dy.data[k] - v);
       n++;
+    }
+  }
+  return sum / n;
+}
+
+/** Mean squared per-channel difference (0…255 scale) over an inner window. */
+function meanSquaredDiff(a: RgbImage, b: RgbImage, margin: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = margin; y < a.height - margin; y++) {
+    for (let i = (y * a.width + margin) * 3; i < (y * a.width + a.width - margin) * 3; i++, n++) {
+      sum += (a.data[i] - b.data[i]) ** 2;
+    }
+  }
+  return sum / n;
+}
+
+/** Mean squared central-difference gradient of the green channel over an inner window: how sharp an image is. */
+function gradientEnergy(img: RgbImage, margin: number): number {
+  const g = (x: number, y: number) => img.data[(y * img.width + x) * 3 + 1];
+  let sum = 0;
+  let n = 0;
+  for (let y = margin; y < img.height - margin; y++) {
+    for (let x = margin; x < img.width - margin; x++, n++) {
+      sum += (g(x + 1, y) - g(x - 1, y)) ** 2 + (g(x, y + 1) - g(x, y - 1)) ** 2;
     }
   }
   return sum / n;
@@ -147,6 +172,42 @@ describe('generation: fusion of first and second face images', () => {
     const r = fusion.fuse(frame(0), history);
     const meanW = r.secondWeight!.data.reduce((p, q) => p + q, 0) / (S * S);
     assert.ok(meanW < 0.2, `mean weight ${meanW}`);
+  });
+
+  it('removes landmark-like jitter while the expression is held, without blurring, and lets a change through at once', () => {
+    // A held face whose mesh jitters: each first face image is the face warped by a smooth random field (±0.6 px),
+    // as landmark noise moves a mesh-warped face; from frame 25 a "mouth" opens and stays open.
+    let seed = 11;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648 - 0.5;
+    };
+    const face = texturedImage(S, S, 2);
+    const firsts: RgbImage[] = [];
+    for (let t = 0; t < 32; t++) {
+      const [ax, bx, ay, by] = [rnd(), rnd(), rnd(), rnd()].map((v) => 1.2 * v);
+      const [px, qx, py, qy] = [rnd(), rnd(), rnd(), rnd()].map((v) => 6 * v);
+      const jitter = { dx: createFloatMap(S, S), dy: createFloatMap(S, S) };
+      for (let y = 0, k = 0; y < S; y++) {
+        for (let x = 0; x < S; x++, k++) {
+          jitter.dx.data[k] = ax * Math.sin(x / 13 + px) + bx * Math.cos(y / 17 + qx);
+          jitter.dy.data[k] = ay * Math.sin(y / 11 + py) + by * Math.cos(x / 19 + qy);
+        }
+      }
+      const first = backwardWarp(face, jitter);
+      if (t >= 25) for (let y = 120; y < 150; y++) first.data.fill(20, (y * S + 70) * 3, (y * S + 120) * 3);
+      firsts.push(first);
+    }
+    const history = new FusionHistory();
+    const finals = firsts.map((f) => fusion.fuse(f, history).finalFace);
+    const held = Array.from({ length: 21 }, (_, i) => i + 4);
+    const flicker = (seq: RgbImage[]) => held.reduce((s, t) => s + meanSquaredDiff(seq[t], seq[t - 1], 16), 0);
+    const sharp = (seq: RgbImage[]) => held.reduce((s, t) => s + gradientEnergy(seq[t], 16), 0);
+    const ratio = flicker(finals) / flicker(firsts);
+    assert.ok(ratio < 0.35, `frame-to-frame change kept: ${ratio}`);
+    assert.ok(sharp(finals) > 0.95 * sharp(firsts), `fusion blurred: ${sharp(finals) / sharp(firsts)}`);
+    const i = (135 * S + 95) * 3;
+    assert.ok(Math.abs(finals[25].data[i] - 20) < 10, `the mouth opened late: ${finals[25].data[i]}`);
   });
 
   it('rejects a first face image of another size', () => {
