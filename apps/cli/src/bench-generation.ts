@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   analyzeSelfie,
   IdentityEmbedder,
@@ -27,8 +28,15 @@ import { pickFrame } from './eval/synthetic.ts';
 import { openPipelineModels } from './runtime.ts';
 import { summarize } from './stats.ts';
 
+/** `--frames N`: only the first N frames of each clip (a quicker run while iterating; report full runs). */
+const { values: args } = parseArgs({ options: { frames: { type: 'string' } } });
+const maxFrames = args.frames === undefined ? undefined : Number(args.frames);
+if (maxFrames !== undefined && !(Number.isInteger(maxFrames) && maxFrames >= 3)) {
+  throw new Error(`--frames must be an integer of at least 3, got ${args.frames}`);
+}
+
 /** Big Buck Bunny from where the bunny faces the camera: 6 s, the bunny clicked as in the step-1 evaluation. */
-const BBB_SEGMENT = { startSec: BBB.facing.first / 24, frames: 144 };
+const BBB_SEGMENT = { startSec: BBB.facing.first / 24, frames: Math.min(144, maxFrames ?? 144) };
 
 const config = loadConfig();
 const models = await openPipelineModels(config);
@@ -99,7 +107,7 @@ try {
   const clip = await writeSyntheticClip(path.join(dir, 'clip'), DEMO_CLIP);
   const distractors = await distractorEmbeddings(models.analysis, embedder);
   const input = { features, embedding };
-  const synthetic = await runGenerationOnClip(models, features, DEMO_CLIP);
+  const synthetic = await runGenerationOnClip(models, features, DEMO_CLIP, { maxFrames });
   const score = await scoreGeneration(models, embedder, input, distractors, synthetic);
   const bbbRun = await runGenerationOnVideo(models, features, BBB.file(config.fixturesDir), BBB.click, BBB_SEGMENT);
   const bbb = await scoreGeneration(models, embedder, input, distractors, bbbRun);
@@ -112,6 +120,7 @@ try {
     bench: 'generation (method step 2, issue 3)',
     threads: config.models.intraOpThreads,
     clip: `synthetic ${DEMO_CLIP.width}x${DEMO_CLIP.height} ${DEMO_CLIP.durationSec}s`,
+    ...(maxFrames && { maxFrames }),
     selfie: path.basename(selfieFile),
     synthetic: score,
     bbb: { segment: BBB_SEGMENT, ...bbb },
