@@ -5,10 +5,10 @@
  * first-frame and late-joiner times, glass-to-glass p50/p95 from the frame-id barcode, Chrome's freezeCount in
  * steady state, and the viewer's audio-to-video offset from the clip's flash/click markers. Every processor is
  * compared with the pass-through worker measured in the same run.
- *   node --import tsx loadtests/src/live-bench.ts [--seconds 120]
+ *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout paced|asap|both]
  */
 import os from 'node:os';
-import { ConfigSchema, type LiveStats } from '@tooncast/shared';
+import { type Config, ConfigSchema, type LiveStats } from '@tooncast/shared';
 import { targetPointAt } from '@tooncast/synth';
 import {
   glassToGlass,
@@ -28,8 +28,10 @@ const VIEWER_VIDEO = 'video[data-testid="video-watch party"]';
 
 type Processor = 'passthrough' | string;
 
-async function measure(processor: Processor, seconds: number) {
-  const stack = await startTestStack({ TOONCAST_FRAME_PROCESSOR: processor });
+type Playout = Config['live']['playout'];
+
+async function measure(processor: Processor, seconds: number, playout: Playout) {
+  const stack = await startTestStack({ TOONCAST_FRAME_PROCESSOR: processor, TOONCAST_PLAYOUT: playout });
   const browser = await TestBrowser.launch();
   try {
     // The synthetic clip (a character the engine finds) with a flash and a click every 2 s.
@@ -76,6 +78,7 @@ async function measure(processor: Processor, seconds: number) {
     const leads = audioLeads(marks);
     return {
       processor,
+      playout,
       seconds,
       firstFrameMs,
       lateJoinerMs,
@@ -130,24 +133,28 @@ function workerSummary(reports: LiveStats[]) {
 }
 
 if (await insideNetns(import.meta.filename, false)) {
-  const i = process.argv.indexOf('--seconds');
-  const seconds = i > 0 ? Number(process.argv[i + 1]) : 120;
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const seconds = Number(arg('--seconds') ?? 120);
+  // `--playout both` measures both worker playout modes (each against its own pass-through baseline).
+  const playoutOptions = ConfigSchema.shape.live.shape.playout.unwrap().options;
+  const playouts = arg('--playout') === 'both' ? playoutOptions : [(arg('--playout') ?? 'paced') as Playout];
   const processors = ConfigSchema.shape.live.shape.frameProcessor.unwrap().options;
   const results = [];
-  for (const p of processors) results.push(await measure(p, seconds));
-  const [baseline] = results;
-  console.log(
-    JSON.stringify(
-      {
+  for (const playout of playouts) {
+    const runs = [];
+    for (const p of processors) runs.push(await measure(p, seconds, playout));
+    const [baseline] = runs;
+    for (const r of runs) {
+      results.push({
+        ...r,
         baseline: baseline.processor,
-        results: results.map((r) => ({
-          ...r,
-          glassToGlassP95OverBaselineMs: r.glassToGlassP95 - baseline.glassToGlassP95,
-          glassToGlassP95Ratio: r.glassToGlassP95 / baseline.glassToGlassP95,
-        })),
-      },
-      null,
-      2,
-    ),
-  );
+        glassToGlassP95OverBaselineMs: r.glassToGlassP95 - baseline.glassToGlassP95,
+        glassToGlassP95Ratio: r.glassToGlassP95 / baseline.glassToGlassP95,
+      });
+    }
+  }
+  console.log(JSON.stringify({ results }, null, 2));
 }

@@ -75,8 +75,10 @@ class ThreadedProcessor implements FrameProcessor {
   }
 
   async process(frame: RgbImage, info: FrameInfo): Promise<RgbImage> {
-    // A private copy the thread can own (the decoded frame is a view into a shared pipe buffer).
-    const data = Uint8Array.from(frame.data).buffer;
+    // The thread takes the frame's memory when the frame owns all of it (the decoder's frames do), else a copy.
+    const { buffer, byteOffset, byteLength } = frame.data;
+    const owned = buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength;
+    const data = owned ? buffer : Uint8Array.from(frame.data).buffer;
     const r = await this.engine.request(
       { type: 'process', session: this.session, width: frame.width, height: frame.height, data, info },
       [data],

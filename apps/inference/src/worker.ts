@@ -108,6 +108,7 @@ export class InferenceWorker {
         width,
         height,
         keyframeInterval: this.live.keyframeInterval,
+        playout: this.live.playout,
         output: {
           host: this.live.rtpHost,
           videoPort: Number(record.mountpointVideoPort),

@@ -108,6 +108,11 @@ export const ConfigSchema = z.object({
     keyframeInterval: int(12).pipe(z.number().min(1)),
     /** TOONCAST_FRAME_PROCESSOR: what the worker runs per frame: the method ('engine') or a copy ('passthrough'). */
     frameProcessor: z.enum(['passthrough', 'engine']).default('engine'),
+    /**
+     * TOONCAST_PLAYOUT: when the worker sends a frame: 'paced' (every frame one steady delay after it arrived,
+     * the clip audio with it) or 'asap' (as soon as it is encoded; the audio follows the median delay).
+     */
+    playout: z.enum(['paced', 'asap']).default('paced'),
     /** TOONCAST_DEMO_CLIP: the cartoon clip the web app offers; by default the built-in synthetic one `npm start` renders. */
     demoClip: z.string().default(path.join(DEMO_CLIP_DIR, 'clip.mp4')),
     /**
@@ -167,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       frameSize: env.TOONCAST_FRAME_SIZE,
       keyframeInterval: env.TOONCAST_KEYFRAME_INTERVAL,
       frameProcessor: env.TOONCAST_FRAME_PROCESSOR,
+      playout: env.TOONCAST_PLAYOUT,
       demoClip: env.TOONCAST_DEMO_CLIP || undefined,
       ownerGraceSeconds: env.TOONCAST_OWNER_GRACE,
     },

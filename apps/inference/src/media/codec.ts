@@ -38,8 +38,9 @@ class FfmpegCodec {
 /** VP8 (IVF on stdin) → RGB frames of a fixed size; `-threads 1` avoids frame-threading delay. */
 export class Vp8Decoder extends FfmpegCodec {
   private readonly frameBytes: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The frame being read from stdout, and how much of it arrived. */
+  private frame?: Buffer;
+  private filled = 0;
   private headerWritten = false;
 
   constructor(
@@ -55,15 +56,18 @@ export class Vp8Decoder extends FfmpegCodec {
       '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-vsync', '0', '-f', 'rawvideo', '-flush_packets', '1', 'pipe:1',
     ], log, onFailure);
     this.frameBytes = width * height * 3;
+    // Each frame gets its own exact ArrayBuffer (one allocation, no concatenation), which a consumer may keep
+    // or transfer to another thread.
     this.child.stdout.on('data', (chunk: Buffer) => {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      while (this.pendingBytes >= this.frameBytes) {
-        const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
-        onFrame({ width, height, data: all.subarray(0, this.frameBytes) });
-        const rest = all.subarray(this.frameBytes);
-        this.pending = rest.length ? [rest] : [];
-        this.pendingBytes = rest.length;
+      for (let offset = 0; offset < chunk.length; ) {
+        this.frame ??= Buffer.allocUnsafeSlow(this.frameBytes);
+        const n = chunk.copy(this.frame, this.filled, offset);
+        offset += n;
+        this.filled += n;
+        if (this.filled < this.frameBytes) continue;
+        onFrame({ width, height, data: this.frame });
+        this.frame = undefined;
+        this.filled = 0;
       }
     });
   }

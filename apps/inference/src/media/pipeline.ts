@@ -13,6 +13,8 @@ export interface PipelineOptions {
   width: number;
   height: number;
   keyframeInterval: number;
+  /** See PlayoutDelay: 'paced' (default) or 'asap'. */
+  playout?: 'paced' | 'asap';
   /** Where Janus's streaming mountpoint listens for the personalized stream. */
   output: { host: string; videoPort: number; audioPort: number; videoPt: number; audioPt: number };
 }
@@ -31,6 +33,9 @@ export interface PipelineStats {
   /** The latency above by stage (decode, wait for the processor, process, encode, pace), last second. */
   stages: StageSummary;
 }
+
+/** Frames inside the decoder beyond which input skips to the next keyframe (~330 ms at 24 fps). */
+const MAX_DECODE_BACKLOG = 8;
 
 /** A frame on its way through the worker. */
 interface InFlight {
@@ -60,12 +65,13 @@ export class LivePipeline {
   private readonly encoding = new Map<number, InFlight>();
   private busy = false;
   private processorOpen = false;
+  private skipToKeyframe = false;
   private firstTimestamp?: number;
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
   private latencies: number[] = [];
   private readonly stages = new StageTimes();
-  private readonly playout = new PlayoutDelay();
+  private readonly playout: PlayoutDelay;
   private sentThisSecond = 0;
   private closed = false;
   private statsTimer?: NodeJS.Timeout;
@@ -78,6 +84,7 @@ export class LivePipeline {
     private readonly onStats: (stats: PipelineStats) => void,
     private readonly onFailure: (error: Error) => void,
   ) {
+    this.playout = new PlayoutDelay(options.playout);
     this.packetizer = new Vp8Packetizer(randomInt(1, 2 ** 31), options.output.videoPt);
     this.decoder = new Vp8Decoder(
       options.width,
@@ -129,6 +136,16 @@ export class LivePipeline {
       this.decoderSize = size;
     }
     this.counters.framesIn++;
+    // A decoder that fell this far behind (the machine is overloaded) would make every later frame as late:
+    // skip to the publisher's next keyframe (Janus asks for one every second) instead.
+    if (frame.keyframe) this.skipToKeyframe = false;
+    else if (this.skipToKeyframe || this.decodeQueue.length >= MAX_DECODE_BACKLOG) {
+      if (!this.skipToKeyframe)
+        this.log.warn({ backlog: this.decodeQueue.length }, 'decoder behind: skipping to the next keyframe');
+      this.skipToKeyframe = true;
+      this.counters.framesDropped++;
+      return;
+    }
     this.decodeQueue.push({ timestamp: frame.timestamp, times: { arrived: frame.arrivedAt } });
     this.decoder.decode(frame.data, frame.timestamp, this.decoderSize);
   }
@@ -141,7 +158,7 @@ export class LivePipeline {
     if (this.busy) {
       // The processor is behind: keep only the newest frame so latency cannot grow without bound.
       if (this.waiting) this.counters.framesDropped++;
-      this.waiting = { frame: { ...frame, data: Uint8Array.from(frame.data) }, meta };
+      this.waiting = { frame, meta };
       return;
     }
     void this.runProcessor(frame, meta);

@@ -26,6 +26,9 @@ const MAX_DELAY_MS = 250;
  */
 export class PlayoutDelay {
   delayMs = 0;
+  /** 'asap' sends every frame when it is ready and keeps the delay at the median, for the audio only. */
+  constructor(private readonly mode: 'paced' | 'asap' = 'paced') {}
+
   private ready: number[] = [];
   private late = 0;
   private tunedAt = Number.NEGATIVE_INFINITY;
@@ -38,6 +41,7 @@ export class PlayoutDelay {
     if (this.warmup > 0) this.warmup--;
     else this.ready.push(latency);
     if (latency > this.delayMs) this.late++;
+    if (this.mode === 'asap') return now;
     const at = Math.max(arrived + this.delayMs, this.lastSendAt, now);
     this.lastSendAt = at;
     return at;
@@ -48,7 +52,7 @@ export class PlayoutDelay {
     if (this.ready.length < TUNE_FRAMES || now - this.tunedAt < RETUNE_MS) return false;
     const first = this.tunedAt < 0;
     // The first window may still clear a start-up backlog: start from its median, late frames raise it later.
-    const covered = percentileOf(this.ready, first ? 0.5 : COVERED);
+    const covered = percentileOf(this.ready, first || this.mode === 'asap' ? 0.5 : COVERED);
     const target = Math.min(MAX_DELAY_MS, Math.ceil(covered + MARGIN_MS));
     const tooLate = this.late > this.ready.length * LATE_SHARE;
     this.ready = [];
