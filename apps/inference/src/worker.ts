@@ -3,6 +3,7 @@ import { type Config, type Logger, RedisKeys, WorkerMessage } from '@tooncast/sh
 import { Redis } from 'ioredis';
 import { contourPublisher } from './contour-view.ts';
 import type { FrameProcessor } from './frame-processor.ts';
+import { AudioRelay } from './media/audio-relay.ts';
 import { LivePipeline } from './media/pipeline.ts';
 
 const HEARTBEAT_MS = 1000;
@@ -53,6 +54,7 @@ export class InferenceWorker {
   }
 
   async start(): Promise<void> {
+    AudioRelay.prestart();
     await this.beat();
     await this.redis.sadd(RedisKeys.workers, this.id);
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);

@@ -1,29 +1,64 @@
 /**
- * The clip audio's relay, in its own thread: it re-sends each Opus RTP packet to the mountpoint after the current
- * video delay. Any timing jitter here makes the browser's audio jitter buffer grow, and the video is delayed to stay
- * in sync with it, so this loop does nothing else (the main thread moves ~30 MB/s of frames through pipes).
+ * The clip audio's relays, in one thread per worker process (started once: a thread start costs a second or
+ * more on a loaded machine, which would delay every session's first frame). Each relay re-sends a session's Opus
+ * RTP packets to its mountpoint after the current video delay. Any timing jitter here makes the browser's audio
+ * jitter buffer grow, and the video is delayed to stay in sync with it, so this loop does nothing else (the main
+ * thread moves ~30 MB/s of frames through pipes).
  */
 import dgram from 'node:dgram';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 
-const { host, outHost, outPort } = workerData as { host: string; outHost: string; outPort: number };
-const input = dgram.createSocket('udp4');
-const output = dgram.createSocket('udp4');
-let delayMs = 0;
-let lastSendAt = 0;
+export type RelayRequest =
+  | { type: 'open'; id: number; host: string; outHost: string; outPort: number }
+  | { type: 'delay'; id: number; delayMs: number }
+  | { type: 'close'; id: number };
+export type RelayReply = { id: number; port?: number; error?: string; closed?: true };
 
-input.on('message', (packet) => {
-  const now = performance.now();
-  const sendAt = Math.max(now + delayMs, lastSendAt);
-  lastSendAt = sendAt;
-  setTimeout(() => output.send(packet, outPort, outHost), sendAt - now);
-});
-parentPort!.on('message', (m: { delayMs?: number; close?: true }) => {
-  if (m.delayMs !== undefined) delayMs = m.delayMs;
-  if (m.close) {
-    input.close();
-    output.close();
-    parentPort!.close();
+interface Relay {
+  input: dgram.Socket;
+  output: dgram.Socket;
+  delayMs: number;
+  lastSendAt: number;
+}
+
+const relays = new Map<number, Relay>();
+const port = parentPort!;
+
+function open(m: Extract<RelayRequest, { type: 'open' }>): void {
+  const relay: Relay = {
+    input: dgram.createSocket('udp4'),
+    output: dgram.createSocket('udp4'),
+    delayMs: 0,
+    lastSendAt: 0,
+  };
+  relays.set(m.id, relay);
+  relay.input.on('message', (packet) => {
+    const now = performance.now();
+    const sendAt = Math.max(now + relay.delayMs, relay.lastSendAt);
+    relay.lastSendAt = sendAt;
+    setTimeout(() => relay.output.send(packet, m.outPort, m.outHost), sendAt - now);
+  });
+  relay.input.once('error', (err) => port.postMessage({ id: m.id, error: err.message } satisfies RelayReply));
+  relay.input.bind(0, m.host, () =>
+    port.postMessage({ id: m.id, port: relay.input.address().port } satisfies RelayReply),
+  );
+}
+
+port.on('message', (m: RelayRequest) => {
+  const relay = relays.get(m.id);
+  switch (m.type) {
+    case 'open':
+      open(m);
+      break;
+    case 'delay':
+      if (relay) relay.delayMs = m.delayMs;
+      break;
+    case 'close':
+      relays.delete(m.id);
+      // Packets still waiting for their time are dropped with the output socket.
+      relay?.input.close();
+      relay?.output.close();
+      port.postMessage({ id: m.id, closed: true } satisfies RelayReply);
+      break;
   }
 });
-input.bind(0, host, () => parentPort!.postMessage({ port: input.address().port }));

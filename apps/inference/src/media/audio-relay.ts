@@ -1,32 +1,65 @@
 import type { Worker } from 'node:worker_threads';
 import { startTsThread } from '../ts-thread.ts';
+import type { RelayReply, RelayRequest } from './audio-relay-thread.ts';
 
-/** Handle on the audio relay thread (see audio-relay-thread.ts). */
+let thread: Worker | undefined;
+let relays = 0;
+const waiting = new Map<number, (reply: RelayReply) => void>();
+
+/** The process's audio relay thread (see audio-relay-thread.ts), started on first use; it never keeps the process alive. */
+function relayThread(): Worker {
+  if (thread) return thread;
+  const started = startTsThread(new URL('./audio-relay-thread.ts', import.meta.url));
+  started.unref();
+  started.on('message', (r: RelayReply) => {
+    const resolve = waiting.get(r.id);
+    waiting.delete(r.id);
+    if (!waiting.size) started.unref();
+    resolve?.(r);
+  });
+  started.on('error', (err) => {
+    for (const resolve of waiting.values()) resolve({ id: -1, error: err.message });
+    waiting.clear();
+    thread = undefined;
+  });
+  thread = started;
+  return started;
+}
+
+function request(m: RelayRequest): Promise<RelayReply> {
+  return new Promise((resolve) => {
+    waiting.set(m.id, resolve);
+    const t = relayThread();
+    // An answer we wait for keeps the process alive.
+    t.ref();
+    t.postMessage(m);
+  });
+}
+
+/** One session's clip audio relay, on the shared relay thread. */
 export class AudioRelay {
   private constructor(
-    private readonly thread: Worker,
+    private readonly id: number,
     readonly port: number,
   ) {}
 
+  /** Starts the relay thread ahead of the first session, so no session waits for it. */
+  static prestart(): void {
+    relayThread();
+  }
+
   static async start(host: string, output: { host: string; port: number }): Promise<AudioRelay> {
-    const thread = startTsThread(new URL('./audio-relay-thread.ts', import.meta.url), {
-      host,
-      outHost: output.host,
-      outPort: output.port,
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      thread.once('error', reject);
-      thread.once('message', (m: { port: number }) => resolve(m.port));
-    });
-    return new AudioRelay(thread, port);
+    const id = ++relays;
+    const r = await request({ type: 'open', id, host, outHost: output.host, outPort: output.port });
+    if (r.port === undefined) throw new Error(`the audio relay could not listen on ${host}: ${r.error}`);
+    return new AudioRelay(id, r.port);
   }
 
   setDelay(delayMs: number): void {
-    this.thread.postMessage({ delayMs });
+    relayThread().postMessage({ type: 'delay', id: this.id, delayMs } satisfies RelayRequest);
   }
 
   async close(): Promise<void> {
-    this.thread.postMessage({ close: true });
-    await new Promise((r) => this.thread.once('exit', r));
+    await request({ type: 'close', id: this.id });
   }
 }
