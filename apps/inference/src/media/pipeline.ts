@@ -66,6 +66,7 @@ export class LivePipeline {
   private busy = false;
   private processorOpen = false;
   private skipToKeyframe = false;
+  private decodedFrames = 0;
   private firstTimestamp?: number;
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
@@ -136,10 +137,11 @@ export class LivePipeline {
       this.decoderSize = size;
     }
     this.counters.framesIn++;
-    // A decoder that fell this far behind (the machine is overloaded) would make every later frame as late:
-    // skip to the publisher's next keyframe (Janus asks for one every second) instead.
+    // A running decoder that fell this far behind (the machine is overloaded) would make every later frame as
+    // late: skip to the publisher's next keyframe (Janus asks for one every second) instead.
+    const behind = this.decodedFrames > 0 && this.decodeQueue.length >= MAX_DECODE_BACKLOG;
     if (frame.keyframe) this.skipToKeyframe = false;
-    else if (this.skipToKeyframe || this.decodeQueue.length >= MAX_DECODE_BACKLOG) {
+    else if (this.skipToKeyframe || behind) {
       if (!this.skipToKeyframe)
         this.log.warn({ backlog: this.decodeQueue.length }, 'decoder behind: skipping to the next keyframe');
       this.skipToKeyframe = true;
@@ -154,6 +156,7 @@ export class LivePipeline {
     const meta = this.decodeQueue.shift();
     if (!meta) return;
     meta.times.decoded = performance.now();
+    this.decodedFrames++;
     if (!this.processorOpen) return;
     if (this.busy) {
       // The processor is behind: keep only the newest frame so latency cannot grow without bound.
