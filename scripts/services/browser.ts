@@ -26,11 +26,12 @@ export class TestBrowser {
     private readonly home: string,
   ) {}
 
-  static async launch(): Promise<TestBrowser> {
+  /** `extraFlags` e.g. `--use-file-for-fake-video-capture=<y4m>` (what the fake webcam shows). */
+  static async launch(extraFlags: string[] = []): Promise<TestBrowser> {
     const home = await fs.mkdtemp(path.join(os.tmpdir(), 'tooncast-chromium-'));
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: FLAGS,
+      args: [...FLAGS, ...extraFlags],
       env: { ...process.env, HOME: home },
     });
     return new TestBrowser(browser, home);
@@ -94,6 +95,11 @@ export async function startOwnerSession(
 ) {
   await page.getByTestId('clip-file').setInputFiles(clip);
   await page.getByTestId('selfie-file').setInputFiles(selfie);
+  // The page accepts the selfie once the service's selfie check passed (or says why not).
+  const accepted = page.getByTestId('selfie-preview');
+  const refused = page.getByTestId('selfie-refusal');
+  await accepted.or(refused).first().waitFor({ timeout: 20_000 });
+  if (!(await accepted.isVisible())) throw new Error(`the page refused the selfie: ${await refused.textContent()}`);
   const video = page.getByTestId('clip');
   await video.evaluate(async (v: HTMLVideoElement, t) => {
     if (v.readyState < 1) await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));

@@ -86,20 +86,17 @@ if (await insideNetns(import.meta.filename)) {
     );
   });
 
-  test('a selfie without a face ends the start with a clear error on the owner page', { timeout: 60_000 }, async () => {
+  test('a selfie without a face is refused on the owner page before the start', { timeout: 60_000 }, async () => {
     const png = new PNG({ width: 256, height: 256 });
     png.data.fill(160);
     const blank = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'tooncast-selfie-')), 'blank.png');
     await fs.writeFile(blank, PNG.sync.write(png));
-    const point = targetPointAt(clip.truths, START_FRAME);
     const owner = await browser.page(stack.webUrl);
-    await startOwnerSession(owner, clip.file, blank, { x: point.x / 640, y: point.y / 360, t: START_FRAME / 24 });
-    const errors = await until('the selfie error', 30_000, async () => {
-      const m = await measurements(owner);
-      return m.errors.length ? m.errors : undefined;
-    });
-    assert.match(errors[0], /^selfie-no-face: /);
-    await owner.getByTestId('error').waitFor();
+    // The page asks the engine's selfie analysis (the check the worker runs at the start) when the file is chosen.
+    await owner.getByTestId('selfie-file').setInputFiles(blank);
+    const refusal = await owner.getByTestId('selfie-refusal').textContent();
+    assert.match(refusal ?? '', /cannot be used: no face was found/);
+    assert.equal(await owner.getByTestId('start').isDisabled(), true);
     await owner.context().close();
   });
 }

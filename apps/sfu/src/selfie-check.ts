@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { ServiceFailure } from './errors.ts';
 
 /** How long a check may wait for a worker: a queued snapshot is stale for live guidance after this. */
-const CHECK_TIMEOUT_MS = 5000;
+const CHECK_TIMEOUT_MS = 10_000;
 
 /**
  * Asks the inference workers for the engine's verdict on a selfie candidate (apps/inference selfie-check-thread):

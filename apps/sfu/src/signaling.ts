@@ -192,7 +192,7 @@ export class SignalingServer {
     const claims = await this.authorize(p.token, ['owner']);
     const live = this.ownerSession(claims);
     const { store } = this.deps;
-    if (live.room?.publishing) throw new ServiceFailure('already-publishing', 'this session is already streaming');
+    // A resumed owner publishes into the session's room again (replacing a publisher the old page left behind).
     if (live.room) return this.republish(live, p.offer);
     if (!(await store.hasSelfie(claims.sessionId))) throw new ServiceFailure('selfie-missing', 'upload a selfie first');
     const record = await store.get(claims.sessionId);
@@ -326,6 +326,7 @@ export class SignalingServer {
     offer: RequestPayload<'publish'>['offer'],
   ): Promise<ResponseFields['publish']> {
     try {
+      await live.room!.unpublish();
       const answer = await live.room!.publish(offer, (reason) => this.publisherLost(live, reason));
       if (live.workerTarget) await live.room!.forward(live.workerTarget);
       return { answer };

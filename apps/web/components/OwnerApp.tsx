@@ -1,17 +1,10 @@
 'use client';
-import type { LiveStats, ServiceError, SessionState } from '@tooncast/shared';
+import type { LiveStats } from '@tooncast/shared';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Socket } from 'socket.io-client';
-import { watchFrameIds } from '../lib/frame-id.ts';
-import { connectSignaling, publish, request, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
-import {
-  createMeasurements,
-  latestGlassToGlass,
-  measureInbound,
-  measureReceived,
-  type PageMeasurements,
-} from '../lib/measure.ts';
-import { describeError } from '../lib/messages.ts';
+import { ContourView } from '../lib/contour-view.ts';
+import { measureReceived } from '../lib/measure.ts';
+import { DEMO_CLIP_URL, OwnerSession, type OwnerState } from '../lib/owner-session.ts';
+import type { SavedSession } from '../lib/resume.ts';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { LiveVideo } from './LiveVideo.tsx';
 import { type Selfie, SelfiePicker } from './SelfiePicker.tsx';
@@ -56,53 +49,72 @@ function ClipControls({ clip }: { clip: React.RefObject<HTMLVideoElement | null>
   );
 }
 
-interface Target {
-  x: number;
-  y: number;
-  timeSeconds: number;
-}
+type Target = SavedSession['target'];
+
+/** How many drawn figures the page keeps in its measurements. */
+const KEEP_DRAWN = 600;
 
 /** The owner's page: clip, selfie, target click, start; then original and personalized side by side. */
 export function OwnerApp({ sfuPort }: { sfuPort: number }) {
-  const [clipUrl, setClipUrl] = useState('/clips/demo');
+  const [clipUrl, setClipUrl] = useState(DEMO_CLIP_URL);
+  const [clipFile, setClipFile] = useState<Blob>();
   const [selfie, setSelfie] = useState<Selfie>();
   const [target, setTarget] = useState<Target>();
-  const [state, setState] = useState<SessionState | 'idle'>('idle');
+  const [state, setState] = useState<OwnerState>('idle');
   const [error, setError] = useState<string>();
   const [stats, setStats] = useState<LiveStats>();
   const [g2g, setG2g] = useState<number>();
   const [personalized, setPersonalized] = useState<MediaStream>();
   const [shareUrl, setShareUrl] = useState<string>();
+  const [debugView, setDebugView] = useState(false);
+  const [session, setSession] = useState<OwnerSession>();
   const clipRef = useRef<HTMLVideoElement>(null);
-  const socketRef = useRef<Socket>(undefined);
-  const measurements = useRef<PageMeasurements>(undefined);
-  const peers = useRef<RTCPeerConnection[]>([]);
+  const contourCanvas = useRef<HTMLCanvasElement>(null);
+  const contourView = useRef<ContourView>(undefined);
 
   useEffect(() => {
-    const m = createMeasurements();
-    measurements.current = m;
-    const socket = connectSignaling(sfuPort);
-    socketRef.current = socket;
-    const fail = (e: ServiceError) => {
-      m.errors.push(`${e.code}: ${e.message}`);
-      setError(describeError(e));
-    };
-    socket.on('service:error', fail);
-    socket.on('stats', (s: LiveStats) => {
-      m.workerStats = s;
-      setStats(s);
-      setG2g(latestGlassToGlass(m));
+    const owner = new OwnerSession(sfuPort, () => clipRef.current!, {
+      state: setState,
+      error: setError,
+      stats: (s, ms) => {
+        setStats(s);
+        setG2g(ms);
+      },
+      personalized: setPersonalized,
+      shareUrl: setShareUrl,
+      restore: (saved, url) => {
+        setClipUrl(url);
+        setTarget(saved.target);
+      },
+      contour: (frame) => contourView.current?.show(frame),
     });
-    socket.on('connect_error', () => setError('Cannot reach the Tooncast service. Is it running?'));
-    return () => {
-      socket.close();
-      for (const pc of peers.current) pc.close();
-    };
+    setSession(owner);
+    return () => owner.close();
   }, [sfuPort]);
+
+  const running = state === 'starting' || state === 'live';
+  useEffect(() => {
+    const clip = clipRef.current;
+    const canvas = contourCanvas.current;
+    if (!session || !debugView || !running || !clip || !canvas) return;
+    const { m } = session;
+    const view = new ContourView(clip, canvas, (drawn) => {
+      if (!drawn) return void m.contourUnmatched++;
+      if (m.contours.length >= KEEP_DRAWN) m.contours.splice(0, KEEP_DRAWN / 2);
+      m.contours.push(drawn);
+    });
+    contourView.current = view;
+    void session.setContourView(true);
+    return () => {
+      view.stop();
+      contourView.current = undefined;
+      void session.setContourView(false);
+    };
+  }, [session, debugView, running]);
 
   const onClipClick = (e: React.MouseEvent<HTMLVideoElement>) => {
     const video = e.currentTarget;
-    if (!video.paused) return;
+    if (!video.paused || state !== 'idle') return;
     const box = video.getBoundingClientRect();
     setTarget({
       x: (e.clientX - box.left) / box.width,
@@ -111,62 +123,31 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     });
   };
 
-  const start = async () => {
-    const socket = socketRef.current!;
-    const m = measurements.current!;
-    const clip = clipRef.current!;
-    if (!selfie || !target) return;
-    setError(undefined);
-    m.startedAt = Date.now();
-    try {
-      const session = await request(socket, 'session:create', {});
-      await request(socket, 'selfie:upload', { token: session.ownerToken, mime: selfie.mime, image: selfie.bytes });
-      await request(socket, 'target:choose', { token: session.ownerToken, ...target });
-      const url = `${location.origin}/watch?token=${encodeURIComponent(session.viewerToken)}`;
-      setShareUrl(url);
-      m.shareUrl = url;
-      m.sessionId = session.sessionId;
-      socket.on('session:status', async (status: { state: SessionState; error?: ServiceError }) => {
-        m.state = status.state;
-        setState(status.state);
-        if (status.error) {
-          m.errors.push(`${status.error.code}: ${status.error.message}`);
-          setError(describeError(status.error));
-        }
-        if (status.state === 'starting') {
-          const pc = await subscribe(socket, session.ownerToken, setPersonalized);
-          peers.current.push(pc);
-          measureInbound(pc, m);
-        }
-      });
-      clip.loop = true;
-      watchFrameIds(clip, (id, at) => {
-        m.sourceShown[id] = at;
-      });
-      await clip.play();
-      const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
-      peers.current.push(await publish(socket, session.ownerToken, stream));
-    } catch (err) {
-      const e = err instanceof ServiceErrorEvent ? err.error : { code: 'internal' as const, message: String(err) };
-      m.errors.push(`${e.code}: ${e.message}`);
-      setError(describeError(e));
-    }
-  };
-
-  const onPersonalizedVideo = useCallback((video: HTMLVideoElement) => {
-    if (measurements.current) measureReceived(video, measurements.current);
-  }, []);
+  const onPersonalizedVideo = useCallback(
+    (video: HTMLVideoElement) => {
+      if (session) measureReceived(video, session.m);
+    },
+    [session],
+  );
 
   return (
     <>
       <ErrorBanner error={error} />
+      {state === 'resuming' && <p className="hint">Resuming your stream…</p>}
       {state === 'idle' && (
         <>
           <section>
             <h2>1. Cartoon clip</h2>
             <label>
-              <input type="radio" checked={clipUrl === '/clips/demo'} onChange={() => setClipUrl('/clips/demo')} /> Demo
-              clip
+              <input
+                type="radio"
+                checked={clipUrl === DEMO_CLIP_URL}
+                onChange={() => {
+                  setClipUrl(DEMO_CLIP_URL);
+                  setClipFile(undefined);
+                }}
+              />{' '}
+              Demo clip
             </label>{' '}
             <label>
               or upload{' '}
@@ -176,14 +157,16 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
                 data-testid="clip-file"
                 onChange={(e) => {
                   const file = e.target.files?.[0];
-                  if (file) setClipUrl(URL.createObjectURL(file));
+                  if (!file) return;
+                  setClipUrl(URL.createObjectURL(file));
+                  setClipFile(file);
                 }}
               />
             </label>
           </section>
           <section>
             <h2>2. Your selfie</h2>
-            <SelfiePicker onSelfie={setSelfie} />
+            {session && <SelfiePicker onSelfie={setSelfie} check={session.check} />}
           </section>
           <section>
             <h2>3. Pause the clip and click the character&apos;s face</h2>
@@ -192,21 +175,43 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
       )}
       <div className="row">
         <div className="clip">
-          {/* biome-ignore lint/a11y/useMediaCaption: a user's own clip has no caption track */}
-          <video
-            ref={clipRef}
-            src={clipUrl}
-            playsInline
-            crossOrigin="anonymous"
-            onClick={onClipClick}
-            data-testid="clip"
-          />
-          {target && state === 'idle' && (
-            <span className="marker" style={{ left: `${target.x * 100}%`, top: `${target.y * 100}%` }} />
+          <div className="frame">
+            {/* biome-ignore lint/a11y/useMediaCaption: a user's own clip has no caption track */}
+            <video
+              ref={clipRef}
+              src={clipUrl}
+              playsInline
+              crossOrigin="anonymous"
+              onClick={onClipClick}
+              data-testid="clip"
+            />
+            {debugView && running && <canvas ref={contourCanvas} className="contour" data-testid="contour-view" />}
+            {target && state === 'idle' && (
+              <span className="marker" style={{ left: `${target.x * 100}%`, top: `${target.y * 100}%` }} />
+            )}
+          </div>
+          {state === 'idle' ? (
+            <ClipControls clip={clipRef} />
+          ) : (
+            <p className="hint">
+              original
+              {running && (
+                <label>
+                  {' '}
+                  ·{' '}
+                  <input
+                    type="checkbox"
+                    checked={debugView}
+                    onChange={(e) => setDebugView(e.target.checked)}
+                    data-testid="contour-toggle"
+                  />{' '}
+                  contour-figure debug view {debugView && '(the original delayed to the frame the worker analysed)'}
+                </label>
+              )}
+            </p>
           )}
-          {state === 'idle' ? <ClipControls clip={clipRef} /> : <p className="hint">original</p>}
         </div>
-        {state !== 'idle' && (
+        {state !== 'idle' && state !== 'resuming' && (
           <LiveVideo
             stream={personalized}
             label="personalized"
@@ -222,12 +227,17 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
             {!selfie ? 'Add a selfie. ' : ''}
             {!target ? "Pause the clip and click the character's face. " : ''}
           </p>
-          <button type="button" disabled={!selfie || !target} onClick={() => void start()} data-testid="start">
+          <button
+            type="button"
+            disabled={!selfie || !target || !session}
+            onClick={() => void session?.start(selfie!, target!, clipFile)}
+            data-testid="start"
+          >
             Start personalized stream
           </button>
         </section>
       )}
-      {shareUrl && state !== 'ended' && (
+      {shareUrl && running && (
         <section>
           Share this link for a watch party:{' '}
           <a href={shareUrl} data-testid="share-link">

@@ -1,4 +1,5 @@
 'use client';
+import type { SelfieVerdict } from '@tooncast/shared';
 import { useEffect, useRef, useState } from 'react';
 
 export interface Selfie {
@@ -7,24 +8,78 @@ export interface Selfie {
   url: string;
 }
 
-/** Mean luma of the centre of the frame: the guidance the page can give before the engine's face check. */
-function lighting(video: HTMLVideoElement, canvas: HTMLCanvasElement): number {
-  canvas.width = 64;
-  canvas.height = 64;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  const w = video.videoWidth;
-  const h = video.videoHeight;
-  ctx.drawImage(video, w * 0.3, h * 0.2, w * 0.4, h * 0.6, 0, 0, 64, 64);
-  const px = ctx.getImageData(0, 0, 64, 64).data;
-  let sum = 0;
-  for (let i = 0; i < px.length; i += 4) sum += 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
-  return sum / (64 * 64);
+/** Asks the service for the engine's verdict on a selfie candidate (the check the stream's start runs too). */
+export type SelfieCheck = (bytes: Uint8Array<ArrayBuffer>, mime: Selfie['mime']) => Promise<SelfieVerdict>;
+
+/** Milliseconds between webcam snapshots sent for a verdict (the service allows a few a second). */
+const GUIDANCE_INTERVAL_MS = 600;
+/** How far (share of the picture) the face centre may sit from the picture's centre and still count as centred. */
+const CENTRE_TOLERANCE = { x: 0.12, y: 0.15 };
+
+/** The engine's checks in the order it makes them: a refusal names the first that failed, later ones are unknown. */
+const CHECKS: { label: string; problems: SelfieVerdict['problem'][]; hint: string }[] = [
+  { label: 'face found', problems: ['no-face', 'several-faces'], hint: 'face the camera, alone' },
+  { label: 'large enough', problems: ['face-too-small'], hint: 'come closer' },
+  { label: 'looking straight', problems: ['not-frontal'], hint: 'look into the camera' },
+  { label: 'well lit', problems: ['too-dark'], hint: 'face a window or a lamp' },
+  { label: 'sharp', problems: ['too-blurred'], hint: 'hold still' },
+];
+
+/** The guidance checklist one verdict gives: true passed, false failed, undefined not known. */
+function checklist(v: SelfieVerdict): { label: string; ok?: boolean; hint: string }[] {
+  const failed = v.usable ? CHECKS.length : CHECKS.findIndex((c) => c.problems.includes(v.problem));
+  const items = CHECKS.map((c, i) => ({
+    label: c.label,
+    hint: c.hint,
+    ok: failed < 0 || i > failed ? undefined : i < failed,
+  }));
+  // Centring is guidance only (the engine does not refuse an off-centre face): known when the face box came back.
+  const centre = v.face && { x: v.face.x + v.face.w / 2, y: v.face.y + v.face.h / 2 };
+  const centred =
+    centre && Math.abs(centre.x - 0.5) <= CENTRE_TOLERANCE.x && Math.abs(centre.y - 0.5) <= CENTRE_TOLERANCE.y;
+  items.splice(1, 0, {
+    label: 'centred',
+    hint: 'move so your face sits in the oval',
+    ok: centre ? centred : undefined,
+  });
+  return items;
 }
 
-/** Selfie from a file or from the webcam, with live lighting guidance and a centring guide. */
-export function SelfiePicker({ onSelfie }: { onSelfie: (selfie: Selfie) => void }) {
+function Guidance({ verdict }: { verdict?: SelfieVerdict }) {
+  if (!verdict) return <p className="hint">Looking for your face…</p>;
+  return (
+    <ul className="guidance" data-testid="selfie-guidance" data-usable={verdict.usable}>
+      {checklist(verdict).map((item) => (
+        <li key={item.label} className={item.ok === true ? 'ok' : item.ok === false ? 'warn' : 'hint'}>
+          {item.ok === true ? '✓' : item.ok === false ? '✗' : '·'} {item.label}
+          {item.ok === false && ` — ${item.hint}`}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function snapshot(video: HTMLVideoElement, mime: Selfie['mime']): Promise<Blob> {
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext('2d')!.drawImage(video, 0, 0);
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('no snapshot'))), mime, 0.9),
+  );
+}
+
+const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
+
+/**
+ * Selfie from a file or from the webcam. The webcam preview sends a snapshot to the service's selfie check every
+ * ~0.6 s and shows its verdict as a checklist; a taken or chosen selfie is accepted only when the same check passes,
+ * so the page never says "face found" for a selfie the stream's start then refuses.
+ */
+export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) => void; check: SelfieCheck }) {
   const [camera, setCamera] = useState<MediaStream>();
-  const [guidance, setGuidance] = useState('');
+  const [verdict, setVerdict] = useState<SelfieVerdict>();
+  const [refusal, setRefusal] = useState<string>();
   const [preview, setPreview] = useState<string>();
   const videoRef = useRef<HTMLVideoElement>(null);
 
@@ -33,36 +88,57 @@ export function SelfiePicker({ onSelfie }: { onSelfie: (selfie: Selfie) => void 
     if (!camera || !video) return;
     video.srcObject = camera;
     void video.play();
-    const canvas = document.createElement('canvas');
-    const timer = setInterval(() => {
-      if (!video.videoWidth) return;
-      const luma = lighting(video, canvas);
-      setGuidance(
-        luma < 60
-          ? 'Too dark: face a window or a lamp.'
-          : luma > 215
-            ? 'Too bright: step out of direct light.'
-            : 'Lighting is good. Keep your face inside the oval.',
-      );
-    }, 500);
-    return () => clearInterval(timer);
-  }, [camera]);
+    let stopped = false;
+    const loop = async () => {
+      while (!stopped) {
+        const started = Date.now();
+        if (video.videoWidth) {
+          try {
+            const v = await check(await bytesOf(await snapshot(video, 'image/jpeg')), 'image/jpeg');
+            if (!stopped) setVerdict(v);
+          } catch {
+            // A busy or missing worker: keep the last verdict, try again on the next tick.
+          }
+        }
+        await new Promise((r) => setTimeout(r, Math.max(50, GUIDANCE_INTERVAL_MS - (Date.now() - started))));
+      }
+    };
+    void loop();
+    return () => {
+      stopped = true;
+    };
+  }, [camera, check]);
 
-  const accept = async (blob: Blob, mime: Selfie['mime']) => {
+  /** Accepts the selfie if the service's check passes; otherwise says what is wrong. */
+  const offer = async (blob: Blob, mime: Selfie['mime']): Promise<boolean> => {
+    const bytes = await bytesOf(blob);
+    let v: SelfieVerdict;
+    try {
+      v = await check(bytes, mime);
+    } catch (err) {
+      setRefusal(`The selfie could not be checked now (${(err as Error).message}). Try again in a moment.`);
+      return false;
+    }
+    setVerdict(v);
+    if (!v.usable) {
+      setRefusal(`This selfie cannot be used: ${v.message}.`);
+      return false;
+    }
+    setRefusal(v.warnings.length ? `Selfie accepted. Note: ${v.warnings.join('; ')}.` : undefined);
     const url = URL.createObjectURL(blob);
     setPreview(url);
-    onSelfie({ bytes: new Uint8Array(await blob.arrayBuffer()), mime, url });
+    onSelfie({ bytes, mime, url });
+    return true;
   };
 
-  const snap = () => {
-    const video = videoRef.current!;
-    const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext('2d')!.drawImage(video, 0, 0);
-    canvas.toBlob((blob) => blob && void accept(blob, 'image/png'), 'image/png');
+  const stopCamera = () => {
     for (const t of camera?.getTracks() ?? []) t.stop();
     setCamera(undefined);
+  };
+
+  const take = async () => {
+    const blob = await snapshot(videoRef.current!, 'image/png');
+    if (await offer(blob, 'image/png')) stopCamera();
   };
 
   return (
@@ -75,31 +151,58 @@ export function SelfiePicker({ onSelfie }: { onSelfie: (selfie: Selfie) => void 
           data-testid="selfie-file"
           onChange={(e) => {
             const file = e.target.files?.[0];
-            if (file) void accept(file, file.type === 'image/jpeg' ? 'image/jpeg' : 'image/png');
+            if (file) void offer(file, file.type === 'image/jpeg' ? 'image/jpeg' : 'image/png');
           }}
         />
       </label>
       {camera ? (
         <div>
           <div style={{ position: 'relative' }}>
-            <video ref={videoRef} muted playsInline />
+            <video ref={videoRef} muted playsInline data-testid="webcam" />
             <svg viewBox="0 0 100 100" style={{ position: 'absolute', inset: 0, width: '100%', height: '100%' }}>
               <title>keep your face inside the oval</title>
-              <ellipse cx="50" cy="45" rx="20" ry="28" fill="none" stroke="#8f8" strokeWidth="1" />
+              <ellipse
+                cx="50"
+                cy="50"
+                rx="20"
+                ry="28"
+                fill="none"
+                stroke={verdict?.usable ? '#8f8' : '#fc6'}
+                strokeWidth="1"
+              />
             </svg>
           </div>
-          <p className="hint">{guidance}</p>
-          <button type="button" onClick={snap}>
+          <Guidance verdict={verdict} />
+          <button type="button" onClick={() => void take()} data-testid="take-selfie">
             Take selfie
           </button>
         </div>
       ) : (
-        <button type="button" onClick={() => void navigator.mediaDevices.getUserMedia({ video: true }).then(setCamera)}>
+        <button
+          type="button"
+          onClick={() => {
+            // Browsers offer the webcam only on https or localhost.
+            if (!navigator.mediaDevices) {
+              setRefusal('This browser offers the webcam only on https or localhost pages; choose a selfie file.');
+              return;
+            }
+            void navigator.mediaDevices
+              .getUserMedia({ video: true })
+              .then(setCamera)
+              .catch((err: Error) => setRefusal(`The webcam could not be opened (${err.message}); choose a file.`));
+          }}
+          data-testid="use-webcam"
+        >
           Use webcam
         </button>
       )}
+      {refusal && (
+        <p className="warn" data-testid="selfie-refusal">
+          {refusal}
+        </p>
+      )}
       {/* biome-ignore lint/performance/noImgElement: a local object URL, nothing for next/image to optimize */}
-      {preview && <img src={preview} alt="selfie" />}
+      {preview && <img src={preview} alt="selfie" data-testid="selfie-preview" />}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import type { LiveStats } from '@tooncast/shared';
+import type { DrawnContour } from './contour-view.ts';
 import { watchFrameIds } from './frame-id.ts';
 import { inboundVideoStats } from './live-client.ts';
 
@@ -21,11 +22,24 @@ export interface PageMeasurements {
   sessionId?: string;
   /** The worker's latest report. */
   workerStats?: LiveStats;
+  /** Contour figures the debug view drew, newest last (owner page only). */
+  contours: DrawnContour[];
+  /** Contour frames received, and those no kept clip frame matched (owner page only). */
+  contourFrames: number;
+  contourUnmatched: number;
   inbound?: () => Promise<Record<string, number> | undefined>;
 }
 
 export function createMeasurements(): PageMeasurements {
-  const m: PageMeasurements = { state: 'idle', errors: [], sourceShown: {}, received: [] };
+  const m: PageMeasurements = {
+    state: 'idle',
+    errors: [],
+    sourceShown: {},
+    received: [],
+    contours: [],
+    contourFrames: 0,
+    contourUnmatched: 0,
+  };
   (window as unknown as { tooncast: PageMeasurements }).tooncast = m;
   return m;
 }

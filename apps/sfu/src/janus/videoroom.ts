@@ -41,9 +41,11 @@ export class VideoRoom {
   /** Joins the owner's PeerConnection as the room's publisher; returns Janus's SDP answer. */
   async publish(offer: Jsep, onHangup: (reason: string) => void): Promise<Jsep> {
     if (this.publisher) throw new Error('this session already publishes');
-    this.publisher = await this.janus.attach('janus.plugin.videoroom');
-    this.publisher.onHangup(onHangup);
-    const { data, jsep } = await this.publisher.request(
+    const publisher = await this.janus.attach('janus.plugin.videoroom');
+    this.publisher = publisher;
+    // Only the current publisher's hangup counts: a replaced one (the owner's page reloaded) may hang up late.
+    publisher.onHangup((reason) => this.publisher === publisher && onHangup(reason));
+    const { data, jsep } = await publisher.request(
       { request: 'joinandconfigure', ptype: 'publisher', room: this.id, display: 'owner', audio: true, video: true },
       offer,
     );

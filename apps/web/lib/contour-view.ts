@@ -1,0 +1,168 @@
+// The protocol alone: the package index also holds the server-side config, which the browser bundle cannot load.
+import { CONTOUR_THUMBNAIL, type ContourFrame, type ContourOrgan } from '@tooncast/shared/protocol';
+import { readFrameId } from './frame-id.ts';
+
+/** How long shown clip frames are kept to be matched with the worker's figures (its latency stays well below). */
+const KEEP_MS = 3000;
+/** Mean absolute luma difference above which no kept frame is the analysed one (e.g. the worker is > 3 s behind). */
+const MAX_MATCH_DIFFERENCE = 24;
+
+/** Colours per organ, as the engine's own debug drawing uses. */
+const ORGAN_COLOURS: Record<ContourOrgan, string> = {
+  faceOval: '#ffffff',
+  brows: '#ffaa00',
+  eyes: '#00dcff',
+  irises: '#0078ff',
+  nose: '#78ff78',
+  lipsOuter: '#ff3c78',
+  lipsInner: '#ff96c8',
+};
+
+/** Tracking-state colours, as the engine's analysis overlay uses. */
+const STATE_COLOURS: Record<ContourFrame['state'], string> = {
+  tracking: '#28dc3c',
+  reacquired: '#ffd200',
+  lost: '#e61e1e',
+};
+
+interface ShownFrame {
+  /** performance.now() when the clip presented it. */
+  at: number;
+  luma: Uint8Array;
+  bitmap: ImageBitmap;
+  /** The frame-id barcode of test clips, when there is one. */
+  frameId?: number;
+}
+
+/** One drawn figure, kept for the page's measurements (tests check it lines up with the clip's ground truth). */
+export interface DrawnContour {
+  frameIndex: number;
+  state: ContourFrame['state'];
+  /** How long after the clip showed the matched frame its figure was drawn, ms. */
+  delayMs: number;
+  /** Mean absolute luma difference between the worker's thumbnail and the matched frame. */
+  difference: number;
+  frameId?: number;
+  lines: ContourFrame['lines'];
+}
+
+/** Luma thumbnail of a picture, CONTOUR_THUMBNAIL sized, box-averaged like the worker's (apps/inference contour-view). */
+function lumaThumbnail(source: CanvasImageSource, scratch: CanvasRenderingContext2D): Uint8Array {
+  const { width: tw, height: th } = CONTOUR_THUMBNAIL;
+  const f = 4;
+  scratch.canvas.width = tw * f;
+  scratch.canvas.height = th * f;
+  scratch.imageSmoothingQuality = 'high';
+  scratch.drawImage(source, 0, 0, tw * f, th * f);
+  const px = scratch.getImageData(0, 0, tw * f, th * f).data;
+  const out = new Uint8Array(tw * th);
+  for (let ty = 0; ty < th; ty++) {
+    for (let tx = 0; tx < tw; tx++) {
+      let sum = 0;
+      for (let y = ty * f; y < (ty + 1) * f; y++) {
+        for (let x = tx * f; x < (tx + 1) * f; x++) {
+          const i = (y * tw * f + x) * 4;
+          sum += 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
+        }
+      }
+      out[ty * tw + tx] = Math.round(sum / (f * f));
+    }
+  }
+  return out;
+}
+
+function decodeThumbnail(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/**
+ * The owner's contour-figure debug view. The worker analyses each clip frame a few hundred ms after the page showed
+ * it, so drawing its figure over the live clip would trail the face. Instead the view keeps the clip frames it
+ * showed in the last three seconds, finds the one each figure was computed on (by the figure's luma thumbnail) and
+ * draws that frame with its figure: the original, delayed by the worker's latency, in step with step 1.
+ */
+export class ContourView {
+  private readonly shown: ShownFrame[] = [];
+  private readonly scratch: CanvasRenderingContext2D;
+  private readonly barcode = document.createElement('canvas');
+  private handle = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly clip: HTMLVideoElement,
+    private readonly canvas: HTMLCanvasElement,
+    private readonly onDrawn: (drawn: DrawnContour | undefined) => void,
+  ) {
+    this.scratch = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+    this.handle = clip.requestVideoFrameCallback(() => this.keep());
+  }
+
+  private keep(): void {
+    if (this.stopped) return;
+    const at = performance.now();
+    const { clip } = this;
+    if (clip.videoWidth) {
+      const luma = lumaThumbnail(clip, this.scratch);
+      const frameId = readFrameId(clip, this.barcode);
+      void createImageBitmap(clip).then((bitmap) => {
+        if (this.stopped) return bitmap.close();
+        this.shown.push({ at, luma, bitmap, frameId });
+        while (this.shown.length && this.shown[0].at < at - KEEP_MS) this.shown.shift()!.bitmap.close();
+      });
+    }
+    this.handle = clip.requestVideoFrameCallback(() => this.keep());
+  }
+
+  /** Draws a worker figure over the clip frame it was computed on; `onDrawn(undefined)` when that frame is gone. */
+  show(figure: ContourFrame): void {
+    const target = decodeThumbnail(figure.thumbnail);
+    let best: ShownFrame | undefined;
+    let bestDifference = Number.POSITIVE_INFINITY;
+    for (const frame of this.shown) {
+      let sad = 0;
+      for (let i = 0; i < target.length; i++) sad += Math.abs(target[i] - frame.luma[i]);
+      if (sad < bestDifference) {
+        bestDifference = sad;
+        best = frame;
+      }
+    }
+    const difference = bestDifference / target.length;
+    if (!best || difference > MAX_MATCH_DIFFERENCE) return this.onDrawn(undefined);
+    const { canvas } = this;
+    canvas.width = best.bitmap.width;
+    canvas.height = best.bitmap.height;
+    const g = canvas.getContext('2d')!;
+    g.drawImage(best.bitmap, 0, 0);
+    g.lineWidth = Math.max(1.5, canvas.width / 400);
+    for (const line of figure.lines) {
+      g.strokeStyle = ORGAN_COLOURS[line.organ];
+      g.beginPath();
+      for (let i = 0; i < line.points.length; i += 2) {
+        const x = line.points[i] * canvas.width;
+        const y = line.points[i + 1] * canvas.height;
+        if (i === 0) g.moveTo(x, y);
+        else g.lineTo(x, y);
+      }
+      if (line.closed) g.closePath();
+      g.stroke();
+    }
+    // Step 1's tracking state, so a frame without a figure reads as "lost" rather than as a broken view.
+    g.font = `${Math.round(canvas.height / 20)}px sans-serif`;
+    g.fillStyle = STATE_COLOURS[figure.state];
+    g.fillText(`target ${figure.state}`, canvas.width * 0.02, canvas.height * 0.12);
+    this.onDrawn({
+      frameIndex: figure.frameIndex,
+      state: figure.state,
+      delayMs: performance.now() - best.at,
+      difference,
+      frameId: best.frameId,
+      lines: figure.lines,
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clip.cancelVideoFrameCallback(this.handle);
+    for (const frame of this.shown.splice(0)) frame.bitmap.close();
+  }
+}

@@ -1,0 +1,227 @@
+import type { ContourFrame, LiveStats, ServiceError, SessionState } from '@tooncast/shared';
+import type { Socket } from 'socket.io-client';
+import type { Selfie, SelfieCheck } from '../components/SelfiePicker.tsx';
+import { watchFrameIds } from './frame-id.ts';
+import { connectSignaling, publish, request, ServiceErrorEvent, subscribe } from './live-client.ts';
+import { createMeasurements, latestGlassToGlass, measureInbound, type PageMeasurements } from './measure.ts';
+import { describeError } from './messages.ts';
+import { forgetSession, loadClip, loadSession, type SavedSession, saveClip, saveSession } from './resume.ts';
+
+export const DEMO_CLIP_URL = '/clips/demo';
+/** Spacing of selfie checks, a little over the service's limit (apps/sfu SELFIE_CHECK_INTERVAL_MS). */
+const SELFIE_CHECK_SPACING_MS = 450;
+
+export type OwnerState = SessionState | 'idle' | 'resuming';
+
+/** What the owner page shows; the session calls these as things happen. */
+export interface OwnerView {
+  state(state: OwnerState): void;
+  error(message: string | undefined): void;
+  stats(stats: LiveStats, glassToGlassMs?: number): void;
+  personalized(stream: MediaStream): void;
+  shareUrl(url: string): void;
+  /** After a reload: show the saved choices again (the clip to publish from, the clicked face). */
+  restore(saved: SavedSession, clipUrl: string): void;
+  contour(frame: ContourFrame): void;
+}
+
+function errorOf(err: unknown): ServiceError {
+  return err instanceof ServiceErrorEvent ? err.error : { code: 'internal', message: String(err) };
+}
+
+/** Resolves once the clip element plays `url` and knows its duration. */
+function clipReady(clip: HTMLVideoElement, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 15_000;
+    const poll = () => {
+      if (clip.currentSrc.endsWith(url) && clip.readyState >= 1) return resolve();
+      if (Date.now() > deadline) return reject(new Error('the clip did not load again'));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+/**
+ * The owner's side of a live session: signaling, the published clip, the personalized stream, and resuming after
+ * a reload or a dropped connection (the tokens stay in sessionStorage; the service waits its grace time for us).
+ */
+export class OwnerSession {
+  readonly socket: Socket;
+  readonly m: PageMeasurements;
+  private saved?: SavedSession;
+  private publisher?: RTCPeerConnection;
+  private watcher?: RTCPeerConnection;
+  private watching = false;
+  private contourView = false;
+  private stopFrameIds?: () => void;
+  private clipTimer?: ReturnType<typeof setInterval>;
+
+  constructor(
+    sfuPort: number,
+    private readonly clip: () => HTMLVideoElement,
+    private readonly view: OwnerView,
+  ) {
+    this.m = createMeasurements();
+    const socket = connectSignaling(sfuPort);
+    this.socket = socket;
+    socket.on('service:error', (e: ServiceError) => this.fail(e));
+    socket.on('stats', (s: LiveStats) => {
+      this.m.workerStats = s;
+      view.stats(s, latestGlassToGlass(this.m));
+    });
+    socket.on('connect_error', () => view.error('Cannot reach the Tooncast service. Is it running?'));
+    socket.on('session:status', (s: { state: SessionState; error?: ServiceError }) => this.onStatus(s));
+    socket.on('contour', (f: ContourFrame) => {
+      this.m.contourFrames++;
+      view.contour(f);
+    });
+    // First connect after a reload, or a reconnect after a drop: pick the session up again if there is one.
+    socket.on('connect', () => void this.resume());
+    if (loadSession()) view.state('resuming');
+  }
+
+  /**
+   * The engine's verdict on a selfie candidate. The service takes one check at a time per connection, a few a
+   * second: the webcam guidance and a taken selfie queue up here instead of being refused.
+   */
+  readonly check: SelfieCheck = (bytes, mime) => {
+    const run = this.checks.then(async () => {
+      const wait = SELFIE_CHECK_SPACING_MS - (Date.now() - this.lastCheckAt);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.lastCheckAt = Date.now();
+      return (await request(this.socket, 'selfie:check', { mime, image: bytes })).verdict;
+    });
+    this.checks = run.catch(() => undefined);
+    return run;
+  };
+  private checks: Promise<unknown> = Promise.resolve();
+  private lastCheckAt = 0;
+
+  async start(selfie: Selfie, target: SavedSession['target'], clipFile?: Blob): Promise<void> {
+    const { socket, m } = this;
+    this.view.error(undefined);
+    m.startedAt = Date.now();
+    try {
+      const session = await request(socket, 'session:create', {});
+      await request(socket, 'selfie:upload', { token: session.ownerToken, mime: selfie.mime, image: selfie.bytes });
+      await request(socket, 'target:choose', { token: session.ownerToken, ...target });
+      this.saved = { ...session, target, clip: clipFile ? 'file' : 'demo', clipTime: target.timeSeconds };
+      this.announce();
+      await this.publishClip();
+      if (clipFile) await saveClip(clipFile).catch(() => undefined);
+      saveSession(this.saved);
+    } catch (err) {
+      this.fail(errorOf(err));
+    }
+  }
+
+  async setContourView(on: boolean): Promise<void> {
+    this.contourView = on;
+    if (!this.saved) return;
+    await request(this.socket, 'contour:watch', { token: this.saved.ownerToken, on }).catch((err) =>
+      this.fail(errorOf(err)),
+    );
+  }
+
+  private announce(): void {
+    const saved = this.saved!;
+    const url = `${location.origin}/watch?token=${encodeURIComponent(saved.viewerToken)}`;
+    this.m.shareUrl = url;
+    this.m.sessionId = saved.sessionId;
+    this.view.shareUrl(url);
+  }
+
+  private fail(e: ServiceError): void {
+    this.m.errors.push(`${e.code}: ${e.message}`);
+    this.view.error(describeError(e));
+  }
+
+  private onStatus(status: { state: SessionState; error?: ServiceError }): void {
+    this.m.state = status.state;
+    this.view.state(status.state);
+    if (status.error) this.fail(status.error);
+    if (status.state === 'starting' || status.state === 'live') void this.watch();
+    if (status.state === 'ended') {
+      forgetSession();
+      this.saved = undefined;
+      clearInterval(this.clipTimer);
+    }
+  }
+
+  /** Publishes the clip from where it is; the clip's position is saved so a reload publishes on from there. */
+  private async publishClip(): Promise<void> {
+    const clip = this.clip();
+    clip.loop = true;
+    this.stopFrameIds ??= watchFrameIds(clip, (id, at) => {
+      this.m.sourceShown[id] = at;
+    });
+    await clip.play();
+    const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
+    this.publisher?.close();
+    this.publisher = await publish(this.socket, this.saved!.ownerToken, stream);
+    clearInterval(this.clipTimer);
+    this.clipTimer = setInterval(() => {
+      if (!this.saved) return;
+      this.saved.clipTime = clip.currentTime;
+      saveSession(this.saved);
+    }, 1000);
+  }
+
+  /** Watches the personalized stream (again after a resume: the old watch ended with the old connection). */
+  private async watch(): Promise<void> {
+    if (this.watching || !this.saved) return;
+    this.watching = true;
+    try {
+      const pc = await subscribe(this.socket, this.saved.ownerToken, (s) => this.view.personalized(s));
+      this.watcher?.close();
+      this.watcher = pc;
+      measureInbound(pc, this.m);
+    } catch (err) {
+      this.watching = false;
+      // Not live yet: the next status event tries again.
+      if (errorOf(err).code !== 'not-live') this.fail(errorOf(err));
+    }
+  }
+
+  private async resume(): Promise<void> {
+    const reloaded = !this.saved;
+    const saved = this.saved ?? loadSession();
+    if (!saved) return;
+    try {
+      const r = await request(this.socket, 'session:resume', { token: saved.ownerToken });
+      this.saved = saved;
+      this.m.startedAt ??= Date.now();
+      this.m.state = r.state;
+      this.announce();
+      this.view.state(r.state);
+      this.watching = false;
+      if (r.state === 'starting' || r.state === 'live') void this.watch();
+      if (this.contourView) await this.setContourView(true);
+      // After a reload the old page's stream is gone (or going): publish the clip again from where it was.
+      if (reloaded || !r.publishing) {
+        const url = saved.clip === 'file' ? URL.createObjectURL((await loadClip()) ?? new Blob()) : DEMO_CLIP_URL;
+        this.view.restore(saved, url);
+        const clip = this.clip();
+        await clipReady(clip, url);
+        if (reloaded) clip.currentTime = saved.clipTime;
+        await this.publishClip();
+      }
+    } catch (err) {
+      forgetSession();
+      this.saved = undefined;
+      const e = errorOf(err);
+      this.m.errors.push(`${e.code}: ${e.message}`);
+      this.view.state('idle');
+      this.view.error(`Your previous stream could not be resumed: ${describeError(e)}`);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.clipTimer);
+    this.stopFrameIds?.();
+    this.socket.close();
+    this.publisher?.close();
+    this.watcher?.close();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * What the owner page keeps to resume its session after a reload: tokens and choices in sessionStorage (this tab
+ * only, gone with it), an uploaded clip in IndexedDB (too large for sessionStorage) so it can be published again.
+ */
+export interface SavedSession {
+  sessionId: string;
+  ownerToken: string;
+  viewerToken: string;
+  target: { x: number; y: number; timeSeconds: number };
+  /** The built-in clip, or a file the user uploaded (kept in IndexedDB). */
+  clip: 'demo' | 'file';
+  /** Where the clip was, to publish on from there. */
+  clipTime: number;
+}
+
+const KEY = 'tooncast:owner-session';
+const DB = 'tooncast';
+const STORE = 'clips';
+
+export function loadSession(): SavedSession | undefined {
+  const text = sessionStorage.getItem(KEY);
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as SavedSession;
+  } catch {
+    sessionStorage.removeItem(KEY);
+    return undefined;
+  }
+}
+
+export function saveSession(saved: SavedSession): void {
+  sessionStorage.setItem(KEY, JSON.stringify(saved));
+}
+
+export function forgetSession(): void {
+  sessionStorage.removeItem(KEY);
+  void clipStore('readwrite', (s) => s.delete(KEY)).catch(() => undefined);
+}
+
+function clipStore<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(DB, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(STORE);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const request = run(db.transaction(STORE, mode).objectStore(STORE));
+      request.onsuccess = () => {
+        resolve(request.result);
+        db.close();
+      };
+      request.onerror = () => {
+        reject(request.error);
+        db.close();
+      };
+    };
+  });
+}
+
+export function saveClip(clip: Blob): Promise<unknown> {
+  return clipStore('readwrite', (s) => s.put(clip, KEY));
+}
+
+export function loadClip(): Promise<Blob | undefined> {
+  return clipStore('readonly', (s) => s.get(KEY) as IDBRequest<Blob | undefined>);
+}

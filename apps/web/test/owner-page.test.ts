@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import ffmpeg from '@ffmpeg-installer/ffmpeg';
+import { RedisKeys } from '@tooncast/shared';
+import { targetPointAt } from '@tooncast/synth';
+import { Redis } from 'ioredis';
+import type { Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { io, type Socket } from 'socket.io-client';
+import { measurements, startOwnerSession, TestBrowser, until } from '../../../scripts/services/browser.ts';
+import {
+  insideNetns,
+  type SynthTestClip,
+  selfieFixture,
+  startTestStack,
+  synthTestClip,
+} from '../../../scripts/services/harness.ts';
+import type { LiveStack } from '../../../scripts/services/stack.ts';
+import type { DrawnContour } from '../lib/contour-view.ts';
+
+const START_FRAME = 24;
+const SHOTS = process.env.TOONCAST_SCREENSHOTS;
+
+type AckResult = { ok: boolean; error?: { code: string; message: string } } & Record<string, unknown>;
+
+function emit(socket: Socket, event: string, payload: unknown): Promise<AckResult> {
+  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<AckResult>;
+}
+
+function ffmpegRun(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exit ${code}`))));
+  });
+}
+
+async function blankPng(dir: string): Promise<string> {
+  const png = new PNG({ width: 256, height: 256 });
+  png.data.fill(160);
+  const file = path.join(dir, 'blank.png');
+  await fs.writeFile(file, PNG.sync.write(png));
+  return file;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+async function firstFrame(page: Page): Promise<void> {
+  await until('the first personalized frame', 30_000, async () => {
+    const m = await measurements(page);
+    assert.deepEqual(m.errors, []);
+    return m.firstFrameAt;
+  });
+}
+
+const pageContours = (page: Page) =>
+  page.evaluate(() => (window as unknown as { tooncast: { contours: DrawnContour[] } }).tooncast.contours);
+
+if (await insideNetns(import.meta.filename)) {
+  describe('owner page: selfie check, contour-figure debug view, resume (engine worker)', { timeout: 300_000 }, () => {
+    let stack: LiveStack;
+    let browser: TestBrowser;
+    let clip: SynthTestClip;
+    let tmp: string;
+    let socket: Socket;
+    let redis: Redis;
+
+    before(async () => {
+      tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tooncast-owner-test-'));
+      if (SHOTS) await fs.mkdir(SHOTS, { recursive: true });
+      // The fake webcam shows the astronaut selfie.
+      const webcam = path.join(tmp, 'astronaut.y4m');
+      await ffmpegRun(['-loop', '1', '-i', selfieFixture(), '-t', '1', '-r', '10', '-pix_fmt', 'yuv420p', webcam]);
+      [clip, stack] = await Promise.all([synthTestClip(), startTestStack({ TOONCAST_FRAME_PROCESSOR: 'engine' })]);
+      browser = await TestBrowser.launch([
+        `--use-file-for-fake-video-capture=${webcam}`,
+        // getUserMedia needs a secure context; the test serves plain http on the namespace's address.
+        `--unsafely-treat-insecure-origin-as-secure=${stack.webUrl}`,
+      ]);
+      redis = new Redis(stack.redisUrl);
+      socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+    });
+    after(async () => {
+      socket?.close();
+      redis?.disconnect();
+      await browser?.close();
+      await stack?.stop();
+      if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+    });
+
+    test('selfie:check gives the engine verdict: no face on a blank image, usable for the astronaut', async () => {
+      const blank = await emit(socket, 'selfie:check', {
+        mime: 'image/png',
+        image: await fs.readFile(await blankPng(tmp)),
+      });
+      assert.equal(blank.ok, true, JSON.stringify(blank));
+      const noFace = blank.verdict as { usable: boolean; problem?: string };
+      assert.equal(noFace.usable, false);
+      assert.equal(noFace.problem, 'no-face');
+      // One check at a time per connection: a second one while the first runs is refused.
+      const image = await fs.readFile(selfieFixture());
+      await new Promise((r) => setTimeout(r, 500));
+      const [astronaut, concurrent] = await Promise.all([
+        emit(socket, 'selfie:check', { mime: 'image/png', image }),
+        emit(socket, 'selfie:check', { mime: 'image/png', image }),
+      ]);
+      assert.equal(concurrent.error?.code, 'too-many-requests');
+      const ok = astronaut.verdict as { usable: boolean; face?: { x: number; y: number; w: number; h: number } };
+      assert.equal(ok.usable, true, JSON.stringify(astronaut));
+      // The astronaut's face sits in the middle of the 512×512 picture.
+      assert.ok(ok.face && Math.abs(ok.face.x + ok.face.w / 2 - 0.5) < 0.15, JSON.stringify(ok.face));
+      const garbage = await emit(socket, 'selfie:check', { mime: 'image/png', image: Buffer.from('not a picture') });
+      assert.equal(garbage.error?.code, 'selfie-unsupported');
+    });
+
+    test('the webcam preview shows live guidance; a blank selfie file is refused before the start', async (t) => {
+      const page = await browser.page(stack.webUrl);
+      t.after(() => page.context().close());
+      await page.getByTestId('use-webcam').click();
+      const guidance = page.getByTestId('selfie-guidance');
+      await until('a usable verdict on the webcam picture', 20_000, async () =>
+        (await guidance.getAttribute('data-usable').catch(() => null)) === 'true' ? true : undefined,
+      );
+      assert.match((await guidance.textContent()) ?? '', /✓ face found/);
+      await shot(page, 'selfie-guidance');
+      await page.getByTestId('take-selfie').click();
+      await page.getByTestId('selfie-preview').waitFor();
+      await page.getByTestId('selfie-file').setInputFiles(await blankPng(tmp));
+      await until(
+        'the refusal of the blank selfie',
+        10_000,
+        async () =>
+          /cannot be used: no face/.test((await page.getByTestId('selfie-refusal').textContent()) ?? '') || undefined,
+      );
+    });
+
+    test('the contour-figure view draws the target figure over the frame it was computed on', async (t) => {
+      const point = targetPointAt(clip.truths, START_FRAME);
+      const owner = await browser.page(stack.webUrl);
+      t.after(() => owner.context().close());
+      await startOwnerSession(owner, clip.file, selfieFixture(), {
+        x: point.x / 640,
+        y: point.y / 360,
+        t: START_FRAME / 24,
+      });
+      await firstFrame(owner);
+      await owner.getByTestId('contour-toggle').check();
+      const drawn = await until('40 drawn contour figures', 20_000, async () => {
+        const c = await pageContours(owner);
+        return c.length >= 40 ? c : undefined;
+      }).catch(async (err) => {
+        const m = await owner.evaluate(() => {
+          const t = (window as unknown as { tooncast: Record<string, number> }).tooncast;
+          return { received: t.contourFrames, unmatched: t.contourUnmatched };
+        });
+        throw new Error(`${(err as Error).message}: ${JSON.stringify(m)}`);
+      });
+      await shot(owner, 'contour-view');
+      const judged = drawn.filter((d) => d.frameId !== undefined && clip.faceBoxes[d.frameId]);
+      const aligned = judged.filter((d) => {
+        const oval = d.lines.find((l) => l.organ === 'faceOval');
+        if (!oval) return false;
+        const xs = oval.points.filter((_, i) => i % 2 === 0);
+        const ys = oval.points.filter((_, i) => i % 2 === 1);
+        const [x0, y0, x1, y1] = clip.faceBoxes[d.frameId!];
+        const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+        const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+        // The oval's centre within a tenth of the face size of the ground truth's, on the frame it was drawn over.
+        return Math.abs(cx - (x0 + x1) / 2) < 0.1 * (x1 - x0) && Math.abs(cy - (y0 + y1) / 2) < 0.1 * (y1 - y0);
+      });
+      const delays = drawn.map((d) => Math.round(d.delayMs)).sort((a, b) => a - b);
+      console.log(
+        JSON.stringify({
+          drawn: drawn.length,
+          judged: judged.length,
+          aligned: aligned.length,
+          delayP50: delays[Math.floor(delays.length / 2)],
+          meanLumaDifference: drawn.reduce((s, d) => s + d.difference, 0) / drawn.length,
+        }),
+      );
+      assert.ok(judged.length >= 20, `figures matched to barcoded frames: ${judged.length}`);
+      assert.ok(aligned.length >= 0.8 * judged.length, `${aligned.length} of ${judged.length} figures line up`);
+      // Off: the sfu stops listening to the session's contour channel (and tells the worker to stop sending).
+      const channel = RedisKeys.contour((await measurements(owner)).sessionId!);
+      const listeners = async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+      assert.equal(await listeners(), 1);
+      await owner.getByTestId('contour-toggle').uncheck();
+      await until('the contour channel released', 5000, async () => ((await listeners()) === 0 ? true : undefined));
+    });
+
+    test('the owner page reloads and resumes its session; an ended session is reported', async (t) => {
+      const point = targetPointAt(clip.truths, START_FRAME);
+      const owner = await browser.page(stack.webUrl);
+      t.after(() => owner.context().close());
+      await startOwnerSession(owner, clip.file, selfieFixture(), {
+        x: point.x / 640,
+        y: point.y / 360,
+        t: START_FRAME / 24,
+      });
+      await firstFrame(owner);
+      const before = await measurements(owner);
+      await owner.reload();
+      const resumed = await until('personalized frames after the reload', 20_000, async () => {
+        const m = await measurements(owner);
+        return m.firstFrameAt && m.received.length > 10 ? m : undefined;
+      });
+      assert.deepEqual(resumed.errors, []);
+      assert.equal(resumed.sessionId, before.sessionId, 'the same session goes on');
+      assert.equal(resumed.state, 'live');
+      await shot(owner, 'resumed');
+      const ids = resumed.received.map((r) => r.id);
+      assert.ok(ids.at(-1)! !== ids[0], `the resumed stream moves: ${ids.join(',')}`);
+
+      // The session really ends while the page is away (same tab, so its sessionStorage stays); coming back says so.
+      const saved = JSON.parse((await owner.evaluate(() => sessionStorage.getItem('tooncast:owner-session')))!);
+      await owner.goto('about:blank');
+      assert.equal((await emit(socket, 'session:end', { token: saved.ownerToken })).ok, true);
+      await owner.goto(stack.webUrl);
+      const banner = (await owner.getByTestId('error').textContent()) ?? '';
+      assert.match(banner, /could not be resumed: This stream has ended/);
+      await shot(owner, 'resume-ended');
+    });
+  });
+}
