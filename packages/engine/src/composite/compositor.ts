@@ -167,14 +167,14 @@ export class Compositor {
     this.features ??= new FaceFeatureMap(faceSize);
     if (!this.features.ready) this.features.learn(unlike, inner, bw, box.x0, box.y0, toFace);
     this.features.mark(organs.data, mask, bw, box.x0, box.y0, toFace);
-    // Features count as covered only where an occluder found on the skin reaches into them.
+    // Features count as covered only where enough of the skin around them is unlike the face (an occluder
+    // reaching into them); stray unlike pixels (about 1 % of the skin) do not add up to that.
     const work = { tmp: s.floats('occluderTmp', n), vote: s.floats('vote', n) };
     const raw = s.floats('unlikeRaw', n);
     raw.set(unlike);
     for (let k = 0; k < n; k++) if (organs.data[k] > 0) unlike[k] = 0;
-    const onSkin = occluderMask(unlike, bw, bh, feather / 3, { ...work, out: s.floats('onSkin', n) });
     const reach = boxBlurFloat(
-      { width: bw, height: bh, data: onSkin },
+      { width: bw, height: bh, data: unlike },
       feather,
       { width: bw, height: bh, data: s.floats('reach', n) },
       work.tmp,
@@ -183,8 +183,9 @@ export class Compositor {
     const occluder = occluderMask(unlike, bw, bh, feather / 3, { ...work, out: s.floats('occluder', n) });
     const alpha = s.floats('alpha', n);
     for (let k = 0; k < n; k++) {
-      alpha[k] = mask[k] * (1 - occluder[k]);
-      skin[k] = mask[k] >= 1 && organs.data[k] === 0 && occluder[k] < 0.05 ? 1 : 0;
+      const o = occluder ? occluder[k] : 0;
+      alpha[k] = mask[k] * (1 - o);
+      skin[k] = mask[k] >= 1 && organs.data[k] === 0 && o < 0.05 ? 1 : 0;
     }
     this.appearance.learn(character, skin);
     return alpha;

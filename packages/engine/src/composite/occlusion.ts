@@ -125,9 +125,13 @@ export class FaceAppearance {
   }
 }
 
+/** Share of a window's pixels that must be unlike the face for its centre to count as covered. */
+const VOTE = 0.35;
+
 /**
  * Turns a per-pixel "unlike the face" map (box-sized) into a soft occluder mask: a majority vote over a small window
  * drops stray pixels (compression noise, a highlight), then the edge is softened outwards. `radius` is in pixels.
+ * Undefined when too few pixels are unlike for any window to pass the vote (the usual frame: nothing in front).
  */
 export function occluderMask(
   unlike: Float32Array,
@@ -135,11 +139,14 @@ export function occluderMask(
   height: number,
   radius: number,
   work: { out: Float32Array; tmp: Float32Array; vote: Float32Array },
-): Float32Array {
+): Float32Array | undefined {
   const r = Math.max(1, Math.round(radius));
+  let count = 0;
+  for (let k = 0; k < unlike.length; k++) count += unlike[k];
+  if (count < VOTE * (2 * r + 1) ** 2) return undefined;
   const vote = boxBlurFloat({ width, height, data: unlike }, r, { width, height, data: work.vote }, work.tmp).data;
   for (let k = 0; k < vote.length; k++) {
-    const t = (vote[k] - 0.35) / 0.3;
+    const t = (vote[k] - VOTE) / 0.3;
     vote[k] = t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t);
   }
   // Softened outwards (doubled blur, capped): the occluder keeps its own edge pixels, the fade falls on the face.
