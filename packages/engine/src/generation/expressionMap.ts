@@ -10,7 +10,7 @@ export const MOUTH_GAIN = 1.5;
 /** Widest lip gap (over mouth width) the selfie is given: a wide-open human mouth. */
 const MAX_MOUTH_OPEN = 0.6;
 /** How far the lid rows follow the lid margin when an eye closes (margin, lid, crease). */
-const LID_ROW_WEIGHTS = [1, 0.6, 0.25] as const;
+const LID_ROW_WEIGHTS = [1, 0.9, 0.5] as const;
 
 /** The cartoon's expression as the first face generator carries it over: absolute openings, per face. */
 export interface MappedExpression {
@@ -29,7 +29,10 @@ const SIDES: readonly Side[] = ['right', 'left'];
  * shut eye). Openings are read on the cartoon relative to its own neutral face, so any drawing style maps alike.
  */
 export class ExpressionMapper {
-  private readonly lids: Record<Side, { rows: (readonly number[])[]; lower: readonly number[] }>;
+  private readonly lids: Record<
+    Side,
+    { rows: (readonly number[])[]; lower: readonly number[]; region: readonly number[] }
+  >;
   private readonly upperInner: readonly number[];
   private readonly lowerInner: readonly number[];
   /** Lower-lip points other than the inner ring: they move with the inner lip above them. */
@@ -38,9 +41,21 @@ export class ExpressionMapper {
 
   constructor(private readonly space: FaceSpace) {
     const a = space.topology.annotations;
+    const region = (side: Side) =>
+      Object.entries(a)
+        .filter(([n]) => n.startsWith(`${side}Eye`) && !n.startsWith(`${side}Eyebrow`) && !n.endsWith('Iris'))
+        .flatMap(([, idx]) => idx);
     this.lids = {
-      right: { rows: [a.rightEyeUpper0, a.rightEyeUpper1, a.rightEyeUpper2], lower: a.rightEyeLower0 },
-      left: { rows: [a.leftEyeUpper0, a.leftEyeUpper1, a.leftEyeUpper2], lower: a.leftEyeLower0 },
+      right: {
+        rows: [a.rightEyeUpper0, a.rightEyeUpper1, a.rightEyeUpper2],
+        lower: a.rightEyeLower0,
+        region: region('right'),
+      },
+      left: {
+        rows: [a.leftEyeUpper0, a.leftEyeUpper1, a.leftEyeUpper2],
+        lower: a.leftEyeLower0,
+        region: region('left'),
+      },
     };
     this.upperInner = a.lipsUpperInner;
     this.lowerInner = a.lipsLowerInner;
@@ -61,9 +76,9 @@ export class ExpressionMapper {
   }
 
   /**
-   * Sets the openings on the selfie geometry (pose-free face space, xyz), in place: each upper lid drops to the
-   * lower lid by the eye's fraction of the selfie's own lid gap, its lid and crease rows following part of the way;
-   * the lower lip and the jaw below it move so that the inner-lip gap is the mapped one.
+   * Sets the openings on the selfie geometry (pose-free face space, xyz), in place: each eye takes the selfie's own
+   * shape with its upper lid lowered by the closed share of its gap; the lower lip hangs the mapped gap below the
+   * upper one and the jaw follows it.
    */
   apply(geometry: Float32Array, own: Float32Array, expression: MappedExpression): void {
     SIDES.forEach((side, e) => {
@@ -73,25 +88,20 @@ export class ExpressionMapper {
   }
 
   private setEye(geometry: Float32Array, own: Float32Array, side: Side, open: number): void {
-    const { rows, lower } = this.lids[side];
-    const margin = rows[0];
-    const drops = margin.map((i) => {
-      const gap = chainY(geometry, lower, geometry[3 * i]) - geometry[3 * i + 1];
-      const ownGap = Math.max(0, chainY(own, lower, own[3 * i]) - own[3 * i + 1]);
-      return gap - open * ownGap;
-    });
+    const { rows, lower, region } = this.lids[side];
+    // The eye keeps the selfie's own shape, only its opening is the cartoon's: drawn eyes give FaceMesh and the
+    // iris model shapes no real eye has, and their deltas, scaled to the selfie's eye, tear its lids apart.
+    for (const i of region) {
+      geometry[3 * i] = own[3 * i];
+      geometry[3 * i + 1] = own[3 * i + 1];
+    }
+    // The lid margin drops by the closed share of the selfie's own lid gap; rows above follow part of the way.
+    const drops = rows[0].map((i) => (1 - open) * Math.max(0, chainY(own, lower, own[3 * i]) - own[3 * i + 1]));
     rows.forEach((row, r) => {
       row.forEach((i, k) => {
         geometry[3 * i + 1] += LID_ROW_WEIGHTS[r] * drops[Math.min(k, drops.length - 1)];
       });
     });
-    // A row above must stay above the one below it, or the lid folds.
-    for (let r = 1; r < rows.length; r++) {
-      rows[r].forEach((i, k) => {
-        const below = rows[r - 1][Math.min(k, rows[r - 1].length - 1)];
-        geometry[3 * i + 1] = Math.min(geometry[3 * i + 1], geometry[3 * below + 1] - 0.5);
-      });
-    }
   }
 
   private setMouth(geometry: Float32Array, own: Float32Array, open: number): void {
@@ -101,30 +111,35 @@ export class ExpressionMapper {
     const x0 = geometry[3 * left];
     const x1 = geometry[3 * right];
     const width = this.mouthWidth(geometry);
-    // Per inner-lip column: the gap to set (a rounded opening, widest mid-mouth) minus the gap there is.
+    // The lower inner lip hangs the mapped gap below the upper one (a rounded opening, widest mid-mouth); the
+    // cartoon's own lower-lip and jaw motion is dropped there, since drawn mouths give FaceMesh odd lower lips.
     const xs: number[] = [x0];
-    const drops: number[] = [0];
+    const ys: number[] = [geometry[3 * left + 1]];
     this.upperInner.forEach((u, k) => {
-      const l = lo[k + 1];
-      const x = geometry[3 * l];
+      const x = geometry[3 * lo[k + 1]];
       const t = clamp((x - x0) / (x1 - x0 || 1), 0, 1);
-      const target = open * width * Math.sin(Math.PI * t) ** 0.7;
       xs.push(x);
-      drops.push(target - (geometry[3 * l + 1] - geometry[3 * u + 1]));
+      ys.push(geometry[3 * u + 1] + open * width * Math.sin(Math.PI * t) ** 0.7);
     });
     xs.push(x1);
-    drops.push(0);
-    const dropAt = (x: number) => interpolate(xs, drops, x);
-    for (let k = 1; k + 1 < lo.length; k++) geometry[3 * lo[k] + 1] += drops[k];
-    for (const i of this.lowerLip) geometry[3 * i + 1] += dropAt(geometry[3 * i]);
-    // The jaw: everything below the lower lip moves with the mid-mouth drop, fading out beside the mouth.
-    const mid = dropAt((x0 + x1) / 2);
+    ys.push(geometry[3 * right + 1]);
+    const ownXs = lo.map((i) => own[3 * i]);
+    const ownYs = lo.map((i) => own[3 * i + 1]);
+    // Each lower-lip point keeps its own height below the inner lip: the selfie's lip thickness.
+    for (const i of this.lowerLip) {
+      const below = own[3 * i + 1] - interpolateAny(ownXs, ownYs, own[3 * i]);
+      geometry[3 * i + 1] = interpolate(xs, ys, geometry[3 * i]) + below;
+    }
+    for (let k = 1; k + 1 < lo.length; k++) geometry[3 * lo[k] + 1] = ys[k];
+    // The jaw follows the lower lip's mid point from where it is on the selfie, fading out beside the mouth.
+    const mid = lo.length >> 1;
+    const jaw = ys[mid] - ownYs[mid];
     const cx = (own[3 * left] + own[3 * right]) / 2;
     const half = Math.abs(own[3 * right] - own[3 * left]) / 2;
-    const lipY = own[3 * lo[lo.length >> 1] + 1];
     for (let i = 0; i < FACE_MESH_POINTS; i++) {
-      if (this.lipPoints.has(i) || own[3 * i + 1] <= lipY) continue;
-      geometry[3 * i + 1] += mid * (1 - smoothstep(half, 2.5 * half, Math.abs(own[3 * i] - cx)));
+      if (this.lipPoints.has(i) || own[3 * i + 1] <= ownYs[mid]) continue;
+      const w = 1 - smoothstep(half, 2.5 * half, Math.abs(own[3 * i] - cx));
+      geometry[3 * i + 1] += w * (own[3 * i + 1] + jaw - geometry[3 * i + 1]);
     }
   }
 
@@ -166,7 +181,12 @@ export class ExpressionMapper {
 function chainY(pts: Float32Array, chain: readonly number[], x: number): number {
   const xs = chain.map((i) => pts[3 * i]);
   const ys = chain.map((i) => pts[3 * i + 1]);
-  return xs[0] <= xs[xs.length - 1] ? interpolate(xs, ys, x) : interpolate(xs.reverse(), ys.reverse(), x);
+  return interpolateAny(xs, ys, x);
+}
+
+/** interpolate() for points sorted by x either way. */
+function interpolateAny(xs: number[], ys: number[], x: number): number {
+  return xs[0] <= xs[xs.length - 1] ? interpolate(xs, ys, x) : interpolate([...xs].reverse(), [...ys].reverse(), x);
 }
 
 /** Piecewise-linear y(x) through points sorted by x, clamped at the ends. */
