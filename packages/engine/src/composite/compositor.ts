@@ -160,26 +160,31 @@ export class Compositor {
     }
     const skin = s.floats('skin', n);
     for (let k = 0; k < n; k++) skin[k] = mask[k] >= 1 && organs.data[k] === 0 ? 1 : 0;
-    if (!this.appearance.ready) this.appearance.learn(character, skin);
-    const unlike = this.appearance.unlike(character, mask, s.floats('unlike', n));
-    const inner = s.floats('inner', n);
-    for (let k = 0; k < n; k++) inner[k] = mask[k] >= 1 ? 1 : 0;
     this.features ??= new FaceFeatureMap(faceSize);
-    if (!this.features.ready) this.features.learn(unlike, inner, bw, box.x0, box.y0, toFace);
+    if (!this.features.ready) {
+      // Learning the character's face: its skin palette, and where it shows other colours.
+      this.appearance.learn(character, skin);
+      const inner = s.floats('inner', n);
+      for (let k = 0; k < n; k++) inner[k] = mask[k] >= 1 ? 1 : 0;
+      const nonSkin = this.appearance.unlike(character, mask, s.floats('unlike', n), true);
+      this.features.learn(nonSkin, inner, bw, box.x0, box.y0, toFace);
+      return mask;
+    }
+    const unlike = this.appearance.unlike(character, mask, s.floats('unlike', n));
     this.features.mark(organs.data, mask, bw, box.x0, box.y0, toFace);
-    // Features count as covered only where enough of the skin around them is unlike the face (an occluder
-    // reaching into them); stray unlike pixels (about 1 % of the skin) do not add up to that.
+    // Features count as covered only where an occluder on the skin continues into them: unlike pixels connected to
+    // a dense patch of unlike skin (stray unlike pixels, about 1 % of the skin, never form one).
     const work = { tmp: s.floats('occluderTmp', n), vote: s.floats('vote', n) };
     const raw = s.floats('unlikeRaw', n);
     raw.set(unlike);
     for (let k = 0; k < n; k++) if (organs.data[k] > 0) unlike[k] = 0;
-    const reach = boxBlurFloat(
+    const density = boxBlurFloat(
       { width: bw, height: bh, data: unlike },
-      feather,
-      { width: bw, height: bh, data: s.floats('reach', n) },
+      feather / 3,
+      { width: bw, height: bh, data: s.floats('density', n) },
       work.tmp,
     ).data;
-    for (let k = 0; k < n; k++) if (organs.data[k] > 0) unlike[k] = raw[k] * Math.min(1, 3 * reach[k]);
+    floodInto(unlike, raw, organs.data, density, bw, bh, s.ints('queue', n));
     const occluder = occluderMask(unlike, bw, bh, feather / 3, { ...work, out: s.floats('occluder', n) });
     const alpha = s.floats('alpha', n);
     for (let k = 0; k < n; k++) {
@@ -209,6 +214,37 @@ export class Compositor {
       }
     }
     return out;
+  }
+}
+
+/**
+ * Grows `unlike` from its dense skin pixels (density over 1/3) into connected `feature` pixels that are `raw`-ly
+ * unlike too (4-neighbour flood fill).
+ */
+function floodInto(
+  unlike: Float32Array,
+  raw: Float32Array,
+  feature: Float32Array,
+  density: Float32Array,
+  width: number,
+  height: number,
+  queue: Int32Array,
+): void {
+  let tail = 0;
+  for (let k = 0; k < unlike.length; k++) if (unlike[k] > 0 && density[k] > 1 / 3) queue[tail++] = k;
+  const visit = (j: number) => {
+    if (feature[j] > 0 && raw[j] > 0 && unlike[j] === 0) {
+      unlike[j] = 1;
+      queue[tail++] = j;
+    }
+  };
+  for (let head = 0; head < tail; head++) {
+    const k = queue[head];
+    const x = k % width;
+    if (x > 0) visit(k - 1);
+    if (x < width - 1) visit(k + 1);
+    if (k >= width) visit(k - width);
+    if (k < (height - 1) * width) visit(k + width);
   }
 }
 

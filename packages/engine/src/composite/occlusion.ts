@@ -39,10 +39,6 @@ export class FaceAppearance {
   /** @param rate how fast the model follows the face (share of the histogram replaced per frame). */
   constructor(private readonly rate = 0.03) {}
 
-  get ready(): boolean {
-    return this.learnt;
-  }
-
   /** Learns from the pixels of `img` whose weight is above 0.5 (the first call sets the model outright). */
   learn(img: RgbImage, weight: Float32Array): void {
     const u = this.update.fill(0);
@@ -65,18 +61,20 @@ export class FaceAppearance {
 
   /**
    * Per pixel of `img` where `within` > 0: 1 when its colour is unlike the face's, else 0 (into `out`). Pixels far
-   * darker than the skin never count: in a cartoon they are its own ink lines, mouth interior and deep shadow.
-   * Call only once `ready`.
+   * darker than the skin count only with `countDark` set: in a cartoon they are its own ink lines, mouth interior and
+   * deep shadow, never taken for an occluder, but they are features of the face. Call after a first `learn`.
    */
-  unlike(img: RgbImage, within: Float32Array, out: Float32Array): Float32Array {
+  unlike(img: RgbImage, within: Float32Array, out: Float32Array, countDark = false): Float32Array {
     const d = img.data;
     const t = this.threshold;
-    const dark = 3 * DARK * this.skinLuma;
+    const darkSum = 3 * DARK * this.skinLuma;
     for (let k = 0; k < within.length; k++) {
       const r = d[3 * k];
       const g = d[3 * k + 1];
       const b = d[3 * k + 2];
-      out[k] = within[k] > 0 && r + g + b > dark && this.density[binOf(r, g, b)] < t ? 1 : 0;
+      if (within[k] <= 0) out[k] = 0;
+      else if (r + g + b <= darkSum) out[k] = countDark ? 1 : 0;
+      else out[k] = this.density[binOf(r, g, b)] < t ? 1 : 0;
     }
     return out;
   }
@@ -158,58 +156,62 @@ export function occluderMask(
 /** Cells per side of the face-space grid of the character's own non-skin features. */
 const GRID = 24;
 
+/** Frames the feature map learns from (half a second at 24 fps): an expression or two, the mouth open and shut. */
+const FEATURE_FRAMES = 12;
+/** Share of a cell that must show non-skin colours for the cell to hold a feature. */
+const FEATURE_SHARE = 0.3;
+
 /**
  * Where, in the face space, the character's own face is not skin-coloured (its mouth, nostrils, eye sockets,
- * drawn lines), learnt on the first frame: such pixels are features of the face, not something in front of it.
- * FaceMesh's organ rings on a cartoon do not always cover its drawn mouth or eyes, so this map fills the gap.
+ * drawn lines), learnt over the first FEATURE_FRAMES frames: such pixels are features of the face, not something
+ * in front of it. FaceMesh's organ rings on a cartoon do not always cover its drawn mouth or eyes; this fills the
+ * gap. Until it is learnt, nothing is judged an occluder.
  */
 export class FaceFeatureMap {
   private readonly cells = new Float32Array(GRID * GRID);
+  private readonly frame = new Float32Array(GRID * GRID);
   private readonly counts = new Float32Array(GRID * GRID);
-  private learnt = false;
+  private frames = 0;
 
   constructor(private readonly faceSize: number) {}
 
   get ready(): boolean {
-    return this.learnt;
+    return this.frames >= FEATURE_FRAMES;
   }
 
   /**
-   * Learns from box pixels (box origin x0, y0 in the frame) where `within` > 0: `unlike` marks non-skin ones;
-   * `toFace` maps frame pixels to the face space.
+   * Learns from box pixels (box origin x0, y0 in the frame) where `within` > 0: `nonSkin` marks the ones that are
+   * not skin-coloured; `toFace` maps frame pixels to the face space. A cell keeps the most it ever showed.
    */
-  learn(unlike: Float32Array, within: Float32Array, width: number, x0: number, y0: number, toFace: Affine): void {
-    const sum = this.cells.fill(0);
+  learn(nonSkin: Float32Array, within: Float32Array, width: number, x0: number, y0: number, toFace: Affine): void {
+    const sum = this.frame.fill(0);
     const n = this.counts.fill(0);
     this.visit(within, width, x0, y0, toFace, (k, cell) => {
-      sum[cell] += unlike[k];
+      sum[cell] += nonSkin[k];
       n[cell]++;
     });
-    for (let i = 0; i < sum.length; i++) sum[i] = n[i] > 0 ? sum[i] / n[i] : 0;
     // Grown by a cell: features move a little in the face space as the head turns and the expression changes.
-    const grown = Float32Array.from(sum);
     for (let y = 0; y < GRID; y++) {
       for (let x = 0; x < GRID; x++) {
         let m = 0;
         for (let dy = -1; dy <= 1; dy++) {
           for (let dx = -1; dx <= 1; dx++) {
-            const yy = y + dy;
-            const xx = x + dx;
-            if (yy >= 0 && yy < GRID && xx >= 0 && xx < GRID) m = Math.max(m, sum[yy * GRID + xx]);
+            const c = (y + dy) * GRID + x + dx;
+            if (y + dy >= 0 && y + dy < GRID && x + dx >= 0 && x + dx < GRID && n[c] > 0)
+              m = Math.max(m, sum[c] / n[c]);
           }
         }
-        grown[y * GRID + x] = m;
+        this.cells[y * GRID + x] = Math.max(this.cells[y * GRID + x], m);
       }
     }
-    this.cells.set(grown);
-    this.learnt = true;
+    this.frames++;
   }
 
   /** Sets `out` to 1 on box pixels where the face space holds one of the character's own features. */
   mark(out: Float32Array, within: Float32Array, width: number, x0: number, y0: number, toFace: Affine): void {
     const cells = this.cells;
     this.visit(within, width, x0, y0, toFace, (k, cell) => {
-      if (cells[cell] > 0.15) out[k] = 1;
+      if (cells[cell] > FEATURE_SHARE) out[k] = 1;
     });
   }
 

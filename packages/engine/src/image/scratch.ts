@@ -7,6 +7,7 @@
 export class Scratch {
   private readonly floatBuffers = new Map<string, Float32Array>();
   private readonly byteBuffers = new Map<string, Uint8Array>();
+  private readonly intBuffers = new Map<string, Int32Array>();
 
   /** A Float32Array of exactly `length` elements, zeroed when `zero` is set. */
   floats(name: string, length: number, zero = false): Float32Array {
@@ -27,6 +28,16 @@ export class Scratch {
     if (!buf || buf.length < length) {
       buf = new Uint8Array(length);
       this.byteBuffers.set(name, buf);
+    }
+    return buf.subarray(0, length);
+  }
+
+  /** An Int32Array of exactly `length` elements (contents undefined). */
+  ints(name: string, length: number): Int32Array {
+    let buf = this.intBuffers.get(name);
+    if (!buf || buf.length < length) {
+      buf = new Int32Array(length);
+      this.intBuffers.set(name, buf);
     }
     return buf.subarray(0, length);
   }
