@@ -73,6 +73,10 @@ export interface FaceImages {
 
 export interface PipelineFrame {
   analysis: FrameAnalysis;
+  /**
+   * The output frame: the input frame itself when no face was replaced, else the compositor's buffer. Like the
+   * stylized face in `face`, it stays valid until the next `process` call only (copy it to keep it).
+   */
   output: RgbImage;
   face?: FaceImages;
   times: StageTimes;
