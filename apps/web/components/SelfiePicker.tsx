@@ -13,7 +13,8 @@ export type SelfieCheck = (bytes: Uint8Array<ArrayBuffer>, mime: Selfie['mime'])
 
 /** Milliseconds between webcam snapshots sent for a verdict (the service allows a few a second). */
 const GUIDANCE_INTERVAL_MS = 600;
-/** How far (share of the picture) the face centre may sit from the picture's centre and still count as centred. */
+/** Where the face centre belongs (the guide oval: head-and-shoulders framing) and how far off still counts. */
+const FACE_CENTRE = { x: 0.5, y: 0.45 };
 const CENTRE_TOLERANCE = { x: 0.12, y: 0.15 };
 
 /** The engine's checks in the order it makes them: a refusal names the first that failed, later ones are unknown. */
@@ -36,7 +37,9 @@ function checklist(v: SelfieVerdict): { label: string; ok?: boolean; hint: strin
   // Centring is guidance only (the engine does not refuse an off-centre face): known when the face box came back.
   const centre = v.face && { x: v.face.x + v.face.w / 2, y: v.face.y + v.face.h / 2 };
   const centred =
-    centre && Math.abs(centre.x - 0.5) <= CENTRE_TOLERANCE.x && Math.abs(centre.y - 0.5) <= CENTRE_TOLERANCE.y;
+    centre &&
+    Math.abs(centre.x - FACE_CENTRE.x) <= CENTRE_TOLERANCE.x &&
+    Math.abs(centre.y - FACE_CENTRE.y) <= CENTRE_TOLERANCE.y;
   items.splice(1, 0, {
     label: 'centred',
     hint: 'move so your face sits in the oval',
@@ -159,11 +162,15 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
         <div>
           <div style={{ position: 'relative' }}>
             <video ref={videoRef} muted playsInline data-testid="webcam" />
-            <svg viewBox="0 0 100 100" style={{ position: 'absolute', inset: 0, width: '100%', height: '100%' }}>
+            <svg
+              viewBox="0 0 100 100"
+              preserveAspectRatio="none"
+              style={{ position: 'absolute', inset: 0, width: '100%', height: '100%' }}
+            >
               <title>keep your face inside the oval</title>
               <ellipse
-                cx="50"
-                cy="50"
+                cx={FACE_CENTRE.x * 100}
+                cy={FACE_CENTRE.y * 100}
                 rx="20"
                 ry="28"
                 fill="none"
