@@ -160,7 +160,7 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
       </label>
       {camera ? (
         <div>
-          <div style={{ position: 'relative' }}>
+          <div style={{ position: 'relative', width: 'fit-content' }}>
             <video ref={videoRef} muted playsInline data-testid="webcam" />
             <svg
               viewBox="0 0 100 100"
