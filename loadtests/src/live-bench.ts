@@ -5,7 +5,7 @@
  * first-frame and late-joiner times, glass-to-glass p50/p95 from the frame-id barcode, Chrome's freezeCount in
  * steady state, and the viewer's audio-to-video offset from the clip's flash/click markers. Every processor is
  * compared with the pass-through worker measured in the same run.
- *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout paced|asap|both]
+ *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout asap|paced|both]
  */
 import os from 'node:os';
 import { type Config, ConfigSchema, type LiveStats } from '@tooncast/shared';
@@ -140,7 +140,7 @@ if (await insideNetns(import.meta.filename, false)) {
   const seconds = Number(arg('--seconds') ?? 120);
   // `--playout both` measures both worker playout modes (each against its own pass-through baseline).
   const playoutOptions = ConfigSchema.shape.live.shape.playout.unwrap().options;
-  const playouts = arg('--playout') === 'both' ? playoutOptions : [(arg('--playout') ?? 'paced') as Playout];
+  const playouts = arg('--playout') === 'both' ? playoutOptions : [(arg('--playout') ?? 'asap') as Playout];
   const processors = ConfigSchema.shape.live.shape.frameProcessor.unwrap().options;
   const results = [];
   for (const playout of playouts) {

@@ -109,10 +109,11 @@ export const ConfigSchema = z.object({
     /** TOONCAST_FRAME_PROCESSOR: what the worker runs per frame: the method ('engine') or a copy ('passthrough'). */
     frameProcessor: z.enum(['passthrough', 'engine']).default('engine'),
     /**
-     * TOONCAST_PLAYOUT: when the worker sends a frame: 'paced' (every frame one steady delay after it arrived,
-     * the clip audio with it) or 'asap' (as soon as it is encoded; the audio follows the median delay).
+     * TOONCAST_PLAYOUT: when the worker sends a frame: 'asap' (as soon as it is encoded; the clip audio follows
+     * the median delay) or 'paced' (every frame one steady delay after it arrived, the audio with it; on a loaded
+     * machine the delay's tail costs more latency than Chrome's jitter buffer saves).
      */
-    playout: z.enum(['paced', 'asap']).default('paced'),
+    playout: z.enum(['asap', 'paced']).default('asap'),
     /** TOONCAST_DEMO_CLIP: the cartoon clip the web app offers; by default the built-in synthetic one `npm start` renders. */
     demoClip: z.string().default(path.join(DEMO_CLIP_DIR, 'clip.mp4')),
     /**

@@ -13,8 +13,8 @@ export interface PipelineOptions {
   width: number;
   height: number;
   keyframeInterval: number;
-  /** See PlayoutDelay: 'paced' (default) or 'asap'. */
-  playout?: 'paced' | 'asap';
+  /** See PlayoutDelay: 'asap' (default) or 'paced'. */
+  playout?: 'asap' | 'paced';
   /** Where Janus's streaming mountpoint listens for the personalized stream. */
   output: { host: string; videoPort: number; audioPort: number; videoPt: number; audioPt: number };
 }

@@ -17,7 +17,8 @@ const MARGIN_MS = 3;
 const MAX_DELAY_MS = 250;
 
 /**
- * The one delay after its arrival at which every frame leaves the worker, and the clip audio with it. A frame
+ * The delay after arrival at which the clip audio leaves the worker, and in 'paced' mode every frame too.
+ * 'asap' (default): frames leave when encoded and the audio follows their median latency. 'paced': a frame
  * ready earlier waits for its time, so Chrome receives the frames about as evenly as the publisher sent them
  * (its jitter buffer, which follows the arrival jitter, stays small), and Janus's sender reports, which map each
  * stream's RTP clock to the time its packets went out, give audio and video the same offset: lips stay in sync
@@ -26,14 +27,13 @@ const MAX_DELAY_MS = 250;
  */
 export class PlayoutDelay {
   delayMs = 0;
-  /** 'asap' sends every frame when it is ready and keeps the delay at the median, for the audio only. */
-  constructor(private readonly mode: 'paced' | 'asap' = 'paced') {}
-
   private ready: number[] = [];
   private late = 0;
   private tunedAt = Number.NEGATIVE_INFINITY;
   private lastSendAt = 0;
   private warmup = WARMUP_FRAMES;
+
+  constructor(private readonly mode: 'asap' | 'paced' = 'asap') {}
 
   /** When to send a frame that arrived at `arrived` and is ready `now`; never before an earlier frame. */
   sendAt(arrived: number, now: number): number {
