@@ -154,6 +154,7 @@ try {
           stylizedRatio: round(score.warp.stylizedRatio),
           // At equal sharpness (E_warp rewards blur): the temporal part of the gain.
           sharpnessMatchedFinalRatio: round(score.warp.sharpnessMatchedFinalRatio),
+          motionJitterRatio: round(score.warp.motionJitterRatio),
           mouthLag,
         },
         met: score.warp.stylizedRatio <= 0.6 && score.warp.finalRatio <= 0.6 && mouthLag <= 1,

@@ -468,6 +468,51 @@ export function warpingErrors<K extends string>(
   };
 }
 
+/**
+ * Jitter of an output's own motion: the flow of the output itself between consecutive frames (forward–backward
+ * consistent pixels of the region), and its change from one pair to the next, followed along the motion:
+ * mean |f(t+1→t+2)(x + f(t→t+1)(x)) − f(t→t+1)(x)|², px². Steady motion and steady expression change score 0, back-and-
+ * forth jitter scores high; unlike E_warp, blur does not lower it.
+ */
+export function motionJitter(
+  frames: readonly GenerationFrame[],
+  pick: (f: GenerationFrame) => RgbImage,
+  flow = new DisFlowEstimator({ finestLevel: 0 }),
+): number {
+  let sum = 0;
+  let n = 0;
+  let previous: { flow: Flow; mask: Uint8Array; index: number } | undefined;
+  for (let i = 0; i + 1 < frames.length; i++) {
+    const a = frames[i];
+    const b = frames[i + 1];
+    if (b.index !== a.index + 1) {
+      previous = undefined;
+      continue;
+    }
+    const forward = copyFlow(flow.estimate(pick(a), pick(b)));
+    const mask = consistentRegion(forward, flow.estimate(pick(b), pick(a)), a.region);
+    if (previous?.index === a.index - 1) {
+      const p = previous.flow;
+      const { width: w, height: h } = p.dx;
+      for (let y = 0, k = 0; y < h; y++) {
+        for (let x = 0; x < w; x++, k++) {
+          if (!previous.mask[k]) continue;
+          const tx = x + p.dx.data[k];
+          const ty = y + p.dy.data[k];
+          const q = Math.round(ty) * w + Math.round(tx);
+          if (tx < 0 || ty < 0 || tx > w - 1 || ty > h - 1 || !mask[q]) continue;
+          sum +=
+            (sampleFloat(forward.dx, tx, ty) - p.dx.data[k]) ** 2 +
+            (sampleFloat(forward.dy, tx, ty) - p.dy.data[k]) ** 2;
+          n++;
+        }
+      }
+    }
+    previous = { flow: forward, mask, index: a.index };
+  }
+  return n ? sum / n : Number.NaN;
+}
+
 /** Mean squared grey gradient (central differences, grey in [0,1]) inside each frame's region: how sharp a run is. */
 export function sharpness(frames: readonly GenerationFrame[], pick: (f: GenerationFrame) => RgbImage): number {
   let s = 0;
@@ -648,6 +693,8 @@ export interface GenerationScore {
     sharpnessMatchedFinalRatio: number;
     /** E_warp of a face that never changes (the first replaced plain face, held) over the plain run's. */
     frozenFinalRatio: number;
+    /** Fused over plain `motionJitter` of the final faces: how much of the faces' own back-and-forth motion fusion removes. */
+    motionJitterRatio: number;
   };
   /** Mean weight of the second (flow-warped) face image in the face region, over the frames fusion ran on. */
   secondWeight: { mean: number };
@@ -754,6 +801,7 @@ export async function scoreGeneration(
       fusedOverPlainSharpness: sharpness(frames, outputs.fusedFinal) / plainSharpness,
       sharpnessMatchedFinalRatio: warp.output.fusedFinal / softPlain.output.plainFinal,
       frozenFinalRatio: frozen.output.plainFinal / warp.output.plainFinal,
+      motionJitterRatio: motionJitter(frames, outputs.fusedFinal) / motionJitter(frames, outputs.plainFinal),
     },
     secondWeight: { mean: mean(frames.filter((f) => f.secondWeight > 0).map((f) => f.secondWeight)) },
   };
