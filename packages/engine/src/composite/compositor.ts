@@ -184,7 +184,7 @@ export class Compositor {
       { width: bw, height: bh, data: s.floats('density', n) },
       work.tmp,
     ).data;
-    floodInto(unlike, raw, organs.data, density, bw, bh, s.ints('queue', n));
+    floodInto(unlike, raw, organs.data, density, character, s.ints('queue', 2 * n));
     const occluder = occluderMask(unlike, bw, bh, feather / 3, { ...work, out: s.floats('occluder', n) });
     const alpha = s.floats('alpha', n);
     for (let k = 0; k < n; k++) {
@@ -217,34 +217,50 @@ export class Compositor {
   }
 }
 
+/** Largest colour difference (sum over RGB) from the seed pixel that a flood from an occluder spreads over. */
+const FLOOD_TOLERANCE = 90;
+
 /**
  * Grows `unlike` from its dense skin pixels (density over 1/3) into connected `feature` pixels that are `raw`-ly
- * unlike too (4-neighbour flood fill).
+ * unlike too and close in colour to the seed the flood started from (4-neighbour region growing; comparing with the
+ * seed, not the neighbour, so soft edges are no bridge): the occluder continues over the mouth, the lips beside it
+ * do not join.
  */
 function floodInto(
   unlike: Float32Array,
   raw: Float32Array,
   feature: Float32Array,
   density: Float32Array,
-  width: number,
-  height: number,
+  image: RgbImage,
   queue: Int32Array,
 ): void {
+  const { width, height, data } = image;
   let tail = 0;
-  for (let k = 0; k < unlike.length; k++) if (unlike[k] > 0 && density[k] > 1 / 3) queue[tail++] = k;
-  const visit = (j: number) => {
-    if (feature[j] > 0 && raw[j] > 0 && unlike[j] === 0) {
-      unlike[j] = 1;
-      queue[tail++] = j;
+  for (let k = 0; k < unlike.length; k++) {
+    if (unlike[k] > 0 && density[k] > 1 / 3) {
+      queue[tail++] = k;
+      queue[tail++] = k;
     }
+  }
+  const visit = (j: number, seed: number) => {
+    if (feature[j] <= 0 || raw[j] <= 0 || unlike[j] !== 0) return;
+    const diff =
+      Math.abs(data[3 * j] - data[3 * seed]) +
+      Math.abs(data[3 * j + 1] - data[3 * seed + 1]) +
+      Math.abs(data[3 * j + 2] - data[3 * seed + 2]);
+    if (diff > FLOOD_TOLERANCE) return;
+    unlike[j] = 1;
+    queue[tail++] = j;
+    queue[tail++] = seed;
   };
-  for (let head = 0; head < tail; head++) {
+  for (let head = 0; head < tail; head += 2) {
     const k = queue[head];
+    const seed = queue[head + 1];
     const x = k % width;
-    if (x > 0) visit(k - 1);
-    if (x < width - 1) visit(k + 1);
-    if (k >= width) visit(k - width);
-    if (k < (height - 1) * width) visit(k + width);
+    if (x > 0) visit(k - 1, seed);
+    if (x < width - 1) visit(k + 1, seed);
+    if (k >= width) visit(k - width, seed);
+    if (k < (height - 1) * width) visit(k + width, seed);
   }
 }
 
