@@ -4,12 +4,14 @@ import { OnnxGraphBuilder } from '@tooncast/models';
 import { createFloatMap, loadConfig, type RgbImage } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
 import {
+  ExpressionMapper,
   faceFusionFromConfig,
   faceGeneratorFromConfig,
   MeshFaceGenerator,
   MOUTH_GAIN,
   OnnxFaceGenerator,
   prepareSelfieFeatures,
+  SHUT_EYE_READING,
 } from '../src/generation/index.ts';
 import type { Affine } from '../src/geometry.ts';
 import {
@@ -171,6 +173,22 @@ describe('generation: built-in first face generator', () => {
       Math.hypot(open[0] - selfie.skinColor[0], open[1] - selfie.skinColor[1], open[2] - selfie.skinColor[2]) > 40,
       'the test point is not in the open eye',
     );
+  });
+
+  it('reads eye and mouth openings against the cartoon’s own neutral face', () => {
+    const mapper = new ExpressionMapper(space);
+    assert.deepEqual(mapper.read(neutral, neutral), { eyeOpen: [1, 1], mouthOpen: 0 });
+    // The right eye's upper lid halfway down to the lower lid: half the gap, which maps past the shut reading.
+    const half = neutral.slice();
+    a.rightEyeUpper0.forEach((i, k) => {
+      half[3 * i + 1] += (neutral[3 * a.rightEyeLower0[k + 1] + 1] - neutral[3 * i + 1]) / 2;
+    });
+    const m = mapper.read(half, neutral);
+    close(m.eyeOpen[0], (0.5 - SHUT_EYE_READING) / (1 - SHUT_EYE_READING), 0.08, 'half-open right eye');
+    assert.equal(m.eyeOpen[1], 1, 'the left eye stays open');
+    // A lower lip 24 px down on a mouth W px wide: gap/width grows by 24/W, times the gain.
+    const open = mapper.read(openedCartoon(24), neutral).mouthOpen;
+    close(open, MOUTH_GAIN * (24 / mouthWidth(neutral)), 0.01, 'mouth opening');
   });
 
   it('turns the selfie with the cartoon’s head rotation', () => {
