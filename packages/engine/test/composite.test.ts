@@ -145,6 +145,7 @@ describe('composite: stylized face into the cartoon frame', () => {
 
   it('rejects bad options and landmarks', () => {
     assert.throws(() => new Compositor(contours, { feather: 0 }), /bad compositor options/);
+    assert.doesNotThrow(() => new Compositor(contours, { harmonize: undefined }), 'undefined keeps the default');
     assert.throws(
       () => new Compositor(contours).composite(frame, face, { faceToFrame, landmarks: new Float32Array(5) }),
       /468/,

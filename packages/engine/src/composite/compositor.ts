@@ -56,7 +56,9 @@ export class Compositor {
     private readonly contours: CompositorContours,
     options: CompositorOptions = {},
   ) {
-    this.options = { ...DEFAULTS, ...options };
+    // An option given as undefined keeps its default (spreading it would erase the default).
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.options = { ...DEFAULTS, ...given };
     const { feather, harmonize } = this.options;
     if (!(feather > 0 && feather < 0.5 && harmonize >= 0 && harmonize <= 1)) {
       throw new RangeError(`bad compositor options ${JSON.stringify(this.options)}`);
