@@ -146,6 +146,8 @@ try {
       rank1Is100Percent: { measured: id.rank1, met: id.rank1 === 1 },
       expressionRAtLeast090: {
         measured: score.expression.fused.truth,
+        // The same without the frames where the ball covers the face (nothing can read a hidden mouth); not the verdict.
+        unoccluded: score.expression.fused.unoccludedTruth,
         met: Object.values(score.expression.fused.truth ?? {}).every((r) => r >= 0.9),
       },
       fusedEwarpAtMost06xPlainWithin1FrameLag: {

@@ -47,6 +47,8 @@ import { pickFrame } from './synthetic.ts';
 
 /** Largest per-frame change of a scripted expression value for a pair of frames to count as "still". */
 const STILL_EXPRESSION = 0.01;
+/** Largest covered share of the face for a frame to count as unoccluded (an organ under the ball shows no expression). */
+const UNOCCLUDED = 0.02;
 /** The contours whose surroundings count as the expression organs in the split E_warp, and that surrounding, px. */
 const ORGAN_RINGS = ['outerLips', 'rightEye', 'leftEye', 'rightBrow', 'leftBrow'] as const;
 const ORGAN_MARGIN = 6;
@@ -63,8 +65,11 @@ export interface RunFaces {
   stylized: RgbImage;
 }
 
-/** The driver's ground truth in one frame (synthetic clips only): its scripted expression and head pose, degrees. */
-export type DriverTruth = Expression & { yaw: number; pitch: number; roll: number };
+/**
+ * The driver's ground truth in one frame (synthetic clips only): its scripted expression, head pose (degrees) and
+ * the share of its face something in front covers.
+ */
+export type DriverTruth = Expression & { yaw: number; pitch: number; roll: number; occluded: number };
 
 /** One frame of the driving video; `truth` when the clip has ground truth (the target's, undefined = not visible). */
 export interface DriverFrame {
@@ -179,8 +184,8 @@ export async function runGenerationOnClip(
     for (const { image, truth } of renderClip(spec)) {
       if (truth.index >= limit) return;
       const c = truth.characters.find((x) => x.id === 'target')!;
-      const { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll } = c;
-      const expression = { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll };
+      const { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll, occluded } = c;
+      const expression = { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll, occluded };
       yield { image, index: truth.index, timeSec: truth.timeSec, truth: { visible: c.visible, expression } };
     }
   }
@@ -223,15 +228,16 @@ function copyFaces(f: { firstFace: RgbImage; finalFace: RgbImage; stylizedFace: 
 }
 
 /**
- * FaceMesh on a generated face image (face space, the face filling about 3/4 of it): a first pass on the whole
- * image, a second on the crop the first one's landmarks give, as step 1 reads a selfie. Undefined when FaceMesh
- * does not see a face there.
+ * A generated face image (face space, the face filling about 3/4 of it) read as step 1 reads the cartoon, so driver
+ * and generated series come from one reader: FaceMesh on the whole image, again on the crop its landmarks give,
+ * then the iris model's eyelids. Undefined when FaceMesh does not see a face there.
  */
 export async function readGeneratedFace(models: AnalysisModels, face: RgbImage): Promise<Landmarks | undefined> {
   const first = await models.mesh.estimate(face, wholeFrameRoi(face.width, face.height));
   const refined = await models.mesh.estimate(face, roiFromLandmarks(first.landmarks));
   const best = refined.presence >= first.presence ? refined : first;
-  return best.presence >= models.options.minPresence ? best.landmarks : undefined;
+  if (best.presence < models.options.minPresence) return undefined;
+  return (await models.iris.estimate(face, best.landmarks)).landmarks;
 }
 
 /** A face found in a photo: its landmarks (photo pixels) and descriptor. */
@@ -660,11 +666,12 @@ export interface GenerationScore {
   identity: { firstFace: IdentityScore; finalFace: IdentityScore; stylizedFace: IdentityScore };
   /**
    * Pearson r per measure between a driver and FaceMesh's reading of the generated face, both runs: `truth` = the
-   * clip's scripted expression (synthetic clips), `cartoon` = step 1's reading of the cartoon (step 2 alone).
+   * clip's scripted expression (synthetic clips), `unoccludedTruth` = the same over the frames nothing covers the
+   * face in, `cartoon` = step 1's reading of the cartoon (step 2 alone).
    */
   expression: {
-    fused: { truth?: SeriesR; cartoon: SeriesR };
-    plain: { truth?: SeriesR; cartoon: SeriesR };
+    fused: { truth?: SeriesR; unoccludedTruth?: SeriesR; cartoon: SeriesR };
+    plain: { truth?: SeriesR; unoccludedTruth?: SeriesR; cartoon: SeriesR };
     /** Step 1 alone: its reading of the cartoon against the script. */
     cartoonVsTruth?: SeriesR;
   };
@@ -725,10 +732,12 @@ export async function scoreGeneration(
   const n = frames[frames.length - 1].index + 1;
   const hasTruth = frames.every((f) => f.truth);
   const truth = emptySeries(n);
+  const unoccludedTruth = emptySeries(n);
   const cartoon = emptySeries(n);
   for (const f of frames) {
     for (const k of EXPRESSION_SERIES) {
       truth[k][f.index] = f.truth?.[k] ?? Number.NaN;
+      if (f.truth && f.truth.occluded <= UNOCCLUDED) unoccludedTruth[k][f.index] = f.truth[k];
       cartoon[k][f.index] = f.cartoon[k];
     }
   }
@@ -777,11 +786,17 @@ export async function scoreGeneration(
     identity,
     expression: {
       fused: {
-        ...(hasTruth && { truth: against(generated.fused, truth) }),
+        ...(hasTruth && {
+          truth: against(generated.fused, truth),
+          unoccludedTruth: against(generated.fused, unoccludedTruth),
+        }),
         cartoon: against(generated.fused, cartoon),
       },
       plain: {
-        ...(hasTruth && { truth: against(generated.plain, truth) }),
+        ...(hasTruth && {
+          truth: against(generated.plain, truth),
+          unoccludedTruth: against(generated.plain, unoccludedTruth),
+        }),
         cartoon: against(generated.plain, cartoon),
       },
       ...(hasTruth && { cartoonVsTruth: against(cartoon, truth) }),
