@@ -29,7 +29,8 @@ interface ShownFrame {
   /** performance.now() when the clip presented it. */
   at: number;
   luma: Uint8Array;
-  bitmap: ImageBitmap;
+  /** The frame's picture, copied when it was presented (the video moves on). */
+  picture: HTMLCanvasElement;
   /** The frame-id barcode of test clips, when there is one. */
   frameId?: number;
 }
@@ -85,6 +86,8 @@ export class ContourView {
   private readonly shown: ShownFrame[] = [];
   private readonly scratch: CanvasRenderingContext2D;
   private readonly barcode = document.createElement('canvas');
+  /** Pictures of frames that left the window, reused for new ones. */
+  private readonly spare: HTMLCanvasElement[] = [];
   private handle = 0;
   private stopped = false;
 
@@ -102,13 +105,13 @@ export class ContourView {
     const at = performance.now();
     const { clip } = this;
     if (clip.videoWidth) {
-      const luma = lumaThumbnail(clip, this.scratch);
-      const frameId = readFrameId(clip, this.barcode);
-      void createImageBitmap(clip).then((bitmap) => {
-        if (this.stopped) return bitmap.close();
-        this.shown.push({ at, luma, bitmap, frameId });
-        while (this.shown.length && this.shown[0].at < at - KEEP_MS) this.shown.shift()!.bitmap.close();
-      });
+      const picture = this.spare.pop() ?? document.createElement('canvas');
+      picture.width = clip.videoWidth;
+      picture.height = clip.videoHeight;
+      picture.getContext('2d')!.drawImage(clip, 0, 0);
+      const luma = lumaThumbnail(picture, this.scratch);
+      this.shown.push({ at, luma, picture, frameId: readFrameId(clip, this.barcode) });
+      while (this.shown.length && this.shown[0].at < at - KEEP_MS) this.spare.push(this.shown.shift()!.picture);
     }
     this.handle = clip.requestVideoFrameCallback(() => this.keep());
   }
@@ -129,10 +132,10 @@ export class ContourView {
     const difference = bestDifference / target.length;
     if (!best || difference > MAX_MATCH_DIFFERENCE) return this.onDrawn(undefined);
     const { canvas } = this;
-    canvas.width = best.bitmap.width;
-    canvas.height = best.bitmap.height;
+    canvas.width = best.picture.width;
+    canvas.height = best.picture.height;
     const g = canvas.getContext('2d')!;
-    g.drawImage(best.bitmap, 0, 0);
+    g.drawImage(best.picture, 0, 0);
     g.lineWidth = Math.max(1.5, canvas.width / 400);
     for (const line of figure.lines) {
       g.strokeStyle = ORGAN_COLOURS[line.organ];
@@ -163,6 +166,7 @@ export class ContourView {
   stop(): void {
     this.stopped = true;
     this.clip.cancelVideoFrameCallback(this.handle);
-    for (const frame of this.shown.splice(0)) frame.bitmap.close();
+    this.shown.length = 0;
+    this.spare.length = 0;
   }
 }

@@ -171,19 +171,24 @@ if (await insideNetns(import.meta.filename)) {
       await shot(owner, 'contour-view');
       // Per figure drawn over a barcoded frame: how far its face oval's centre is from that frame's ground-truth face
       // centre, in face sizes.
-      const errors = drawn
-        .filter(
-          (d) => d.frameId !== undefined && clip.faceBoxes[d.frameId] && d.lines.some((l) => l.organ === 'faceOval'),
-        )
+      const ovalError = (d: DrawnContour, frameId: number) => {
+        const oval = d.lines.find((l) => l.organ === 'faceOval')!.points;
+        const centre = (v: number[]) => (Math.min(...v) + Math.max(...v)) / 2;
+        const [x0, y0, x1, y1] = clip.faceBoxes[frameId];
+        const dx = (centre(oval.filter((_, i) => i % 2 === 0)) - (x0 + x1) / 2) / (x1 - x0);
+        const dy = (centre(oval.filter((_, i) => i % 2 === 1)) - (y0 + y1) / 2) / (y1 - y0);
+        return Math.hypot(dx, dy);
+      };
+      const judged = drawn.filter(judgeable);
+      const errors = judged.map((d) => ovalError(d, d.frameId!)).sort((a, b) => a - b);
+      // Diagnostics for the far ones: does a neighbouring frame's truth fit better (matching) or none (tracking)?
+      const far = judged
+        .filter((d) => ovalError(d, d.frameId!) > 0.2)
         .map((d) => {
-          const oval = d.lines.find((l) => l.organ === 'faceOval')!.points;
-          const centre = (v: number[]) => (Math.min(...v) + Math.max(...v)) / 2;
-          const [x0, y0, x1, y1] = clip.faceBoxes[d.frameId!];
-          const dx = (centre(oval.filter((_, i) => i % 2 === 0)) - (x0 + x1) / 2) / (x1 - x0);
-          const dy = (centre(oval.filter((_, i) => i % 2 === 1)) - (y0 + y1) / 2) / (y1 - y0);
-          return Math.hypot(dx, dy);
-        })
-        .sort((a, b) => a - b);
+          const near = [-4, -3, -2, -1, 1, 2, 3, 4].filter((k) => clip.faceBoxes[d.frameId! + k]);
+          const best = Math.min(...near.map((k) => ovalError(d, d.frameId! + k)));
+          return { frameId: d.frameId, state: d.state, error: ovalError(d, d.frameId!), bestNeighbour: best };
+        });
       const delays = drawn.map((d) => Math.round(d.delayMs)).sort((a, b) => a - b);
       const q = (v: number[], p: number) => v[Math.min(v.length - 1, Math.floor(p * v.length))];
       console.log(
@@ -193,6 +198,7 @@ if (await insideNetns(import.meta.filename)) {
           ovalCentreErrorFaces: { p50: q(errors, 0.5), p90: q(errors, 0.9) },
           delayMs: { p50: q(delays, 0.5), p90: q(delays, 0.9) },
           meanLumaDifference: drawn.reduce((s, d) => s + d.difference, 0) / drawn.length,
+          far,
         }),
       );
       assert.ok(errors.length >= 20, `figures matched to barcoded frames with the target in view: ${errors.length}`);
@@ -217,6 +223,10 @@ if (await insideNetns(import.meta.filename)) {
       });
       await firstFrame(owner);
       const before = await measurements(owner);
+      // A watch-party viewer stays on through the owner's reload.
+      const viewer = await browser.page(before.shareUrl!);
+      t.after(() => viewer.context().close());
+      await firstFrame(viewer);
       await owner.reload();
       const resumed = await until('personalized frames after the reload', 20_000, async () => {
         const m = await measurements(owner);
@@ -228,6 +238,11 @@ if (await insideNetns(import.meta.filename)) {
       await shot(owner, 'resumed');
       const ids = resumed.received.map((r) => r.id);
       assert.ok(ids.at(-1)! !== ids[0], `the resumed stream moves: ${ids.join(',')}`);
+      const seen = (await measurements(viewer)).received.length;
+      await until('the viewer seeing the resumed stream', 10_000, async () =>
+        (await measurements(viewer)).received.length > seen + 10 ? true : undefined,
+      );
+      assert.deepEqual((await measurements(viewer)).errors, []);
 
       // The session really ends while the page is away (same tab, so its sessionStorage stays); coming back says so.
       const saved = JSON.parse((await owner.evaluate(() => sessionStorage.getItem('tooncast:owner-session')))!);
