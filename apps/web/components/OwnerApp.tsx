@@ -99,7 +99,10 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     if (!session || !debugView || !running || !clip || !canvas) return;
     const { m } = session;
     const view = new ContourView(clip, canvas, (drawn) => {
-      if (!drawn) return void m.contourUnmatched++;
+      if (!drawn) {
+        m.contourUnmatched++;
+        return;
+      }
       if (m.contours.length >= KEEP_DRAWN) m.contours.splice(0, KEEP_DRAWN / 2);
       m.contours.push(drawn);
     });

@@ -130,7 +130,10 @@ export class ContourView {
       }
     }
     const difference = bestDifference / target.length;
-    if (!best || difference > MAX_MATCH_DIFFERENCE) return this.onDrawn(undefined);
+    if (!best || difference > MAX_MATCH_DIFFERENCE) {
+      this.onDrawn(undefined);
+      return;
+    }
     const { canvas } = this;
     canvas.width = best.picture.width;
     canvas.height = best.picture.height;
