@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import ffmpeg from '@ffmpeg-installer/ffmpeg';
 import { RedisKeys } from '@tooncast/shared';
 import { targetPointAt } from '@tooncast/synth';
@@ -143,7 +143,8 @@ if (await insideNetns(import.meta.filename)) {
       );
     });
 
-    test('the contour-figure view draws the target figure over the frame it was computed on', async (t) => {
+    /** An owner page streaming the clip with the target clicked, once its first personalized frame is shown. */
+    async function startOnTarget(t: TestContext) {
       const point = targetPointAt(clip.truths, START_FRAME);
       const owner = await browser.page(stack.webUrl);
       t.after(() => owner.context().close());
@@ -153,6 +154,11 @@ if (await insideNetns(import.meta.filename)) {
         t: START_FRAME / 24,
       });
       await firstFrame(owner);
+      return owner;
+    }
+
+    test('the contour-figure view draws the target figure over the frame it was computed on', async (t) => {
+      const owner = await startOnTarget(t);
       await owner.getByTestId('contour-toggle').check();
       const judgeable = (d: DrawnContour) =>
         d.frameId !== undefined &&
@@ -213,15 +219,7 @@ if (await insideNetns(import.meta.filename)) {
     });
 
     test('the owner page reloads and resumes its session; an ended session is reported', async (t) => {
-      const point = targetPointAt(clip.truths, START_FRAME);
-      const owner = await browser.page(stack.webUrl);
-      t.after(() => owner.context().close());
-      await startOwnerSession(owner, clip.file, selfieFixture(), {
-        x: point.x / 640,
-        y: point.y / 360,
-        t: START_FRAME / 24,
-      });
-      await firstFrame(owner);
+      const owner = await startOnTarget(t);
       const before = await measurements(owner);
       // A watch-party viewer stays on through the owner's reload.
       const viewer = await browser.page(before.shareUrl!);
