@@ -89,8 +89,9 @@ if (await insideNetns(import.meta.filename)) {
       const v = await measurements(viewer);
       const viewerInbound = await inboundVideo(viewer);
       // rVFC in a loaded headless Chromium sees fewer frames than are decoded; the decoder counters are exact.
+      // At least half the clip's 24 fps over those 3 s: the stream flows (freezes are the live bench's measure).
       assert.ok(v.received.length > 20, `the viewer sees barcoded frames (${v.received.length})`);
-      assert.ok(viewerInbound!.framesDecoded > 48, `the viewer decodes the stream ${JSON.stringify(viewerInbound)}`);
+      assert.ok(viewerInbound!.framesDecoded > 36, `the viewer decodes the stream ${JSON.stringify(viewerInbound)}`);
       const ownerInbound = await inboundVideo(owner);
       console.log(
         JSON.stringify({
