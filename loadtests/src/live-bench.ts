@@ -11,6 +11,7 @@ import os from 'node:os';
 import { type Config, ConfigSchema, type LiveStats } from '@tooncast/shared';
 import { targetPointAt } from '@tooncast/synth';
 import {
+  firstPersonalizedFrame,
   glassToGlass,
   inboundVideo,
   measurements,
@@ -40,11 +41,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout) 
     const face = { x: point.x / 640, y: point.y / 360, t: START_FRAME / 24 };
     const owner = await browser.page(stack.webUrl);
     await startOwnerSession(owner, clip.file, selfieFixture(), face);
-    const firstFrameMs = await until('first frame', 20_000, async () => {
-      const m = await measurements(owner);
-      if (m.errors.length) throw new Error(m.errors.join('; '));
-      return m.firstFrameAt && m.startedAt ? m.firstFrameAt - m.startedAt : undefined;
-    });
+    const firstFrameMs = await firstPersonalizedFrame(owner, 20_000);
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const viewer = await browser.page((await measurements(owner)).shareUrl!);
     const lateJoinerMs = await until('viewer picture', 20_000, async () => {

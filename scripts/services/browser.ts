@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { LiveStats } from '@tooncast/shared';
+import type { StreamMeasurements } from '@tooncast/shared';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Flags that work for headless Chromium as root with WebRTC inside the private namespace. */
@@ -51,28 +51,25 @@ export class TestBrowser {
   }
 }
 
-/** What apps/web exposes as `window.tooncast` (see apps/web/lib/measure.ts). */
-export interface PageMeasurements {
-  state: string;
-  errors: string[];
-  startedAt?: number;
-  firstFrameAt?: number;
-  sourceShown: Record<number, number>;
-  received: { id: number; at: number }[];
-  shareUrl?: string;
-  sessionId?: string;
-  workerStats?: LiveStats;
-}
-
-export async function measurements(page: Page): Promise<PageMeasurements> {
+/** What the page exposes as `window.tooncast` (see apps/web/lib/measure.ts). */
+export async function measurements(page: Page): Promise<StreamMeasurements> {
   await page.waitForFunction(() => 'tooncast' in window);
-  return page.evaluate(() => (window as unknown as { tooncast: PageMeasurements }).tooncast);
+  return page.evaluate(() => (window as unknown as { tooncast: StreamMeasurements }).tooncast);
 }
 
 export async function inboundVideo(page: Page): Promise<Record<string, number> | undefined> {
   return page.evaluate(() =>
     (window as unknown as { tooncast: { inbound?: () => Promise<Record<string, number>> } }).tooncast.inbound?.(),
   );
+}
+
+/** Waits for the page's first personalized frame, failing on any error it reports; ms from its start. */
+export function firstPersonalizedFrame(page: Page, timeoutMs: number): Promise<number> {
+  return until('the first personalized frame', timeoutMs, async () => {
+    const m = await measurements(page);
+    if (m.errors.length) throw new Error(`the page reports: ${m.errors.join('; ')}`);
+    return m.firstFrameAt && m.startedAt ? m.firstFrameAt - m.startedAt : undefined;
+  });
 }
 
 /** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
@@ -113,7 +110,7 @@ export async function startOwnerSession(
 }
 
 /** Glass-to-glass latency (ms) of every personalized frame whose source presentation the page recorded. */
-export function glassToGlass(m: PageMeasurements, since = 0): number[] {
+export function glassToGlass(m: StreamMeasurements, since = 0): number[] {
   return m.received
     .filter((r) => r.at >= since && m.sourceShown[r.id] !== undefined)
     .map((r) => r.at - m.sourceShown[r.id]);

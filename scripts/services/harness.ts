@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createLogger, loadConfig, REPO_ROOT } from '@tooncast/shared';
 import { createClipRenderer, type FrameTruth } from '@tooncast/synth';
+import { PNG } from 'pngjs';
+import type { Socket } from 'socket.io-client';
 import { LiveStack } from './stack.ts';
 import { DEFAULT_TEST_CLIP, writeTestClip } from './test-clip.ts';
 
@@ -79,6 +82,23 @@ export async function synthTestClip(markerEverySeconds = 0): Promise<SynthTestCl
 }
 
 export const selfieFixture = () => path.join(loadConfig().fixturesDir, 'selfies/astronaut.png');
+
+/** A 256×256 flat grey PNG in a fresh temporary folder: a picture with no face in it. */
+export async function blankSelfie(): Promise<string> {
+  const png = new PNG({ width: 256, height: 256 });
+  png.data.fill(160);
+  const file = path.join(await fs.promises.mkdtemp(path.join(os.tmpdir(), 'tooncast-selfie-')), 'blank.png');
+  await fs.promises.writeFile(file, PNG.sync.write(png));
+  return file;
+}
+
+/** A signaling request's acknowledgement: `ok`, or the service's error, and the response fields. */
+export type AckResult = { ok: boolean; error?: { code: string; message: string } } & Record<string, unknown>;
+
+/** Sends a socket.io request and waits (10 s at most) for its acknowledgement. */
+export function emit(socket: Socket, event: string, payload: unknown): Promise<AckResult> {
+  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<AckResult>;
+}
 
 /** A stack on fixed test ports inside the namespace (nothing else listens there); quiet unless asked. */
 export async function startTestStack(env: Record<string, string> = {}, workers = 1): Promise<LiveStack> {

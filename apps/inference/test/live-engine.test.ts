@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { targetPointAt } from '@tooncast/synth';
-import { PNG } from 'pngjs';
 import {
   type FacePatches,
   faceDifferences,
+  firstPersonalizedFrame,
   glassToGlass,
   installFaceProbe,
   measurements,
   percentile,
   startOwnerSession,
   TestBrowser,
-  until,
 } from '../../../scripts/services/browser.ts';
 import {
+  blankSelfie,
   insideNetns,
   type SynthTestClip,
   selfieFixture,
@@ -49,11 +46,7 @@ if (await insideNetns(import.meta.filename)) {
       y: point.y / 360,
       t: START_FRAME / 24,
     });
-    const first = await until('the first personalized frame', 30_000, async () => {
-      const m = await measurements(owner);
-      assert.deepEqual(m.errors, []);
-      return m.firstFrameAt && m.startedAt ? m.firstFrameAt - m.startedAt : undefined;
-    });
+    const first = await firstPersonalizedFrame(owner, 30_000);
     // tsx's keepNames helper is not defined in the page.
     await owner.evaluate('window.__name = (f) => f');
     await owner.evaluate(installFaceProbe, clip.faceBoxes);
@@ -87,10 +80,7 @@ if (await insideNetns(import.meta.filename)) {
   });
 
   test('a selfie without a face is refused on the owner page before the start', { timeout: 60_000 }, async () => {
-    const png = new PNG({ width: 256, height: 256 });
-    png.data.fill(160);
-    const blank = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'tooncast-selfie-')), 'blank.png');
-    await fs.writeFile(blank, PNG.sync.write(png));
+    const blank = await blankSelfie();
     const owner = await browser.page(stack.webUrl);
     // The page asks the engine's selfie analysis (the check the worker runs at the start) when the file is chosen.
     await owner.getByTestId('selfie-file').setInputFiles(blank);

@@ -4,6 +4,7 @@ import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import {
+  firstPersonalizedFrame,
   glassToGlass,
   inboundVideo,
   measurements,
@@ -12,7 +13,7 @@ import {
   TestBrowser,
   until,
 } from '../../../scripts/services/browser.ts';
-import { insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
+import { emit, insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { JanusConnection } from '../src/janus/index.ts';
 import { SfuNode } from '../src/sfu-node.ts';
@@ -20,12 +21,6 @@ import { SessionTokens } from '../src/tokens.ts';
 
 /** The test clip's face centre at t = 1 s (see scripts/services/test-clip.ts). */
 const FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };
-
-type AckResult = { ok: boolean; error?: { code: string; message: string } } & Record<string, unknown>;
-
-function emit(socket: Socket, event: string, payload: unknown): Promise<AckResult> {
-  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<AckResult>;
-}
 
 function nextServiceError(socket: Socket): Promise<{ code: string; message: string }> {
   return new Promise((resolve) => socket.once('service:error', resolve));
@@ -62,11 +57,7 @@ if (await insideNetns(import.meta.filename)) {
       const owner = await browser.page(stack.webUrl);
       t.after(() => owner.context().close());
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
-      const first = await until('the first personalized frame', 15_000, async () => {
-        const m = await measurements(owner);
-        assert.deepEqual(m.errors, []);
-        return m.firstFrameAt && m.startedAt ? m.firstFrameAt - m.startedAt : undefined;
-      });
+      const first = await firstPersonalizedFrame(owner, 15_000);
       await new Promise((r) => setTimeout(r, 6000));
       const m = await measurements(owner);
       const ids = m.received.map((r) => r.id);
@@ -209,7 +200,7 @@ if (await insideNetns(import.meta.filename)) {
     test('closing the owner tab releases the worker, Redis keys and Janus room within 10 s', async () => {
       const owner = await browser.page(stack.webUrl);
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
-      await until('the first personalized frame', 15_000, async () => (await measurements(owner)).firstFrameAt);
+      await firstPersonalizedFrame(owner, 15_000);
       const sessionId = (await measurements(owner)).sessionId!;
       const record = await redis.hgetall(RedisKeys.session(sessionId));
       assert.equal(record.state, 'live');

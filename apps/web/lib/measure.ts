@@ -1,27 +1,10 @@
-import type { LiveStats } from '@tooncast/shared';
+import type { StreamMeasurements } from '@tooncast/shared/protocol';
 import type { DrawnContour } from './contour-view.ts';
 import { watchFrameIds } from './frame-id.ts';
 import { inboundVideoStats } from './live-client.ts';
 
-/**
- * What a page measured about the personalized stream; exposed as `window.tooncast` so the live tests and the
- * benchmark read the same numbers the overlay shows.
- */
-export interface PageMeasurements {
-  state: string;
-  errors: string[];
-  /** Wall-clock ms when the owner pressed start / the viewer opened the link. */
-  startedAt?: number;
-  /** Wall-clock ms when the first personalized frame was presented. */
-  firstFrameAt?: number;
-  /** Frame id → wall-clock ms the clip presented it (owner page only). */
-  sourceShown: Record<number, number>;
-  /** Frame ids of the personalized stream, in presentation order, with their wall-clock time. */
-  received: { id: number; at: number }[];
-  shareUrl?: string;
-  sessionId?: string;
-  /** The worker's latest report. */
-  workerStats?: LiveStats;
+/** The stream measurements plus what only the owner page's debug view and stats overlay need. */
+export interface PageMeasurements extends StreamMeasurements {
   /** Contour figures the debug view drew, newest last (owner page only). */
   contours: DrawnContour[];
   /** Contour frames received, and those no kept clip frame matched (owner page only). */

@@ -9,10 +9,17 @@ import { RedisKeys } from '@tooncast/shared';
 import { targetPointAt } from '@tooncast/synth';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
-import { PNG } from 'pngjs';
 import { io, type Socket } from 'socket.io-client';
-import { measurements, startOwnerSession, TestBrowser, until } from '../../../scripts/services/browser.ts';
 import {
+  firstPersonalizedFrame,
+  measurements,
+  startOwnerSession,
+  TestBrowser,
+  until,
+} from '../../../scripts/services/browser.ts';
+import {
+  blankSelfie,
+  emit,
   insideNetns,
   type SynthTestClip,
   selfieFixture,
@@ -25,12 +32,6 @@ import type { DrawnContour } from '../lib/contour-view.ts';
 const START_FRAME = 24;
 const SHOTS = process.env.TOONCAST_SCREENSHOTS;
 
-type AckResult = { ok: boolean; error?: { code: string; message: string } } & Record<string, unknown>;
-
-function emit(socket: Socket, event: string, payload: unknown): Promise<AckResult> {
-  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<AckResult>;
-}
-
 function ffmpegRun(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
@@ -38,24 +39,8 @@ function ffmpegRun(args: string[]): Promise<void> {
   });
 }
 
-async function blankPng(dir: string): Promise<string> {
-  const png = new PNG({ width: 256, height: 256 });
-  png.data.fill(160);
-  const file = path.join(dir, 'blank.png');
-  await fs.writeFile(file, PNG.sync.write(png));
-  return file;
-}
-
 async function shot(page: Page, name: string): Promise<void> {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
-
-async function firstFrame(page: Page): Promise<void> {
-  await until('the first personalized frame', 30_000, async () => {
-    const m = await measurements(page);
-    assert.deepEqual(m.errors, []);
-    return m.firstFrameAt;
-  });
 }
 
 const pageContours = (page: Page) =>
@@ -97,7 +82,7 @@ if (await insideNetns(import.meta.filename)) {
     test('selfie:check gives the engine verdict: no face on a blank image, usable for the astronaut', async () => {
       const blank = await emit(socket, 'selfie:check', {
         mime: 'image/png',
-        image: await fs.readFile(await blankPng(tmp)),
+        image: await fs.readFile(await blankSelfie()),
       });
       assert.equal(blank.ok, true, JSON.stringify(blank));
       const noFace = blank.verdict as { usable: boolean; problem?: string };
@@ -134,7 +119,7 @@ if (await insideNetns(import.meta.filename)) {
       await shot(page, 'selfie-guidance');
       await page.getByTestId('take-selfie').click();
       await page.getByTestId('selfie-preview').waitFor();
-      await page.getByTestId('selfie-file').setInputFiles(await blankPng(tmp));
+      await page.getByTestId('selfie-file').setInputFiles(await blankSelfie());
       await until(
         'the refusal of the blank selfie',
         10_000,
@@ -153,7 +138,7 @@ if (await insideNetns(import.meta.filename)) {
         y: point.y / 360,
         t: START_FRAME / 24,
       });
-      await firstFrame(owner);
+      await firstPersonalizedFrame(owner, 30_000);
       return owner;
     }
 
@@ -224,7 +209,7 @@ if (await insideNetns(import.meta.filename)) {
       // A watch-party viewer stays on through the owner's reload.
       const viewer = await browser.page(before.shareUrl!);
       t.after(() => viewer.context().close());
-      await firstFrame(viewer);
+      await firstPersonalizedFrame(viewer, 30_000);
       await owner.reload();
       const resumed = await until('personalized frames after the reload', 20_000, async () => {
         const m = await measurements(owner);

@@ -114,6 +114,27 @@ export const LiveStats = z.object({
 });
 export type LiveStats = z.infer<typeof LiveStats>;
 
+/**
+ * What a live page measured about the personalized stream, as it exposes it on `window.tooncast` (apps/web
+ * lib/measure.ts) for the live tests and the benchmark to read the same numbers the overlay shows.
+ */
+export interface StreamMeasurements {
+  state: string;
+  errors: string[];
+  /** Wall-clock ms when the owner pressed start / the viewer opened the link. */
+  startedAt?: number;
+  /** Wall-clock ms when the first personalized frame was presented. */
+  firstFrameAt?: number;
+  /** Frame id → wall-clock ms the clip presented it (owner page only). */
+  sourceShown: Record<number, number>;
+  /** Frame ids of the personalized stream, in presentation order, with their wall-clock time. */
+  received: { id: number; at: number }[];
+  shareUrl?: string;
+  sessionId?: string;
+  /** The worker's latest report. */
+  workerStats?: LiveStats;
+}
+
 /** Why the engine's selfie analysis refuses a selfie (packages/engine SelfieProblem). */
 export const SelfieProblem = z.enum([
   'no-face',
