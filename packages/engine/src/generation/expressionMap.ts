@@ -1,4 +1,5 @@
 import { FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
+import { chainY, ringOpenness, ringPolygon, smoothstep } from './landmarkCurves.ts';
 
 /**
  * The lid gap of a drawn eye read shut, over its neutral gap: cartoon lids and lashes are thick lines, so the iris
@@ -31,7 +32,7 @@ const SIDES: readonly Side[] = ['right', 'left'];
 export class ExpressionMapper {
   private readonly lids: Record<
     Side,
-    { rows: (readonly number[])[]; lower: readonly number[]; region: readonly number[] }
+    { rows: (readonly number[])[]; lower: readonly number[]; ring: readonly number[]; region: readonly number[] }
   >;
   private readonly upperInner: readonly number[];
   private readonly lowerInner: readonly number[];
@@ -49,11 +50,13 @@ export class ExpressionMapper {
       right: {
         rows: [a.rightEyeUpper0, a.rightEyeUpper1, a.rightEyeUpper2],
         lower: a.rightEyeLower0,
+        ring: [...a.rightEyeLower0, ...[...a.rightEyeUpper0].reverse()],
         region: region('right'),
       },
       left: {
         rows: [a.leftEyeUpper0, a.leftEyeUpper1, a.leftEyeUpper2],
         lower: a.leftEyeLower0,
+        ring: [...a.leftEyeLower0, ...[...a.leftEyeUpper0].reverse()],
         region: region('left'),
       },
     };
@@ -96,7 +99,8 @@ export class ExpressionMapper {
       geometry[3 * i + 1] = own[3 * i + 1];
     }
     // The lid margin drops by the closed share of the selfie's own lid gap; rows above follow part of the way.
-    const drops = rows[0].map((i) => (1 - open) * Math.max(0, chainY(own, lower, own[3 * i]) - own[3 * i + 1]));
+    const lowerLid = ringPolygon(own, lower);
+    const drops = rows[0].map((i) => (1 - open) * Math.max(0, chainY(lowerLid, own[3 * i]) - own[3 * i + 1]));
     rows.forEach((row, r) => {
       row.forEach((i, k) => {
         geometry[3 * i + 1] += LID_ROW_WEIGHTS[r] * drops[Math.min(k, drops.length - 1)];
@@ -113,31 +117,25 @@ export class ExpressionMapper {
     const width = this.mouthWidth(geometry);
     // The lower inner lip hangs the mapped gap below the upper one (a rounded opening, widest mid-mouth); the
     // cartoon's own lower-lip and jaw motion is dropped there, since drawn mouths give FaceMesh odd lower lips.
-    const xs: number[] = [x0];
-    const ys: number[] = [geometry[3 * left + 1]];
+    const hung = ringPolygon(geometry, lo);
     this.upperInner.forEach((u, k) => {
-      const x = geometry[3 * lo[k + 1]];
-      const t = clamp((x - x0) / (x1 - x0 || 1), 0, 1);
-      xs.push(x);
-      ys.push(geometry[3 * u + 1] + open * width * Math.sin(Math.PI * t) ** 0.7);
+      const t = clamp((hung[2 * (k + 1)] - x0) / (x1 - x0 || 1), 0, 1);
+      hung[2 * (k + 1) + 1] = geometry[3 * u + 1] + open * width * Math.sin(Math.PI * t) ** 0.7;
     });
-    xs.push(x1);
-    ys.push(geometry[3 * right + 1]);
-    const ownXs = lo.map((i) => own[3 * i]);
-    const ownYs = lo.map((i) => own[3 * i + 1]);
+    const ownInner = ringPolygon(own, lo);
     // Each lower-lip point keeps its own height below the inner lip: the selfie's lip thickness.
     for (const i of this.lowerLip) {
-      const below = own[3 * i + 1] - interpolateAny(ownXs, ownYs, own[3 * i]);
-      geometry[3 * i + 1] = interpolate(xs, ys, geometry[3 * i]) + below;
+      const below = own[3 * i + 1] - chainY(ownInner, own[3 * i]);
+      geometry[3 * i + 1] = chainY(hung, geometry[3 * i]) + below;
     }
-    for (let k = 1; k + 1 < lo.length; k++) geometry[3 * lo[k] + 1] = ys[k];
+    for (let k = 1; k + 1 < lo.length; k++) geometry[3 * lo[k] + 1] = hung[2 * k + 1];
     // The jaw follows the lower lip's mid point from where it is on the selfie, fading out beside the mouth.
     const mid = lo.length >> 1;
-    const jaw = ys[mid] - ownYs[mid];
+    const jaw = hung[2 * mid + 1] - ownInner[2 * mid + 1];
     const cx = (own[3 * left] + own[3 * right]) / 2;
     const half = Math.abs(own[3 * right] - own[3 * left]) / 2;
     for (let i = 0; i < FACE_MESH_POINTS; i++) {
-      if (this.lipPoints.has(i) || own[3 * i + 1] <= ownYs[mid]) continue;
+      if (this.lipPoints.has(i) || own[3 * i + 1] <= ownInner[2 * mid + 1]) continue;
       const w = 1 - smoothstep(half, 2.5 * half, Math.abs(own[3 * i] - cx));
       geometry[3 * i + 1] += w * (own[3 * i + 1] + jaw - geometry[3 * i + 1]);
     }
@@ -145,18 +143,8 @@ export class ExpressionMapper {
 
   /** Lid gap of an eye: the area of its ring over its width squared (all 16 lid points count). */
   private eyeGap(pts: Float32Array, side: Side): number {
-    const { rows, lower } = this.lids[side];
-    const ring = [...lower, ...[...rows[0]].reverse()];
-    let area = 0;
-    for (let k = 0; k < ring.length; k++) {
-      const p = ring[k];
-      const q = ring[(k + 1) % ring.length];
-      area += pts[3 * p] * pts[3 * q + 1] - pts[3 * q] * pts[3 * p + 1];
-    }
-    const a = lower[0];
-    const b = lower[lower.length - 1];
-    const w = Math.hypot(pts[3 * a] - pts[3 * b], pts[3 * a + 1] - pts[3 * b + 1]);
-    return w > 1e-6 ? Math.abs(area) / 2 / (w * w) : 0;
+    const { ring, lower } = this.lids[side];
+    return ringOpenness(pts, ring, lower.length - 1);
   }
 
   /** Inner-lip gap over mouth width, averaged over the three middle columns. */
@@ -177,33 +165,4 @@ export class ExpressionMapper {
   }
 }
 
-/** y of the landmark chain `chain` at column x (linear between its points, clamped at its ends). */
-function chainY(pts: Float32Array, chain: readonly number[], x: number): number {
-  const xs = chain.map((i) => pts[3 * i]);
-  const ys = chain.map((i) => pts[3 * i + 1]);
-  return interpolateAny(xs, ys, x);
-}
-
-/** interpolate() for points sorted by x either way. */
-function interpolateAny(xs: number[], ys: number[], x: number): number {
-  return xs[0] <= xs[xs.length - 1] ? interpolate(xs, ys, x) : interpolate([...xs].reverse(), [...ys].reverse(), x);
-}
-
-/** Piecewise-linear y(x) through points sorted by x, clamped at the ends. */
-function interpolate(xs: readonly number[], ys: readonly number[], x: number): number {
-  if (x <= xs[0]) return ys[0];
-  for (let k = 1; k < xs.length; k++) {
-    if (x <= xs[k]) {
-      const t = xs[k] > xs[k - 1] ? (x - xs[k - 1]) / (xs[k] - xs[k - 1]) : 0;
-      return ys[k - 1] + t * (ys[k] - ys[k - 1]);
-    }
-  }
-  return ys[ys.length - 1];
-}
-
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-
-function smoothstep(e0: number, e1: number, x: number): number {
-  const t = clamp((x - e0) / (e1 - e0), 0, 1);
-  return t * t * (3 - 2 * t);
-}

@@ -2,21 +2,14 @@ import type { FloatMap, RgbImage } from '@tooncast/shared';
 import { fitAffine } from '../image/affine.ts';
 import { clampByte } from '../image/color.ts';
 import { checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
-import {
-  featheredPolygonMask,
-  type PixelBox,
-  type Polygon,
-  polygonArea,
-  polygonBounds,
-  shiftPolygon,
-  strokeMask,
-} from '../image/mask.ts';
+import { featheredPolygonMask, type PixelBox, polygonBounds, shiftPolygon, strokeMask } from '../image/mask.ts';
 import { warpFace } from '../image/meshWarp.ts';
 import { applyRotation, fitRigid3d } from '../image/rigid3d.ts';
 import { sampleRgbInto } from '../image/sample.ts';
 import { Scratch } from '../image/scratch.ts';
 import type { PlanarTensor } from '../image/tensor.ts';
 import { ExpressionMapper, type MappedExpression } from './expressionMap.ts';
+import { chainY, ringOpenness, ringPolygon, smoothstep } from './landmarkCurves.ts';
 import type { SelfieFeatures } from './selfie.ts';
 
 /** What the first generative model is asked to draw: the target face's expression and pose, in the face space. */
@@ -232,19 +225,12 @@ export class MeshFaceGenerator implements FaceGenerator {
     }).data;
   }
 
-  /** Openness of a closed organ ring: |area| / width², width between the ring's two corners. */
-  private openness(pts: Float32Array, ring: readonly number[], cornerB: number): number {
-    const poly = ringPolygon(pts, ring);
-    const w = Math.hypot(poly[0] - poly[2 * cornerB], poly[1] - poly[2 * cornerB + 1]);
-    return w > 1e-3 ? Math.abs(polygonArea(poly)) / (w * w) : 0;
-  }
-
   private paintMouth(img: RgbImage, geometry: Float32Array, selfie: SelfieFeatures): void {
     const a = this.space.topology.annotations;
     const ring = this.space.contours.innerLips;
     const corner = a.lipsLowerInner.length - 1;
-    const open = this.openness(geometry, ring, corner);
-    const shown = this.openness(selfie.landmarks3d, ring, corner);
+    const open = ringOpenness(geometry, ring, corner);
+    const shown = ringOpenness(selfie.landmarks3d, ring, corner);
     // Only the part of the opening the selfie does not already show gets synthesized.
     const alpha = Math.min(1, Math.max(0, (1.5 * (open - shown)) / Math.max(open, 1e-6)));
     if (open < 0.02 || alpha <= 0) return;
@@ -324,42 +310,4 @@ export class MeshFaceGenerator implements FaceGenerator {
       }
     }
   }
-}
-
-/** Landmark ring → flat polygon (xy) in face-space pixels. */
-function ringPolygon(pts: Float32Array, ring: readonly number[]): Float32Array {
-  const out = new Float32Array(ring.length * 2);
-  ring.forEach((i, k) => {
-    out[2 * k] = pts[3 * i];
-    out[2 * k + 1] = pts[3 * i + 1];
-  });
-  return out;
-}
-
-/** y of a left-to-right-ish chain at column x (linear between its points; clamped at its ends). */
-function chainY(chain: Polygon, x: number): number {
-  const n = chain.length >> 1;
-  let best = chain[1];
-  let bestGap = Number.POSITIVE_INFINITY;
-  for (let i = 0; i + 1 < n; i++) {
-    const x0 = chain[2 * i];
-    const x1 = chain[2 * i + 2];
-    const lo = Math.min(x0, x1);
-    const hi = Math.max(x0, x1);
-    if (x >= lo && x <= hi) {
-      const t = hi > lo ? (x - x0) / (x1 - x0) : 0;
-      return chain[2 * i + 1] + t * (chain[2 * i + 3] - chain[2 * i + 1]);
-    }
-    const gap = Math.min(Math.abs(x - x0), Math.abs(x - x1));
-    if (gap < bestGap) {
-      bestGap = gap;
-      best = Math.abs(x - x0) < Math.abs(x - x1) ? chain[2 * i + 1] : chain[2 * i + 3];
-    }
-  }
-  return best;
-}
-
-function smoothstep(e0: number, e1: number, x: number): number {
-  const t = Math.max(0, Math.min(1, (x - e0) / (e1 - e0)));
-  return t * t * (3 - 2 * t);
 }

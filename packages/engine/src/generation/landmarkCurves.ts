@@ -1,0 +1,46 @@
+import { type Polygon, polygonArea } from '../image/mask.ts';
+
+/** Landmark ring → flat polygon (xy) in face-space pixels (indices into xyz points). */
+export function ringPolygon(pts: Float32Array, ring: readonly number[]): Float32Array {
+  const out = new Float32Array(ring.length * 2);
+  ring.forEach((i, k) => {
+    out[2 * k] = pts[3 * i];
+    out[2 * k + 1] = pts[3 * i + 1];
+  });
+  return out;
+}
+
+/** Openness of a closed organ ring: |area| / width², width between the ring's first point and point `cornerB`. */
+export function ringOpenness(pts: Float32Array, ring: readonly number[], cornerB: number): number {
+  const poly = ringPolygon(pts, ring);
+  const w = Math.hypot(poly[0] - poly[2 * cornerB], poly[1] - poly[2 * cornerB + 1]);
+  return w > 1e-3 ? Math.abs(polygonArea(poly)) / (w * w) : 0;
+}
+
+/** y of a left-to-right-ish chain at column x (linear between its points; clamped at its ends). */
+export function chainY(chain: Polygon, x: number): number {
+  const n = chain.length >> 1;
+  let best = chain[1];
+  let bestGap = Number.POSITIVE_INFINITY;
+  for (let i = 0; i + 1 < n; i++) {
+    const x0 = chain[2 * i];
+    const x1 = chain[2 * i + 2];
+    const lo = Math.min(x0, x1);
+    const hi = Math.max(x0, x1);
+    if (x >= lo && x <= hi) {
+      const t = hi > lo ? (x - x0) / (x1 - x0) : 0;
+      return chain[2 * i + 1] + t * (chain[2 * i + 3] - chain[2 * i + 1]);
+    }
+    const gap = Math.min(Math.abs(x - x0), Math.abs(x - x1));
+    if (gap < bestGap) {
+      bestGap = gap;
+      best = Math.abs(x - x0) < Math.abs(x - x1) ? chain[2 * i + 1] : chain[2 * i + 3];
+    }
+  }
+  return best;
+}
+
+export function smoothstep(e0: number, e1: number, x: number): number {
+  const t = Math.max(0, Math.min(1, (x - e0) / (e1 - e0)));
+  return t * t * (3 - 2 * t);
+}
