@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OneEuroFilter } from '../src/analysis/filter.ts';
+import { keepShape, OneEuroFilter } from '../src/analysis/filter.ts';
 
 /** Deterministic noise in [-1, 1]. */
 function noise(seed: number) {
@@ -41,4 +41,13 @@ test('reset forgets the past', () => {
   f.apply(Float32Array.of(0), 0, 1);
   f.reset();
   assert.equal(f.apply(Float32Array.of(50), 0.04, 1)[0], 50);
+});
+
+test('keepShape gives a group the shape read and the position filtered', () => {
+  // Points 0 and 1 (x, y, z): the filter lagged the group's opening (raw 10 px apart, filtered 4 px) and moved it by
+  // (+1, +2) on average; point 2 is outside the group.
+  const raw = Float32Array.of(0, 0, 0, 0, 10, 0, 50, 50, 0);
+  const filtered = Float32Array.of(1, 5, 0, 1, 9, 0, 51, 49, 0);
+  keepShape(filtered, raw, [0, 1]);
+  assert.deepEqual(Array.from(filtered), [1, 2, 0, 1, 12, 0, 51, 49, 0]);
 });

@@ -7,7 +7,7 @@ import { loadFaceTopology } from '../topology.ts';
 import { type ContourFigure, ContourFigureBuilder, type Iris, ORGANS } from './contour.ts';
 import { FaceDetector } from './detector.ts';
 import { type ExpressionMeasures, measureExpression } from './expression.ts';
-import { OneEuroFilter } from './filter.ts';
+import { keepShape, OneEuroFilter } from './filter.ts';
 import { IrisEstimator } from './iris.ts';
 import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
 import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
@@ -98,12 +98,16 @@ export class FaceAnalysisStage {
   private readonly tracker: TargetTracker;
   /** The contour figure's raster, reused: a frame's figure is valid until the next analyze() call. */
   private readonly planes: Float32Array;
+  /** Every lip landmark: their shape is read unfiltered (see keepShape). */
+  private readonly lips: number[];
 
   constructor(
     private readonly models: AnalysisModels,
     identity: TargetIdentity,
   ) {
     this.planes = new Float32Array(ORGANS.length * models.space.size * models.space.size);
+    const a = models.space.topology.annotations;
+    this.lips = [...new Set(Object.entries(a).flatMap(([name, idx]) => (name.startsWith('lips') ? idx : [])))];
     const o = models.options;
     this.tracker = new TargetTracker(
       models.detector,
@@ -124,7 +128,8 @@ export class FaceAnalysisStage {
     if (!step.face) {
       return { index, timeSec, state: step.state, detectorRan: step.detectorRan };
     }
-    const { box, presence } = step.face;
+    const { box, presence, raw } = step.face;
+    keepShape(step.face.landmarks, raw, this.lips);
     const { irises, landmarks } = await clock.timeAsync('iris', () =>
       this.models.iris.estimate(frame, step.face!.landmarks),
     );
