@@ -5,7 +5,9 @@
  * first-frame and late-joiner times, glass-to-glass p50/p95 from the frame-id barcode, Chrome's freezeCount in
  * steady state, and the viewer's audio-to-video offset from the clip's flash/click markers. Every processor is
  * compared with the pass-through worker measured in the same run.
- *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout asap|paced|both]
+ *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout asap|paced|both] [--max-delay 100,off]
+ *     [--processors passthrough,engine]
+ * `--max-delay` lists values of TOONCAST_MAX_PLAYOUT_DELAY to compare (the configured default when absent).
  */
 import os from 'node:os';
 import { type Config, ConfigSchema, type LiveStats } from '@tooncast/shared';
@@ -31,8 +33,12 @@ type Processor = 'passthrough' | string;
 
 type Playout = Config['live']['playout'];
 
-async function measure(processor: Processor, seconds: number, playout: Playout) {
-  const stack = await startTestStack({ TOONCAST_FRAME_PROCESSOR: processor, TOONCAST_PLAYOUT: playout });
+async function measure(processor: Processor, seconds: number, playout: Playout, maxDelay?: string) {
+  const stack = await startTestStack({
+    TOONCAST_FRAME_PROCESSOR: processor,
+    TOONCAST_PLAYOUT: playout,
+    ...(maxDelay ? { TOONCAST_MAX_PLAYOUT_DELAY: maxDelay } : {}),
+  });
   const browser = await TestBrowser.launch();
   try {
     // The synthetic clip (a character the engine finds) with a flash and a click every 2 s.
@@ -76,6 +82,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout) 
     return {
       processor,
       playout,
+      maxPlayoutDelay: maxDelay ?? 'default',
       seconds,
       firstFrameMs,
       lateJoinerMs,
@@ -135,14 +142,17 @@ if (await insideNetns(import.meta.filename, false)) {
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   const seconds = Number(arg('--seconds') ?? 120);
-  // `--playout both` measures both worker playout modes (each against its own pass-through baseline).
+  // `--playout both` measures both worker playout modes, `--max-delay` several caps, each variant against its own
+  // pass-through baseline.
   const playoutOptions = ConfigSchema.shape.live.shape.playout.unwrap().options;
   const playouts = arg('--playout') === 'both' ? playoutOptions : [(arg('--playout') ?? 'asap') as Playout];
-  const processors = ConfigSchema.shape.live.shape.frameProcessor.unwrap().options;
+  const maxDelays = arg('--max-delay')?.split(',') ?? [undefined];
+  // `--processors passthrough` skips the engine (the pass-through baseline always runs first).
+  const processors = arg('--processors')?.split(',') ?? ConfigSchema.shape.live.shape.frameProcessor.unwrap().options;
   const results = [];
-  for (const playout of playouts) {
+  for (const [playout, maxDelay] of playouts.flatMap((p) => maxDelays.map((d) => [p, d] as const))) {
     const runs = [];
-    for (const p of processors) runs.push(await measure(p, seconds, playout));
+    for (const p of processors) runs.push(await measure(p, seconds, playout, maxDelay));
     const [baseline] = runs;
     for (const r of runs) {
       results.push({

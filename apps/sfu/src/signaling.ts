@@ -77,7 +77,7 @@ export class SignalingServer {
     this.handle(socket, 'subscribe:answer', async (p) => {
       await this.authorize(p.token, ['owner', 'viewer']);
       if (!state.viewer) throw new ServiceFailure('bad-request', 'subscribe first, then answer');
-      await state.viewer.start(p.answer);
+      await state.viewer.start(p.answer, this.deps.live.maxPlayoutDelayMs);
       return {};
     });
     this.handle(socket, 'session:end', async (p) => {

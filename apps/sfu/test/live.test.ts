@@ -21,6 +21,8 @@ import { SessionTokens } from '../src/tokens.ts';
 
 /** The test clip's face centre at t = 1 s (see scripts/services/test-clip.ts). */
 const FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };
+/** The watchers' playout-delay cap in this stack, ms. */
+const PLAYOUT_CAP_MS = 60;
 
 function nextServiceError(socket: Socket): Promise<{ code: string; message: string }> {
   return new Promise((resolve) => socket.once('service:error', resolve));
@@ -42,7 +44,8 @@ if (await insideNetns(import.meta.filename)) {
 
     before(async () => {
       clip = await testClip();
-      stack = await startTestStack();
+      // A low playout-delay cap, so that the test sees Chrome obey it (its own target here is ~70–150 ms).
+      stack = await startTestStack({ TOONCAST_MAX_PLAYOUT_DELAY: String(PLAYOUT_CAP_MS) });
       redis = new Redis(stack.redisUrl);
       browser = await TestBrowser.launch();
     });
@@ -58,8 +61,22 @@ if (await insideNetns(import.meta.filename)) {
       t.after(() => owner.context().close());
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
       const first = await firstPersonalizedFrame(owner, 15_000);
+      const inboundBefore = (await inboundVideo(owner))!;
       await new Promise((r) => setTimeout(r, 6000));
       const m = await measurements(owner);
+      const inboundAfter = (await inboundVideo(owner))!;
+      const targetDelayMs =
+        (1000 * (inboundAfter.jitterBufferTargetDelay - inboundBefore.jitterBufferTargetDelay)) /
+        (inboundAfter.jitterBufferEmittedCount - inboundBefore.jitterBufferEmittedCount);
+      assert.ok(targetDelayMs <= PLAYOUT_CAP_MS + 5, `Chrome's video target delay ${targetDelayMs} ms obeys the cap`);
+      // The owner hears the clip once: from the personalized stream (in sync with it), the original muted.
+      const audio = await owner.evaluate(() => {
+        const clip = document.querySelector('[data-testid="clip"]') as HTMLVideoElement;
+        const live = document.querySelector('[data-testid="video-personalized"]') as HTMLVideoElement;
+        const tracks = (live.srcObject as MediaStream).getAudioTracks();
+        return { clipMuted: clip.muted, liveMuted: live.muted, liveAudio: tracks.map((t) => t.readyState) };
+      });
+      assert.deepEqual(audio, { clipMuted: true, liveMuted: false, liveAudio: ['live'] });
       const ids = m.received.map((r) => r.id);
       assert.ok(ids.length > 60, `only ${ids.length} barcoded frames were seen in 6 s`);
       // The clip is captured at its own pace, so a frame may repeat; it must never go back.
@@ -91,6 +108,7 @@ if (await insideNetns(import.meta.filename)) {
           glassToGlassP50: percentile(g2g, 0.5),
           glassToGlassP95: percentile(g2g, 0.95),
           frames: g2g.length,
+          targetDelayMs,
           ownerInbound,
           viewerInbound,
         }),

@@ -83,6 +83,7 @@ export async function inboundVideoStats(pc: RTCPeerConnection): Promise<Record<s
         frameHeight: s.frameHeight ?? 0,
         jitterBufferDelay: s.jitterBufferDelay ?? 0,
         jitterBufferEmittedCount: s.jitterBufferEmittedCount ?? 0,
+        jitterBufferTargetDelay: s.jitterBufferTargetDelay ?? 0,
       };
     }
   }

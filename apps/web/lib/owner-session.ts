@@ -146,6 +146,7 @@ export class OwnerSession {
       forgetSession();
       this.saved = undefined;
       clearInterval(this.clipTimer);
+      this.clip().muted = false;
     }
   }
 
@@ -157,6 +158,9 @@ export class OwnerSession {
       this.m.sourceShown[id] = at;
     });
     await clip.play();
+    // The owner hears the clip from the personalized stream, in sync with it, not twice; the captured track keeps
+    // its sound.
+    clip.muted = true;
     const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
     this.publisher?.close();
     this.publisher = await publish(this.socket, this.saved!.ownerToken, stream);

@@ -114,6 +114,16 @@ export const ConfigSchema = z.object({
      * machine the delay's tail costs more latency than Chrome's jitter buffer saves).
      */
     playout: z.enum(['asap', 'paced']).default('asap'),
+    /**
+     * TOONCAST_MAX_PLAYOUT_DELAY: the most a watcher's browser may hold personalized video before showing it, ms (the
+     * playout-delay RTP extension Janus adds per watcher; 'off' leaves it to the browser). Uncapped, Chrome's buffer
+     * follows the worst arrival jitter and its A/V sync holds the video as long as the audio's buffer (300+ ms on a
+     * loaded machine); too low a cap leaves the sound behind the lips.
+     */
+    maxPlayoutDelayMs: z
+      .union([z.literal('off'), z.coerce.number().int().min(0).max(10_000)])
+      .default(150)
+      .transform((v) => (v === 'off' ? undefined : v)),
     /** TOONCAST_DEMO_CLIP: the cartoon clip the web app offers; by default the built-in synthetic one `npm start` renders. */
     demoClip: z.string().default(path.join(DEMO_CLIP_DIR, 'clip.mp4')),
     /**
@@ -174,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyframeInterval: env.TOONCAST_KEYFRAME_INTERVAL,
       frameProcessor: env.TOONCAST_FRAME_PROCESSOR,
       playout: env.TOONCAST_PLAYOUT,
+      maxPlayoutDelayMs: env.TOONCAST_MAX_PLAYOUT_DELAY,
       demoClip: env.TOONCAST_DEMO_CLIP || undefined,
       ownerGraceSeconds: env.TOONCAST_OWNER_GRACE,
     },

@@ -24,6 +24,8 @@ export class StreamingMountpoint {
       id,
       is_private: true,
       permanent: false,
+      // Lets each watcher's video carry the playout-delay extension (see StreamingViewer.start).
+      playoutdelay_ext: true,
       media: [
         { type: 'video', mid: 'v', port: 0, pt: VIDEO_PT, codec: 'vp8' },
         { type: 'audio', mid: 'a', port: 0, pt: AUDIO_PT, codec: 'opus', fmtp: 'stereo=1' },
@@ -62,8 +64,17 @@ export class StreamingViewer {
     }
   }
 
-  async start(answer: Jsep): Promise<void> {
+  /** `maxPlayoutDelayMs` caps the browser's video jitter buffer (undefined: the browser chooses). */
+  async start(answer: Jsep, maxPlayoutDelayMs?: number): Promise<void> {
     await this.handle.request({ request: 'start' }, answer);
+    if (maxPlayoutDelayMs === undefined) return;
+    // The extension counts in 10 ms steps; min 0 lets Chrome render a frame as soon as it is decoded.
+    await this.handle.request({
+      request: 'configure',
+      mid: 'v',
+      min_delay: 0,
+      max_delay: Math.ceil(maxPlayoutDelayMs / 10),
+    });
   }
 
   async close(): Promise<void> {
