@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OnnxGraphBuilder } from '@tooncast/models';
-import { createFloatMap, loadConfig, type RgbImage } from '@tooncast/shared';
+import { createFloatMap, createRgbImage, loadConfig, type RgbImage } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
 import {
   ExpressionMapper,
@@ -17,6 +17,7 @@ import type { Affine } from '../src/geometry.ts';
 import {
   applyRotation,
   createFaceSpace,
+  fillPolygon,
   fitRigid3d,
   meanAbsDiff,
   rotationAngle,
@@ -251,6 +252,137 @@ describe('generation: built-in first face generator', () => {
   it('is fast enough at 192²', () => {
     const t = timeStage(() => generator.generateSync({ landmarks: neutral, neutralLandmarks: neutral }, selfie), 20);
     assert.ok(t.cpuMedianMs < 15, `first face generation took ${t.cpuMedianMs} ms CPU`);
+  });
+});
+
+describe('generation: turned heads and the mouth', () => {
+  /** Lip-centre and mouth-corner measures on xyz landmarks. */
+  const lipCentre = (g: Float32Array) => {
+    const lips = [...new Set(Object.entries(a).flatMap(([n, v]) => (n.startsWith('lips') ? v : [])))];
+    return [0, 1].map((k) => lips.reduce((p, i) => p + g[3 * i + k], 0) / lips.length);
+  };
+  const width = (g: Float32Array) => Math.hypot(g[3 * 61] - g[3 * 291], g[3 * 61 + 1] - g[3 * 291 + 1]);
+  const cornerLift = (g: Float32Array) =>
+    ((g[3 * 13 + 1] + g[3 * 14 + 1]) / 2 - (g[3 * 61 + 1] + g[3 * 291 + 1]) / 2) / width(g);
+  /** Lips bent so the corners rise by `lift` mouth widths (a smile; negative: a frown), the centre staying. */
+  const bend = (g: Float32Array, lift: number) => {
+    const out = g.slice();
+    const cx = (g[3 * 61] + g[3 * 291]) / 2;
+    const w = width(g);
+    for (const i of new Set(Object.entries(a).flatMap(([n, v]) => (n.startsWith('lips') ? v : [])))) {
+      out[3 * i + 1] -= lift * w * Math.min(1, ((g[3 * i] - cx) / (w / 2)) ** 2);
+    }
+    return out;
+  };
+
+  it('turns a real face as far as a shallower cartoon looks turned, without smearing its far side', () => {
+    // Ground truth: a selfie twice as deep as the cartoon (FaceMesh reads a drawn face shallower than a real one);
+    // the cartoon turns 0.5 rad with its own depth, and its far cheek reaches 12 px past where a real one would.
+    const deepSelfie = prepareSelfieFeatures(
+      space,
+      photo,
+      transformPoints(
+        toPhoto,
+        own.map((v, i) => (i % 3 === 2 ? 2 * v : v)),
+      ),
+    );
+    const yaw = 0.5;
+    const r = [Math.cos(yaw), 0, Math.sin(yaw), 0, 1, 0, -Math.sin(yaw), 0, Math.cos(yaw)];
+    const target = own.slice();
+    for (let i = 0; i < target.length; i += 3) {
+      const q = applyRotation(r, own[i] - 96, own[i + 1] - 96, own[i + 2]);
+      target.set([q[0] + 96, q[1] + 96, q[2]], i);
+    }
+    const far = Math.sign(target[3] - 96); // the side the nose turned to
+    for (const i of space.contours.faceOval) {
+      if (Math.sign(target[3 * i] - 96) === far) {
+        target[3 * i] += far * 12 * Math.max(0, 1 - Math.abs(target[3 * i + 1] - 100) / 70);
+      }
+    }
+    const input = { landmarks: target, neutralLandmarks: own };
+    const g = generator.targetGeometry(input, deepSelfie);
+    // Turned as far as the cartoon looks: the nose tip lands on the cartoon's (a 3-D fit of the cartoon's own
+    // rotation put on the deeper face overshoots by ~10 px).
+    close(g[3], target[3], 2, 'nose tip x');
+    // The warp of a coordinate-coded selfie: each output pixel says where in the selfie it came from.
+    const code = createRgbImage(192, 192);
+    for (let y = 0; y < 192; y++)
+      for (let x = 0; x < 192; x++) code.data.set([(x * 255) / 191, (y * 255) / 191, 0], (y * 192 + x) * 3);
+    const plain = new MeshFaceGenerator(space, { synthesizeMouth: false, synthesizeBlink: false });
+    const img = plain.generateSync(input, { ...deepSelfie, crop: code });
+    const outline = (pts: Float32Array) => space.contours.faceOval.flatMap((i) => [pts[3 * i], pts[3 * i + 1]]);
+    const inTarget = fillPolygon(createFloatMap(192, 192), outline(target)).data;
+    const inSelfie = fillPolygon(createFloatMap(192, 192), outline(deepSelfie.landmarks3d)).data;
+    const src = (x: number, y: number, c: number) => (img.data[(y * 192 + x) * 3 + c] * 191) / 255;
+    const h = 3;
+    const stretch: number[] = [];
+    let outside = 0;
+    for (let y = h; y < 192 - h; y++) {
+      for (let x = h; x < 192 - h; x++) {
+        if (
+          ![
+            [0, 0],
+            [h, 0],
+            [-h, 0],
+            [0, h],
+            [0, -h],
+          ].every(([u, v]) => inTarget[(y + v) * 192 + x + u])
+        )
+          continue;
+        if (!inSelfie[Math.round(src(x, y, 1)) * 192 + Math.round(src(x, y, 0))]) outside++;
+        // Local stretch: 1 / the smaller singular value of d(source)/d(output).
+        const j = [0, 1].flatMap((c) => [
+          (src(x + h, y, c) - src(x - h, y, c)) / (2 * h),
+          (src(x, y + h, c) - src(x, y - h, c)) / (2 * h),
+        ]);
+        const t = j.reduce((p, v) => p + v * v, 0);
+        const det = Math.abs(j[0] * j[3] - j[1] * j[2]);
+        stretch.push(
+          1 / Math.max(1e-3, Math.sqrt(Math.max(0, (t - Math.sqrt(Math.max(0, t * t - 4 * det * det))) / 2))),
+        );
+      }
+    }
+    assert.equal(outside, 0, 'pixels inside the cartoon outline taken from outside the selfie’s outline');
+    stretch.sort((p, q) => p - q);
+    const p99 = stretch[Math.floor(0.99 * stretch.length)];
+    assert.ok(p99 < 1.85, `local stretch p99 ${p99} (the over-turned face reaches 2.1)`);
+  });
+
+  it('sets the mouth corners at a relaxed height plus the cartoon’s smile or frown', () => {
+    const neutral = cartoonNeutral(1.6, 2);
+    const smiling = prepareSelfieFeatures(space, photo, transformPoints(toPhoto, bend(own, 0.15)));
+    assert.ok(cornerLift(smiling.landmarks3d) > 0.14, 'the selfie smiles broadly');
+    const still = generator.targetGeometry({ landmarks: neutral, neutralLandmarks: neutral }, smiling);
+    close(cornerLift(still), 0.05, 0.01, 'a broad smile relaxes to the band’s top on a neutral cartoon');
+    const frown = generator.targetGeometry({ landmarks: bend(neutral, -0.06), neutralLandmarks: neutral }, smiling);
+    close(cornerLift(frown), 0.05 - 0.06, 0.015, 'the cartoon’s frown on top of the relaxed mouth');
+    const plainFrown = generator.targetGeometry({ landmarks: bend(neutral, -0.3), neutralLandmarks: neutral }, selfie);
+    close(cornerLift(plainFrown), -0.1, 0.015, 'no deeper frown than a real mouth makes');
+    const smile = generator.targetGeometry({ landmarks: bend(neutral, 0.08), neutralLandmarks: neutral }, selfie);
+    close(
+      cornerLift(smile),
+      cornerLift(selfie.landmarks3d) + 0.08,
+      0.015,
+      'a relaxed selfie takes the cartoon’s smile',
+    );
+  });
+
+  it('moves the mouth onto the cartoon’s, as far as a real face allows', () => {
+    const neutral = cartoonNeutral(1.6, 2);
+    const lifted = (px: number) => {
+      const t = neutral.slice();
+      for (const i of new Set(Object.entries(a).flatMap(([n, v]) => (n.startsWith('lips') ? v : []))))
+        t[3 * i + 1] -= px;
+      return t;
+    };
+    // Without the outline fit, whose organ centres pull the whole face a little toward the cartoon's too.
+    const gen = new MeshFaceGenerator(space, { fitTargetOutline: false });
+    const near = gen.targetGeometry({ landmarks: lifted(4), neutralLandmarks: lifted(4) }, selfie);
+    const [, y] = lipCentre(near);
+    close(y, lipCentre(lifted(4))[1], 1, 'lip centre 4 px up');
+    const farOff = gen.targetGeometry({ landmarks: lifted(30), neutralLandmarks: lifted(30) }, selfie);
+    const moved = lipCentre(selfie.landmarks3d)[1] - lipCentre(farOff)[1];
+    close(moved, 0.2 * width(farOff), 1, 'a mouth 30 px higher is followed 0.2 mouth widths');
   });
 });
 

@@ -112,6 +112,19 @@ describe('image: warps', () => {
     const out = warpFace(space, white, tpl, tpl);
     const black = out.data.findIndex((v) => v !== 255);
     assert.equal(black, -1, `pixel ${Math.floor(black / 3)} left uncovered`);
+    // Each outline point's inward neighbour is off the outline, one mesh edge away, nearer the face centre.
+    const oval = space.contours.faceOval;
+    const t = space.template;
+    const centre = [0, 1].map((k) => oval.reduce((p, i) => p + t[2 * i + k], 0) / oval.length);
+    oval.forEach((i, k) => {
+      const j = space.ovalInward[k];
+      assert.ok(!oval.includes(j), `outline point ${i}: neighbour ${j} is on the outline`);
+      const dist = (v: number) => Math.hypot(t[2 * v] - centre[0], t[2 * v + 1] - centre[1]);
+      assert.ok(dist(j) < dist(i), `outline point ${i}: neighbour ${j} is not further in`);
+      const tri = space.topology.triangles;
+      const edge = tri.some((v, n) => v === i && [0, 1, 2].some((m) => tri[n - (n % 3) + m] === j));
+      assert.ok(edge, `outline point ${i}: ${j} shares no triangle with it`);
+    });
     const again = warpFace(space, texturedImage(96, 96, 5), tpl, tpl);
     assert.ok(meanAbsDiff(again, texturedImage(96, 96, 5)) < 0.01, 'identity mesh warp changes the image');
   });
@@ -133,6 +146,20 @@ describe('image: warps', () => {
     assert.equal(at(meshWarp(src, srcPts, mirroredPts, tris, { out: out(), dstDepth: [0, 0, 0, 5, 5, 5] })), 0);
     // …but still fills pixels nothing else covers.
     assert.equal(at(meshWarp(src, srcPts, mirroredPts, [0, 1, 2], { out: out(), dstDepth: [0, 0, 0, 5, 5, 5] })), 255);
+    // A backdrop triangle (a vertex at depth +∞: hair and background round the face) lies behind even a folded
+    // face triangle that is further away than its finite vertex…
+    const backdrop = [5, 5, 5, 0, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+    assert.equal(
+      at(
+        meshWarp(src, srcPts, [...mirroredPts.slice(0, 6), ...dstPts.slice(6)], tris, {
+          out: out(),
+          dstDepth: backdrop,
+        }),
+      ),
+      255,
+    );
+    // …and fills what the face leaves uncovered.
+    assert.equal(at(meshWarp(src, srcPts, dstPts, [3, 4, 5], { out: out(), dstDepth: backdrop })), 0);
   });
 
   it('aligns frame landmarks into the face space', () => {

@@ -29,6 +29,8 @@ export interface FaceSpace {
   readonly cover: Uint16Array;
   /** Positions of the border points 468…483 (xy), fixed at the crop edge. */
   readonly border: Float32Array;
+  /** Per face-oval point (in `contours.faceOval` order): its mesh neighbour one ring further in. */
+  readonly ovalInward: Uint16Array;
 }
 
 export const BORDER_POINTS = 16;
@@ -47,14 +49,45 @@ export function createFaceSpace(topology: FaceTopology, size = 192, margin = 0.1
     template[2 * i + 1] = size * margin + v * span;
   });
   const border = borderRing(size);
+  const contours = faceContours(topology);
   return {
     size,
     topology,
-    contours: faceContours(topology),
+    contours,
     template,
     border,
     cover: coverTriangles(topology.triangles, template, border),
+    ovalInward: inwardNeighbours(topology.triangles, template, contours.faceOval),
   };
+}
+
+/** For each outline point, the mesh neighbour off the outline that lies most toward the face centre. */
+function inwardNeighbours(triangles: Uint16Array, template: Float32Array, oval: readonly number[]): Uint16Array {
+  const onOval = new Set(oval);
+  let cx = 0;
+  let cy = 0;
+  for (const i of oval) {
+    cx += template[2 * i] / oval.length;
+    cy += template[2 * i + 1] / oval.length;
+  }
+  return Uint16Array.from(oval, (i) => {
+    const [ox, oy] = [cx - template[2 * i], cy - template[2 * i + 1]];
+    const len = Math.hypot(ox, oy);
+    let best = i;
+    let bestCos = -2;
+    for (let t = 0; t < triangles.length; t++) {
+      if (triangles[t] !== i) continue;
+      const base = t - (t % 3);
+      for (let k = base; k < base + 3; k++) {
+        const j = triangles[k];
+        if (onOval.has(j)) continue;
+        const [dx, dy] = [template[2 * j] - template[2 * i], template[2 * j + 1] - template[2 * i + 1]];
+        const cos = (dx * ox + dy * oy) / (Math.hypot(dx, dy) * len);
+        if (cos > bestCos) [best, bestCos] = [j, cos];
+      }
+    }
+    return best;
+  });
 }
 
 function faceContours(topology: FaceTopology): FaceContours {

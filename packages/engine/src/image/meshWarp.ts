@@ -2,21 +2,32 @@ import { createRgbImage, type RgbImage } from '@tooncast/shared';
 import { BORDER_POINTS, checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from './faceSpace.ts';
 import { sampleRgbInto } from './sample.ts';
 
-/** Depth offset that puts folded triangles behind every front-facing one. */
-const BEHIND = 1e31;
+/** Depth offset that puts folded triangles behind every front-facing one (face-space depths are ≪ this). */
+const FOLDED = 1e5;
+/** Depth of backdrop triangles (any vertex of depth +∞): behind every face triangle, folded ones included. */
+const BACKDROP = 1e7;
 
 export interface MeshWarpOptions {
   srcStride?: number;
   dstStride?: number;
   out?: RgbImage;
   /**
-   * Per-vertex depth of the destination (smaller = nearer, stride 1, |depth| < 1e30). With it, where triangles
-   * overlap the nearest one wins (a z-buffer), and triangles whose orientation flipped between source and
-   * destination — the far side of a turned head, folded over — only fill what nothing else covers.
+   * Per-vertex depth of the destination (smaller = nearer, stride 1, |depth| < 1e4, or +∞ for backdrop points).
+   * With it, where triangles overlap the nearest one wins (a z-buffer); triangles whose orientation flipped
+   * between source and destination — the far side of a turned head, folded over — lie behind every unfolded one;
+   * triangles touching a backdrop point lie behind all of those, so what surrounds the face (hair, background)
+   * never covers any of it.
    */
   dstDepth?: ArrayLike<number>;
   /** Work buffer for the z-buffer (out's pixel count); allocated when absent. */
   depthBuffer?: Float32Array;
+  /**
+   * Filled with each drawn pixel's stretch (out's pixel count; 0 where nothing or a backdrop triangle was drawn):
+   * how many times its triangle magnifies the source along the direction it magnifies most.
+   */
+  stretch?: Float32Array;
+  /** Only the first this many triangles record their stretch (default all). */
+  stretchTriangles?: number;
 }
 
 /**
@@ -40,6 +51,9 @@ export function meshWarp(
   const depth = options.dstDepth;
   const zbuf = depth ? (options.depthBuffer ?? new Float32Array(w * h)).fill(Number.POSITIVE_INFINITY) : undefined;
   if (zbuf && zbuf.length !== w * h) throw new RangeError('meshWarp: depth buffer has the wrong size');
+  const stretch = options.stretch?.fill(0);
+  if (stretch && stretch.length !== w * h) throw new RangeError('meshWarp: stretch map has the wrong size');
+  const stretchEnd = 3 * (options.stretchTriangles ?? triangles.length);
   for (let t = 0; t < triangles.length; t += 3) {
     const a = triangles[t];
     const b = triangles[t + 1];
@@ -64,12 +78,15 @@ export function meshWarp(
     const vy1 = srcPts[b * ss + 1] - v0;
     const ux2 = srcPts[c * ss] - u0;
     const vy2 = srcPts[c * ss + 1] - v0;
-    // A fold: the triangle is mirrored relative to its source, so it shows its back. It goes behind everything
-    // else, filling only what no front-facing triangle covers.
-    const back = depth && det * (ux1 * vy2 - ux2 * vy1) < 0 ? BEHIND : 0;
-    const z0 = depth ? depth[a] + back : 0;
-    const dz1 = depth ? depth[b] - z0 : 0;
-    const dz2 = depth ? depth[c] - z0 : 0;
+    // A fold: the triangle is mirrored relative to its source, so it shows its back. It goes behind the unfolded
+    // triangles, filling only what none of them covers.
+    const backdrop = depth && !(Math.max(depth[a], depth[b], depth[c]) < Number.POSITIVE_INFINITY);
+    const back = depth && det * (ux1 * vy2 - ux2 * vy1) < 0 ? FOLDED : 0;
+    const z0 = depth ? (backdrop ? BACKDROP : depth[a] + back) : 0;
+    const dz1 = depth && !backdrop ? depth[b] + back - z0 : 0;
+    const dz2 = depth && !backdrop ? depth[c] + back - z0 : 0;
+    const magnify =
+      stretch && !backdrop && t < stretchEnd ? triangleStretch(ux1, ux2, vy1, vy2, l1x, l1y, l2x, l2y) : 0;
     const minX = Math.max(0, Math.ceil(Math.min(x0, x1, x2)));
     const maxX = Math.min(w - 1, Math.floor(Math.max(x0, x1, x2)));
     const minY = Math.max(0, Math.ceil(Math.min(y0, y1, y2)));
@@ -89,10 +106,32 @@ export function meshWarp(
           zbuf[p] = z;
         }
         sampleRgbInto(src, u0 + l1 * ux1 + l2 * ux2, v0 + l1 * vy1 + l2 * vy2, data, p * 3);
+        if (stretch) stretch[p] = magnify;
       }
     }
   }
   return out;
+}
+
+/** 1 / the smaller singular value of the destination→source Jacobian (source edges × barycentric gradients). */
+function triangleStretch(
+  ux1: number,
+  ux2: number,
+  vy1: number,
+  vy2: number,
+  l1x: number,
+  l1y: number,
+  l2x: number,
+  l2y: number,
+): number {
+  const a = ux1 * l1x + ux2 * l2x;
+  const b = ux1 * l1y + ux2 * l2y;
+  const c = vy1 * l1x + vy2 * l2x;
+  const d = vy1 * l1y + vy2 * l2y;
+  const sum = a * a + b * b + c * c + d * d;
+  const det = a * d - b * c;
+  const small = Math.sqrt(Math.max(0, (sum - Math.sqrt(Math.max(0, sum * sum - 4 * det * det))) / 2));
+  return 1 / Math.max(small, 1e-6);
 }
 
 /** Landmarks (468×3) plus the 16 fixed crop-border points, as xy pairs for the face-space cover triangulation. */
@@ -109,24 +148,28 @@ export function withBorder(space: FaceSpace, landmarks: ArrayLike<number>): Floa
 
 /**
  * Mesh-warps a face-space crop from one landmark geometry to another (xyz landmarks), covering the whole crop.
- * The destination's z orders overlapping triangles (nearest wins) and drops folded ones, so a turned head hides
- * its far side; the crop-border ring lies behind the face.
+ * The destination's z orders overlapping triangles (nearest wins) and puts folded ones behind, so a turned head
+ * hides its far side; the crop-border ring (hair, background) lies behind every face triangle. `stretch`, when
+ * given, receives the FaceMesh triangles' stretch per pixel (see MeshWarpOptions.stretch).
  */
 export function warpFace(
   space: FaceSpace,
   crop: RgbImage,
   from: ArrayLike<number>,
   to: ArrayLike<number>,
-  depthBuffer?: Float32Array,
+  buffers: { depth?: Float32Array; stretch?: Float32Array } = {},
 ): RgbImage {
   if (crop.width !== space.size || crop.height !== space.size) {
     throw new RangeError(`warpFace: crop is ${crop.width}x${crop.height}, face space is ${space.size}²`);
   }
-  const depth = new Float32Array(FACE_MESH_POINTS + BORDER_POINTS).fill(1e30);
+  const depth = new Float32Array(FACE_MESH_POINTS + BORDER_POINTS).fill(Number.POSITIVE_INFINITY);
   for (let i = 0; i < FACE_MESH_POINTS; i++) depth[i] = to[3 * i + 2];
   return meshWarp(crop, withBorder(space, from), withBorder(space, to), space.cover, {
     out: createRgbImage(space.size, space.size),
     dstDepth: depth,
-    depthBuffer,
+    depthBuffer: buffers.depth,
+    stretch: buffers.stretch,
+    // The mesh proper comes first in the cover; the mouth-hole triangles after it stretch whenever a mouth opens.
+    stretchTriangles: space.topology.triangles.length / 3,
   });
 }
