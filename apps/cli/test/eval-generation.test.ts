@@ -51,10 +51,10 @@ test('generated faces on the synthetic clip: the selfie’s identity, the driver
   assert.ok(s.distractorSelfieCosine.max < 0.6, `strangers stay far from the selfie: ${report}`);
 
   // Expression: step 1 reads the blinks (the iris model's eyelids), and the generated face, read by the same
-  // reader, opens its mouth and shuts its eyes with the driver's (measured 0.89 / 0.90 / 0.85 on these frames).
+  // reader, opens its mouth and shuts its eyes with the driver's (measured 0.91 / 0.90 / 0.84 on these frames).
   const cartoon = s.expression.cartoonVsTruth!;
   assert.ok(cartoon.eyeOpenLeft >= 0.8 && cartoon.eyeOpenRight >= 0.8, `step 1 blinks vs script: ${report}`);
-  assert.ok((s.expression.fused.truth?.mouthOpen ?? 0) >= 0.78, `mouth r vs script: ${report}`);
+  assert.ok((s.expression.fused.truth?.mouthOpen ?? 0) >= 0.85, `mouth r vs script: ${report}`);
   assert.ok(s.expression.fused.cartoon.mouthOpen >= 0.9, `mouth r vs step 1's reading: ${report}`);
   for (const eye of ['eyeOpenLeft', 'eyeOpenRight'] as const) {
     assert.ok((s.expression.fused.truth?.[eye] ?? 0) >= 0.75, `${eye} r vs script: ${report}`);
