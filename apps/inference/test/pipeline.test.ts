@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import { after, test } from 'node:test';
 import { createLogger, type RgbImage } from '@tooncast/shared';
 import { DEFAULT_TEST_CLIP, drawFrame, readBarcode } from '../../../scripts/services/test-clip.ts';
-import { PassThroughProcessor } from '../src/frame-processor.ts';
+import { type FrameProcessor, PassThroughProcessor } from '../src/frame-processor.ts';
 import { Vp8Decoder, Vp8Encoder } from '../src/media/codec.ts';
 import { LivePipeline, type PipelineStats } from '../src/media/pipeline.ts';
 import { buildRtp, parseRtp } from '../src/media/rtp.ts';
@@ -14,11 +14,19 @@ const { width, height } = DEFAULT_TEST_CLIP;
 const FRAMES = 72;
 const fail = (e: Error) => assert.fail(e);
 
+/** What a browser watching the mountpoint got from one pipeline run. */
+interface Run {
+  received: { id: number | undefined; timestamp: number }[];
+  keyframes: number;
+  audioArrivals: number[];
+  stats: PipelineStats[];
+}
+
 /**
- * The worker's media path with real ffmpeg over loopback UDP: barcoded frames go in as VP8 RTP (as Janus forwards
- * them), come out as VP8 RTP (as the mountpoint receives them) with the source timestamps, decodable and in order.
+ * Runs the worker's media path with real ffmpeg over loopback UDP: barcoded frames go in as VP8 RTP at 24 fps (as
+ * Janus forwards them) and come out as VP8 RTP (as the mountpoint receives them), depacketized and decoded here.
  */
-test('RTP in → decode → pass-through → encode → RTP out keeps frames, order and timestamps', async () => {
+async function runPipeline(processor: FrameProcessor): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
   const bind = (s: dgram.Socket) => new Promise<number>((r) => s.bind(0, '127.0.0.1', () => r(s.address().port)));
@@ -31,7 +39,7 @@ test('RTP in → decode → pass-through → encode → RTP out keeps frames, or
       keyframeInterval: 12,
       output: { host: '127.0.0.1', videoPort, audioPort, videoPt: 96, audioPt: 111 },
     },
-    new PassThroughProcessor(),
+    processor,
     log,
     (s) => stats.push(s),
     fail,
@@ -43,8 +51,7 @@ test('RTP in → decode → pass-through → encode → RTP out keeps frames, or
     for (const s of [mountpoint, audioOut, sender]) s.close();
   });
 
-  // What the browser would see: depacketize and decode the mountpoint's RTP.
-  const received: { id: number | undefined; timestamp: number }[] = [];
+  const received: Run['received'] = [];
   const timestamps: number[] = [];
   const depacketizer = new Vp8Depacketizer();
   let decoder: Vp8Decoder | undefined;
@@ -90,22 +97,28 @@ test('RTP in → decode → pass-through → encode → RTP out keeps frames, or
     sender.send(audio, input.audioPort, '127.0.0.1');
     await new Promise((r) => setTimeout(r, 1000 / 24));
   }
+  // Until the output has been quiet for a second (or 10 s at most).
   const deadline = Date.now() + 10_000;
-  while (received.length < FRAMES - 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (let seen = -1; seen !== received.length && Date.now() < deadline; ) {
+    seen = received.length;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
   await encoder.close();
   await decoder?.close();
+  return { received, keyframes, audioArrivals, stats };
+}
 
+const inOrder = (ids: (number | undefined)[]) => ids.every((id, i) => i === 0 || id! > ids[i - 1]!);
+
+test('RTP in → decode → pass-through → encode → RTP out keeps frames, order and timestamps', async () => {
+  const { received, keyframes, audioArrivals, stats } = await runPipeline(new PassThroughProcessor());
   assert.ok(received.length >= FRAMES - 2, `received ${received.length} of ${FRAMES} frames`);
   const ids = received.map((r) => r.id);
   assert.ok(
     ids.every((id) => id !== undefined),
     'every frame still carries its barcode',
   );
-  assert.deepEqual(
-    ids,
-    [...ids].sort((a, b) => a! - b!),
-    'frames come out in order',
-  );
+  assert.ok(inOrder(ids), 'frames come out in order');
   for (const r of received) assert.equal(r.timestamp, 1000 + (r.id! - 1) * 3750, 'the source RTP timestamp is kept');
   assert.ok(keyframes >= 4, `a keyframe every 12 frames for late viewers (${keyframes})`);
   assert.ok(audioArrivals.length >= FRAMES - 2, 'the clip audio is relayed');
@@ -113,4 +126,30 @@ test('RTP in → decode → pass-through → encode → RTP out keeps frames, or
     stats.some((s) => s.fps > 0 && s.latencyP50 > 0),
     'stats report fps and latency',
   );
+});
+
+/** A processor slower than the frame rate (60 ms per 41.7 ms frame), like the engine on a loaded machine. */
+class SlowProcessor implements FrameProcessor {
+  async open(): Promise<void> {}
+
+  async process(frame: RgbImage): Promise<RgbImage> {
+    await new Promise((r) => setTimeout(r, 60));
+    return frame;
+  }
+
+  async close(): Promise<void> {}
+}
+
+test('a processor slower than the frame rate: frames skip it rather than queue behind it', async () => {
+  const { received, stats } = await runPipeline(new SlowProcessor());
+  // Waiting for the busy processor would add up to its whole run to a frame (p95 ≈ 40–55 ms here); frames that
+  // would wait longer than 20 ms are dropped instead, so the next frame finds it free.
+  const steady = stats.slice(1).filter((s) => s.fps > 0);
+  const waitP95 = Math.max(...steady.map((s) => s.stages.wait.p95));
+  assert.ok(waitP95 <= 30, `frames wait for the processor at most ~20 ms (p95 ${waitP95})`);
+  assert.ok(
+    received.length >= FRAMES * 0.35 && received.length <= FRAMES * 0.8,
+    `about every other frame is processed (${received.length} of ${FRAMES})`,
+  );
+  assert.ok(inOrder(received.map((r) => r.id)), 'frames come out in order');
 });

@@ -36,6 +36,10 @@ export interface PipelineStats {
 
 /** Frames inside the decoder beyond which input skips to the next keyframe (~330 ms at 24 fps). */
 const MAX_DECODE_BACKLOG = 8;
+/** A frame decoded while the processor is busy waits for it only if it should be free within this long, ms. */
+const MAX_PROCESSOR_WAIT_MS = 20;
+/** Processor runs whose median predicts when it will be free. */
+const PROCESS_HISTORY = 24;
 
 /** A frame on its way through the worker. */
 interface InFlight {
@@ -70,6 +74,8 @@ export class LivePipeline {
   private firstTimestamp?: number;
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
+  private processingSince = 0;
+  private readonly recentProcessMs: number[] = [];
   private latencies: number[] = [];
   private readonly stages = new StageTimes();
   private readonly playout: PlayoutDelay;
@@ -159,9 +165,12 @@ export class LivePipeline {
     this.decodedFrames++;
     if (!this.processorOpen) return;
     if (this.busy) {
-      // The processor is behind: keep only the newest frame so latency cannot grow without bound.
-      if (this.waiting) this.counters.framesDropped++;
-      this.waiting = { frame, meta };
+      // Waiting adds the processor's remaining time to this frame's latency: a frame waits only when the processor
+      // should be free soon, else it is dropped and the next frame finds the processor ready. Only the newest
+      // frame waits, so latency cannot grow without bound.
+      const freeIn = this.processingSince + percentileOf(this.recentProcessMs, 0.5) - meta.times.decoded;
+      if (this.waiting || freeIn > MAX_PROCESSOR_WAIT_MS) this.counters.framesDropped++;
+      if (freeIn <= MAX_PROCESSOR_WAIT_MS) this.waiting = { frame, meta };
       return;
     }
     void this.runProcessor(frame, meta);
@@ -172,9 +181,11 @@ export class LivePipeline {
     try {
       this.firstTimestamp ??= meta.timestamp;
       const timeSec = ((meta.timestamp - this.firstTimestamp) >>> 0) / 90_000;
-      meta.times.processStart = performance.now();
+      meta.times.processStart = this.processingSince = performance.now();
       const result = await this.processor.process(frame, { index: this.processedFrames++, timeSec });
       meta.times.processEnd = performance.now();
+      this.recentProcessMs.push(meta.times.processEnd - meta.times.processStart);
+      if (this.recentProcessMs.length > PROCESS_HISTORY) this.recentProcessMs.shift();
       if (this.closed) return;
       this.encoding.set(this.encoder.encode(result), meta);
     } catch (err) {
