@@ -65,8 +65,11 @@ export class ExpressionMapper {
     this.lipPoints = new Set(Object.entries(a).flatMap(([n, idx]) => (n.startsWith('lips') ? idx : [])));
   }
 
-  /** The opening the selfie should show, from the cartoon's pose-free landmarks and its neutral ones. */
-  read(cartoon: Float32Array, neutral: Float32Array): MappedExpression {
+  /**
+   * The opening the selfie should show, from the cartoon's pose-free landmarks and its neutral ones; `restingMouthGap`
+   * (see RestingMouth) replaces the neutral landmarks' lip gap when given.
+   */
+  read(cartoon: Float32Array, neutral: Float32Array, restingMouthGap?: number): MappedExpression {
     // Both eyes against the neutral pair's mean: one frame's reading of a small drawn eye is noisy (Big Buck Bunny's
     // picked frame reads lid gaps of 0.33 and 0.17 of the lids' spans, both eyes' median over the clip 0.23–0.25),
     // and a character's neutral eyes are alike.
@@ -76,7 +79,7 @@ export class ExpressionMapper {
       // No wider than the selfie's own eye: a drawn eye's reading swells as the head turns, a real lid does not.
       return clamp((ratio - SHUT_EYE_READING) / (1 - SHUT_EYE_READING), 0, 1);
     }) as [number, number];
-    const lips = MOUTH_GAIN * (this.mouthGap(cartoon) - this.mouthGap(neutral));
+    const lips = MOUTH_GAIN * (this.mouthGap(cartoon) - (restingMouthGap ?? this.mouthGap(neutral)));
     return { eyeOpen, mouthOpen: clamp(lips, 0, MAX_MOUTH_OPEN) };
   }
 
@@ -166,7 +169,7 @@ export class ExpressionMapper {
   }
 
   /** Inner-lip gap over mouth width, averaged over the three middle columns. */
-  private mouthGap(pts: Float32Array): number {
+  mouthGap(pts: Float32Array): number {
     const mid = this.upperInner.length >> 1;
     let gap = 0;
     for (let k = mid - 1; k <= mid + 1; k++) {
