@@ -61,7 +61,12 @@ const EDGE_STRETCH = 1.5;
 /** At most this share of the way to the next ring in. */
 const MAX_EDGE_INSET = 0.8;
 /** Warp stretch from which skin colour starts to replace the selfie's texture, and where it has replaced it. */
-const STRETCH_PAINTED = [2.5, 5] as const;
+const STRETCH_PAINTED = [4, 8] as const;
+/**
+ * Head turn (sine of the yaw) over which that painting fades in: a frontal face keeps its own texture wherever the
+ * outline fit widens it (painting there costs identity and time), a turned one gets its edge-on side painted.
+ */
+const TURN_PAINTED = [0.25, 0.4] as const;
 /** Box radius (px) the stretch map and the painted colours are smoothed with. */
 const STRETCH_SMOOTHING = 4;
 /** How far inside the outline (share of the face space) the outline fit's leftover shift fades out. */
@@ -165,14 +170,16 @@ export class MeshFaceGenerator implements FaceGenerator {
         `selfie features are for a ${selfie.size}² face space, the generator's is ${this.space.size}²`,
       );
     }
-    const { geometry, expression } = this.mapGeometry(input, selfie);
+    const { geometry, expression, turn } = this.mapGeometry(input, selfie);
     const size = this.space.size;
-    const stretch = this.scratch.floats('stretch', size * size);
+    // Only a turned head shows the side of the face the selfie sees edge-on (see paintStretched).
+    const sideShown = smoothstep(TURN_PAINTED[0], TURN_PAINTED[1], turn);
+    const stretch = sideShown > 0 ? this.scratch.floats('stretch', size * size) : undefined;
     const img = warpFace(this.space, selfie.crop, this.textureSource(selfie.landmarks3d, geometry), geometry, {
       depth: this.scratch.floats('depth', size * size),
       stretch,
     });
-    this.paintStretched(img, stretch, selfie.skinColor);
+    if (stretch) this.paintStretched(img, stretch, selfie.skinColor, sideShown);
     if (this.options.synthesizeMouth) this.paintMouth(img, geometry, selfie);
     if (this.options.synthesizeBlink) {
       this.paintEyelid(img, geometry, 'right', expression.eyeOpen[0]);
@@ -207,9 +214,9 @@ export class MeshFaceGenerator implements FaceGenerator {
    * Where the warp magnifies the selfie more than a few times — the side of a turned face, which the frontal
    * selfie shows only edge-on — its few pixels become streaks: there the face takes its own colours smoothed
    * (a box blur of the warped face, half-way to the mean skin so a background-tinged edge does not show through).
-   * The stretch map is smoothed too, so the painted area has no triangle edges.
+   * The stretch map is smoothed too, so the painted area has no triangle edges. `strength` scales it all (0–1).
    */
-  private paintStretched(img: RgbImage, stretch: Float32Array, skin: readonly number[]): void {
+  private paintStretched(img: RgbImage, stretch: Float32Array, skin: readonly number[], strength: number): void {
     const [from, to] = STRETCH_PAINTED;
     const size = this.space.size;
     // Only the box round the stretched pixels (grown by the smoothing) is smoothed and painted.
@@ -288,7 +295,7 @@ export class MeshFaceGenerator implements FaceGenerator {
         const q = 4 * ((y >> 1) * hw + (x >> 1));
         const t = (Math.max(stretch[p], half[q]) - from) * span;
         if (t <= 0) continue;
-        const m = t >= 1 ? 1 : t * t * (3 - 2 * t);
+        const m = strength * (t >= 1 ? 1 : t * t * (3 - 2 * t));
         for (let c = 0; c < 3; c++) {
           const v = img.data[3 * p + c];
           img.data[3 * p + c] = clampByte(v + m * ((half[q + c + 1] + skin[c]) / 2 - v));
@@ -305,7 +312,7 @@ export class MeshFaceGenerator implements FaceGenerator {
   private mapGeometry(
     input: FirstFaceInput,
     selfie: SelfieFeatures,
-  ): { geometry: Float32Array; expression: MappedExpression } {
+  ): { geometry: Float32Array; expression: MappedExpression; turn: number } {
     const target = input.landmarks;
     const neutral = input.neutralLandmarks;
     checkLandmarks(target, 'target landmarks');
@@ -356,7 +363,8 @@ export class MeshFaceGenerator implements FaceGenerator {
     }
     if (this.options.fitTargetOutline) this.fitOutline(out, target);
     this.placeMouth(out, target);
-    return { geometry: out, expression };
+    // How far the head is turned left or right: the sine of the yaw (the rotation's z row against x).
+    return { geometry: out, expression, turn: Math.abs(r[6]) };
   }
 
   /**
