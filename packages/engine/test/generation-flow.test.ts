@@ -5,7 +5,7 @@ import { DisFlowEstimator, type Flow } from '../src/generation/flow.ts';
 import { FaceFusion, FusionHistory } from '../src/generation/fusion.ts';
 import { backwardWarp } from '../src/generation/warp.ts';
 import type { Affine } from '../src/geometry.ts';
-import { meanAbsDiff, texturedImage, timeStage, warpAffine } from '../src/image/index.ts';
+import { meanAbsDiff, texturedImage, warpAffine } from '../src/image/index.ts';
 
 const S = 192;
 
@@ -98,11 +98,6 @@ describe('generation: DIS optical flow', () => {
     assert.ok(endpointError(flow.estimate(a, a), () => [0, 0]) < 1e-3);
     assert.throws(() => flow.estimate(a, createRgbImage(10, 10)), /equal sizes/);
     assert.throws(() => new DisFlowEstimator({ stride: 0 }), /bad DIS options/);
-  });
-  it('runs within budget at 192² (median, single thread; loose bound for a shared machine)', () => {
-    const b = texturedImage(S, S, 1, 4, -2);
-    const t = timeStage(() => flow.estimate(a, b), 20);
-    assert.ok(t.cpuMedianMs < 20, `flow took ${t.cpuMedianMs} ms CPU`);
   });
 });
 

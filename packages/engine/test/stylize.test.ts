@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { OnnxGraphBuilder } from '@tooncast/models';
 import { createRgbImage, loadConfig, type RgbImage } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
-import { texturedImage, timeStageAsync } from '../src/image/index.ts';
+import { texturedImage } from '../src/image/index.ts';
 import {
   BuiltinStylizer,
   DEFAULT_STYLIZER_PARAMS,
@@ -116,12 +116,6 @@ describe('stylize: built-in ONNX stylizer', () => {
     await stylizer.stylize(createRgbImage(S, S, [20, 20, 20]));
     assert.ok(at(kept, 9, 9) < 60, 'the stylizer allocated a new output image');
     await assert.rejects(stylizer.stylize(ref, { ...DEFAULT_STYLIZER_PARAMS, levels: 0 }), /bad stylizer parameters/);
-  });
-
-  it('runs within budget at 192² (median CPU, single thread)', async () => {
-    const img = texturedImage(S, S);
-    const t = await timeStageAsync(() => stylizer.stylize(img), 20);
-    assert.ok(t.cpuMedianMs < 15, `stylizer took ${t.cpuMedianMs} ms CPU`);
   });
 });
 

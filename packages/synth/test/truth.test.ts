@@ -18,7 +18,6 @@ import {
 } from '../src/index.ts';
 
 const truths: FrameTruth[] = [];
-let msPerFrame = 0;
 
 const who = (f: FrameTruth, id: CharacterTruth['id']) => {
   const c = f.characters.find((x) => x.id === id);
@@ -43,23 +42,16 @@ function pearson(xs: number[], ys: number[]): number {
 
 describe('demo clip ground truth', () => {
   before(() => {
-    const t0 = performance.now();
     for (const { image, truth } of renderClip(DEMO_CLIP)) {
       assert.equal(image.data.length, DEMO_CLIP.width * DEMO_CLIP.height * 3);
       truths.push(truth);
     }
-    msPerFrame = (performance.now() - t0) / truths.length;
   });
 
   it('has one truth per frame with both characters', () => {
     assert.equal(truths.length, frameCount(DEMO_CLIP));
     assert.equal(truths.length, 240);
     for (const f of truths) assert.deepEqual(f.characters.map((c) => c.id).sort(), ['distractor', 'target']);
-  });
-
-  it('renders fast enough for tests and benchmarks', () => {
-    // Budget with headroom for a shared, loaded CI machine; unloaded it is ~15 ms.
-    assert.ok(msPerFrame < 80, `${msPerFrame.toFixed(1)} ms per frame`);
   });
 
   it('keeps landmarks inside their box and faces within the scripted size range', () => {

@@ -1,2 +1,1 @@
-export * from './benchmark.ts';
 export * from './compositor.ts';

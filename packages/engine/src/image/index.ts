@@ -10,5 +10,4 @@ export * from './sample.ts';
 export * from './scratch.ts';
 export * from './synthetic.ts';
 export * from './tensor.ts';
-export * from './timing.ts';
 export * from './warpAffine.ts';
