@@ -5,11 +5,14 @@ import {
   type PipelineOptions,
   prepareSelfieFeatures,
   type SelfieFeatures,
+  syntheticFace,
+  syntheticLandmarks,
   TargetNotFoundError,
   ToonPipeline,
 } from '@tooncast/engine';
 import { sessionOpeners } from '@tooncast/models';
 import type { Config, ContourFrame, Logger, RgbImage } from '@tooncast/shared';
+import { createClipRenderer, targetPointAt } from '@tooncast/synth';
 import { contourFrame } from './contour-view.ts';
 import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
 import { decodeSelfie } from './selfie-image.ts';
@@ -17,6 +20,29 @@ import { decodeSelfie } from './selfie-image.ts';
 /** Opens every model of the method once per worker process; sessions share them. */
 export function openEngineModels(config: Config): Promise<PipelineModels> {
   return openPipelineModels(config, sessionOpeners(config));
+}
+
+/** Frames of the built-in synthetic clip the warm-up runs (its character faces the camera there). */
+const WARM_UP_FRAMES = [24, 25, 26, 27];
+
+/**
+ * Runs the method once over a few frames of the built-in synthetic clip, with a synthetic selfie, before the first
+ * session: onnxruntime's first runs and the first JIT passes cost a session's first frame ~0.2 s (more on a loaded
+ * machine).
+ */
+export async function warmUpEngine(models: PipelineModels, options: PipelineOptions): Promise<void> {
+  const { space } = models.analysis;
+  const own = syntheticLandmarks(space);
+  const selfie = prepareSelfieFeatures(space, syntheticFace(space, own), own);
+  const renderer = createClipRenderer();
+  const frames = WARM_UP_FRAMES.map((i) => renderer.render(i));
+  const point = targetPointAt(
+    frames.map((f) => f.truth),
+    WARM_UP_FRAMES[0],
+  );
+  const picked = await models.analysis.pick(frames[0].image, { timeSec: 0, point: [point.x, point.y] });
+  const pipeline = new ToonPipeline(models, selfie, picked, options);
+  for (const [k, f] of frames.entries()) await pipeline.process(f.image, k, k / renderer.spec.fps);
 }
 
 /**

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { type ContourFrame, createLogger, createRgbImage, loadConfig, type RgbImage } from '@tooncast/shared';
-import { EngineProcessor, openEngineModels } from './engine-processor.ts';
+import { type ContourFrame, createLogger, loadConfig, type RgbImage } from '@tooncast/shared';
+import { EngineProcessor, openEngineModels, warmUpEngine } from './engine-processor.ts';
 import type { EngineReply, EngineRequest } from './threaded-engine.ts';
 
 /** How much lower than the worker's media path the engine thread runs (nice steps). */
@@ -17,8 +17,10 @@ const config = loadConfig();
 const log = createLogger('engine-thread', config.logLevel);
 yieldToMediaPath();
 const models = await openEngineModels(config);
-// One detection on a blank frame before the first session: onnxruntime's first run is several times slower.
-await models.analysis.pick(createRgbImage(640, 360), { timeSec: 0, point: [320, 180] }).catch(() => undefined);
+const options = { fusion: config.face.fusion === 'on', style: config.face };
+await warmUpEngine(models, options).catch((err) =>
+  log.warn({ err }, 'engine warm-up failed; the first session pays it'),
+);
 const sessions = new Map<string, EngineProcessor>();
 /** The contour frame of each session's current `process` call, while its debug view is on. */
 const contours = new Map<string, ContourFrame>();
@@ -46,10 +48,7 @@ port.on('message', async (m: EngineRequest) => {
   try {
     switch (m.type) {
       case 'open': {
-        const processor = new EngineProcessor(models, log.child({ session: m.session }), {
-          fusion: config.face.fusion === 'on',
-          style: config.face,
-        });
+        const processor = new EngineProcessor(models, log.child({ session: m.session }), options);
         await processor.open(m.selfie, m.target);
         sessions.set(m.session, processor);
         reply({ type: 'done', call: m.call });
