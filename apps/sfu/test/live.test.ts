@@ -216,6 +216,12 @@ if (await insideNetns(import.meta.filename)) {
     });
 
     test('closing the owner tab releases the worker, Redis keys and Janus room within 10 s', async () => {
+      // The earlier tests' sessions end after their owners' resume grace: wait for them, so the counts are this one's.
+      await until('earlier sessions to end', 20_000, async () => {
+        const workers = await redis.smembers(RedisKeys.workers);
+        const active = await Promise.all(workers.map((w) => redis.hget(RedisKeys.worker(w), 'active')));
+        return active.every((a) => a === '0');
+      });
       const owner = await browser.page(stack.webUrl);
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
       await firstPersonalizedFrame(owner, 15_000);
