@@ -11,6 +11,7 @@ import {
   MOUTH_GAIN,
   OnnxFaceGenerator,
   prepareSelfieFeatures,
+  RestingMouth,
   SHUT_EYE_READING,
 } from '../src/generation/index.ts';
 import type { Affine } from '../src/geometry.ts';
@@ -62,6 +63,19 @@ function cartoonNeutral(eyeScale: number, mouthScale: number): Float32Array {
   return out;
 }
 
+/** `face` with the lower lip (inner, outer, between) moved down by `px`: a mouth open by that much. */
+function withLowerLip(face: Float32Array, px: number): Float32Array {
+  const out = face.slice();
+  const lower = new Set([
+    ...a.lipsLowerInner.slice(1, -1),
+    ...a.lipsLowerOuter.slice(1, -1),
+    ...a.lipsLowerSemiInner,
+    ...a.lipsLowerSemiOuter,
+  ]);
+  for (const i of lower) out[3 * i + 1] += px;
+  return out;
+}
+
 function close(a: number, b: number, tol: number, what: string): void {
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
 }
@@ -97,18 +111,8 @@ describe('generation: built-in first face generator', () => {
     assert.ok(meanAbsDiff(img, selfie.crop, 2) < 1, 'neutral generation changed the selfie');
   });
 
-  /** The cartoon's neutral with the lower lip (inner, outer, between) moved down by `px`. */
-  const openedCartoon = (px: number) => {
-    const target = neutral.slice();
-    const lower = new Set([
-      ...a.lipsLowerInner.slice(1, -1),
-      ...a.lipsLowerOuter.slice(1, -1),
-      ...a.lipsLowerSemiInner,
-      ...a.lipsLowerSemiOuter,
-    ]);
-    for (const i of lower) target[3 * i + 1] += px;
-    return target;
-  };
+  /** The cartoon's neutral with the lower lip moved down by `px`. */
+  const openedCartoon = (px: number) => withLowerLip(neutral, px);
   const lipGap = (g: Float32Array) => g[3 * 14 + 1] - g[3 * 13 + 1];
   const mouthWidth = (g: Float32Array) => Math.hypot(g[3 * 61] - g[3 * 291], g[3 * 61 + 1] - g[3 * 291 + 1]);
 
@@ -462,5 +466,33 @@ describe('generation: ONNX first face generator (swap by configuration)', () => 
       /expected float32 1x3x192x192/,
     );
     await assert.rejects(gen.generate({ landmarks: own }, selfie), /contour figure/);
+  });
+});
+
+describe("generation: the character's mouth at rest (RestingMouth)", () => {
+  const mapper = new ExpressionMapper(space);
+  /** A talking character: the mouth opens 0–20 px with a syllable every 6 frames, closing between syllables. */
+  const talking = (i: number) => withLowerLip(own, Math.max(0, 20 * Math.sin((Math.PI * (i % 6)) / 5)));
+
+  it('a picked frame that caught the mouth open: the rest gap comes down to the closed mouth seen since', () => {
+    const resting = new RestingMouth(mapper, withLowerLip(own, 12));
+    const picked = resting.gap;
+    assert.ok(picked > mapper.mouthGap(own) + 0.05, 'the picked frame reads open');
+    for (let i = 0; i < 20; i++) resting.observe(talking(i));
+    assert.equal(resting.gap, picked, 'a few frames do not yet outvote the picked frame');
+    for (let i = 20; i < 48; i++) resting.observe(talking(i));
+    assert.ok(Math.abs(resting.gap - mapper.mouthGap(own)) < 0.01, `rest gap ${resting.gap} is the closed mouth's`);
+    // Read against the rest gap, the open syllable maps open again (against the picked frame it read barely open).
+    const syllable = withLowerLip(own, 20);
+    const againstPicked = mapper.read(syllable, withLowerLip(own, 12)).mouthOpen;
+    const againstRest = mapper.read(syllable, withLowerLip(own, 12), resting.gap).mouthOpen;
+    assert.ok(againstRest > againstPicked + MOUTH_GAIN * 0.05, `mouth ${againstPicked} → ${againstRest}`);
+    assert.equal(mapper.read(own, withLowerLip(own, 12), resting.gap).mouthOpen, 0, 'a closed mouth maps closed');
+  });
+
+  it('a picked frame with the mouth at rest keeps its gap, whatever the character says later', () => {
+    const resting = new RestingMouth(mapper, own);
+    for (let i = 0; i < 300; i++) resting.observe(withLowerLip(own, 10 + (i % 5)));
+    assert.equal(resting.gap, mapper.mouthGap(own), 'a character always talking does not raise the rest gap');
   });
 });
