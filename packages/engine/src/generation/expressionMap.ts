@@ -1,5 +1,5 @@
 import { FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
-import { chainY, ringPolygon, smoothstep } from './landmarkCurves.ts';
+import { chainY, mouthWidth, ringPolygon, smoothstep } from './landmarkCurves.ts';
 
 /**
  * The lid gap of a drawn eye read shut, over its neutral gap: cartoon lids and lashes are thick lines, so the iris
@@ -40,7 +40,7 @@ export class ExpressionMapper {
   private readonly lowerLip: number[];
   private readonly lipPoints: Set<number>;
 
-  constructor(private readonly space: FaceSpace) {
+  constructor(space: FaceSpace) {
     const a = space.topology.annotations;
     const region = (side: Side) =>
       Object.entries(a)
@@ -119,7 +119,7 @@ export class ExpressionMapper {
     const right = lo[lo.length - 1];
     const x0 = geometry[3 * left];
     const x1 = geometry[3 * right];
-    const width = this.mouthWidth(geometry);
+    const width = mouthWidth(geometry);
     // The lower inner lip hangs the mapped gap below the upper one (a rounded opening, widest mid-mouth); the
     // cartoon's own lower-lip and jaw motion is dropped there, since drawn mouths give FaceMesh odd lower lips.
     const hung = ringPolygon(geometry, lo);
@@ -175,14 +175,7 @@ export class ExpressionMapper {
     for (let k = mid - 1; k <= mid + 1; k++) {
       gap += (pts[3 * this.lowerInner[k + 1] + 1] - pts[3 * this.upperInner[k] + 1]) / 3;
     }
-    return gap / Math.max(1e-6, this.mouthWidth(pts));
-  }
-
-  private mouthWidth(pts: Float32Array): number {
-    const a = this.space.topology.annotations.lipsLowerOuter;
-    const p = a[0];
-    const q = a[a.length - 1];
-    return Math.hypot(pts[3 * p] - pts[3 * q], pts[3 * p + 1] - pts[3 * q + 1]);
+    return gap / Math.max(1e-6, mouthWidth(pts));
   }
 }
 

@@ -7,7 +7,7 @@ import { Scratch } from '../image/scratch.ts';
 import type { PlanarTensor } from '../image/tensor.ts';
 import { ExpressionMapper, type MappedExpression } from './expressionMap.ts';
 import { FacePainter } from './facePainter.ts';
-import { smoothstep } from './landmarkCurves.ts';
+import { MOUTH_CORNERS, mouthWidth, smoothstep } from './landmarkCurves.ts';
 import type { SelfieFeatures } from './selfie.ts';
 
 /** What the first generative model is asked to draw: the target face's expression and pose, in the face space. */
@@ -43,8 +43,6 @@ export interface MeshFaceGeneratorOptions {
 const GROUPS = ['rightEyebrow', 'leftEyebrow', 'rightEye', 'leftEye', 'lips'] as const;
 const FACE_GROUP = GROUPS.length;
 const LIPS_GROUP = GROUPS.indexOf('lips');
-/** The outer mouth corners (right, left). */
-const MOUTH_CORNERS = [61, 291] as const;
 /**
  * Mouth-corner height above the lip line over mouth width: the band of a relaxed human mouth (a selfie's own
  * height is kept inside it, a broad smile comes down to its top), and a real mouth's range.
@@ -81,7 +79,7 @@ const INNER_LIP_MIDDLE = [13, 14] as const;
 function cornerLift(pts: Float32Array): number {
   const [left, right] = MOUTH_CORNERS;
   const [upper, lower] = INNER_LIP_MIDDLE;
-  const width = Math.hypot(pts[3 * left] - pts[3 * right], pts[3 * left + 1] - pts[3 * right + 1]);
+  const width = mouthWidth(pts);
   const line = (pts[3 * upper + 1] + pts[3 * lower + 1]) / 2;
   return width > 1e-3 ? (line - (pts[3 * left + 1] + pts[3 * right + 1]) / 2) / width : 0;
 }
@@ -317,12 +315,7 @@ export class MeshFaceGenerator implements FaceGenerator {
       dx += (target[3 * i] - geometry[3 * i]) / lips.length;
       dy += (target[3 * i + 1] - geometry[3 * i + 1]) / lips.length;
     }
-    const [left, right] = MOUTH_CORNERS;
-    const width = Math.hypot(
-      geometry[3 * left] - geometry[3 * right],
-      geometry[3 * left + 1] - geometry[3 * right + 1],
-    );
-    const limit = MAX_MOUTH_SHIFT * width;
+    const limit = MAX_MOUTH_SHIFT * mouthWidth(geometry);
     const length = Math.hypot(dx, dy);
     if (length > limit) {
       dx *= limit / length;
@@ -414,10 +407,7 @@ export class MeshFaceGenerator implements FaceGenerator {
     const relaxed = Math.min(RELAXED_CORNER_LIFT[1], Math.max(RELAXED_CORNER_LIFT[0], ownLift));
     const want = Math.min(MAX_CORNER_LIFT, Math.max(MIN_CORNER_LIFT, relaxed + cartoonChange));
     const [left, right] = MOUTH_CORNERS;
-    const width = Math.hypot(
-      geometry[3 * left] - geometry[3 * right],
-      geometry[3 * left + 1] - geometry[3 * right + 1],
-    );
+    const width = mouthWidth(geometry);
     const drop = (cornerLift(geometry) - want) * width;
     if (!(width > 1e-3) || Math.abs(drop) < 1e-3) return;
     const cx = (geometry[3 * left] + geometry[3 * right]) / 2;

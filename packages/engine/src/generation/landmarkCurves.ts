@@ -1,5 +1,14 @@
 import { type Polygon, polygonArea } from '../image/mask.ts';
 
+/** FaceMesh's outer mouth corners (right, left). */
+export const MOUTH_CORNERS = [61, 291] as const;
+
+/** Distance between the mouth corners in the image plane (xyz points). */
+export function mouthWidth(pts: Float32Array): number {
+  const [right, left] = MOUTH_CORNERS;
+  return Math.hypot(pts[3 * right] - pts[3 * left], pts[3 * right + 1] - pts[3 * left + 1]);
+}
+
 /** Landmark ring → flat polygon (xy) in face-space pixels (indices into xyz points). */
 export function ringPolygon(pts: Float32Array, ring: readonly number[]): Float32Array {
   const out = new Float32Array(ring.length * 2);

@@ -9,36 +9,39 @@ export class Scratch {
   private readonly byteBuffers = new Map<string, Uint8Array>();
   private readonly intBuffers = new Map<string, Int32Array>();
 
-  /** A Float32Array of exactly `length` elements, zeroed when `zero` is set. */
+  /** A Float32Array of exactly `length` elements, zeroed when `zero` is set (a new buffer is zeroed anyway). */
   floats(name: string, length: number, zero = false): Float32Array {
-    let buf = this.floatBuffers.get(name);
-    if (!buf || buf.length < length) {
-      buf = new Float32Array(length);
-      this.floatBuffers.set(name, buf);
-      return buf;
-    }
-    const view = buf.subarray(0, length);
-    if (zero) view.fill(0);
-    return view;
+    return take(this.floatBuffers, Float32Array, name, length, zero);
   }
 
   /** A Uint8Array of exactly `length` elements (contents undefined). */
   bytes(name: string, length: number): Uint8Array {
-    let buf = this.byteBuffers.get(name);
-    if (!buf || buf.length < length) {
-      buf = new Uint8Array(length);
-      this.byteBuffers.set(name, buf);
-    }
-    return buf.subarray(0, length);
+    return take(this.byteBuffers, Uint8Array, name, length, false);
   }
 
   /** An Int32Array of exactly `length` elements (contents undefined). */
   ints(name: string, length: number): Int32Array {
-    let buf = this.intBuffers.get(name);
-    if (!buf || buf.length < length) {
-      buf = new Int32Array(length);
-      this.intBuffers.set(name, buf);
-    }
-    return buf.subarray(0, length);
+    return take(this.intBuffers, Int32Array, name, length, false);
   }
+}
+
+type Typed = Float32Array | Uint8Array | Int32Array;
+
+/** The named buffer of `buffers`, grown to `length` when too small; a view of exactly `length` elements. */
+function take<T extends Typed>(
+  buffers: Map<string, T>,
+  make: new (length: number) => T,
+  name: string,
+  length: number,
+  zero: boolean,
+): T {
+  const buf = buffers.get(name);
+  if (!buf || buf.length < length) {
+    const fresh = new make(length);
+    buffers.set(name, fresh);
+    return fresh;
+  }
+  const view = buf.subarray(0, length) as T;
+  if (zero) view.fill(0);
+  return view;
 }
