@@ -106,8 +106,7 @@ export class ToonPipeline {
     const space = models.analysis.space;
     this.analysis = new FaceAnalysisStage(models.analysis, target);
     this.fusion = new FaceFusion({ ...options.fusionOptions, enabled: options.fusion });
-    // An undefined option would override the compositor's default.
-    this.compositor = new Compositor(space.contours, options.style ? { harmonize: options.style.harmonize } : {});
+    this.compositor = new Compositor(space.contours, { harmonize: options.style?.harmonize });
     this.neutral = transformPoints(models.analysis.contour.toFaceSpace(target.landmarks), target.landmarks);
     this.restingMouth = new RestingMouth(new ExpressionMapper(space), this.neutral);
   }
