@@ -115,6 +115,7 @@ export class InferenceWorker {
           host: this.live.rtpHost,
           videoPort: Number(record.mountpointVideoPort),
           audioPort: Number(record.mountpointAudioPort),
+          videoRtcpPort: Number(record.mountpointVideoRtcpPort) || undefined,
           videoPt: VIDEO_PT,
           audioPt: AUDIO_PT,
         },

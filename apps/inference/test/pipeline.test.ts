@@ -17,28 +17,44 @@ const fail = (e: Error) => assert.fail(e);
 
 /** What a browser watching the mountpoint got from one pipeline run. */
 interface Run {
-  received: { id: number | undefined; timestamp: number }[];
-  keyframes: number;
+  received: { id: number | undefined; timestamp: number; keyframe: boolean }[];
   audioArrivals: number[];
   stats: PipelineStats[];
+}
+
+interface RunOptions {
+  /** Frames held back from the `from`th on and then sent at once. */
+  stall?: { from: number; frames: number };
+  /** The mountpoint's RTCP port asks for a keyframe when the publisher sends this frame (periodic ones off). */
+  keyframeRequestAt?: number;
 }
 
 /**
  * Runs the worker's media path with real ffmpeg over loopback UDP: barcoded frames go in as VP8 RTP at 24 fps (as
  * Janus forwards them) and come out as VP8 RTP (as the mountpoint receives them), depacketized and decoded here.
  */
-async function runPipeline(processor: FrameProcessor): Promise<Run> {
+async function runPipeline(processor: FrameProcessor, { stall, keyframeRequestAt }: RunOptions = {}): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
+  // Janus's RTCP port for the video: it learns the worker's address from the worker's packets.
+  const mountpointRtcp = dgram.createSocket('udp4');
+  let worker: dgram.RemoteInfo | undefined;
+  mountpointRtcp.on('message', (_msg, from) => {
+    worker = from;
+  });
   const bind = (s: dgram.Socket) => new Promise<number>((r) => s.bind(0, '127.0.0.1', () => r(s.address().port)));
-  const [videoPort, audioPort] = await Promise.all([bind(mountpoint), bind(audioOut)]);
+  const [videoPort, audioPort, videoRtcpPort] = await Promise.all([
+    bind(mountpoint),
+    bind(audioOut),
+    bind(mountpointRtcp),
+  ]);
   const stats: PipelineStats[] = [];
   const pipeline = new LivePipeline(
     {
       width,
       height,
-      keyframeInterval: 12,
-      output: { host: '127.0.0.1', videoPort, audioPort, videoPt: 96, audioPt: 111 },
+      keyframeInterval: keyframeRequestAt ? 1000 : 12,
+      output: { host: '127.0.0.1', videoPort, audioPort, videoPt: 96, audioPt: 111, videoRtcpPort },
     },
     processor,
     log,
@@ -49,47 +65,52 @@ async function runPipeline(processor: FrameProcessor): Promise<Run> {
   const sender = dgram.createSocket('udp4');
   after(async () => {
     await pipeline.close();
-    for (const s of [mountpoint, audioOut, sender]) s.close();
+    for (const s of [mountpoint, audioOut, sender, mountpointRtcp]) s.close();
   });
 
   const received: Run['received'] = [];
-  const timestamps: number[] = [];
+  const sent: { timestamp: number; keyframe: boolean }[] = [];
   const depacketizer = new Vp8Depacketizer();
   let decoder: Vp8Decoder | undefined;
-  let keyframes = 0;
   mountpoint.on('message', (msg) => {
     const frame = depacketizer.push(parseRtp(msg)!, performance.now());
     if (!frame) return;
-    if (frame.keyframe) keyframes++;
     decoder ??= new Vp8Decoder(
       width,
       height,
       (rgb: RgbImage) => {
-        received.push({ id: readBarcode(rgb.data, width, height), timestamp: timestamps.shift()! });
+        received.push({ id: readBarcode(rgb.data, width, height), ...sent.shift()! });
       },
       log,
       fail,
     );
-    timestamps.push(frame.timestamp);
+    sent.push({ timestamp: frame.timestamp, keyframe: frame.keyframe });
     decoder.decode(frame.data, frame.timestamp, vp8KeyframeSize(frame.data) ?? { width, height });
   });
   const audioArrivals: number[] = [];
   audioOut.on('message', () => audioArrivals.push(performance.now()));
 
-  // The publisher: barcoded frames, VP8 at 24 fps, RTP timestamps 3750 apart.
+  // The publisher: barcoded frames, VP8 at 24 fps, RTP timestamps 3750 apart; frames of a `stall` are held back
+  // and then sent at once, as a stalled publisher or network delivers them.
   const packetizer = new Vp8Packetizer(42, 96);
   let index = 0;
+  const held: Buffer[] = [];
   const encoder = new Vp8Encoder(
     { width, height, keyframeInterval: 24, bitrateKbps: 2000 },
     (vp8) => {
-      const ts = 1000 + index++ * 3750;
-      for (const p of packetizer.packetize(vp8, ts)) sender.send(p, input.videoPort, '127.0.0.1');
+      const i = index++;
+      held.push(...packetizer.packetize(vp8, 1000 + i * 3750));
+      if (stall && i >= stall.from && i < stall.from + stall.frames - 1) return;
+      for (const p of held.splice(0)) sender.send(p, input.videoPort, '127.0.0.1');
     },
     log,
     fail,
   );
   const rgb = new Uint8Array(width * height * 3);
+  // A picture-loss indication as Janus sends it (RTCP PSFB, FMT 1; sender and media SSRC left 0).
+  const pli = Buffer.from([0x81, 206, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
   for (let i = 0; i < FRAMES; i++) {
+    if (i + 1 === keyframeRequestAt && worker) mountpointRtcp.send(pli, worker.port, worker.address);
     drawFrame(i + 1, DEFAULT_TEST_CLIP, rgb);
     encoder.encode({ width, height, data: Buffer.from(rgb) });
     const audio = buildRtp({ payloadType: 111, marker: false, sequence: i, timestamp: i * 960, ssrc: 7 }, [
@@ -106,13 +127,14 @@ async function runPipeline(processor: FrameProcessor): Promise<Run> {
   }
   await encoder.close();
   await decoder?.close();
-  return { received, keyframes, audioArrivals, stats };
+  return { received, audioArrivals, stats };
 }
 
 const inOrder = (ids: (number | undefined)[]) => ids.every((id, i) => i === 0 || id! > ids[i - 1]!);
 
 test('RTP in → decode → pass-through → encode → RTP out keeps frames, order and timestamps', async () => {
-  const { received, keyframes, audioArrivals, stats } = await runPipeline(new PassThroughProcessor());
+  const { received, audioArrivals, stats } = await runPipeline(new PassThroughProcessor());
+  const keyframes = received.filter((r) => r.keyframe).length;
   assert.ok(received.length >= FRAMES - 2, `received ${received.length} of ${FRAMES} frames`);
   const ids = received.map((r) => r.id);
   assert.ok(
@@ -154,4 +176,24 @@ test('a processor slower than the frame rate: frames skip it rather than queue b
   // How many are skipped depends on how evenly a loaded machine delivers them (24 fps → 58 of 72 seen under load).
   assert.ok(received.length >= FRAMES * 0.35, `the stream still flows (${received.length} of ${FRAMES} frames)`);
   assert.ok(inOrder(received.map((r) => r.id)), 'frames come out in order');
+});
+
+test('frames arriving in a burst are all decoded: none wait for the next keyframe', async () => {
+  // Frame ids are 1-based: frames 31–44 arrive together, 0.55 s late; the publisher's next keyframe is frame 49.
+  const { received } = await runPipeline(new PassThroughProcessor(), { stall: { from: 30, frames: 14 } });
+  const ids = received.map((r) => r.id!);
+  const fromBurst = ids.filter((id) => id > 30 && id <= FRAMES - 2);
+  assert.ok(fromBurst.length >= FRAMES - 2 - 30 - 1, `the burst and the frames after it flow on (${fromBurst.length})`);
+  assert.ok(inOrder(ids), 'frames come out in order');
+});
+
+test('a watcher asks for a keyframe (RTCP PLI from the mountpoint): the next frames out start with one', async () => {
+  const { received } = await runPipeline(new PassThroughProcessor(), { keyframeRequestAt: 40 });
+  const keyframes = received.filter((r) => r.keyframe).map((r) => r.id!);
+  assert.equal(keyframes[0], 1, 'the stream starts with a keyframe');
+  assert.equal(keyframes.length, 2, `one keyframe on request, no periodic ones (${keyframes.join(',')})`);
+  assert.ok(keyframes[1] >= 40 && keyframes[1] <= 43, `the requested keyframe follows at once (frame ${keyframes[1]})`);
+  const ids = received.map((r) => r.id!);
+  assert.ok(inOrder(ids), 'frames come out in order across the encoder switch');
+  assert.ok(ids.length >= FRAMES - 3, `no frames lost at the switch (${ids.length} of ${FRAMES})`);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { asksForKeyframe, emptyReceiverReport } from '../src/media/keyframe-requests.ts';
 import { parseRtp } from '../src/media/rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from '../src/media/vp8.ts';
 
@@ -50,4 +51,14 @@ test('after a lost packet nothing is emitted until the next keyframe', () => {
 test('malformed RTP is ignored', () => {
   assert.equal(parseRtp(Buffer.from([1, 2, 3])), undefined);
   assert.equal(parseRtp(Buffer.alloc(20)), undefined);
+});
+
+test('keyframe requests are found in compound RTCP: PLI and FIR, not a receiver report', () => {
+  const rr = emptyReceiverReport(7);
+  const feedback = (format: number) => Buffer.from([0x80 | format, 206, 0, 2, 0, 0, 0, 7, 0, 0, 0, 9]);
+  assert.equal(asksForKeyframe(rr), false);
+  assert.equal(asksForKeyframe(Buffer.concat([rr, feedback(1)])), true, 'RR + PLI');
+  assert.equal(asksForKeyframe(Buffer.concat([rr, feedback(4)])), true, 'RR + FIR');
+  assert.equal(asksForKeyframe(Buffer.concat([rr, feedback(15)])), false, 'application-layer feedback (REMB)');
+  assert.equal(asksForKeyframe(Buffer.from([0x12, 0x34, 0x56])), false, 'not RTCP');
 });

@@ -215,6 +215,7 @@ export class SignalingServer {
       mountpointId: live.mountpoint!.id,
       mountpointVideoPort: live.mountpoint!.videoPort,
       mountpointAudioPort: live.mountpoint!.audioPort,
+      mountpointVideoRtcpPort: live.mountpoint!.videoRtcpPort,
     });
     await store.listen(claims.sessionId, (m) => void this.onWorkerMessage(live, m));
     live.workerTimer = setTimeout(() => {

@@ -10,6 +10,7 @@ export interface SessionRecord {
   mountpointId?: number;
   mountpointVideoPort?: number;
   mountpointAudioPort?: number;
+  mountpointVideoRtcpPort?: number;
   roomId?: number;
   workerId?: string;
 }
@@ -21,6 +22,7 @@ const NUMERIC = new Set([
   'mountpointId',
   'mountpointVideoPort',
   'mountpointAudioPort',
+  'mountpointVideoRtcpPort',
   'roomId',
 ]);
 

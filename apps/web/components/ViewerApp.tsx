@@ -28,7 +28,8 @@ export function ViewerApp({ sfuPort }: { sfuPort: number }) {
     const join = async () => {
       try {
         pcRef.current?.close();
-        pcRef.current = await subscribe(socket, token, setStream);
+        m.joinSteps ??= { signaling: Date.now() };
+        pcRef.current = await subscribe(socket, token, setStream, m.joinSteps);
         measureInbound(pcRef.current, m);
         m.state = 'live';
         setError(undefined);

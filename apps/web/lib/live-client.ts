@@ -1,4 +1,4 @@
-import type { Ack, Jsep, RequestName, RequestPayload, ResponseFields, ServiceError } from '@tooncast/shared';
+import type { Ack, JoinSteps, Jsep, RequestName, RequestPayload, ResponseFields, ServiceError } from '@tooncast/shared';
 import { io, type Socket } from 'socket.io-client';
 
 export class ServiceErrorEvent extends Error {
@@ -22,13 +22,20 @@ export async function request<E extends RequestName>(
   return ack;
 }
 
-/** Non-trickle ICE: everything is on one private network, so gathering completes almost at once. */
+/**
+ * How long the SDP waits for ICE gathering (non-trickle). Chrome hides a page's host addresses behind mDNS names,
+ * which Janus does not resolve: Janus learns the browser's address from its connectivity checks (peer-reflexive)
+ * whatever the SDP carries, while a full gathering took 0.5–1.3 s on a loaded machine.
+ */
+const ICE_GATHERING_WAIT_MS = 300;
+
+/** The local description once ICE gathering completed, or after ICE_GATHERING_WAIT_MS with what it has. */
 async function gathered(pc: RTCPeerConnection): Promise<RTCSessionDescriptionInit> {
   if (pc.iceGatheringState !== 'complete') {
     await new Promise<void>((resolve) => {
       const done = () => pc.iceGatheringState === 'complete' && resolve();
       pc.addEventListener('icegatheringstatechange', done);
-      setTimeout(resolve, 2000);
+      setTimeout(resolve, ICE_GATHERING_WAIT_MS);
     });
   }
   return pc.localDescription!.toJSON();
@@ -53,19 +60,26 @@ export async function publish(socket: Socket, token: string, stream: MediaStream
   return pc;
 }
 
-/** Watches the personalized stream (owner or viewer token). */
+/** Watches the personalized stream (owner or viewer token); `steps` records when each step was done. */
 export async function subscribe(
   socket: Socket,
   token: string,
   onStream: (stream: MediaStream) => void,
+  steps: JoinSteps = {},
 ): Promise<RTCPeerConnection> {
   const { offer } = await request(socket, 'subscribe', { token });
+  steps.offer ??= Date.now();
   const pc = new RTCPeerConnection();
   pc.addEventListener('track', (e) => onStream(e.streams[0] ?? new MediaStream([e.track])));
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'connected') steps.connected ??= Date.now();
+  });
   await pc.setRemoteDescription(offer);
   await pc.setLocalDescription(await pc.createAnswer());
   const answer = await gathered(pc);
+  steps.gathered ??= Date.now();
   await request(socket, 'subscribe:answer', { token, answer: { type: 'answer', sdp: answer.sdp! } });
+  steps.answered ??= Date.now();
   return pc;
 }
 

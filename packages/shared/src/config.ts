@@ -104,8 +104,11 @@ export const ConfigSchema = z.object({
       .string()
       .regex(/^\d+x\d+$/)
       .default('640x360'),
-    /** TOONCAST_KEYFRAME_INTERVAL: frames between worker keyframes, so late viewers get a picture within ~0.5 s. */
-    keyframeInterval: int(12).pipe(z.number().min(1)),
+    /**
+     * TOONCAST_KEYFRAME_INTERVAL: frames between the worker's periodic keyframes. Watchers get one on request (Janus
+     * relays a PLI when one starts or loses packets); periodic ones cover a lost request.
+     */
+    keyframeInterval: int(48).pipe(z.number().min(1)),
     /** TOONCAST_FRAME_PROCESSOR: what the worker runs per frame: the method ('engine') or a copy ('passthrough'). */
     frameProcessor: z.enum(['passthrough', 'engine']).default('engine'),
     /**

@@ -118,6 +118,18 @@ export type LiveStats = z.infer<typeof LiveStats>;
  * What a live page measured about the personalized stream, as it exposes it on `window.tooncast` (apps/web
  * lib/measure.ts) for the live tests and the benchmark to read the same numbers the overlay shows.
  */
+/**
+ * A watcher's way to its first frame: signaling connected, Janus's offer received, ICE candidates gathered, answer
+ * accepted, media connected (wall-clock ms).
+ */
+export interface JoinSteps {
+  signaling?: number;
+  offer?: number;
+  gathered?: number;
+  answered?: number;
+  connected?: number;
+}
+
 export interface StreamMeasurements {
   state: string;
   errors: string[];
@@ -125,6 +137,8 @@ export interface StreamMeasurements {
   startedAt?: number;
   /** Wall-clock ms when the first personalized frame was presented. */
   firstFrameAt?: number;
+  /** Wall-clock ms of a watcher's steps to its first frame (viewer page). */
+  joinSteps?: JoinSteps;
   /** Frame id → wall-clock ms the clip presented it (owner page only). */
   sourceShown: Record<number, number>;
   /** Frame ids of the personalized stream, in presentation order, with their wall-clock time. */

@@ -33,6 +33,17 @@ class FfmpegCodec {
     this.child.kill('SIGKILL');
     await exited;
   }
+
+  /** Ends the input and lets ffmpeg put out the frames it holds before it exits (killed after `graceMs`). */
+  async finish(graceMs: number): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.closing = true;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
 }
 
 /** VP8 (IVF on stdin) → RGB frames of a fixed size; `-threads 1` avoids frame-threading delay. */
@@ -91,8 +102,8 @@ export interface EncoderOptions {
 }
 
 /**
- * RGB frames → VP8 (IVF on stdout), tuned for latency: realtime deadline, no lag frames, no alt-ref,
- * a keyframe every `keyframeInterval` frames so late viewers of the plain-RTP mountpoint (no PLI path) start fast.
+ * RGB frames → VP8 (IVF on stdout), tuned for latency: realtime deadline, no lag frames, no alt-ref, a keyframe
+ * every `keyframeInterval` frames (besides those on request, see KeyframeEncoder).
  */
 export class Vp8Encoder extends FfmpegCodec {
   private readonly reader = new IvfReader();

@@ -3,8 +3,10 @@ import dgram from 'node:dgram';
 import type { Logger, RgbImage } from '@tooncast/shared';
 import type { FrameProcessor } from '../frame-processor.ts';
 import { AudioRelay } from './audio-relay.ts';
-import { Vp8Decoder, Vp8Encoder } from './codec.ts';
+import { Vp8Decoder } from './codec.ts';
 import { type FrameTimes, percentileOf, type StageSummary, StageTimes } from './frame-timing.ts';
+import { KeyframeEncoder } from './keyframe-encoder.ts';
+import { KeyframeRequests } from './keyframe-requests.ts';
 import { PlayoutDelay } from './playout-delay.ts';
 import { parseRtp } from './rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from './vp8.ts';
@@ -15,8 +17,18 @@ export interface PipelineOptions {
   keyframeInterval: number;
   /** See PlayoutDelay: 'asap' (default) or 'paced'. */
   playout?: 'asap' | 'paced';
-  /** Where Janus's streaming mountpoint listens for the personalized stream. */
-  output: { host: string; videoPort: number; audioPort: number; videoPt: number; audioPt: number };
+  /**
+   * Where Janus's streaming mountpoint listens for the personalized stream; `videoRtcpPort` is where its watchers'
+   * keyframe requests come from (none: periodic keyframes only).
+   */
+  output: {
+    host: string;
+    videoPort: number;
+    audioPort: number;
+    videoPt: number;
+    audioPt: number;
+    videoRtcpPort?: number;
+  };
 }
 
 export interface PipelineStats {
@@ -34,8 +46,12 @@ export interface PipelineStats {
   stages: StageSummary;
 }
 
-/** Frames inside the decoder beyond which input skips to the next keyframe (~330 ms at 24 fps). */
-const MAX_DECODE_BACKLOG = 8;
+/**
+ * How long the decoder may hold a frame before input skips to the next keyframe, ms: only a decoder that cannot
+ * keep up gets there, not a burst of arrivals after a stalled publisher (decoding takes a few ms a frame; the
+ * processor's admission below keeps the engine from falling behind).
+ */
+const MAX_DECODE_LAG_MS = 1000;
 /** A frame decoded while the processor is busy waits for it only if it should be free within this long, ms. */
 const MAX_PROCESSOR_WAIT_MS = 20;
 /** Processor runs whose median predicts when it will be free. */
@@ -59,18 +75,19 @@ export class LivePipeline {
   private readonly out = dgram.createSocket('udp4');
   private readonly depacketizer = new Vp8Depacketizer();
   private readonly packetizer: Vp8Packetizer;
+  private readonly ssrc = randomInt(1, 2 ** 31);
   /** Started with the pipeline: an ffmpeg start on the first keyframe would delay the first frame. */
   private readonly decoder: Vp8Decoder;
   /** The publisher's picture size, from its first keyframe. */
   private decoderSize?: { width: number; height: number };
-  private readonly encoder: Vp8Encoder;
+  private readonly encoder: KeyframeEncoder;
+  private keyframeRequests?: KeyframeRequests;
   private decodeQueue: InFlight[] = [];
   /** Frames inside the encoder by input index: the encoder may drop a frame, so order alone cannot pair them. */
   private readonly encoding = new Map<number, InFlight>();
   private busy = false;
   private processorOpen = false;
   private skipToKeyframe = false;
-  private decodedFrames = 0;
   private firstTimestamp?: number;
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
@@ -92,7 +109,7 @@ export class LivePipeline {
     private readonly onFailure: (error: Error) => void,
   ) {
     this.playout = new PlayoutDelay(options.playout);
-    this.packetizer = new Vp8Packetizer(randomInt(1, 2 ** 31), options.output.videoPt);
+    this.packetizer = new Vp8Packetizer(this.ssrc, options.output.videoPt);
     this.decoder = new Vp8Decoder(
       options.width,
       options.height,
@@ -100,7 +117,7 @@ export class LivePipeline {
       log,
       (e) => this.fail(e),
     );
-    this.encoder = new Vp8Encoder(
+    this.encoder = new KeyframeEncoder(
       { width: options.width, height: options.height, keyframeInterval: options.keyframeInterval, bitrateKbps: 1500 },
       (vp8, index) => this.sendVideo(vp8, index),
       log,
@@ -121,11 +138,18 @@ export class LivePipeline {
       () => undefined,
     );
     const { output } = this.options;
-    const [videoPort, audio] = await Promise.all([
+    const [videoPort, audio, keyframeRequests] = await Promise.all([
       new Promise<number>((r) => this.videoIn.bind(0, host, () => r(this.videoIn.address().port))),
       AudioRelay.start(host, { host: output.host, port: output.audioPort }),
+      output.videoRtcpPort
+        ? KeyframeRequests.open(host, { host: output.host, port: output.videoRtcpPort }, this.ssrc, () => {
+            this.log.debug('keyframe requested by a watcher');
+            this.encoder.requestKeyframe();
+          })
+        : undefined,
     ]);
     this.audio = audio;
+    this.keyframeRequests = keyframeRequests;
     this.videoIn.on('message', (msg) => this.onVideoPacket(msg));
     this.statsTimer = setInterval(() => this.reportStats(), 1000);
     return { videoPort, audioPort: audio.port };
@@ -143,9 +167,10 @@ export class LivePipeline {
       this.decoderSize = size;
     }
     this.counters.framesIn++;
-    // A running decoder that fell this far behind (the machine is overloaded) would make every later frame as
-    // late: skip to the publisher's next keyframe (Janus asks for one every second) instead.
-    const behind = this.decodedFrames > 0 && this.decodeQueue.length >= MAX_DECODE_BACKLOG;
+    // A decoder this far behind cannot keep up: every later frame would be as late, so skip to the publisher's
+    // next keyframe (Janus asks for one every second) instead.
+    const oldest = this.decodeQueue[0];
+    const behind = oldest !== undefined && frame.arrivedAt - oldest.times.arrived > MAX_DECODE_LAG_MS;
     if (frame.keyframe) this.skipToKeyframe = false;
     else if (this.skipToKeyframe || behind) {
       if (!this.skipToKeyframe)
@@ -162,7 +187,6 @@ export class LivePipeline {
     const meta = this.decodeQueue.shift();
     if (!meta) return;
     meta.times.decoded = performance.now();
-    this.decodedFrames++;
     if (!this.processorOpen) return;
     if (this.busy) {
       // Waiting adds the processor's remaining time to this frame's latency: a frame waits only when the processor
@@ -247,6 +271,7 @@ export class LivePipeline {
     this.closed = true;
     clearInterval(this.statsTimer);
     for (const s of [this.videoIn, this.out]) s.close();
+    this.keyframeRequests?.close();
     await Promise.all([this.decoder.close(), this.encoder.close(), this.audio?.close()]);
   }
 }

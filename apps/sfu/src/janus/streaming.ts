@@ -6,7 +6,8 @@ export const AUDIO_PT = 111;
 
 /**
  * A Streaming-plugin RTP mountpoint that the worker feeds with the personalized video (and the delayed clip
- * audio); the owner and every viewer watch it. Janus picks the UDP ports from its RTP range.
+ * audio); the owner and every viewer watch it. Janus picks the UDP ports from its RTP range; the video's RTCP port
+ * carries keyframe requests back to the worker (a PLI when a watcher starts, and the watchers' own).
  */
 export class StreamingMountpoint {
   private constructor(
@@ -14,6 +15,7 @@ export class StreamingMountpoint {
     readonly id: number,
     readonly videoPort: number,
     readonly audioPort: number,
+    readonly videoRtcpPort: number,
   ) {}
 
   static async create(control: PluginHandle): Promise<StreamingMountpoint> {
@@ -27,15 +29,17 @@ export class StreamingMountpoint {
       // Lets each watcher's video carry the playout-delay extension (see StreamingViewer.start).
       playoutdelay_ext: true,
       media: [
-        { type: 'video', mid: 'v', port: 0, pt: VIDEO_PT, codec: 'vp8' },
+        { type: 'video', mid: 'v', port: 0, rtcpport: 0, pt: VIDEO_PT, codec: 'vp8' },
         { type: 'audio', mid: 'a', port: 0, pt: AUDIO_PT, codec: 'opus', fmtp: 'stereo=1' },
       ],
     });
-    const ports = ((data.stream as { ports?: { type: string; port: number }[] })?.ports ?? []).reduce<
-      Record<string, number>
-    >((acc, p) => Object.assign(acc, { [p.type]: p.port }), {});
-    if (!ports.video || !ports.audio) throw new Error(`janus did not report mountpoint ports: ${JSON.stringify(data)}`);
-    return new StreamingMountpoint(control, id, ports.video, ports.audio);
+    const streams = (data.stream as { ports?: { type: string; port: number; rtcp_port?: number }[] })?.ports ?? [];
+    const video = streams.find((p) => p.type === 'video');
+    const audio = streams.find((p) => p.type === 'audio');
+    if (!video?.port || !video.rtcp_port || !audio?.port) {
+      throw new Error(`janus did not report mountpoint ports: ${JSON.stringify(data)}`);
+    }
+    return new StreamingMountpoint(control, id, video.port, audio.port, video.rtcp_port);
   }
 
   async destroy(): Promise<void> {
