@@ -39,9 +39,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     TOONCAST_PLAYOUT: playout,
     ...(maxDelay ? { TOONCAST_MAX_PLAYOUT_DELAY: maxDelay } : {}),
   });
-  // The late viewer is another person's device: its own browser, started beforehand, so opening its page does
-  // not stall the owner's browser (a new tab in the same browser held the publisher's packets for up to ~0.9 s).
-  const [browser, viewerBrowser] = await Promise.all([TestBrowser.launch(), TestBrowser.launch()]);
+  const browser = await TestBrowser.launch();
   try {
     // The synthetic clip (a character the engine finds) with a flash and a click every 2 s.
     const clip = await synthTestClip(2);
@@ -51,7 +49,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     await startOwnerSession(owner, clip.file, selfieFixture(), face);
     const firstFrameMs = await firstPersonalizedFrame(owner, 20_000);
     await new Promise((r) => setTimeout(r, WARMUP_MS));
-    const viewer = await viewerBrowser.page((await measurements(owner)).shareUrl!);
+    const viewer = await browser.page((await measurements(owner)).shareUrl!);
     const lateJoinerMs = await until('viewer picture', 20_000, async () => {
       const v = await measurements(viewer);
       return v.firstFrameAt && v.startedAt ? v.firstFrameAt - v.startedAt : undefined;
@@ -117,7 +115,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
       withinBt1359: leads.length > 0 && leads.every((l) => l <= 45 && l >= -125),
     };
   } finally {
-    await Promise.all([browser.close(), viewerBrowser.close()]);
+    await browser.close();
     await stack.stop();
   }
 }

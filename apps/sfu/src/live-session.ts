@@ -14,6 +14,8 @@ export class LiveSession {
   graceTimer?: NodeJS.Timeout;
   /** Where the claimed worker listens: a republished stream (after a reload) is forwarded there again. */
   workerTarget?: RtpTarget;
+  /** The first publish into the room: the worker may be ready before it is done, and is forwarded after it. */
+  published?: Promise<unknown>;
   ended = false;
 
   constructor(
@@ -27,12 +29,17 @@ export class LiveSession {
     controls: { videoroom: PluginHandle; streaming: PluginHandle },
     firFreqSeconds: number,
   ): Promise<void> {
-    this.room = await VideoRoom.create(janus, controls.videoroom, firFreqSeconds);
-    this.mountpoint = await StreamingMountpoint.create(controls.streaming);
-    this.log.info({ session: this.id, room: this.room.id, mountpoint: this.mountpoint.id }, 'session media created');
+    // Both at once; when one fails, the other is kept (once created) for releaseMedia.
+    const created = await Promise.allSettled([
+      VideoRoom.create(janus, controls.videoroom, firFreqSeconds).then((r) => (this.room = r)),
+      StreamingMountpoint.create(controls.streaming).then((m) => (this.mountpoint = m)),
+    ]);
+    const failed = created.find((c) => c.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.log.info({ session: this.id, room: this.room?.id, mountpoint: this.mountpoint?.id }, 'session media created');
   }
 
-  /** Destroys the room and mountpoint (after a failed publish the session may try again). */
+  /** Destroys the room and mountpoint (after a failed creation the session may try again). */
   async releaseMedia(): Promise<void> {
     clearTimeout(this.workerTimer);
     clearTimeout(this.graceTimer);

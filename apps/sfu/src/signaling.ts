@@ -200,10 +200,8 @@ export class SignalingServer {
     if ((await store.freeWorkerSlots()) < 1) {
       throw new ServiceFailure('no-worker', 'all inference workers are busy; try again in a minute');
     }
-    let answer: Awaited<ReturnType<NonNullable<LiveSession['room']>['publish']>>;
     try {
       await live.createMedia(this.deps.janus, this.deps.controls, FIR_FREQ_SECONDS);
-      answer = await live.room!.publish(p.offer, (reason) => this.publisherLost(live, reason));
     } catch (err) {
       this.deps.log.error({ err, session: claims.sessionId }, 'janus refused the session');
       await live.releaseMedia();
@@ -221,9 +219,18 @@ export class SignalingServer {
     live.workerTimer = setTimeout(() => {
       void this.failSession(live, { code: 'no-worker', message: 'no inference worker picked up the session' });
     }, WORKER_CLAIM_TIMEOUT_MS);
+    // A worker opens the session (the selfie's analysis) while Janus answers and the browser connects.
     await store.enqueue(claims.sessionId);
     this.emitStatus(claims.sessionId, { state: 'starting' });
-    return { answer };
+    const published = live.room!.publish(p.offer, (reason) => this.publisherLost(live, reason));
+    live.published = published;
+    try {
+      return { answer: await published };
+    } catch (err) {
+      const message = `the media server refused the stream: ${(err as Error).message}`;
+      await this.failSession(live, { code: 'janus-failed', message });
+      throw new ServiceFailure('janus-failed', message);
+    }
   }
 
   private async onWorkerMessage(live: LiveSession, message: WorkerMessage): Promise<void> {
@@ -232,6 +239,9 @@ export class SignalingServer {
       case 'worker-ready':
         clearTimeout(live.workerTimer);
         live.workerTarget = { host: message.host, videoPort: message.videoPort, audioPort: message.audioPort };
+        // A publish that failed has ended the session.
+        await live.published?.catch(() => undefined);
+        if (live.ended) return;
         // The owner may have switched the debug view on before the worker was ready.
         if (this.deps.contours.watching(live.id))
           await this.deps.store.send(live.id, { type: 'contour-view', on: true });
