@@ -59,6 +59,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     const pageOpenedAt = await viewer.evaluate(() => performance.timeOrigin);
     const lateJoinerSteps = {
       loaded: joined.startedAt! - pageOpenedAt,
+      startedAtEpochMs: joined.startedAt!,
       ...Object.fromEntries(Object.entries(joined.joinSteps ?? {}).map(([step, at]) => [step, at - joined.startedAt!])),
     };
     // tsx compiles with keepNames, which wraps inner functions in a __name helper the page does not have.

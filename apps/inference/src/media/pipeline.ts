@@ -241,6 +241,8 @@ export class LivePipeline {
     const { host, videoPort } = this.options.output;
     for (const packet of this.packetizer.packetize(vp8, meta.timestamp)) this.out.send(packet, videoPort, host);
     meta.times.sent = performance.now();
+    // VP8 payload header: the P bit (lowest of the first byte) is 0 on a keyframe.
+    if ((vp8[0] & 1) === 0) this.log.debug({ processEnd: meta.times.processEnd }, 'keyframe sent');
     this.latencies.push(meta.times.sent - meta.times.arrived);
     this.stages.add(meta.times);
     this.sentThisSecond++;
