@@ -9,9 +9,10 @@ export interface AvMarks {
 
 /**
  * Runs inside the viewer page (passed to page.evaluate): listens to the personalized stream's audio through
- * WebAudio and watches its video for the test clip's white flash frames, recording when each is played/shown.
+ * WebAudio and watches its video for the test clip's white flash (`patch`, normalized [x0, y0, x1, y1]),
+ * recording when each is played/shown.
  */
-export function installAvProbe(selector: string): void {
+export function installAvProbe([selector, patch]: [string, readonly number[]]): void {
   const video = document.querySelector(selector) as HTMLVideoElement;
   const stream = video.srcObject as MediaStream;
   const marks: AvMarks = { flashes: [], clicks: [], audioRunning: false };
@@ -42,7 +43,11 @@ export function installAvProbe(selector: string): void {
   canvas.width = canvas.height = 8;
   const g = canvas.getContext('2d', { willReadFrequently: true })!;
   const onFrame: VideoFrameRequestCallback = (_now, meta) => {
-    g.drawImage(video, video.videoWidth / 2 - 40, video.videoHeight / 2 - 40, 80, 80, 0, 0, 8, 8);
+    const [w, h] = [video.videoWidth, video.videoHeight];
+    // The patch's middle half, clear of its edges' blur.
+    const [x0, y0, x1, y1] = [patch[0] * w, patch[1] * h, patch[2] * w, patch[3] * h];
+    const [sw, sh] = [(x1 - x0) / 2, (y1 - y0) / 2];
+    g.drawImage(video, x0 + sw / 2, y0 + sh / 2, sw, sh, 0, 0, 8, 8);
     const px = g.getImageData(0, 0, 8, 8).data;
     let sum = 0;
     for (let i = 0; i < px.length; i += 4) sum += (px[i] + px[i + 1] + px[i + 2]) / 3;

@@ -23,6 +23,7 @@ import {
   until,
 } from '../../scripts/services/browser.ts';
 import { insideNetns, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
+import { FLASH_PATCH } from '../../scripts/services/test-clip.ts';
 import { type AvMarks, audioLeads, installAvProbe } from './av-probe.ts';
 
 const START_FRAME = 24;
@@ -64,7 +65,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     };
     // tsx compiles with keepNames, which wraps inner functions in a __name helper the page does not have.
     await viewer.evaluate('window.__name = (f) => f');
-    await viewer.evaluate(installAvProbe, VIEWER_VIDEO);
+    await viewer.evaluate(installAvProbe, [VIEWER_VIDEO, FLASH_PATCH] as [string, readonly number[]]);
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const steadyFrom = Date.now();
     const loadStart = os.loadavg()[0];

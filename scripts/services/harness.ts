@@ -32,9 +32,12 @@ export function insideNetns(file: string, asTest = true): Promise<boolean> {
   });
 }
 
+/** Names the cached clips' drawing: a change to it (e.g. the flash marker) must not reuse old files. */
+const CLIP_FORMAT = 'patch-flash';
+
 /** The test clip with frame-id barcodes and flash/click markers, made once and cached. */
 export async function testClip(): Promise<string> {
-  const file = path.join(REPO_ROOT, '.cache/live/test-clip.webm');
+  const file = path.join(REPO_ROOT, `.cache/live/test-clip-${CLIP_FORMAT}.webm`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     await writeTestClip(`${file}.tmp.webm`);
@@ -52,13 +55,13 @@ export interface SynthTestClip {
 
 /**
  * The synthetic cartoon clip (packages/synth, a character the engine can find) with the frame-id barcode and,
- * when asked, flash/click markers (a flash hides the character for a frame); made once and cached.
+ * when asked, flash/click markers (the flash beside the characters); made once and cached.
  */
 export async function synthTestClip(markerEverySeconds = 0): Promise<SynthTestClip> {
   const renderer = createClipRenderer();
   const o = { ...DEFAULT_TEST_CLIP, seconds: renderer.frameCount / renderer.spec.fps, markerEverySeconds };
   const truths: FrameTruth[] = [];
-  const file = path.join(REPO_ROOT, `.cache/live/synth-test-clip-m${markerEverySeconds}.webm`);
+  const file = path.join(REPO_ROOT, `.cache/live/synth-test-clip-m${markerEverySeconds}-${CLIP_FORMAT}.webm`);
   const cached = fs.existsSync(file);
   if (!cached) fs.mkdirSync(path.dirname(file), { recursive: true });
   const faceBoxes: SynthTestClip['faceBoxes'] = {};

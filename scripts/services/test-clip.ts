@@ -14,9 +14,16 @@ export interface TestClipOptions {
   height: number;
   fps: number;
   seconds: number;
-  /** Every this many seconds the picture flashes white and the audio clicks, for the A/V sync benchmark. */
+  /** Every this many seconds FLASH_PATCH flashes white and the audio clicks, for the A/V sync benchmark. */
   markerEverySeconds: number;
 }
+
+/**
+ * Where the marker flashes, normalized [x0, y0, x1, y1]: a square left of where the clips' target characters go.
+ * Not the whole frame: after a full white frame the publisher's encoder dropped frames (~200 ms each marker),
+ * so the instrument itself made the stream stutter.
+ */
+export const FLASH_PATCH = [0.04, 0.12, 0.19, 0.39] as const;
 
 export const DEFAULT_TEST_CLIP: TestClipOptions = {
   width: 640,
@@ -37,9 +44,7 @@ export type SceneSource = (index: number, rgb: Uint8Array) => void;
 /** Draws test-clip frame `index` into `rgb` (width*height*3): the scene, a flash on marker frames, the barcode. */
 export function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array, scene?: SceneSource): void {
   const { width, height } = o;
-  if (isMarkerFrame(index, o)) {
-    rgb.fill(250);
-  } else if (scene) {
+  if (scene) {
     scene(index, rgb);
   } else {
     // A cartoon-ish scene: a sky whose shade drifts, and a round face with eyes and mouth drifting sideways.
@@ -62,6 +67,10 @@ export function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array, sc
         rgb.set(eye || mouth ? [30, 20, 20] : [250, 200, 120], (y * width + x) * 3);
       }
     }
+  }
+  if (isMarkerFrame(index, o)) {
+    const [x0, y0, x1, y1] = FLASH_PATCH.map((v, i) => Math.round(v * (i % 2 ? height : width)));
+    for (let y = y0; y < y1; y++) rgb.fill(250, (y * width + x0) * 3, (y * width + x1) * 3);
   }
   const band = Math.round(height * BARCODE_BAND);
   const cell = width / BARCODE_CELLS;
@@ -113,7 +122,7 @@ function run(args: string[], input?: (stdin: NodeJS.WritableStream) => Promise<v
 
 /**
  * Writes a WebM (VP8 + Opus) test clip: every frame carries its index as a barcode, and every
- * `markerEverySeconds` a white flash coincides with an audio click.
+ * `markerEverySeconds` a white flash (FLASH_PATCH) coincides with an audio click.
  */
 export async function writeTestClip(
   file: string,
