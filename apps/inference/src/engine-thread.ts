@@ -3,19 +3,19 @@
  * which on the worker's main thread would stall RTP reading, the codec pipes and the audio relay. Models open once
  * here; sessions are multiplexed by id.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { type ContourFrame, createLogger, loadConfig, type RgbImage } from '@tooncast/shared';
 import { EngineProcessor, openEngineModels, warmUpEngine } from './engine-processor.ts';
+import { lowerComputeThread } from './priority.ts';
 import type { EngineReply, EngineRequest } from './threaded-engine.ts';
-
-/** How much lower than the worker's media path the engine thread runs (nice steps). */
-const ENGINE_NICE = 5;
 
 const config = loadConfig();
 const log = createLogger('engine-thread', config.logLevel);
-yieldToMediaPath();
+try {
+  lowerComputeThread();
+} catch (err) {
+  log.debug({ err }, 'the engine thread keeps the process priority');
+}
 const models = await openEngineModels(config);
 const options = { fusion: config.face.fusion === 'on', style: config.face };
 await warmUpEngine(models, options).catch((err) =>
@@ -25,20 +25,6 @@ const sessions = new Map<string, EngineProcessor>();
 /** The contour frame of each session's current `process` call, while its debug view is on. */
 const contours = new Map<string, ContourFrame>();
 const port = parentPort!;
-
-/**
- * The engine computes for tens of milliseconds per frame; the media path (RTP, the codec processes, the audio
- * relay) needs a few milliseconds at the right moment, and every wait for the CPU adds to each frame's latency.
- * On Linux a thread has its own nice value: this thread lowers its own, so the media path runs first.
- */
-function yieldToMediaPath(): void {
-  try {
-    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    os.setPriority(tid, Math.min(19, os.getPriority(tid) + ENGINE_NICE));
-  } catch (err) {
-    log.debug({ err }, 'the engine thread keeps the process priority');
-  }
-}
 
 function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);

@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import os from 'node:os';
+
+/**
+ * Nice steps between the media path (the worker's main thread, its codec processes and audio relay thread) and the
+ * threads that compute (the engine, selfie checks): the media path needs a few ms at the right moment, and every
+ * wait for the CPU adds to each frame's latency.
+ */
+const COMPUTE_NICE_STEPS = 5;
+
+/** The calling thread's kernel id: on Linux each thread has its own nice value. */
+function threadId(): number {
+  return Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+}
+
+/**
+ * Raises the calling thread above the default priority where the process may (CAP_SYS_NICE). Called by the worker's
+ * main thread before it starts threads or codec processes, which inherit it; false when not allowed.
+ */
+export function raiseMediaPath(): boolean {
+  try {
+    os.setPriority(threadId(), -COMPUTE_NICE_STEPS);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Puts the calling compute thread COMPUTE_NICE_STEPS below the media path it inherited its priority from: the
+ * default priority under a raised main thread, below the default otherwise (so the compute thread never competes
+ * above other processes of the machine). Throws where thread priorities cannot be read.
+ */
+export function lowerComputeThread(): void {
+  const tid = threadId();
+  os.setPriority(tid, Math.min(19, os.getPriority(tid) + COMPUTE_NICE_STEPS));
+}
