@@ -99,6 +99,11 @@ export interface EncoderOptions {
   height: number;
   keyframeInterval: number;
   bitrateKbps: number;
+  /**
+   * Encode a blank frame at once (its output is dropped) so ffmpeg and libvpx are set up before the first real
+   * frame, which is still a keyframe: a cold encoder took ~60 ms for its first frame (more on a busy machine).
+   */
+  warm?: boolean;
 }
 
 /**
@@ -110,6 +115,8 @@ export interface EncoderOptions {
 export class Vp8Encoder extends FfmpegCodec {
   private readonly reader = new IvfReader();
   private written = 0;
+  /** Input frames before the caller's first: the blank warm-up frame. */
+  private readonly skipped: number;
 
   /** `onFrame` gets each encoded frame with the index `encode` returned for its input (the encoder may skip some). */
   constructor(
@@ -124,11 +131,16 @@ export class Vp8Encoder extends FfmpegCodec {
       '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-auto-alt-ref', '0',
       '-error-resilient', '1', '-g', String(o.keyframeInterval), '-keyint_min', String(o.keyframeInterval),
       '-b:v', `${o.bitrateKbps}k`, '-threads', '1', '-pix_fmt', 'yuv420p', '-vsync', '0',
+      ...(o.warm ? ['-force_key_frames', 'expr:lte(n,1)'] : []),
       '-f', 'ivf', '-flush_packets', '1', 'pipe:1',
     ], log, onFailure);
+    this.skipped = o.warm ? 1 : 0;
+    if (o.warm) this.child.stdin.write(Buffer.alloc(o.width * o.height * 3));
     this.child.stdout.on('data', (chunk: Buffer) => {
       // With a 1/30 time base and -vsync 0 the IVF pts is the input frame's index.
-      for (const frame of this.reader.push(chunk)) onFrame(frame.data, frame.pts);
+      for (const frame of this.reader.push(chunk)) {
+        if (frame.pts >= this.skipped) onFrame(frame.data, frame.pts - this.skipped);
+      }
     });
   }
 

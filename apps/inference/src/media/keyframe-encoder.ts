@@ -12,8 +12,8 @@ interface Slot {
 
 /**
  * VP8 encoding with keyframes on request (a watcher joined or lost packets). ffmpeg's CLI cannot be asked for a
- * keyframe mid-stream, but a fresh encoder starts with one: a request switches to a standby encoder, spawned ahead
- * and idle until then, while the replaced one puts out its last frames and exits.
+ * keyframe mid-stream, but a fresh encoder starts with one: a request switches to a standby encoder, spawned and
+ * warmed up ahead, while the replaced one puts out its last frames and exits.
  */
 export class KeyframeEncoder {
   private active: Slot;
@@ -34,7 +34,8 @@ export class KeyframeEncoder {
 
   private spawn(): Slot {
     const slot = { base: 0 } as Slot;
-    slot.encoder = new Vp8Encoder(this.options, (vp8, i) => this.onFrame(vp8, slot.base + i), this.log, this.onFailure);
+    const options = { ...this.options, warm: true };
+    slot.encoder = new Vp8Encoder(options, (vp8, i) => this.onFrame(vp8, slot.base + i), this.log, this.onFailure);
     return slot;
   }
 
