@@ -11,11 +11,7 @@ import type { EngineReply, EngineRequest } from './threaded-engine.ts';
 
 const config = loadConfig();
 const log = createLogger('engine-thread', config.logLevel);
-try {
-  lowerComputeThread();
-} catch (err) {
-  log.debug({ err }, 'the engine thread keeps the process priority');
-}
+if (!lowerComputeThread()) log.debug('the engine thread keeps the process priority');
 const models = await openEngineModels(config);
 const options = { fusion: config.face.fusion === 'on', style: config.face };
 await warmUpEngine(models, options).catch((err) =>

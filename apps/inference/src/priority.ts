@@ -29,9 +29,14 @@ export function raiseMediaPath(): boolean {
 /**
  * Puts the calling compute thread COMPUTE_NICE_STEPS below the media path it inherited its priority from: the
  * default priority under a raised main thread, below the default otherwise (so the compute thread never competes
- * above other processes of the machine). Throws where thread priorities cannot be read.
+ * above other processes of the machine). False where thread priorities cannot be read or set.
  */
-export function lowerComputeThread(): void {
-  const tid = threadId();
-  os.setPriority(tid, Math.min(19, os.getPriority(tid) + COMPUTE_NICE_STEPS));
+export function lowerComputeThread(): boolean {
+  try {
+    const tid = threadId();
+    os.setPriority(tid, Math.min(19, os.getPriority(tid) + COMPUTE_NICE_STEPS));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -21,11 +21,7 @@ import { decodeSelfie } from './selfie-image.ts';
 
 const config = loadConfig();
 const log = createLogger('selfie-check', config.logLevel);
-try {
-  lowerComputeThread();
-} catch (err) {
-  log.debug({ err }, 'the selfie-check thread keeps the process priority');
-}
+if (!lowerComputeThread()) log.debug('the selfie-check thread keeps the process priority');
 const models = await AnalysisModels.open(sessionOpeners(config).model, config.analysis, config.face.size);
 const redis = new Redis((workerData as { redisUrl: string }).redisUrl);
 const blocking = redis.duplicate();

@@ -115,10 +115,6 @@ export const LiveStats = z.object({
 export type LiveStats = z.infer<typeof LiveStats>;
 
 /**
- * What a live page measured about the personalized stream, as it exposes it on `window.tooncast` (apps/web
- * lib/measure.ts) for the live tests and the benchmark to read the same numbers the overlay shows.
- */
-/**
  * A watcher's way to its first frame: signaling connected, Janus's offer received, ICE candidates gathered, answer
  * accepted, media connected (wall-clock ms).
  */
@@ -130,6 +126,10 @@ export interface JoinSteps {
   connected?: number;
 }
 
+/**
+ * What a live page measured about the personalized stream, as it exposes it on `window.tooncast` (apps/web
+ * lib/measure.ts) for the live tests and the benchmark to read the same numbers the overlay shows.
+ */
 export interface StreamMeasurements {
   state: string;
   errors: string[];

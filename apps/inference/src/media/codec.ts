@@ -25,17 +25,8 @@ class FfmpegCodec {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.closing = true;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.stdin.end();
-    this.child.kill('SIGKILL');
-    await exited;
-  }
-
-  /** Ends the input and lets ffmpeg put out the frames it holds before it exits (killed after `graceMs`). */
-  async finish(graceMs: number): Promise<void> {
+  /** Ends the input; `graceMs` lets ffmpeg put out the frames it holds before it is killed (default: none). */
+  async close(graceMs = 0): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.closing = true;
     const exited = new Promise((r) => this.child.once('exit', r));

@@ -51,7 +51,7 @@ export class KeyframeEncoder {
       this.active = this.standby;
       this.active.base = index;
       this.standby = this.spawn();
-      void replaced.encoder.finish(FINISH_GRACE_MS);
+      void replaced.encoder.close(FINISH_GRACE_MS);
     }
     this.keyframeWanted = false;
     this.active.encoder.encode(frame);

@@ -9,7 +9,7 @@ import { KeyframeEncoder } from './keyframe-encoder.ts';
 import { KeyframeRequests } from './keyframe-requests.ts';
 import { PlayoutDelay } from './playout-delay.ts';
 import { parseRtp } from './rtp.ts';
-import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from './vp8.ts';
+import { isVp8Keyframe, Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from './vp8.ts';
 
 export interface PipelineOptions {
   width: number;
@@ -241,8 +241,7 @@ export class LivePipeline {
     const { host, videoPort } = this.options.output;
     for (const packet of this.packetizer.packetize(vp8, meta.timestamp)) this.out.send(packet, videoPort, host);
     meta.times.sent = performance.now();
-    // VP8 payload header: the P bit (lowest of the first byte) is 0 on a keyframe.
-    if ((vp8[0] & 1) === 0) this.log.debug({ processEnd: meta.times.processEnd }, 'keyframe sent');
+    if (isVp8Keyframe(vp8)) this.log.debug('keyframe sent');
     this.latencies.push(meta.times.sent - meta.times.arrived);
     this.stages.add(meta.times);
     this.sentThisSecond++;

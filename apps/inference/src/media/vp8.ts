@@ -52,16 +52,22 @@ export class Vp8Depacketizer {
     if (!packet.marker) return undefined;
     const data = Buffer.concat(this.parts);
     this.parts = [];
-    const keyframe = (data[0] & 0x01) === 0;
+    const keyframe = isVp8Keyframe(data);
     if (keyframe) this.broken = false;
     if (this.broken) return undefined;
     return { timestamp: packet.timestamp, keyframe, data, arrivedAt: now };
   }
 }
 
+/** The frame tag's inverse key-frame bit (RFC 6386 §9.1) is 0 on a keyframe. */
+export function isVp8Keyframe(data: Buffer): boolean {
+  return (data[0] & 0x01) === 0;
+}
+
 /** VP8 frame size from a keyframe header (RFC 6386 §9.1), or undefined for an interframe. */
 export function vp8KeyframeSize(data: Buffer): { width: number; height: number } | undefined {
-  if (data.length < 10 || data[0] & 0x01 || data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a) return undefined;
+  if (data.length < 10 || !isVp8Keyframe(data) || data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a)
+    return undefined;
   return { width: data.readUInt16LE(6) & 0x3fff, height: data.readUInt16LE(8) & 0x3fff };
 }
 
