@@ -5,14 +5,9 @@ import { analyzeSelfie, IdentityEmbedder, prepareSelfieFeatures } from '@tooncas
 import { readImage } from '@tooncast/media';
 import { createSession } from '@tooncast/models';
 import { DEMO_CLIP } from '@tooncast/synth';
-import {
-  distractorEmbeddings,
-  lagBehind,
-  pearson,
-  runGenerationOnClip,
-  scoreGeneration,
-} from '../src/eval/generation.ts';
+import { distractorEmbeddings, lagBehind, runGenerationOnClip, scoreGeneration } from '../src/eval/generation.ts';
 import { openPipelineModels } from '../src/runtime.ts';
+import { pearson } from '../src/stats.ts';
 import { config } from './support.ts';
 
 test('lag and correlation helpers: a series shifted by two frames lags by two', () => {
@@ -50,11 +45,12 @@ test('generated faces on the synthetic clip: the selfie’s identity, the driver
   }
   assert.ok(s.distractorSelfieCosine.max < 0.6, `strangers stay far from the selfie: ${report}`);
 
-  // Expression: step 1 reads the blinks (the iris model's eyelids), and the generated face, read by the same
-  // reader, opens its mouth and shuts its eyes with the driver's (measured 0.91 / 0.90 / 0.84 on these frames).
+  // Expression: step 1 reads the blinks (the iris model's eyelids) and the lip gap (the mouth's colours), and the
+  // generated face, read by FaceMesh and the iris model, opens its mouth and shuts its eyes with the driver's
+  // (measured 0.96 / 0.89 / 0.86 on these frames).
   const cartoon = s.expression.cartoonVsTruth!;
   assert.ok(cartoon.eyeOpenLeft >= 0.8 && cartoon.eyeOpenRight >= 0.8, `step 1 blinks vs script: ${report}`);
-  assert.ok((s.expression.fused.truth?.mouthOpen ?? 0) >= 0.85, `mouth r vs script: ${report}`);
+  assert.ok((s.expression.fused.truth?.mouthOpen ?? 0) >= 0.93, `mouth r vs script: ${report}`);
   assert.ok(s.expression.fused.cartoon.mouthOpen >= 0.9, `mouth r vs step 1's reading: ${report}`);
   for (const eye of ['eyeOpenLeft', 'eyeOpenRight'] as const) {
     assert.ok((s.expression.fused.truth?.[eye] ?? 0) >= 0.75, `${eye} r vs script: ${report}`);

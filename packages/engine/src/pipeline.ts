@@ -15,11 +15,9 @@ import { ORGANS } from './analysis/contour.ts';
 import { AnalysisModels, FaceAnalysisStage, type FrameAnalysis } from './analysis/stage.ts';
 import type { PickedTarget } from './analysis/target.ts';
 import { Compositor } from './composite/compositor.ts';
-import { ExpressionMapper } from './generation/expressionMap.ts';
 import type { FaceGenerator } from './generation/firstFace.ts';
 import { faceGeneratorFromConfig, type OpenSession } from './generation/fromConfig.ts';
 import { FaceFusion, FusionHistory, type FusionOptions } from './generation/fusion.ts';
-import { RestingMouth } from './generation/restingMouth.ts';
 import type { SelfieFeatures } from './generation/selfie.ts';
 import { type Affine, invertAffine } from './geometry.ts';
 import { transformPoints } from './image/affine.ts';
@@ -92,8 +90,6 @@ export class ToonPipeline {
   readonly history = new FusionHistory();
   /** The character's neutral face (its landmarks when picked), in the face space: expressions are read against it. */
   private readonly neutral: Float32Array;
-  /** Step 2's other state: the character's lip gap at rest, learnt over the frames (the picked frame may talk). */
-  readonly restingMouth: RestingMouth;
   private style?: StylizerParams;
   private readonly clock = new StageClock();
 
@@ -108,7 +104,6 @@ export class ToonPipeline {
     this.fusion = new FaceFusion({ ...options.fusionOptions, enabled: options.fusion });
     this.compositor = new Compositor(space.contours, { harmonize: options.style?.harmonize });
     this.neutral = transformPoints(models.analysis.contour.toFaceSpace(target.landmarks), target.landmarks);
-    this.restingMouth = new RestingMouth(new ExpressionMapper(space), this.neutral);
   }
 
   async process(frame: RgbImage, index: number, timeSec: number): Promise<PipelineFrame> {
@@ -131,12 +126,8 @@ export class ToonPipeline {
     const landmarks = transformPoints(contour.toFaceSpace, cartoon.landmarks);
     const contourFigure = { channels: ORGANS.length, width: contour.size, height: contour.size, data: contour.planes };
     // Step 2: the first face image, then fusion with the flow-warped second face image.
-    this.restingMouth.observe(landmarks);
     const firstFace = await clock.timeAsync('firstFace', () =>
-      this.models.generator.generate(
-        { landmarks, neutralLandmarks: this.neutral, restingMouthGap: this.restingMouth.gap, contourFigure },
-        this.selfie,
-      ),
+      this.models.generator.generate({ landmarks, neutralLandmarks: this.neutral, contourFigure }, this.selfie),
     );
     const fused = clock.time('fusion', () => this.fusion.fuse(firstFace, this.history));
     // Step 3: cartoon style.

@@ -43,6 +43,7 @@ import {
 import { readImage, VideoReader } from '@tooncast/media';
 import { createFloatMap, type FloatMap, type RgbImage } from '@tooncast/shared';
 import { type ClipSpec, createClipRenderer, type FrameTruth, renderClip, targetPointAt } from '@tooncast/synth';
+import { pearson } from '../stats.ts';
 import { pickFrame } from './synthetic.ts';
 
 /** Largest per-frame change of a scripted expression value for a pair of frames to count as "still". */
@@ -343,32 +344,6 @@ export async function generatedExpressions(
 export function emptySeries(n: number): Record<ExpressionSeries, number[]> {
   const s = () => new Array<number>(n).fill(Number.NaN);
   return { mouthOpen: s(), eyeOpenLeft: s(), eyeOpenRight: s() };
-}
-
-/** Pearson r over the positions where both series have a value. */
-export function pearson(a: readonly number[], b: readonly number[]): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) continue;
-    n++;
-    sa += a[i];
-    sb += b[i];
-  }
-  if (n < 3) return Number.NaN;
-  const ma = sa / n;
-  const mb = sb / n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) continue;
-    ab += (a[i] - ma) * (b[i] - mb);
-    aa += (a[i] - ma) ** 2;
-    bb += (b[i] - mb) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 /**

@@ -14,6 +14,10 @@ import {
   renderClip,
   targetPointAt,
 } from '@tooncast/synth';
+import { pearson } from '../stats.ts';
+
+const EXPRESSIONS = ['mouthOpen', 'eyeOpenLeft', 'eyeOpenRight'] as const;
+type Expression = (typeof EXPRESSIONS)[number];
 
 /** How step 1 did on a synthetic clip, against its ground truth. */
 export interface SyntheticScore {
@@ -29,6 +33,8 @@ export interface SyntheticScore {
   foundWhileInvisible: number;
   /** Per re-entry after leaving the frame: how many frames after it became visible again it was found. */
   reacquireLatency: number[];
+  /** Pearson r of step 1's expression readings against the script, on visible frames where the target was found. */
+  expression: Record<Expression, number>;
 }
 
 /** The frame the user "clicks" on: the first one where the target is fully visible. */
@@ -62,6 +68,9 @@ export async function scoreSyntheticClip(
   let distractorTaken = 0;
   let foundWhileInvisible = 0;
   const reacquireLatency: number[] = [];
+  const series = () => Object.fromEntries(EXPRESSIONS.map((k) => [k, [] as number[]])) as Record<Expression, number[]>;
+  const read = series();
+  const scripted = series();
   let awaitingReentry: number | undefined; // frame the target became visible again after leaving
   let wasVisible = false;
   let leftFrame = false;
@@ -90,6 +99,10 @@ export async function scoreSyntheticClip(
     }
     found++;
     errors.push(nme(predicted, target.landmarks));
+    for (const k of EXPRESSIONS) {
+      read[k].push(a.face.expression[k]);
+      scripted[k].push(target[k]);
+    }
     if (awaitingReentry !== undefined) {
       reacquireLatency.push(truth.index - awaitingReentry);
       awaitingReentry = undefined;
@@ -109,6 +122,10 @@ export async function scoreSyntheticClip(
     distractorTaken,
     foundWhileInvisible,
     reacquireLatency,
+    expression: Object.fromEntries(EXPRESSIONS.map((k) => [k, pearson(read[k], scripted[k])])) as Record<
+      Expression,
+      number
+    >,
   };
 }
 

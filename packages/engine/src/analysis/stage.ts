@@ -9,6 +9,7 @@ import { FaceDetector } from './detector.ts';
 import { type ExpressionMeasures, measureExpression } from './expression.ts';
 import { keepShape, OneEuroFilter } from './filter.ts';
 import { IrisEstimator } from './iris.ts';
+import { LipReader } from './lips.ts';
 import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
 import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
 import { type TargetIdentity, TargetTracker, type TrackingState } from './tracker.ts';
@@ -84,7 +85,17 @@ export class AnalysisModels {
    */
   async pick(frame: RgbImage, spec: TargetSpec): Promise<PickedTarget> {
     const picked = await pickTarget(frame, spec, this.detector, this.mesh, this.options.minPresence);
-    return { ...picked, landmarks: (await this.iris.estimate(frame, picked.landmarks)).landmarks };
+    const { landmarks } = await this.iris.estimate(frame, picked.landmarks);
+    // The neutral face's lips are closed: openings are read as height beyond the rest (LipReader), which one
+    // frame does not know yet.
+    this.lipReader().refine(frame, landmarks);
+    return { ...picked, landmarks };
+  }
+
+  /** A LipReader for one video: it learns that character's mouth at rest. */
+  lipReader(): LipReader {
+    const a = this.space.topology.annotations;
+    return new LipReader(a.lipsUpperInner, a.lipsLowerInner);
   }
 }
 
@@ -100,6 +111,7 @@ export class FaceAnalysisStage {
   private readonly planes: Float32Array;
   /** Every lip landmark: their shape is read unfiltered (see keepShape). */
   private readonly lips: number[];
+  private readonly lipReader: LipReader;
 
   constructor(
     private readonly models: AnalysisModels,
@@ -108,6 +120,7 @@ export class FaceAnalysisStage {
     this.planes = new Float32Array(ORGANS.length * models.space.size * models.space.size);
     const a = models.space.topology.annotations;
     this.lips = [...new Set(Object.entries(a).flatMap(([name, idx]) => (name.startsWith('lips') ? idx : [])))];
+    this.lipReader = models.lipReader();
     const o = models.options;
     this.tracker = new TargetTracker(
       models.detector,
@@ -133,6 +146,7 @@ export class FaceAnalysisStage {
     const { irises, landmarks } = await clock.timeAsync('iris', () =>
       this.models.iris.estimate(frame, step.face!.landmarks),
     );
+    clock.time('lips', () => this.lipReader.refine(frame, landmarks));
     const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises, this.planes));
     const face = { box, landmarks, presence, irises, contour, expression: measureExpression(landmarks) };
     return { index, timeSec, state: step.state, detectorRan: step.detectorRan, face };

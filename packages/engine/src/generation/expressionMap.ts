@@ -6,8 +6,11 @@ import { chainY, mouthWidth, ringPolygon, smoothstep } from './landmarkCurves.ts
  * model never reads a shut drawn eye fully closed (about 0.2–0.35 of its open gap on the synthetic character).
  */
 export const SHUT_EYE_READING = 0.2;
-/** Selfie lip gap (over mouth width) per unit of the cartoon's lip gap beyond its neutral one. */
-export const MOUTH_GAIN = 1.5;
+/**
+ * Selfie lip gap (over mouth width) per unit of the cartoon's lip gap beyond its neutral one: a drawn mouth opened
+ * wide reads a gap of about 0.3 of its width (the synthetic character's widest, as step 1 reads it), a real one 0.6.
+ */
+export const MOUTH_GAIN = 2;
 /** Widest lip gap (over mouth width) the selfie is given: a wide-open human mouth. */
 const MAX_MOUTH_OPEN = 0.6;
 /** How far the lid rows follow the lid margin when an eye closes (margin, lid, crease). */
@@ -66,10 +69,10 @@ export class ExpressionMapper {
   }
 
   /**
-   * The opening the selfie should show, from the cartoon's pose-free landmarks and its neutral ones; `restingMouthGap`
-   * (see RestingMouth) replaces the neutral landmarks' lip gap when given.
+   * The opening the selfie should show, from the cartoon's landmarks and its neutral ones. Step 1 reads the lip gap
+   * beyond the character's own mouth at rest (LipReader), and the neutral face's lips are closed.
    */
-  read(cartoon: Float32Array, neutral: Float32Array, restingMouthGap?: number): MappedExpression {
+  read(cartoon: Float32Array, neutral: Float32Array): MappedExpression {
     // Both eyes against the neutral pair's mean: one frame's reading of a small drawn eye is noisy (Big Buck Bunny's
     // picked frame reads lid gaps of 0.33 and 0.17 of the lids' spans, both eyes' median over the clip 0.23–0.25),
     // and a character's neutral eyes are alike.
@@ -79,7 +82,7 @@ export class ExpressionMapper {
       // No wider than the selfie's own eye: a drawn eye's reading swells as the head turns, a real lid does not.
       return clamp((ratio - SHUT_EYE_READING) / (1 - SHUT_EYE_READING), 0, 1);
     }) as [number, number];
-    const lips = MOUTH_GAIN * (this.mouthGap(cartoon) - (restingMouthGap ?? this.mouthGap(neutral)));
+    const lips = MOUTH_GAIN * (this.mouthGap(cartoon) - this.mouthGap(neutral));
     return { eyeOpen, mouthOpen: clamp(lips, 0, MAX_MOUTH_OPEN) };
   }
 
@@ -169,7 +172,7 @@ export class ExpressionMapper {
   }
 
   /** Inner-lip gap over mouth width, averaged over the three middle columns. */
-  mouthGap(pts: Float32Array): number {
+  private mouthGap(pts: Float32Array): number {
     const mid = this.upperInner.length >> 1;
     let gap = 0;
     for (let k = mid - 1; k <= mid + 1; k++) {

@@ -16,8 +16,6 @@ export interface FirstFaceInput {
   landmarks: Float32Array;
   /** The same character's neutral reference landmarks in face space (needed by the built-in generator). */
   neutralLandmarks?: Float32Array;
-  /** The character's inner-lip gap over mouth width at rest (RestingMouth); by default the neutral landmarks'. */
-  restingMouthGap?: number;
   /** The contour figure rasterized in the face-space layout, values in [0, 1] (needed by ONNX generators). */
   contourFigure?: PlanarTensor | FloatMap | RgbImage;
 }
@@ -248,7 +246,7 @@ export class MeshFaceGenerator implements FaceGenerator {
     }
     // Openings are read in the face space with the pose on, as step 1 measures them: a lid gap over eye width
     // follows a blink better there than after the pose is undone with FaceMesh's rough depths.
-    const expression = this.mapper.read(target, neutral, input.restingMouthGap);
+    const expression = this.mapper.read(target, neutral);
     this.mapper.apply(out, own, expression);
     // Smile and frown are read with the pose undone: a nod moves the corners against the lip line too.
     this.setMouthCorners(out, cornerLift(own), cornerLift(poseFree) - cornerLift(deep));

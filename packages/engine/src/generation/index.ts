@@ -5,6 +5,5 @@ export * from './fromConfig.ts';
 export * from './fusion.ts';
 export * from './identity.ts';
 export * from './onnxFaceGenerator.ts';
-export * from './restingMouth.ts';
 export * from './selfie.ts';
 export * from './warp.ts';

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createClipRenderer, mouthOpenRatio } from '@tooncast/synth';
+import { LipReader } from '../src/analysis/lips.ts';
+import { loadFaceTopology } from '../src/topology.ts';
+
+/**
+ * Step 1's mouth reading on the synthetic clip, fed the character's true landmarks (as a perfect FaceMesh would
+ * place them, depth 0) so the colours alone decide: the lip gap beyond the mouth at rest, against the drawn one.
+ */
+const { annotations: a } = await loadFaceTopology();
+const renderer = createClipRenderer();
+const frame = (index: number) => {
+  const { image, truth } = renderer.render(index);
+  const target = truth.characters.find((c) => c.id === 'target')!;
+  return { image, target, landmarks: Float32Array.from(target.landmarks.flatMap(([x, y]) => [x, y, 0])) };
+};
+const distance = (lm: ArrayLike<number>, i: number, j: number) =>
+  Math.hypot(lm[3 * i] - lm[3 * j], lm[3 * i + 1] - lm[3 * j + 1]);
+describe('step 1: the lip gap read from the mouth’s colours (LipReader)', () => {
+  it('a closed mouth reads shut, an open one its gap beyond the rest; the inner lips are set to it', () => {
+    const reader = new LipReader(a.lipsUpperInner, a.lipsLowerInner);
+    // Frames 41–59: the character is silent, its head turning.
+    for (let i = 41; i <= 59; i += 2) {
+      const f = frame(i);
+      assert.equal(f.target.mouthOpen, 0);
+      const r = reader.refine(f.image, f.landmarks);
+      assert.ok(r.height !== undefined, `frame ${i} reads`);
+      assert.ok(r.gap < 0.03, `frame ${i}: a closed mouth reads a gap of ${r.gap}`);
+    }
+    // Frame 203: a syllable, mouth about half open.
+    const open = frame(203);
+    const r = reader.refine(open.image, open.landmarks);
+    const drawn = mouthOpenRatio(open.target.landmarks);
+    assert.ok(drawn > 0.2, `the script opens the mouth: ${drawn}`);
+    assert.ok(r.gap > 0.6 * drawn && r.gap < 1.4 * drawn, `gap read ${r.gap}, drawn ${drawn}`);
+    const set = distance(open.landmarks, 13, 14) / distance(open.landmarks, 61, 291);
+    assert.ok(Math.abs(set - r.gap) < 1e-3, `the mid inner lips are ${set} apart, read ${r.gap}`);
+  });
+
+  it('a mouth behind a prop is unreadable and shown closed', () => {
+    const reader = new LipReader(a.lipsUpperInner, a.lipsLowerInner);
+    for (let i = 86; i <= 92; i += 2) reader.refine(frame(i).image, frame(i).landmarks);
+    // Frame 105: the ball covers the mouth (FaceMesh's own inner lips read 0.3 there).
+    const covered = frame(105);
+    assert.ok(covered.target.occluded > 0.2, `the ball is in front: ${covered.target.occluded}`);
+    const r = reader.refine(covered.image, covered.landmarks);
+    assert.equal(r.height, undefined);
+    assert.equal(r.gap, 0);
+    assert.ok(distance(covered.landmarks, 13, 14) < 0.5, 'the inner lips meet');
+  });
+});
