@@ -102,8 +102,14 @@ class TfjsToOnnx {
         return set(this.binary('Min', node, ins));
       case 'Maximum':
         return set(this.binary('Max', node, ins));
-      case 'Prelu':
-        return set(this.binary('PRelu', node, ins));
+      case 'Prelu': {
+        const x = this.value(ins[0]!);
+        const c = this.consts.has(ins[1]!) ? this.constOf(ins[1]!, node) : undefined;
+        const channels = x.shape[3]!;
+        if (x.layout !== 'nchw' || !c || c.values.length !== channels) return set(this.binary('PRelu', node, ins));
+        const slope = this.g.initializer(ins[1]!, c.values as Float32Array, [channels, 1, 1]);
+        return set({ ...x, name: this.prelu(x.name, slope, node.name) });
+      }
       case 'Relu':
       case 'Sigmoid': {
         const x = this.value(ins[0]!);
@@ -162,11 +168,22 @@ class TfjsToOnnx {
     else if (activation === 'Prelu') {
       const alpha = this.constOf(ins[3]!, node);
       const slope = this.g.initializer(`${node.name}/alpha`, channelVector(alpha, cout, node.name), [cout, 1, 1]);
-      y = this.g.op('PRelu', [y, slope], {}, `${node.name}/prelu`);
+      y = this.prelu(y, slope, `${node.name}/prelu`);
     } else if (activation !== undefined || fused.length > 2) {
       throw new Error(`${node.name}: unsupported fused ops ${fused.join(',')}`);
     }
     return { name: y, layout: 'nchw', shape: [x.shape[0]!, outH, outW, cout] };
+  }
+
+  /**
+   * PRelu as Relu(x) + slope·(x − Relu(x)), per channel: onnxruntime's CPU PRelu takes a slow broadcasting path
+   * (two thirds of FaceMesh's and the iris model's time on one thread); these four ops run vectorized, at half the
+   * models' time, with the same result to the bit.
+   */
+  private prelu(x: string, slope: string, name: string): string {
+    const positive = this.g.op('Relu', [x], {}, `${name}/positive`);
+    const negative = this.g.op('Sub', [x, positive], {}, `${name}/negative`);
+    return this.g.op('Add', [positive, this.g.op('Mul', [negative, slope], {}, `${name}/scaled`)], {}, name);
   }
 
   private maxPool(node: TfjsNode, ins: string[], a: Record<string, TfjsAttr>): Value {
