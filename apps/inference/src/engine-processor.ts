@@ -14,8 +14,8 @@ import { sessionOpeners } from '@tooncast/models';
 import type { Config, ContourFrame, Logger, RgbImage } from '@tooncast/shared';
 import { createClipRenderer, targetPointAt } from '@tooncast/synth';
 import { contourFrame } from './contour-view.ts';
+import { decodeImage } from './decode-image.ts';
 import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
-import { decodeSelfie } from './selfie-image.ts';
 
 /** Opens every model of the method once per worker process; sessions share them. */
 export function openEngineModels(config: Config): Promise<PipelineModels> {
@@ -47,13 +47,16 @@ export async function warmUpEngine(models: PipelineModels, options: PipelineOpti
 
 /**
  * The generation engine behind the worker's FrameProcessor interface. The owner clicked the character on the
- * paused frame the stream starts from, so the target is picked on the first live frames; until it is found the
- * frames pass through unchanged.
+ * paused frame the stream starts from. The page sends that frame, and the character is picked on it while the
+ * stream starts, so the first live frames only track it. Without it (older pages) or when the character is not
+ * found on it, the character is picked on the live frames instead, which pass through unchanged until it is found.
  */
 export class EngineProcessor implements FrameProcessor {
   private selfie?: SelfieFeatures;
   private target?: TargetPoint;
   private pipeline?: ToonPipeline;
+  /** The pick on the clicked frame, while it runs: the first live frames wait for it. */
+  private picking?: Promise<void>;
   private pickAttempts = 0;
   private contourListener?: (frame: ContourFrame) => void;
 
@@ -61,20 +64,26 @@ export class EngineProcessor implements FrameProcessor {
     private readonly models: PipelineModels,
     private readonly log: Logger,
     /** Fusion switch and stylizer settings, from the configuration. */
-    private readonly options: PipelineOptions = { fusion: true },
+    private readonly options: PipelineOptions,
+    /** The live frames' size: the clicked frame is scaled to it, so the character looks as it will live. */
+    private readonly frameSize: Config['live']['frameSize'],
   ) {}
 
   async open(selfie: Uint8Array, target: TargetPoint): Promise<void> {
-    const photo = await decodeSelfie(selfie);
+    this.target = target;
+    const photo = await decodeImage(selfie);
     // Throws SelfieError (e.g. code 'no-face'), which the worker reports to the sfu.
     const analysis = await analyzeSelfie(this.models.analysis, photo);
     this.selfie = prepareSelfieFeatures(this.models.analysis.space, photo, analysis.landmarks);
-    this.target = target;
+    // Opening does not wait for the pick (run beside the selfie's analysis, it slowed that down): it runs while the
+    // stream comes up, a few hundred ms after the session is claimed, and the first frame waits for what is left.
+    if (target.frame) this.picking = this.pickOnClickedFrame(target.frame);
   }
 
   async process(frame: RgbImage, info: FrameInfo): Promise<RgbImage> {
+    await this.picking;
     if (!this.pipeline) {
-      if (!(await this.pick(frame, info))) return frame;
+      if (!(await this.pickOnLiveFrame(frame, info))) return frame;
     }
     const result = await this.pipeline!.process(frame, info.index, info.timeSec);
     this.contourListener?.(contourFrame(frame, result.analysis, info));
@@ -85,14 +94,28 @@ export class EngineProcessor implements FrameProcessor {
     this.contourListener = listener;
   }
 
-  private async pick(frame: RgbImage, info: FrameInfo): Promise<boolean> {
+  /** The click on `frame`, in its pixels. */
+  private clickOn(frame: RgbImage, timeSec: number) {
     const { x, y } = this.target!;
+    return { timeSec, point: [x * frame.width, y * frame.height] as [number, number] };
+  }
+
+  /** Builds the pipeline from the character on the clicked frame; if that fails, the live frames pick it. */
+  private async pickOnClickedFrame(bytes: Uint8Array): Promise<void> {
+    try {
+      const frame = await decodeImage(bytes, this.frameSize);
+      const picked = await this.models.analysis.pick(frame, this.clickOn(frame, this.target!.timeSeconds));
+      this.pipeline = new ToonPipeline(this.models, this.selfie!, picked, this.options);
+      this.log.info('target character found on the clicked frame');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'no target character from the clicked frame; trying live frames');
+    }
+  }
+
+  private async pickOnLiveFrame(frame: RgbImage, info: FrameInfo): Promise<boolean> {
     this.pickAttempts++;
     try {
-      const picked = await this.models.analysis.pick(frame, {
-        timeSec: info.timeSec,
-        point: [x * frame.width, y * frame.height],
-      });
+      const picked = await this.models.analysis.pick(frame, this.clickOn(frame, info.timeSec));
       this.pipeline = new ToonPipeline(this.models, this.selfie!, picked, this.options);
       this.log.info({ attempts: this.pickAttempts }, 'target character found');
       return true;

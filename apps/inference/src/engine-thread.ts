@@ -30,7 +30,12 @@ port.on('message', async (m: EngineRequest) => {
   try {
     switch (m.type) {
       case 'open': {
-        const processor = new EngineProcessor(models, log.child({ session: m.session }), options);
+        const processor = new EngineProcessor(
+          models,
+          log.child({ session: m.session }),
+          options,
+          config.live.frameSize,
+        );
         await processor.open(m.selfie, m.target);
         sessions.set(m.session, processor);
         reply({ type: 'done', call: m.call });

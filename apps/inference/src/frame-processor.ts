@@ -1,10 +1,14 @@
 import type { ContourFrame, RgbImage } from '@tooncast/shared';
 
-/** Where the owner clicked the character's face: normalized frame coordinates and the clip time of that frame. */
+/**
+ * Where the owner clicked the character's face: normalized frame coordinates, the clip time of that frame and, from
+ * pages that send it, that frame itself (PNG or JPEG bytes).
+ */
 export interface TargetPoint {
   x: number;
   y: number;
   timeSeconds: number;
+  frame?: Uint8Array;
 }
 
 /** Where a frame sits in the live stream: its index and its time since the stream started. */

@@ -16,8 +16,8 @@ import {
   type SelfieVerdict,
 } from '@tooncast/shared';
 import { Redis } from 'ioredis';
+import { decodeImage } from './decode-image.ts';
 import { lowerComputeThread } from './priority.ts';
-import { decodeSelfie } from './selfie-image.ts';
 
 const config = loadConfig();
 const log = createLogger('selfie-check', config.logLevel);
@@ -27,9 +27,9 @@ const redis = new Redis((workerData as { redisUrl: string }).redisUrl);
 const blocking = redis.duplicate();
 
 async function judgeSelfie(bytes: Uint8Array): Promise<SelfieVerdict> {
-  let photo: Awaited<ReturnType<typeof decodeSelfie>>;
+  let photo: Awaited<ReturnType<typeof decodeImage>>;
   try {
-    photo = await decodeSelfie(bytes);
+    photo = await decodeImage(bytes);
   } catch {
     return { usable: false, message: 'the image could not be decoded: use a PNG or JPEG photo', warnings: [] };
   }

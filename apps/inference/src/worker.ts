@@ -95,15 +95,16 @@ export class InferenceWorker {
   }
 
   private async open(sessionId: string): Promise<void> {
-    const [record, selfie] = await Promise.all([
+    const [record, selfie, targetFrame] = await Promise.all([
       this.redis.hgetall(RedisKeys.session(sessionId)),
       this.redis.getBuffer(RedisKeys.selfie(sessionId)),
+      this.redis.getBuffer(RedisKeys.targetFrame(sessionId)),
     ]);
     if (!record.state || !selfie) {
       this.log.warn({ session: sessionId }, 'claimed a session that no longer exists');
       return;
     }
-    const [width, height] = this.live.frameSize.split('x').map(Number);
+    const { width, height } = this.live.frameSize;
     const processor = this.createProcessor();
     const pipeline = new LivePipeline(
       {
@@ -143,9 +144,10 @@ export class InferenceWorker {
       x: Number(record.targetX),
       y: Number(record.targetY),
       timeSeconds: Number(record.targetTime),
+      frame: targetFrame ?? undefined,
     });
-    // The RTP path (forwarder, the publisher's keyframe, decoder start) comes up while the selfie is analysed;
-    // the pipeline hands frames to the processor once it is open.
+    // The RTP path (forwarder, the publisher's keyframe, decoder start) comes up while the selfie is analysed and
+    // the character picked on the clicked frame; the pipeline hands frames to the processor once it is open.
     const ports = await pipeline.listen(this.live.rtpHost, opened);
     await this.beat();
     await this.send(sessionId, { type: 'worker-ready', workerId: this.id, host: this.live.rtpHost, ...ports });

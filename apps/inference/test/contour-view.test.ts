@@ -16,7 +16,12 @@ test('the debug view gets valid contour frames that sit on the target face, only
   const { width, height } = renderer.spec;
   const start = 24;
   const point = targetPointAt([renderer.render(start).truth], start);
-  const processor = new EngineProcessor(models, createLogger('contour-view-test', 'warn'));
+  const processor = new EngineProcessor(
+    models,
+    createLogger('contour-view-test', 'warn'),
+    { fusion: true },
+    config.live.frameSize,
+  );
   await processor.open(selfie, { x: point.x / width, y: point.y / height, timeSeconds: start / 24 });
   const frames: ContourFrame[] = [];
   for (let i = 0; i < 8; i++) {

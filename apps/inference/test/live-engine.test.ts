@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { RedisKeys } from '@tooncast/shared';
 import { targetPointAt } from '@tooncast/synth';
+import { Redis } from 'ioredis';
 import {
   type FacePatches,
   faceDifferences,
@@ -21,6 +23,7 @@ import {
   synthTestClip,
 } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
+import { decodeImage } from '../src/decode-image.ts';
 
 const START_FRAME = 24;
 
@@ -47,6 +50,14 @@ if (await insideNetns(import.meta.filename)) {
       t: START_FRAME / 24,
     });
     const first = await firstPersonalizedFrame(owner, 30_000);
+    // The page sent the paused frame it was clicked on (a JPEG at the worker's frame size): the worker picked the
+    // character on it while the stream started.
+    const redis = new Redis(stack.redisUrl);
+    const clicked = await redis.getBuffer(RedisKeys.targetFrame((await measurements(owner)).sessionId!));
+    redis.disconnect();
+    assert.deepEqual([...clicked!.subarray(0, 2)], [0xff, 0xd8], 'the clicked frame is a JPEG');
+    const { width, height } = await decodeImage(clicked!);
+    assert.deepEqual({ width, height }, { width: 640, height: 360 });
     // tsx's keepNames helper is not defined in the page.
     await owner.evaluate('window.__name = (f) => f');
     await owner.evaluate(installFaceProbe, clip.faceBoxes);

@@ -7,3 +7,4 @@ export * from './services/ports.ts';
 export * from './services/redis-process.ts';
 export * from './sfu-node.ts';
 export * from './tokens.ts';
+export * from './uploaded-image.ts';

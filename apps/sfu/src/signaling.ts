@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Ack,
   type Config,
+  type ImageUpload,
   type Logger,
   type RequestName,
   type RequestPayload,
@@ -17,10 +18,11 @@ import type { ContourRelay } from './contour-relay.ts';
 import { isServiceError, ServiceFailure } from './errors.ts';
 import { type JanusConnection, type PluginHandle, StreamingViewer } from './janus/index.ts';
 import { LiveSession } from './live-session.ts';
-import { type SelfieFaceCheck, validateSelfie } from './selfie.ts';
+import type { SelfieFaceCheck } from './selfie.ts';
 import type { SelfieCheckClient } from './selfie-check.ts';
 import type { SessionStore } from './store.ts';
 import type { SessionTokens, TokenClaims } from './tokens.ts';
+import { type ImageUse, SELFIE, TARGET_FRAME, validateImage } from './uploaded-image.ts';
 
 /** Seconds between keyframe requests Janus sends the publisher (the worker decoder restarts from these). */
 const FIR_FREQ_SECONDS = 1;
@@ -171,20 +173,30 @@ export class SignalingServer {
     };
   }
 
+  /** The picture's bytes once it passed the format and size checks; a ServiceFailure saying what is wrong if not. */
+  private validBytes(upload: ImageUpload, use: ImageUse, maxBytes: number) {
+    const bytes = Buffer.from(upload.image.buffer, upload.image.byteOffset, upload.image.byteLength);
+    const size = validateImage(bytes, upload.mime, maxBytes, use);
+    if (isServiceError(size)) throw ServiceFailure.from(size);
+    return { bytes, size };
+  }
+
   private async uploadSelfie(p: RequestPayload<'selfie:upload'>): Promise<ResponseFields['selfie:upload']> {
     const claims = await this.authorize(p.token, ['owner']);
-    const bytes = Buffer.from(p.image.buffer, p.image.byteOffset, p.image.byteLength);
-    const info = validateSelfie(bytes, p.mime, this.deps.live.selfieMaxBytes);
-    if (isServiceError(info)) throw ServiceFailure.from(info);
+    const { bytes, size } = this.validBytes(p, SELFIE, this.deps.live.selfieMaxBytes);
     const noFace = await this.deps.faceCheck(bytes);
     if (noFace) throw ServiceFailure.from(noFace);
-    await this.deps.store.setSelfie(claims.sessionId, bytes, this.deps.live.selfieTtlSeconds);
-    return info;
+    await this.deps.store.setImage('selfie', claims.sessionId, bytes, this.deps.live.selfieTtlSeconds);
+    return size;
   }
 
   private async chooseTarget(p: RequestPayload<'target:choose'>): Promise<ResponseFields['target:choose']> {
     const claims = await this.authorize(p.token, ['owner']);
-    await this.deps.store.update(claims.sessionId, { targetX: p.x, targetY: p.y, targetTime: p.timeSeconds });
+    const { live, store } = this.deps;
+    const frame = p.frame && this.validBytes(p.frame, TARGET_FRAME, live.targetFrameMaxBytes).bytes;
+    await store.update(claims.sessionId, { targetX: p.x, targetY: p.y, targetTime: p.timeSeconds });
+    // A choice without its frame (an older page) drops an earlier choice's: the worker then picks on live frames.
+    await store.setImage('targetFrame', claims.sessionId, frame, live.selfieTtlSeconds);
     return {};
   }
 
@@ -194,7 +206,9 @@ export class SignalingServer {
     const { store } = this.deps;
     // A resumed owner publishes into the session's room again (replacing a publisher the old page left behind).
     if (live.room) return this.republish(live, p.offer);
-    if (!(await store.hasSelfie(claims.sessionId))) throw new ServiceFailure('selfie-missing', 'upload a selfie first');
+    if (!(await store.hasImage('selfie', claims.sessionId))) {
+      throw new ServiceFailure('selfie-missing', 'upload a selfie first');
+    }
     const record = await store.get(claims.sessionId);
     if (record?.targetX === undefined) throw new ServiceFailure('target-missing', "click the character's face first");
     if ((await store.freeWorkerSlots()) < 1) {
@@ -353,9 +367,7 @@ export class SignalingServer {
     p: RequestPayload<'selfie:check'>,
   ): Promise<ResponseFields['selfie:check']> {
     // The format first: a bad picture gets its own reason, whatever the pace (and costs no worker time).
-    const bytes = Buffer.from(p.image.buffer, p.image.byteOffset, p.image.byteLength);
-    const info = validateSelfie(bytes, p.mime, this.deps.live.selfieMaxBytes);
-    if (isServiceError(info)) throw ServiceFailure.from(info);
+    const { bytes } = this.validBytes(p, SELFIE, this.deps.live.selfieMaxBytes);
     const now = Date.now();
     if (state.selfieChecking || now - (state.selfieCheckAt ?? 0) < SELFIE_CHECK_INTERVAL_MS) {
       throw new ServiceFailure('too-many-requests', 'one selfie check at a time, at most a few a second');

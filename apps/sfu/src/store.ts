@@ -26,9 +26,12 @@ const NUMERIC = new Set([
   'roomId',
 ]);
 
+/** The session's uploaded pictures: the selfie, and the paused frame the owner clicked on. */
+export type SessionImage = 'selfie' | 'targetFrame';
+
 /**
- * Session state in Redis, shared by every sfu node and the workers. Selfie bytes live only here, with a TTL,
- * and are deleted when the session ends.
+ * Session state in Redis, shared by every sfu node and the workers. The uploaded pictures live only here, with a
+ * TTL, and are deleted when the session ends.
  */
 export class SessionStore {
   private readonly listeners = new Map<string, (message: WorkerMessage) => void>();
@@ -76,12 +79,14 @@ export class SessionStore {
     return (await this.redis.exists(RedisKeys.ended(id))) === 1;
   }
 
-  async setSelfie(id: string, bytes: Buffer, ttlSeconds: number): Promise<void> {
-    await this.redis.set(RedisKeys.selfie(id), bytes, 'EX', ttlSeconds);
+  /** Keeps a picture the worker reads when it opens the session; `undefined` removes an earlier one. */
+  async setImage(image: SessionImage, id: string, bytes: Buffer | undefined, ttlSeconds: number): Promise<void> {
+    if (bytes) await this.redis.set(RedisKeys[image](id), bytes, 'EX', ttlSeconds);
+    else await this.redis.del(RedisKeys[image](id));
   }
 
-  async hasSelfie(id: string): Promise<boolean> {
-    return (await this.redis.exists(RedisKeys.selfie(id))) === 1;
+  async hasImage(image: SessionImage, id: string): Promise<boolean> {
+    return (await this.redis.exists(RedisKeys[image](id))) === 1;
   }
 
   /** Spare session slots over every worker whose heartbeat is still alive. */
@@ -118,7 +123,7 @@ export class SessionStore {
     await this.subscriber.unsubscribe(RedisKeys.channel(id));
     await this.redis
       .multi()
-      .del(RedisKeys.session(id), RedisKeys.selfie(id))
+      .del(RedisKeys.session(id), RedisKeys.selfie(id), RedisKeys.targetFrame(id))
       .lrem(RedisKeys.pending, 0, id)
       .set(RedisKeys.ended(id), '1', 'EX', 3600)
       .exec();

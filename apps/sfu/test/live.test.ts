@@ -24,6 +24,13 @@ const FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };
 /** The watchers' playout-delay cap in this stack, ms. */
 const PLAYOUT_CAP_MS = 60;
 
+/** A click on the face at FACE, as `target:choose` carries it. */
+const CLICK = { x: FACE.x, y: FACE.y, timeSeconds: FACE.t };
+
+/** The session a token was issued for (its claims are readable; only the signature is secret). */
+const sessionOf = (token: string): string =>
+  JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).sessionId;
+
 function nextServiceError(socket: Socket): Promise<{ code: string; message: string }> {
   return new Promise((resolve) => socket.once('service:error', resolve));
 }
@@ -163,12 +170,31 @@ if (await insideNetns(import.meta.filename)) {
         assert.equal(big.error?.code, 'selfie-too-large');
       });
 
+      test('a malformed, a non-image and an oversized clicked frame; nothing of them is stored', async () => {
+        const choose = (frame: unknown) => emit(socket, 'target:choose', { token: ownerToken, ...CLICK, frame });
+        for (const frame of [
+          'a picture',
+          { mime: 'image/gif', image: Buffer.alloc(100) },
+          { image: Buffer.alloc(9) },
+        ]) {
+          assert.equal((await choose(frame)).error?.code, 'bad-request', JSON.stringify(frame));
+        }
+        const text = await choose({ mime: 'image/jpeg', image: Buffer.from('this is not a picture') });
+        assert.equal(text.error?.code, 'target-frame-unsupported');
+        assert.match(text.error!.message, /clicked frame/);
+        const huge = await choose({
+          mime: 'image/jpeg',
+          image: Buffer.alloc(loadConfig().live.targetFrameMaxBytes + 1, 7),
+        });
+        assert.equal(huge.error?.code, 'target-frame-too-large');
+        assert.equal(await redis.exists(RedisKeys.targetFrame(sessionOf(ownerToken))), 0);
+      });
+
       test('wrong and expired tokens', async () => {
         const wrong = await emit(socket, 'subscribe', { token: `${ownerToken.slice(0, -4)}AAAA` });
         assert.equal(wrong.error?.code, 'token-invalid');
         const secret = (await redis.get(RedisKeys.tokenSecret))!;
-        const sessionId = JSON.parse(Buffer.from(ownerToken.split('.')[0], 'base64url').toString()).sessionId;
-        const expired = new SessionTokens(secret, 60).issue(sessionId, 'viewer', Date.now() - 3_600_000);
+        const expired = new SessionTokens(secret, 60).issue(sessionOf(ownerToken), 'viewer', Date.now() - 3_600_000);
         const r = await emit(socket, 'subscribe', { token: expired });
         assert.equal(r.error?.code, 'token-expired');
       });
@@ -232,7 +258,8 @@ if (await insideNetns(import.meta.filename)) {
       const mountpointId = Number(record.mountpointId);
       const workerKey = RedisKeys.worker(record.workerId);
       assert.equal(await redis.hget(workerKey, 'active'), '1');
-      assert.equal(await redis.exists(RedisKeys.selfie(sessionId)), 1);
+      // The page sent the paused frame it was clicked on with the click.
+      assert.equal(await redis.exists(RedisKeys.selfie(sessionId), RedisKeys.targetFrame(sessionId)), 2);
 
       const closedAt = Date.now();
       await owner.context().close();
@@ -241,7 +268,11 @@ if (await insideNetns(import.meta.filename)) {
         const videoroom = await janus.attach('janus.plugin.videoroom');
         const streaming = await janus.attach('janus.plugin.streaming');
         const released = await until('the session to be released', 10_000, async () => {
-          const keys = await redis.exists(RedisKeys.session(sessionId), RedisKeys.selfie(sessionId));
+          const keys = await redis.exists(
+            RedisKeys.session(sessionId),
+            RedisKeys.selfie(sessionId),
+            RedisKeys.targetFrame(sessionId),
+          );
           const active = await redis.hget(workerKey, 'active');
           const room = await videoroom.request({ request: 'exists', room: roomId });
           const mountpoint = await streaming.request({ request: 'info', id: mountpointId }).then(

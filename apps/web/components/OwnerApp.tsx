@@ -5,6 +5,7 @@ import { ContourView } from '../lib/contour-view.ts';
 import { measureReceived } from '../lib/measure.ts';
 import { DEMO_CLIP_URL, OwnerSession, type OwnerState } from '../lib/owner-session.ts';
 import type { SavedSession } from '../lib/resume.ts';
+import { bytesOf, snapshot } from '../lib/snapshot.ts';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { LiveVideo } from './LiveVideo.tsx';
 import { type Selfie, SelfiePicker } from './SelfiePicker.tsx';
@@ -51,6 +52,9 @@ function ClipControls({ clip }: { clip: React.RefObject<HTMLVideoElement | null>
 
 type Target = SavedSession['target'];
 
+/** Widest clicked frame the page sends: the worker's frames are 640 wide (TOONCAST_FRAME_SIZE). */
+const TARGET_FRAME_MAX_WIDTH = 640;
+
 /** How many drawn figures the page keeps in its measurements. */
 const KEEP_DRAWN = 600;
 
@@ -60,6 +64,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
   const [clipFile, setClipFile] = useState<Blob>();
   const [selfie, setSelfie] = useState<Selfie>();
   const [target, setTarget] = useState<Target>();
+  const targetFrame = useRef<Promise<Uint8Array<ArrayBuffer> | undefined>>(undefined);
   const [state, setState] = useState<OwnerState>('idle');
   const [error, setError] = useState<string>();
   const [stats, setStats] = useState<LiveStats>();
@@ -119,6 +124,9 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     const video = e.currentTarget;
     if (!video.paused || state !== 'idle') return;
     const box = video.getBoundingClientRect();
+    // The paused frame goes with the click: the worker picks the character on it while the stream starts. A frame
+    // the page cannot read (a cross-origin clip) is left out, and the worker picks on the live frames.
+    targetFrame.current = snapshot(video, 'image/jpeg', TARGET_FRAME_MAX_WIDTH).then(bytesOf, () => undefined);
     setTarget({
       x: (e.clientX - box.left) / box.width,
       y: (e.clientY - box.top) / box.height,
@@ -233,7 +241,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
           <button
             type="button"
             disabled={!selfie || !target || !session}
-            onClick={() => void session?.start(selfie!, target!, clipFile)}
+            onClick={() => void session?.start(selfie!, target!, targetFrame.current, clipFile)}
             data-testid="start"
           >
             Start personalized stream

@@ -1,6 +1,7 @@
 'use client';
 import type { SelfieVerdict } from '@tooncast/shared';
 import { useEffect, useRef, useState } from 'react';
+import { bytesOf, snapshot } from '../lib/snapshot.ts';
 
 export interface Selfie {
   bytes: Uint8Array<ArrayBuffer>;
@@ -61,18 +62,6 @@ function Guidance({ verdict }: { verdict?: SelfieVerdict }) {
     </ul>
   );
 }
-
-function snapshot(video: HTMLVideoElement, mime: Selfie['mime']): Promise<Blob> {
-  const canvas = document.createElement('canvas');
-  canvas.width = video.videoWidth;
-  canvas.height = video.videoHeight;
-  canvas.getContext('2d')!.drawImage(video, 0, 0);
-  return new Promise((resolve, reject) =>
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('no snapshot'))), mime, 0.9),
-  );
-}
-
-const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
 
 /**
  * Selfie from a file or from the webcam. The webcam preview sends a snapshot to the service's selfie check every

@@ -13,6 +13,9 @@ const MESSAGES: Record<ErrorCode, string> = {
   'selfie-unsupported': 'The selfie must be a PNG or JPEG photo.',
   'selfie-too-large': 'The selfie file is too large; use a smaller photo.',
   'selfie-no-face': 'No face was found in the selfie. Use a well-lit photo looking at the camera.',
+  'target-frame-unsupported':
+    "The clicked frame could not be read. Pause the clip and click the character's face again.",
+  'target-frame-too-large': 'The clicked frame is too large to send. Try a clip of a lower resolution.',
   'target-missing': "Pause the clip and click the character's face first.",
   'already-publishing': 'This stream is already running.',
   'not-live': 'The stream has not started yet. It will appear here as soon as it does.',

@@ -98,14 +98,22 @@ export class OwnerSession {
   private checks: Promise<unknown> = Promise.resolve();
   private lastCheckAt = 0;
 
-  async start(selfie: Selfie, target: SavedSession['target'], clipFile?: Blob): Promise<void> {
+  /** `targetFrame`: the paused frame the owner clicked on, JPEG (undefined when the page could not capture it). */
+  async start(
+    selfie: Selfie,
+    target: SavedSession['target'],
+    targetFrame: Promise<Uint8Array<ArrayBuffer> | undefined> | undefined,
+    clipFile?: Blob,
+  ): Promise<void> {
     const { socket, m } = this;
     this.view.error(undefined);
     m.startedAt = Date.now();
     try {
       const session = await request(socket, 'session:create', {});
       await request(socket, 'selfie:upload', { token: session.ownerToken, mime: selfie.mime, image: selfie.bytes });
-      await request(socket, 'target:choose', { token: session.ownerToken, ...target });
+      const image = await targetFrame;
+      const frame = image && { mime: 'image/jpeg' as const, image };
+      await request(socket, 'target:choose', { token: session.ownerToken, ...target, frame });
       this.saved = { ...session, target, clip: clipFile ? 'file' : 'demo', clipTime: target.timeSeconds };
       this.announce();
       await this.publishClip();

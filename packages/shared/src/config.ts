@@ -93,8 +93,13 @@ export const ConfigSchema = z.object({
     tokenTtlSeconds: int(4 * 3600).pipe(z.number().min(1)),
     /** TOONCAST_SELFIE_MAX_BYTES: larger selfies are refused before they are stored. */
     selfieMaxBytes: int(8 * 1024 * 1024),
-    /** TOONCAST_SELFIE_TTL: seconds the selfie bytes live in Redis even if a session is never ended. */
+    /** TOONCAST_SELFIE_TTL: seconds the selfie bytes (and the clicked frame's) live in Redis even if a session is never ended. */
     selfieTtlSeconds: int(3600).pipe(z.number().min(1)),
+    /**
+     * TOONCAST_TARGET_FRAME_MAX_BYTES: larger clicked frames are refused before they are stored (the page sends a JPEG
+     * at most 640 px wide, ~30–150 kB).
+     */
+    targetFrameMaxBytes: int(1024 * 1024),
     /** TOONCAST_WORKERS: inference worker processes `npm start` runs. */
     workers: int(1).pipe(z.number().min(1)),
     /** TOONCAST_WORKER_CAPACITY: sessions one inference worker runs side by side. */
@@ -103,7 +108,11 @@ export const ConfigSchema = z.object({
     frameSize: z
       .string()
       .regex(/^\d+x\d+$/)
-      .default('640x360'),
+      .default('640x360')
+      .transform((s) => {
+        const [width, height] = s.split('x').map(Number);
+        return { width, height };
+      }),
     /**
      * TOONCAST_KEYFRAME_INTERVAL: frames between the worker's periodic keyframes. Watchers get one on request (Janus
      * relays a PLI when one starts or loses packets); periodic ones cover a lost request.
@@ -181,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenTtlSeconds: env.TOONCAST_TOKEN_TTL,
       selfieMaxBytes: env.TOONCAST_SELFIE_MAX_BYTES,
       selfieTtlSeconds: env.TOONCAST_SELFIE_TTL,
+      targetFrameMaxBytes: env.TOONCAST_TARGET_FRAME_MAX_BYTES,
       workers: env.TOONCAST_WORKERS,
       workerCapacity: env.TOONCAST_WORKER_CAPACITY,
       frameSize: env.TOONCAST_FRAME_SIZE,

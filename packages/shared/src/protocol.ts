@@ -18,6 +18,8 @@ export const ErrorCode = z.enum([
   'selfie-unsupported',
   'selfie-too-large',
   'selfie-no-face',
+  'target-frame-unsupported',
+  'target-frame-too-large',
   'target-missing',
   'already-publishing',
   'not-live',
@@ -47,18 +49,15 @@ export type Jsep = z.infer<typeof Offer> | z.infer<typeof Answer>;
 export const Role = z.enum(['owner', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
-export const SelfieMime = z.enum(['image/png', 'image/jpeg']);
+const ImageMime = z.enum(['image/png', 'image/jpeg']);
+/** A picture the page sends: a selfie, or the paused frame the owner clicked on. */
+const ImageUpload = z.object({ mime: ImageMime, image: z.instanceof(Uint8Array) }).strict();
+export type ImageUpload = z.infer<typeof ImageUpload>;
 
 /** Client → sfu requests: event name → payload schema and the ack's success fields. */
 export const Requests = {
   'session:create': z.object({}).strict(),
-  'selfie:upload': z
-    .object({
-      token: Token,
-      mime: SelfieMime,
-      image: z.instanceof(Uint8Array),
-    })
-    .strict(),
+  'selfie:upload': ImageUpload.extend({ token: Token }).strict(),
   'target:choose': z
     .object({
       token: Token,
@@ -68,6 +67,11 @@ export const Requests = {
         .number()
         .min(0)
         .max(24 * 3600),
+      /**
+       * The paused frame clicked on (at most 640 px wide): the worker picks the character on it while the stream
+       * starts, instead of on the first live frames. Older pages send none.
+       */
+      frame: ImageUpload.optional(),
     })
     .strict(),
   publish: z.object({ token: Token, offer: Offer }).strict(),
@@ -77,7 +81,7 @@ export const Requests = {
   /** The owner is back (page reloaded, socket reconnected) within the session's grace time. */
   'session:resume': z.object({ token: Token }).strict(),
   /** A selfie candidate (webcam snapshot or chosen file) judged by the engine's selfie analysis; no session needed. */
-  'selfie:check': z.object({ mime: SelfieMime, image: z.instanceof(Uint8Array) }).strict(),
+  'selfie:check': ImageUpload,
   /** Switches the owner's contour-figure debug view (the worker's `contour` events) on or off. */
   'contour:watch': z.object({ token: Token, on: z.boolean() }).strict(),
 } as const;
@@ -246,6 +250,8 @@ export type SelfieCheckReply = z.infer<typeof SelfieCheckReply>;
 export const RedisKeys = {
   session: (id: string) => `tooncast:session:${id}`,
   selfie: (id: string) => `tooncast:selfie:${id}`,
+  /** The paused frame the owner clicked on (bytes, the selfie's TTL). */
+  targetFrame: (id: string) => `tooncast:target-frame:${id}`,
   channel: (id: string) => `tooncast:session:${id}:events`,
   /** The worker's contour frames of a session (pub/sub), while the owner's debug view is on. */
   contour: (id: string) => `tooncast:session:${id}:contour`,
