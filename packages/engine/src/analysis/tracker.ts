@@ -26,6 +26,8 @@ const POSITION_WEIGHT = 0.1;
 export interface TargetIdentity {
   appearance: AppearanceSignature;
   box: Box;
+  /** The picked face's landmarks: the first frame looks there before searching the whole frame. */
+  landmarks?: Landmarks;
 }
 
 export interface TrackerOptions {
@@ -88,15 +90,20 @@ export class TargetTracker {
     private readonly options: TrackerOptions,
   ) {
     this.remembered = Float32Array.from(identity.appearance);
+    // A stream that starts on the clicked frame finds the character where it was clicked, without the detector.
+    if (identity.landmarks) this.roi = roiFromLandmarks(identity.landmarks);
   }
 
   async step(frame: RgbImage, timeSec: number): Promise<TrackStep> {
     let found: Candidate | undefined;
     if (this.roi) {
       // Hysteresis, as MediaPipe's separate tracking confidence: a face already followed may look less sure and a
-      // little further off than one newly accepted; the appearance cue still guards against a swap.
-      const c = await this.verify(frame, this.roi, this.options.minPresence / 2);
-      if (c && c.distance <= this.options.maxAppearanceDistance * 1.15) found = c;
+      // little further off than one newly accepted; the appearance cue still guards against a swap. Where the
+      // character was picked, nothing is followed yet.
+      const { minPresence, maxAppearanceDistance } = this.options;
+      const followed = this.everFound;
+      const c = await this.verify(frame, this.roi, followed ? minPresence / 2 : minPresence);
+      if (c && c.distance <= maxAppearanceDistance * (followed ? 1.15 : 1)) found = c;
     }
     let detectorRan = false;
     if (!found) {
