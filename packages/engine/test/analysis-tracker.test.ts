@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createClipRenderer, targetPointAt } from '@tooncast/synth';
-import { type AnalysisModels, FaceAnalysisStage, type PickedTarget } from '../src/analysis/stage.ts';
+import { type AnalysisModels, FaceAnalysisStage } from '../src/analysis/stage.ts';
+import type { PickedTarget } from '../src/analysis/target.ts';
 import { StageClock } from '../src/timing.ts';
 import { openAnalysisModels } from './support.ts';
 
