@@ -20,7 +20,7 @@ import {
   percentile,
   startOwnerSession,
   TestBrowser,
-  until,
+  viewerJoin,
 } from '../../scripts/services/browser.ts';
 import { insideNetns, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
 import { FLASH_PATCH } from '../../scripts/services/test-clip.ts';
@@ -51,18 +51,8 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     const firstFrameMs = await firstPersonalizedFrame(owner, 20_000);
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const viewer = await browser.page((await measurements(owner)).shareUrl!);
-    const lateJoinerMs = await until('viewer picture', 20_000, async () => {
-      const v = await measurements(viewer);
-      return v.firstFrameAt && v.startedAt ? v.firstFrameAt - v.startedAt : undefined;
-    });
-    const joined = await measurements(viewer);
-    // From the page's start (after it loaded and hydrated; `loaded` is how long that took) to each join step.
-    const pageOpenedAt = await viewer.evaluate(() => performance.timeOrigin);
-    const lateJoinerSteps = {
-      loaded: joined.startedAt! - pageOpenedAt,
-      startedAtEpochMs: joined.startedAt!,
-      ...Object.fromEntries(Object.entries(joined.joinSteps ?? {}).map(([step, at]) => [step, at - joined.startedAt!])),
-    };
+    // From navigation start, as the user who opened the link sees it.
+    const lateJoiner = await viewerJoin(viewer, 20_000);
     // tsx compiles with keepNames, which wraps inner functions in a __name helper the page does not have.
     await viewer.evaluate('window.__name = (f) => f');
     await viewer.evaluate(installAvProbe, [VIEWER_VIDEO, FLASH_PATCH] as [string, readonly number[]]);
@@ -94,8 +84,9 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
       maxPlayoutDelay: maxDelay ?? 'default',
       seconds,
       firstFrameMs,
-      lateJoinerMs,
-      lateJoinerStepsMs: lateJoinerSteps,
+      lateJoinerMs: lateJoiner.ms,
+      lateJoinerStepsMs: lateJoiner.stepsMs,
+      lateJoinerNavigationStartEpochMs: lateJoiner.navigationStartEpochMs,
       glassToGlassP50: percentile(g2g, 0.5),
       glassToGlassP95: percentile(g2g, 0.95),
       glassToGlassFrames: g2g.length,

@@ -72,6 +72,34 @@ export function firstPersonalizedFrame(page: Page, timeoutMs: number): Promise<n
   });
 }
 
+/**
+ * A viewer's join as its user sees it: ms from navigation start (`performance.timeOrigin`) to the first personalized
+ * frame, and to each step on the way (first byte, DOM ready, load, the page's start, then its join steps, all from
+ * navigation start).
+ */
+export async function viewerJoin(page: Page, timeoutMs: number) {
+  await firstPersonalizedFrame(page, timeoutMs);
+  const navigation = await page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const { responseStart: firstByte, domContentLoadedEventEnd: domReady, loadEventEnd: load } = n;
+    return { origin: performance.timeOrigin, firstByte, domReady, load };
+  });
+  const m = await measurements(page);
+  const since = (at: number) => Math.round(at - navigation.origin);
+  const steps = Object.entries(m.joinSteps ?? {}).map(([step, at]) => [step, since(at)]);
+  return {
+    ms: since(m.firstFrameAt!),
+    stepsMs: {
+      firstByte: Math.round(navigation.firstByte),
+      domReady: Math.round(navigation.domReady),
+      load: Math.round(navigation.load),
+      started: since(m.startedAt!),
+      ...Object.fromEntries(steps),
+    },
+    navigationStartEpochMs: Math.round(navigation.origin),
+  };
+}
+
 /** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
 export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -12,6 +12,7 @@ import {
   startOwnerSession,
   TestBrowser,
   until,
+  viewerJoin,
 } from '../../../scripts/services/browser.ts';
 import { emit, insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
@@ -95,11 +96,7 @@ if (await insideNetns(import.meta.filename)) {
 
       const viewer = await browser.page(m.shareUrl!);
       t.after(() => viewer.context().close());
-      const late = await until('the viewer picture', 10_000, async () => {
-        const v = await measurements(viewer);
-        assert.deepEqual(v.errors, []);
-        return v.firstFrameAt && v.startedAt ? v.firstFrameAt - v.startedAt : undefined;
-      });
+      const late = await viewerJoin(viewer, 10_000);
       await new Promise((r) => setTimeout(r, 3000));
       const v = await measurements(viewer);
       const viewerInbound = await inboundVideo(viewer);
@@ -111,7 +108,8 @@ if (await insideNetns(import.meta.filename)) {
       console.log(
         JSON.stringify({
           firstFrameMs: first,
-          lateJoinerMs: late,
+          lateJoinerMs: late.ms,
+          lateJoinerStepsMs: late.stepsMs,
           glassToGlassP50: percentile(g2g, 0.5),
           glassToGlassP95: percentile(g2g, 0.95),
           frames: g2g.length,
