@@ -49,14 +49,16 @@ describe('stylize: the character’s own style', () => {
     );
     assert.ok(style.outlineDarkness > 0.6, `outline darkness ${style.outlineDarkness}`);
     assert.equal(style.levels, face.colorLevels);
+    assert.equal(style.detail, 0, 'a flat cartoon is not sharpened');
   });
 
-  it('a smoothly shaded character without ink: faint lines, many more levels', () => {
+  it('a smoothly shaded character without ink: faint lines, many more levels, crisp features', () => {
     const [cx, cy] = [landmarks[3], landmarks[4]];
     const smooth = character((x, y) => 235 - 1.6 * Math.hypot(x - cx + 20, y - cy + 30), false);
     const style = characterStyle(space, smooth, landmarks, selfieSkin, face);
     assert.ok(style.outlineDarkness < 0.25, `outline darkness ${style.outlineDarkness}`);
     assert.ok(style.levels >= 2.5 * face.colorLevels, `levels ${style.levels}`);
+    assert.ok(style.detail > 1.5, `detail ${style.detail}`);
   });
 
   it('a dark background behind an uninked face is no outline', () => {

@@ -78,6 +78,26 @@ describe('stylize: built-in ONNX stylizer', () => {
     assert.ok(luma(edge, S / 2 + 3, 96) - luma(edge, S / 2 - 4, 96) > 100, 'the edge was blurred away');
   });
 
+  it('sharpens what the smoothing keeps by the detail strength, flat areas untouched', async () => {
+    // A soft step (a sigmoid 8 px wide), as a face's feature edge comes out of the smoothing.
+    const soft = createRgbImage(S, S);
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        soft.data.fill(Math.round(60 + 120 / (1 + Math.exp((S / 2 - x) / 2))), (y * S + x) * 3);
+      }
+    }
+    const plain = { ...DEFAULT_STYLIZER_PARAMS, levels: 255, outlineDarkness: 0 };
+    const slope = (img: RgbImage) => luma(img, S / 2 + 2, 96) - luma(img, S / 2 - 2, 96);
+    const none = slope(await stylizer.stylize(soft, plain));
+    const crisp = await stylizer.stylize(soft, { ...plain, detail: 2 });
+    assert.ok(slope(crisp) > 1.08 * none, `edge slope ${none} → ${slope(crisp)}`);
+    assert.ok(
+      Math.abs(luma(crisp, 20, 96) - 60) <= 2 && Math.abs(luma(crisp, S - 20, 96) - 180) <= 2,
+      'flat areas moved',
+    );
+    await assert.rejects(stylizer.stylize(soft, { ...plain, detail: -1 }), /bad stylizer parameters/);
+  });
+
   it('quantizes luminance into a staircase of the requested number of levels', async () => {
     const ramp = createRgbImage(S, S);
     for (let y = 0; y < S; y++) {
@@ -161,6 +181,7 @@ describe('stylize: user ONNX stylizer', () => {
       outlineDarkness: 0.75,
       lineWeight: 0.9,
       levels: 8,
+      detail: 0,
     });
   });
 

@@ -24,5 +24,6 @@ export function stylizerParams(
     outlineDarkness: face.outlineDarkness,
     lineWeight: face.lineWeight,
     levels: face.colorLevels,
+    detail: 0,
   };
 }

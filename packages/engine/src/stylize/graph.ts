@@ -7,6 +7,7 @@ export const STYLIZER_IO = {
   outlineDarkness: 'outline_darkness',
   lineWeight: 'line_weight',
   levels: 'levels',
+  detail: 'detail',
   output: 'stylized',
 } as const;
 
@@ -23,13 +24,14 @@ function gaussianTaps(radius: number, sigma: number): number[] {
  * The built-in cartoon stylizer as an ONNX graph (method step 3), made of plain conv/elementwise ops so it runs
  * on any ONNX runtime:
  * 1. edge-preserving smoothing: two passes of a separable Gaussian whose result is blended back towards the input
- *    where the local contrast is high (a conv approximation of a bilateral filter) — flat skin, crisp features;
+ *    where the local contrast is high (a conv approximation of a bilateral filter) — flat skin, crisp features —
+ *    then an unsharp mask of `detail` strength on what is left (the features);
  * 2. colour quantization: luminance on a soft staircase of `levels` steps, the shift applied to all channels;
  * 3. palette tint: an additive RGB shift towards the target character's skin tone;
  * 4. ink lines: Sobel magnitude of the smoothed luminance through a steep sigmoid, thickened by a 3×3 max-pool
  *    in proportion to `line_weight`, darkening the colour by `outline_darkness`.
  * Inputs: `image` float32 [1, 3, H, W] in [−1, 1]; `tint` [1, 3, 1, 1] (shift in [0, 1] colour units);
- * `outline_darkness`, `line_weight`, `levels` float32 [1]. Output `stylized` [1, 3, H, W] in [−1, 1].
+ * `outline_darkness`, `line_weight`, `levels`, `detail` float32 [1]. Output `stylized` [1, 3, H, W] in [−1, 1].
  * H and W are symbolic, so one graph serves any face-space size.
  */
 export function buildStylizerGraph(): Uint8Array {
@@ -39,6 +41,7 @@ export function buildStylizerGraph(): Uint8Array {
   const darkness = g.input(STYLIZER_IO.outlineDarkness, [1]);
   const weight = g.input(STYLIZER_IO.lineWeight, [1]);
   const levels = g.input(STYLIZER_IO.levels, [1]);
+  const detail = g.input(STYLIZER_IO.detail, [1]);
 
   const half = g.scalar(0.5, 'half');
   const one = g.scalar(1, 'one');
@@ -65,6 +68,8 @@ export function buildStylizerGraph(): Uint8Array {
     const keep = g.op('Sigmoid', [g.op('Mul', [g.op('Sub', [contrast, keepBias]), keepGain])], {}, 'keep');
     rgb = g.op('Add', [b, g.op('Mul', [keep, g.op('Sub', [rgb, b])])], {}, 'smoothed');
   }
+  // 1b. Unsharp mask of the smoothed face: the features the smoothing kept get the crispness of a CGI character's.
+  rgb = g.op('Add', [rgb, g.op('Mul', [detail, g.op('Sub', [rgb, blur(rgb)])])], {}, 'detailed');
   // 4 (computed before quantization, on the smooth image). Ink lines from the Sobel magnitude.
   const y = toLuma(rgb);
   const sobel = g.initializer(
