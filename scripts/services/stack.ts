@@ -8,7 +8,17 @@ import { Redis } from 'ioredis';
 
 const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
 const NEXT_BIN = path.join(REPO_ROOT, 'node_modules/next/dist/bin/next');
-const WEB_SOURCES = ['app', 'components', 'lib', 'next.config.ts', '../../packages/shared/src'];
+const WEB_SOURCES = [
+  'app',
+  'components',
+  'lib',
+  'watch-page',
+  'next.config.ts',
+  'package.json',
+  '../../packages/shared/src',
+];
+/** What the web app's build (its package.json `build`) writes: Next's production build and the watch-party page. */
+const WEB_OUTPUTS = ['.next/BUILD_ID', 'dist/watch.html'];
 /** Next must not try to reach the registry (lockfile patching, telemetry): there is no internet at run time. */
 const NEXT_ENV = { NEXT_IGNORE_INCORRECT_LOCKFILE: '1', NEXT_TELEMETRY_DISABLED: '1' };
 
@@ -34,14 +44,13 @@ function newestMtime(p: string): number {
   return Math.max(stat.mtimeMs, ...fs.readdirSync(p).map((f) => newestMtime(path.join(p, f))));
 }
 
-/** Builds the web app unless its production build is newer than every source it is made from. */
+/** Builds the web app unless each of its build outputs is newer than every source it is made from. */
 export async function ensureWebBuild(log: Logger): Promise<void> {
-  const buildId = path.join(WEB_DIR, '.next/BUILD_ID');
-  const built = newestMtime(buildId);
+  const built = Math.min(...WEB_OUTPUTS.map((o) => newestMtime(path.join(WEB_DIR, o))));
   if (built && WEB_SOURCES.every((s) => newestMtime(path.join(WEB_DIR, s)) < built)) return;
-  log.info('building the web app (next build)…');
+  log.info('building the web app (watch-party page, next build)…');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [NEXT_BIN, 'build'], {
+    const child = spawn('npm', ['run', 'build'], {
       cwd: WEB_DIR,
       env: { ...process.env, ...NEXT_ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +59,7 @@ export async function ensureWebBuild(log: Logger): Promise<void> {
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
     child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`next build failed:\n${out.slice(-3000)}`)),
+      code === 0 ? resolve() : reject(new Error(`the web app's build failed:\n${out.slice(-3000)}`)),
     );
   });
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
+import type { Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import {
   firstPersonalizedFrame,
@@ -24,6 +25,9 @@ import { SessionTokens } from '../src/tokens.ts';
 const FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };
 /** The watchers' playout-delay cap in this stack, ms. */
 const PLAYOUT_CAP_MS = 60;
+
+/** The watch-party page's personalized video. */
+const VIEWER_VIDEO = 'video[data-testid="video-watch party"]';
 
 /** A click on the face at FACE, as `target:choose` carries it. */
 const CLICK = { x: FACE.x, y: FACE.y, timeSeconds: FACE.t };
@@ -209,6 +213,26 @@ if (await insideNetns(import.meta.filename)) {
         const viewer = await connect();
         const r = await emit(viewer, 'subscribe', { token: created.viewerToken });
         assert.equal(r.error?.code, 'session-ended');
+      });
+
+      test('the watch page says what is wrong: a bad link, a stream not started yet, then ended', async (t) => {
+        const shows = (page: Page, testId: string, text: RegExp) =>
+          page.getByTestId(testId).filter({ hasText: text }).waitFor({ timeout: 10_000 });
+        const watch = async (token: string) => {
+          const page = await browser.page(`${stack.webUrl}/watch?token=${encodeURIComponent(token)}`);
+          t.after(() => page.context().close());
+          return page;
+        };
+        await shows(await watch(`${ownerToken.slice(0, -4)}AAAA`), 'error', /This link is not valid/);
+        const other = await connect();
+        const created = await emit(other, 'session:create', {});
+        const early = await watch(created.viewerToken as string);
+        await shows(early, 'error', /The stream has not started yet/);
+        assert.equal((await emit(other, 'session:end', { token: created.ownerToken })).ok, true);
+        // The waiting viewer is told, and the video gives way to the message; a viewer who comes later is told too.
+        await shows(early, 'ended', /This stream has ended/);
+        assert.equal(await early.locator(VIEWER_VIDEO).isVisible(), false);
+        await shows(await watch(created.viewerToken as string), 'error', /This stream has ended/);
       });
 
       test('the services still serve new sessions', async () => {

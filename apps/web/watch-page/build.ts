@@ -1,0 +1,49 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { REPO_ROOT } from '@tooncast/shared';
+import { build } from 'esbuild';
+import { SFU_PORT_SLOT, WATCH_PAGE_FILE } from './page-file.ts';
+
+const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
+
+/**
+ * Bundles viewer.ts and writes the watch-party page: one request, no React, ~50 kB instead of the ~390 kB of Next's
+ * runtime and React a page needs. The markup is what LiveVideo and ErrorBanner render on the owner page (same
+ * classes and test ids), the stylesheet the app's; the script comes last, when the elements it uses exist.
+ */
+export async function buildWatchPage(): Promise<void> {
+  const bundle = await build({
+    entryPoints: [path.join(WEB_DIR, 'watch-page/viewer.ts')],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: 'es2022',
+    write: false,
+  });
+  const script = bundle.outputFiles[0].text;
+  if (script.includes('</script')) throw new Error('the watch page script cannot be inlined: it contains </script');
+  const styles = await fs.readFile(path.join(WEB_DIR, 'app/styles.css'), 'utf8');
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tooncast</title>
+<style>${styles}</style>
+</head>
+<body data-sfu-port="${SFU_PORT_SLOT}">
+<header><h1>Tooncast</h1></header>
+<main>
+<p class="error" role="alert" data-testid="error" hidden></p>
+<figure class="live"><video playsinline autoplay data-testid="video-watch party"></video><figcaption>watch party<span class="overlay" data-testid="waiting">waiting for the stream…</span></figcaption></figure>
+<p data-testid="ended" hidden>This stream has ended.</p>
+</main>
+<script>${script}</script>
+</body>
+</html>
+`;
+  await fs.mkdir(path.dirname(WATCH_PAGE_FILE), { recursive: true });
+  await fs.writeFile(WATCH_PAGE_FILE, html);
+}
+
+if (process.argv[1] === import.meta.filename) await buildWatchPage();

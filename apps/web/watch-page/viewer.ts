@@ -1,0 +1,61 @@
+/**
+ * The watch-party page behind a share link: only the personalized stream, without React. build.ts inlines this
+ * script into static HTML; it connects signaling and asks for the stream first, before it touches the page.
+ */
+import type { ServiceError, SessionState } from '@tooncast/shared';
+import { connectSignaling, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
+import { createMeasurements, measureInbound, measureReceived } from '../lib/measure.ts';
+import { describeError } from '../lib/messages.ts';
+
+const m = createMeasurements();
+m.startedAt = Date.now();
+const token = new URLSearchParams(location.search).get('token') ?? '';
+const socket = connectSignaling(Number(document.body.dataset.sfuPort));
+let pc: RTCPeerConnection | undefined;
+
+const video = document.querySelector<HTMLVideoElement>('figure.live video')!;
+const banner = document.querySelector<HTMLElement>('[data-testid="error"]')!;
+measureReceived(video, m);
+
+function showError(message?: string): void {
+  banner.textContent = message ?? '';
+  banner.hidden = !message;
+}
+
+function report(error: ServiceError): void {
+  m.errors.push(`${error.code}: ${error.message}`);
+  showError(describeError(error));
+}
+
+function show(stream: MediaStream): void {
+  if (video.srcObject === stream) return;
+  video.srcObject = stream;
+  void video.play().catch(() => undefined);
+  document.querySelector('[data-testid="waiting"]')?.remove();
+}
+
+async function join(): Promise<void> {
+  try {
+    pc?.close();
+    m.joinSteps ??= { signaling: Date.now() };
+    pc = await subscribe(socket, token, show, m.joinSteps);
+    measureInbound(pc, m);
+    m.state = 'live';
+    showError(undefined);
+  } catch (err) {
+    report(err instanceof ServiceErrorEvent ? err.error : { code: 'internal', message: String(err) });
+  }
+}
+
+socket.on('service:error', report);
+socket.on('connect', () => void join());
+socket.on('connect_error', () => showError('Cannot reach the Tooncast service.'));
+socket.on('session:status', (status: { state: SessionState; error?: ServiceError }) => {
+  m.state = status.state;
+  if ((status.state === 'starting' || status.state === 'live') && !pc) void join();
+  if (status.state === 'ended') {
+    document.querySelector<HTMLElement>('figure.live')!.hidden = true;
+    document.querySelector<HTMLElement>('[data-testid="ended"]')!.hidden = false;
+    if (status.error) report(status.error);
+  }
+});
