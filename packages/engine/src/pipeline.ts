@@ -127,7 +127,10 @@ export class ToonPipeline {
     const contourFigure = { channels: ORGANS.length, width: contour.size, height: contour.size, data: contour.planes };
     // Step 2: the first face image, then fusion with the flow-warped second face image.
     const firstFace = await clock.timeAsync('firstFace', () =>
-      this.models.generator.generate({ landmarks, neutralLandmarks: this.neutral, contourFigure }, this.selfie),
+      this.models.generator.generate(
+        { landmarks, neutralLandmarks: this.neutral, gaze: cartoon.gaze, contourFigure },
+        this.selfie,
+      ),
     );
     const fused = clock.time('fusion', () => this.fusion.fuse(firstFace, this.history));
     // Step 3: cartoon style.

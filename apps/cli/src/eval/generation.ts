@@ -16,10 +16,12 @@ import {
   type Detection,
   DisFlowEstimator,
   type ExpressionMeasures,
+  type EyeReading,
   type FaceImages,
   type Flow,
   type FusionOptions,
   fillPolygon,
+  type Gaze,
   type IdentityEmbedder,
   type IdentityEmbedding,
   invertAffine,
@@ -27,6 +29,7 @@ import {
   type Landmarks,
   landmarkBounds,
   measureExpression,
+  measureGaze,
   type PickedTarget,
   type PipelineModels,
   roiFromDetection,
@@ -86,6 +89,8 @@ export interface GenerationFrame {
   truth?: DriverTruth;
   /** The expression read off step 1's landmarks of the cartoon (the driver on real clips). */
   cartoon: ExpressionMeasures;
+  /** Where step 1 read the cartoon's eyes look. */
+  cartoonGaze: Gaze;
   /** The cartoon frame's face region in the face space (the input of the temporal measure). */
   input: RgbImage;
   /** The region the compositor replaces (the cartoon's face oval) in the face space: 1 inside. */
@@ -142,7 +147,7 @@ export async function runGeneration(
   function fusedFrame(
     image: RgbImage,
     face: FaceImages,
-    cartoon: { landmarks: Landmarks; expression: ExpressionMeasures },
+    cartoon: { landmarks: Landmarks; expression: ExpressionMeasures; gaze: Gaze },
   ) {
     const toFace = invertAffine(face.faceToFrame);
     const landmarks = transformPoints(toFace, cartoon.landmarks);
@@ -154,6 +159,7 @@ export async function runGeneration(
     for (let k = 0; k < near.data.length; k++) organs.data[k] = near.data[k] > 1e-3 ? region.data[k] : 0;
     return {
       cartoon: { ...cartoon.expression },
+      cartoonGaze: { ...cartoon.gaze },
       input: warpAffine(image, toFace, size, size),
       region,
       organs,
@@ -233,12 +239,12 @@ function copyFaces(f: { firstFace: RgbImage; finalFace: RgbImage; stylizedFace: 
  * and generated series come from one reader: FaceMesh on the whole image, again on the crop its landmarks give,
  * then the iris model's eyelids. Undefined when FaceMesh does not see a face there.
  */
-export async function readGeneratedFace(models: AnalysisModels, face: RgbImage): Promise<Landmarks | undefined> {
+export async function readGeneratedFace(models: AnalysisModels, face: RgbImage): Promise<EyeReading | undefined> {
   const first = await models.mesh.estimate(face, wholeFrameRoi(face.width, face.height));
   const refined = await models.mesh.estimate(face, roiFromLandmarks(first.landmarks));
   const best = refined.presence >= first.presence ? refined : first;
   if (best.presence < models.options.minPresence) return undefined;
-  return (await models.iris.estimate(face, best.landmarks)).landmarks;
+  return models.iris.estimate(face, best.landmarks);
 }
 
 /** A face found in a photo: its landmarks (photo pixels) and descriptor. */
@@ -307,9 +313,9 @@ export async function scoreIdentity(
   const nearest: number[] = [];
   let hits = 0;
   for (const face of faces) {
-    const landmarks = await readGeneratedFace(models, face);
-    if (!landmarks) continue;
-    const e = await embedder.embed(face, landmarks);
+    const read = await readGeneratedFace(models, face);
+    if (!read) continue;
+    const e = await embedder.embed(face, read.landmarks);
     const s = cosineSimilarity(e, selfie);
     const d = Math.max(...distractors.map((x) => cosineSimilarity(e, x)));
     selfieCos.push(s);
@@ -325,18 +331,22 @@ export async function scoreIdentity(
   };
 }
 
-/** Per frame index, the expression FaceMesh reads on the generated faces (NaN where it read none). */
+/**
+ * Per frame index, the expression FaceMesh and the iris model read on the generated faces, and where their eyes
+ * look along the eye line (NaN where they read none).
+ */
 export async function generatedExpressions(
   models: AnalysisModels,
   faces: readonly { index: number; face: RgbImage }[],
   clipFrames: number,
-): Promise<Record<ExpressionSeries, number[]>> {
-  const out = emptySeries(clipFrames);
+): Promise<Record<ExpressionSeries | 'gazeX', number[]>> {
+  const out = { ...emptySeries(clipFrames), gazeX: new Array<number>(clipFrames).fill(Number.NaN) };
   for (const { index, face } of faces) {
-    const lm = await readGeneratedFace(models, face);
-    if (!lm) continue;
-    const m = measureExpression(lm);
+    const read = await readGeneratedFace(models, face);
+    if (!read) continue;
+    const m = measureExpression(read.landmarks);
     for (const k of EXPRESSION_SERIES) out[k][index] = m[k];
+    out.gazeX[index] = measureGaze(read.landmarks, read.irises).x;
   }
   return out;
 }
@@ -655,6 +665,8 @@ export interface GenerationScore {
    * 1's reading without ground truth).
    */
   lag: { fusedBehindPlain: number; fusedBehindDriver: number; plainBehindDriver: number };
+  /** Pearson r of the generated faces' gaze along the eye line against step 1's reading of the cartoon's. */
+  gazeR: { fused: number; plain: number };
   /** E_warp of the face region (face space) and fused/plain ratios; also over the pairs where the script is still. */
   warp: {
     all: WarpErrors<WarpOutput>;
@@ -709,11 +721,13 @@ export async function scoreGeneration(
   const truth = emptySeries(n);
   const unoccludedTruth = emptySeries(n);
   const cartoon = emptySeries(n);
+  const cartoonGazeX = new Array<number>(n).fill(Number.NaN);
   for (const f of frames) {
     for (const k of EXPRESSION_SERIES) {
       truth[k][f.index] = f.truth?.[k] ?? Number.NaN;
       if (f.truth && f.truth.occluded <= UNOCCLUDED) unoccludedTruth[k][f.index] = f.truth[k];
       cartoon[k][f.index] = f.cartoon[k];
+      cartoonGazeX[f.index] = f.cartoonGaze.x;
     }
   }
   const readRun = (pick: (f: GenerationFrame) => RgbImage) =>
@@ -776,6 +790,7 @@ export async function scoreGeneration(
       },
       ...(hasTruth && { cartoonVsTruth: against(cartoon, truth) }),
     },
+    gazeR: { fused: pearson(cartoonGazeX, generated.fused.gazeX), plain: pearson(cartoonGazeX, generated.plain.gazeX) },
     lag: {
       fusedBehindPlain: lagBehind(generated.fused.mouthOpen, generated.plain.mouthOpen),
       fusedBehindDriver: lagBehind(generated.fused.mouthOpen, driver.mouthOpen),

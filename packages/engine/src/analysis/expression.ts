@@ -1,3 +1,4 @@
+import type { Iris } from './contour.ts';
 import type { Landmarks } from './mesh.ts';
 
 /** Scalar expression measures read off 468 landmarks: the quantities the generator must reproduce. */
@@ -33,4 +34,37 @@ export function measureExpression(lm: Landmarks): ExpressionMeasures {
     browRaise: (dist(lm, 105, 159) + dist(lm, 334, 386)) / 2 / iod,
     roll: Math.atan2(lm[3 * 263 + 1] - lm[3 * 33 + 1], lm[3 * 263] - lm[3 * 33]),
   };
+}
+
+/** Where the eyes look: the irises' offset from the eyes' centres, in eye widths (x: image right, y: down). */
+export interface Gaze {
+  x: number;
+  y: number;
+}
+
+/** Eye corners (outer, inner) of the right and the left eye, as the iris model's readings are ordered. */
+const EYE_CORNERS = [
+  [33, 133],
+  [263, 362],
+] as const;
+
+/**
+ * The mean over both eyes of the iris centre's offset from the midpoint of the eye's corners, along the eye line
+ * (image left to right) and across it, over the corner distance: both eyes move together, and one reading of a
+ * small drawn eye is noisy.
+ */
+export function measureGaze(lm: Landmarks, irises: readonly Iris[]): Gaze {
+  let x = 0;
+  let y = 0;
+  EYE_CORNERS.forEach(([a, b], e) => {
+    const [left, right] = lm[3 * a] < lm[3 * b] ? [a, b] : [b, a];
+    const ux = lm[3 * right] - lm[3 * left];
+    const uy = lm[3 * right + 1] - lm[3 * left + 1];
+    const w2 = Math.max(1e-6, ux * ux + uy * uy);
+    const dx = irises[e].center[0] - (lm[3 * left] + lm[3 * right]) / 2;
+    const dy = irises[e].center[1] - (lm[3 * left + 1] + lm[3 * right + 1]) / 2;
+    x += (dx * ux + dy * uy) / w2 / 2;
+    y += (dy * ux - dx * uy) / w2 / 2;
+  });
+  return { x, y };
 }

@@ -3,6 +3,7 @@ export * from './detector.ts';
 export * from './expression.ts';
 export * from './filter.ts';
 export * from './identity.ts';
+export * from './iris.ts';
 export * from './mesh.ts';
 export * from './overlay.ts';
 export * from './roi.ts';

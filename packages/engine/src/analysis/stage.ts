@@ -6,7 +6,7 @@ import type { StageClock } from '../timing.ts';
 import { loadFaceTopology } from '../topology.ts';
 import { type ContourFigure, ContourFigureBuilder, type Iris, ORGANS } from './contour.ts';
 import { FaceDetector } from './detector.ts';
-import { type ExpressionMeasures, measureExpression } from './expression.ts';
+import { type ExpressionMeasures, type Gaze, measureExpression, measureGaze } from './expression.ts';
 import { keepShape, OneEuroFilter } from './filter.ts';
 import { IrisEstimator } from './iris.ts';
 import { LipReader } from './lips.ts';
@@ -34,6 +34,7 @@ export interface CartoonFace {
   irises: Iris[];
   contour: ContourFigure;
   expression: ExpressionMeasures;
+  gaze: Gaze;
 }
 
 export interface FrameAnalysis {
@@ -148,7 +149,8 @@ export class FaceAnalysisStage {
     );
     clock.time('lips', () => this.lipReader.refine(frame, landmarks));
     const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises, this.planes));
-    const face = { box, landmarks, presence, irises, contour, expression: measureExpression(landmarks) };
+    const expression = measureExpression(landmarks);
+    const face = { box, landmarks, presence, irises, contour, expression, gaze: measureGaze(landmarks, irises) };
     return { index, timeSec, state: step.state, detectorRan: step.detectorRan, face };
   }
 }

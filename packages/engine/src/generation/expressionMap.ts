@@ -1,3 +1,4 @@
+import type { Gaze } from '../analysis/expression.ts';
 import { FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
 import { chainY, mouthWidth, ringPolygon, smoothstep } from './landmarkCurves.ts';
 
@@ -13,6 +14,18 @@ export const SHUT_EYE_READING = 0.2;
 export const MOUTH_GAIN = 2;
 /** Widest lip gap (over mouth width) the selfie is given: a wide-open human mouth. */
 const MAX_MOUTH_OPEN = 0.6;
+/**
+ * A gaze reading this far off centre (eye widths) is no look aside: a drawn character looking ahead reads up to
+ * ±0.12 as its head turns (its irises sit behind the eye's outline) and ±0.02 of noise.
+ */
+const GAZE_DEADBAND = 0.08;
+/** Selfie iris shift per unit of the cartoon's gaze beyond the deadband: a drawn iris, larger, moves less. */
+const GAZE_GAIN = 2;
+/**
+ * Largest iris shift, in eye widths, along the eye line and across it: a human iris reaches the corner of the eye
+ * about a quarter width from the middle, and looks up or down mostly with the lids.
+ */
+const MAX_GAZE = [0.22, 0.06] as const;
 /** How far the lid rows follow the lid margin when an eye closes (margin, lid, crease). */
 const LID_ROW_WEIGHTS = [1, 0.9, 0.5] as const;
 
@@ -183,3 +196,10 @@ export class ExpressionMapper {
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** The selfie's iris shift (eye widths along the eye line and across it) for the cartoon's gaze (step 1's reading). */
+export function mapGaze(gaze: Gaze): Gaze {
+  const shift = (v: number, limit: number) =>
+    clamp(GAZE_GAIN * Math.sign(v) * Math.max(0, Math.abs(v) - GAZE_DEADBAND), -limit, limit);
+  return { x: shift(gaze.x, MAX_GAZE[0]), y: shift(gaze.y, MAX_GAZE[1]) };
+}

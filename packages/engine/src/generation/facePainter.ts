@@ -1,4 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
+import type { Gaze } from '../analysis/expression.ts';
 import { clampByte } from '../image/color.ts';
 import type { FaceSpace } from '../image/faceSpace.ts';
 import { featheredPolygonMask, type PixelBox, polygonBounds, shiftPolygon, strokeMask } from '../image/mask.ts';
@@ -11,6 +12,8 @@ import type { SelfieFeatures } from './selfie.ts';
 const STRETCH_PAINTED = [4, 8] as const;
 /** Box radius (px) the stretch map and the painted colours are smoothed with. */
 const STRETCH_SMOOTHING = 4;
+/** Width (px) of the band along the lids that keeps its pixels when the iris moves. */
+const LID_BAND = 0.5;
 
 /**
  * The first face image's painted parts, drawn over the warped selfie: what the selfie does not show (the mouth
@@ -169,6 +172,56 @@ export class FacePainter {
     }
   }
 
+  /**
+   * Moves each eye's iris by `shift` (eye widths along the eye line and across it): the eye opening's content moves
+   * as a whole, the white of the eye fills in where it came from beyond the corners, and a thin band along the lids
+   * keeps its own pixels so the lash lines stay.
+   */
+  shiftIrises(img: RgbImage, geometry: Float32Array, shift: Gaze): void {
+    const size = this.space.size;
+    const { rightEye, leftEye } = this.space.contours;
+    for (const ring of [rightEye, leftEye]) {
+      const poly = ringPolygon(geometry, ring);
+      // The ring runs corner to corner along the lower lid first: its first point and middle are the corners.
+      const corner = ring.length >> 1;
+      let ux = poly[2 * corner] - poly[0];
+      let uy = poly[2 * corner + 1] - poly[1];
+      if (ux < 0) [ux, uy] = [-ux, -uy];
+      const dx = shift.x * ux - shift.y * uy;
+      const dy = shift.x * uy + shift.y * ux;
+      if (Math.hypot(dx, dy) < 0.25) continue;
+      const box = polygonBounds(poly, size, size, 1);
+      const bw = box.x1 - box.x0;
+      const bh = box.y1 - box.y0;
+      if (bw <= 0 || bh <= 0) continue;
+      const mask = this.boxMask('eye', poly, box, LID_BAND);
+      const source = this.scratch.bytes('eyeSource', 3 * bw * bh);
+      for (let y = 0; y < bh; y++)
+        source.set(
+          img.data.subarray(3 * ((box.y0 + y) * size + box.x0), 3 * ((box.y0 + y) * size + box.x1)),
+          3 * y * bw,
+        );
+      const from = { width: bw, height: bh, data: source };
+      const white = scleraColour(source, mask);
+      const sample = new Uint8Array(3);
+      for (let y = 0; y < bh; y++) {
+        for (let x = 0; x < bw; x++) {
+          const m = mask[y * bw + x];
+          if (m <= 0) continue;
+          const sx = x - dx;
+          const sy = y - dy;
+          const inside = sx >= 0 && sy >= 0 && sx < bw && sy < bh && mask[Math.round(sy) * bw + Math.round(sx)] >= 0.5;
+          if (inside) sampleRgbInto(from, sx, sy, sample, 0);
+          const o = 3 * ((box.y0 + y) * size + box.x0 + x);
+          for (let c = 0; c < 3; c++) {
+            const v = inside ? sample[c] : white[c];
+            img.data[o + c] = clampByte(img.data[o + c] + m * (v - img.data[o + c]));
+          }
+        }
+      }
+    }
+  }
+
   /** Skin-coloured lid and a lash line over an eye as far as it closes (`open`: see MappedExpression.eyeOpen). */
   paintEyelid(img: RgbImage, geometry: Float32Array, side: 'right' | 'left', open: number): void {
     const a = this.space.topology.annotations;
@@ -211,3 +264,21 @@ export class FacePainter {
     }
   }
 }
+
+/** The white of an eye: the mean of the brightest quarter of the opening's pixels (iris, lashes, shade are darker). */
+function scleraColour(eye: Uint8Array, mask: Float32Array): [number, number, number] {
+  const lumas: number[] = [];
+  for (let k = 0; k < mask.length; k++) if (mask[k] >= 0.5) lumas.push(luma(eye, 3 * k));
+  if (!lumas.length) return [230, 225, 220];
+  const cut = lumas.sort((a, b) => a - b)[Math.floor(0.75 * (lumas.length - 1))];
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (let k = 0; k < mask.length; k++) {
+    if (mask[k] < 0.5 || luma(eye, 3 * k) < cut) continue;
+    for (let c = 0; c < 3; c++) sum[c] += eye[3 * k + c];
+    n++;
+  }
+  return [sum[0] / n, sum[1] / n, sum[2] / n];
+}
+
+const luma = (rgb: Uint8Array, o: number) => 0.299 * rgb[o] + 0.587 * rgb[o + 1] + 0.114 * rgb[o + 2];

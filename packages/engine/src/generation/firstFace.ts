@@ -1,11 +1,12 @@
 import type { FloatMap, RgbImage } from '@tooncast/shared';
+import type { Gaze } from '../analysis/expression.ts';
 import { fitAffine } from '../image/affine.ts';
 import { checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
 import { warpFace } from '../image/meshWarp.ts';
 import { applyRotation, fitRigid3d, fitRigid3dToImage } from '../image/rigid3d.ts';
 import { Scratch } from '../image/scratch.ts';
 import type { PlanarTensor } from '../image/tensor.ts';
-import { ExpressionMapper, type MappedExpression } from './expressionMap.ts';
+import { ExpressionMapper, type MappedExpression, mapGaze } from './expressionMap.ts';
 import { FacePainter } from './facePainter.ts';
 import { MOUTH_CORNERS, mouthWidth, smoothstep } from './landmarkCurves.ts';
 import type { SelfieFeatures } from './selfie.ts';
@@ -16,6 +17,8 @@ export interface FirstFaceInput {
   landmarks: Float32Array;
   /** The same character's neutral reference landmarks in face space (needed by the built-in generator). */
   neutralLandmarks?: Float32Array;
+  /** Where the target's eyes look (step 1's reading; the built-in generator moves the irises there). */
+  gaze?: Gaze;
   /** The contour figure rasterized in the face-space layout, values in [0, 1] (needed by ONNX generators). */
   contourFigure?: PlanarTensor | FloatMap | RgbImage;
 }
@@ -30,6 +33,8 @@ export interface MeshFaceGeneratorOptions {
   synthesizeMouth?: boolean;
   /** Draw closed eyelids (skin and a lash line) as far as the target closes its eyes. */
   synthesizeBlink?: boolean;
+  /** Move the irises where the target's eyes look. */
+  followGaze?: boolean;
   /**
    * Stretch the generated face onto the target's face outline (an affine fit of the outlines, then the outline
    * points snapped), so it fills the character's face oval that the compositor replaces.
@@ -114,7 +119,13 @@ export class MeshFaceGenerator implements FaceGenerator {
     readonly space: FaceSpace,
     options: MeshFaceGeneratorOptions = {},
   ) {
-    this.options = { synthesizeMouth: true, synthesizeBlink: true, fitTargetOutline: true, ...options };
+    this.options = {
+      synthesizeMouth: true,
+      synthesizeBlink: true,
+      followGaze: true,
+      fitTargetOutline: true,
+      ...options,
+    };
     this.mapper = new ExpressionMapper(space);
     this.painter = new FacePainter(space);
     const a = space.topology.annotations;
@@ -173,6 +184,7 @@ export class MeshFaceGenerator implements FaceGenerator {
     });
     if (stretch) this.painter.paintStretched(img, stretch, selfie.skinColor, sideShown);
     if (this.options.synthesizeMouth) this.painter.paintMouth(img, geometry, selfie);
+    if (this.options.followGaze && input.gaze) this.painter.shiftIrises(img, geometry, mapGaze(input.gaze));
     if (this.options.synthesizeBlink) {
       this.painter.paintEyelid(img, geometry, 'right', expression.eyeOpen[0]);
       this.painter.paintEyelid(img, geometry, 'left', expression.eyeOpen[1]);
