@@ -1,4 +1,5 @@
 import type { Iris } from './contour.ts';
+import { EYES } from './iris.ts';
 import type { Landmarks } from './mesh.ts';
 
 /** Scalar expression measures read off 468 landmarks: the quantities the generator must reproduce. */
@@ -42,12 +43,6 @@ export interface Gaze {
   y: number;
 }
 
-/** Eye corners (outer, inner) of the right and the left eye, as the iris model's readings are ordered. */
-const EYE_CORNERS = [
-  [33, 133],
-  [263, 362],
-] as const;
-
 /**
  * The mean over both eyes of the iris centre's offset from the midpoint of the eye's corners, along the eye line
  * (image left to right) and across it, over the corner distance: both eyes move together, and one reading of a
@@ -56,7 +51,7 @@ const EYE_CORNERS = [
 export function measureGaze(lm: Landmarks, irises: readonly Iris[]): Gaze {
   let x = 0;
   let y = 0;
-  EYE_CORNERS.forEach(([a, b], e) => {
+  EYES.forEach(({ outer: a, inner: b }, e) => {
     const [left, right] = lm[3 * a] < lm[3 * b] ? [a, b] : [b, a];
     const ux = lm[3 * right] - lm[3 * left];
     const uy = lm[3 * right + 1] - lm[3 * left + 1];

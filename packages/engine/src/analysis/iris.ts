@@ -23,8 +23,8 @@ export const EYELID_LANDMARKS = [
  * lids, 0.046 with the model's lids, 0.048 with its corners too).
  */
 const LID_POINTS = [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15];
-/** Eye corners (outer, inner) of the right and the left eye. */
-const EYES = [
+/** Eye corners (outer, inner) of the right and the left eye, in the order the iris model's readings come. */
+export const EYES = [
   { outer: 33, inner: 133, mirror: false },
   { outer: 263, inner: 362, mirror: true },
 ] as const;

@@ -1,11 +1,10 @@
 import type { RgbImage } from '@tooncast/shared';
 import { sampleRgbInto } from '../image/sample.ts';
-import type { Landmarks } from './mesh.ts';
+import { type Landmarks, MOUTH_CORNERS } from './mesh.ts';
 
 /** Cheek points beside the mouth and nose: their colour is the character's skin around the mouth. */
 const SKIN_POINTS = [50, 280, 205, 425, 36, 266];
-/** FaceMesh's outer mouth corners (right, left) and mid inner-lip points (upper, lower). */
-const CORNERS = [61, 291] as const;
+/** FaceMesh's mid inner-lip points (upper, lower). */
 const MID_INNER = [13, 14] as const;
 /** Columns read across the mouth, in mouth widths from its centre along the mouth line. */
 const COLUMNS = [-0.15, 0, 0.15];
@@ -76,7 +75,7 @@ export class LipReader {
 
   /** Median outer height of the mouth's columns over mouth width, or undefined when fewer than two read. */
   private height(frame: RgbImage, lm: Landmarks): number | undefined {
-    const [r, l] = CORNERS;
+    const [r, l] = MOUTH_CORNERS;
     const ux = lm[3 * l] - lm[3 * r];
     const uy = lm[3 * l + 1] - lm[3 * r + 1];
     const width = Math.hypot(ux, uy);
@@ -152,7 +151,7 @@ export class LipReader {
 
 /** Mouth width with FaceMesh's depth: the image width shrinks as the head turns, the lips' height does not. */
 function trueWidth(lm: Landmarks): number {
-  const [r, l] = CORNERS;
+  const [r, l] = MOUTH_CORNERS;
   return Math.hypot(lm[3 * l] - lm[3 * r], lm[3 * l + 1] - lm[3 * r + 1], lm[3 * l + 2] - lm[3 * r + 2]);
 }
 

@@ -3,6 +3,8 @@ import * as ort from 'onnxruntime-node';
 import { type Roi, roiAroundPoints, roiToFrame, sampleRoi } from './roi.ts';
 
 export const LANDMARK_COUNT = 468;
+/** FaceMesh's outer mouth corners (right, left). */
+export const MOUTH_CORNERS = [61, 291] as const;
 const INPUT = 192;
 /** Size of FaceMesh's input tensor, for callers that keep their own input buffer. */
 export const MESH_INPUT_LENGTH = INPUT * INPUT * 3;

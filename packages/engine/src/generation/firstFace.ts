@@ -1,5 +1,6 @@
 import type { FloatMap, RgbImage } from '@tooncast/shared';
 import type { Gaze } from '../analysis/expression.ts';
+import { MOUTH_CORNERS } from '../analysis/mesh.ts';
 import { fitAffine } from '../image/affine.ts';
 import { checkLandmarks, FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
 import { warpFace } from '../image/meshWarp.ts';
@@ -8,7 +9,7 @@ import { Scratch } from '../image/scratch.ts';
 import type { PlanarTensor } from '../image/tensor.ts';
 import { ExpressionMapper, type MappedExpression, mapGaze } from './expressionMap.ts';
 import { FacePainter } from './facePainter.ts';
-import { MOUTH_CORNERS, mouthWidth, smoothstep } from './landmarkCurves.ts';
+import { mouthWidth, smoothstep } from './landmarkCurves.ts';
 import type { SelfieFeatures } from './selfie.ts';
 
 /** What the first generative model is asked to draw: the target face's expression and pose, in the face space. */

@@ -1,7 +1,5 @@
+import { MOUTH_CORNERS } from '../analysis/mesh.ts';
 import { type Polygon, polygonArea } from '../image/mask.ts';
-
-/** FaceMesh's outer mouth corners (right, left). */
-export const MOUTH_CORNERS = [61, 291] as const;
 
 /** Distance between the mouth corners in the image plane (xyz points). */
 export function mouthWidth(pts: Float32Array): number {
