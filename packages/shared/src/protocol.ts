@@ -119,13 +119,13 @@ export const LiveStats = z.object({
 export type LiveStats = z.infer<typeof LiveStats>;
 
 /**
- * A watcher's way to its first frame: signaling connected, Janus's offer received, ICE candidates gathered, answer
+ * A watcher's way to its first frame: signaling connected, Janus's offer received, answer made and sent, answer
  * accepted, media connected (wall-clock ms).
  */
 export interface JoinSteps {
   signaling?: number;
   offer?: number;
-  gathered?: number;
+  answerSent?: number;
   answered?: number;
   connected?: number;
 }
