@@ -9,7 +9,7 @@ const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
 /**
  * Bundles viewer.ts and writes the watch-party page: one request, no React, ~50 kB instead of the ~390 kB of Next's
  * runtime and React a page needs. The markup is what LiveVideo and ErrorBanner render on the owner page (same
- * classes and test ids), the stylesheet the app's; the script comes last, when the elements it uses exist.
+ * classes, the tests' selectors), the stylesheet the app's; the script comes last, when the elements it uses exist.
  */
 export async function buildWatchPage(): Promise<void> {
   const bundle = await build({
