@@ -17,9 +17,9 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# Install when node_modules is absent or older than the lockfile. `npm install` rather than `npm ci`: the registry
-# here lacks some other platforms' optional binaries (biome, turbo), which the lockfile therefore omits and which
-# `npm ci` insists on; `npm install` still installs exactly the locked versions.
+# Install when node_modules is absent or older than the lockfile. `npm install` rather than `npm ci`: `npm ci` fails
+# whenever the lockfile lacks another platform's optional binary (biome, turbo), which some registries do not serve;
+# `npm install` still installs exactly the locked versions.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages" >&2
   npm install --no-audit --no-fund --loglevel=error >&2
