@@ -60,16 +60,31 @@ export function installAvProbe([selector, patch]: [string, readonly number[]]): 
 }
 
 /**
- * Audio lead (ms) per flash: flash time minus the nearest click's time, so positive means the sound came first.
+ * Audio lead (ms) per flash, with the flash's time: flash time minus the nearest click's time, so positive means the
+ * sound came first.
  * ITU-R BT.1359 detectability: from +45 (sound early) to -125 (sound late).
  */
-export function audioLeads(marks: AvMarks): number[] {
-  const leads: number[] = [];
+export function audioLeads(marks: AvMarks): { at: number; lead: number }[] {
+  const leads: { at: number; lead: number }[] = [];
   for (const flash of marks.flashes) {
     let best: number | undefined;
     for (const click of marks.clicks)
       if (best === undefined || Math.abs(flash - click) < Math.abs(flash - best)) best = click;
-    if (best !== undefined && Math.abs(flash - best) < 700) leads.push(flash - best);
+    if (best !== undefined && Math.abs(flash - best) < 700) leads.push({ at: flash, lead: flash - best });
   }
   return leads;
+}
+
+/** Least-squares slope of the audio lead over time, ms per minute: a clock drift between sound and picture. */
+export function leadDrift(leads: readonly { at: number; lead: number }[]): number {
+  if (leads.length < 3) return Number.NaN;
+  const mt = leads.reduce((s, l) => s + l.at, 0) / leads.length;
+  const ml = leads.reduce((s, l) => s + l.lead, 0) / leads.length;
+  let num = 0;
+  let den = 0;
+  for (const l of leads) {
+    num += (l.at - mt) * (l.lead - ml);
+    den += (l.at - mt) ** 2;
+  }
+  return den > 0 ? (60_000 * num) / den : Number.NaN;
 }

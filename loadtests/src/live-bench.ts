@@ -24,7 +24,7 @@ import {
 } from '../../scripts/services/browser.ts';
 import { insideNetns, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
 import { FLASH_PATCH } from '../../scripts/services/test-clip.ts';
-import { type AvMarks, audioLeads, installAvProbe } from './av-probe.ts';
+import { type AvMarks, audioLeads, installAvProbe, leadDrift } from './av-probe.ts';
 
 const START_FRAME = 24;
 const WARMUP_MS = 5000;
@@ -77,7 +77,8 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
       (1000 * (end.jitterBufferDelay - start.jitterBufferDelay)) /
       (end.jitterBufferEmittedCount - start.jitterBufferEmittedCount);
     const marks = await viewer.evaluate(() => (window as unknown as { avMarks: AvMarks }).avMarks);
-    const leads = audioLeads(marks);
+    const timed = audioLeads(marks);
+    const leads = timed.map((l) => l.lead);
     return {
       processor,
       playout,
@@ -100,8 +101,11 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
       loadAverage1m: { start: loadStart, end: os.loadavg()[0] },
       audioLeadMs: {
         median: percentile(leads, 0.5),
+        p10: percentile(leads, 0.1),
+        p90: percentile(leads, 0.9),
         min: Math.min(...leads),
         max: Math.max(...leads),
+        driftMsPerMinute: leadDrift(timed),
         markers: leads.length,
       },
       audioMarks: { flashes: marks.flashes.length, clicks: marks.clicks.length, audioRunning: marks.audioRunning },
