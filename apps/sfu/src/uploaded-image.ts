@@ -1,4 +1,4 @@
-import type { ErrorCode, ServiceError } from '@tooncast/shared';
+import { type ErrorCode, isPng, type ServiceError } from '@tooncast/shared';
 import { PNG } from 'pngjs';
 
 export interface ImageSize {
@@ -19,8 +19,6 @@ export const TARGET_FRAME: ImageUse = {
   tooLarge: 'target-frame-too-large',
   unsupported: 'target-frame-unsupported',
 };
-
-const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** JPEG dimensions from the first start-of-frame marker; undefined when the marker chain is broken. */
 function jpegSize(bytes: Buffer): ImageSize | undefined {
@@ -55,7 +53,7 @@ export function validateImage(
   const unsupported: ServiceError = { code: use.unsupported, message: `the ${use.name} must be a PNG or JPEG image` };
   let size: ImageSize | undefined;
   if (mime === 'image/png') {
-    if (!bytes.subarray(0, 8).equals(PNG_MAGIC)) return unsupported;
+    if (!isPng(bytes)) return unsupported;
     try {
       const png = PNG.sync.read(bytes);
       size = { width: png.width, height: png.height };

@@ -28,3 +28,10 @@ export function createRgbImage(width: number, height: number, fill?: readonly [n
 export function createFloatMap(width: number, height: number, fill = 0): FloatMap {
   return { width, height, data: new Float32Array(width * height).fill(fill) };
 }
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Whether the bytes start with the PNG file signature. */
+export function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= PNG_SIGNATURE.length && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+}
