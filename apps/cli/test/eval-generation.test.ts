@@ -47,13 +47,13 @@ test('generated faces on the synthetic clip: the selfie’s identity, the driver
 
   // Expression: step 1 reads the blinks (the iris model's eyelids) and the lip gap (the mouth's colours), and the
   // generated face, read by FaceMesh and the iris model, opens its mouth and shuts its eyes with the driver's
-  // (measured 0.96 / 0.89 / 0.86 on these frames).
+  // (measured 0.96 / 0.95 / 0.93 on these frames; step 1's blinks 0.97 / 0.91).
   const cartoon = s.expression.cartoonVsTruth!;
-  assert.ok(cartoon.eyeOpenLeft >= 0.8 && cartoon.eyeOpenRight >= 0.8, `step 1 blinks vs script: ${report}`);
+  assert.ok(cartoon.eyeOpenLeft >= 0.88 && cartoon.eyeOpenRight >= 0.88, `step 1 blinks vs script: ${report}`);
   assert.ok((s.expression.fused.truth?.mouthOpen ?? 0) >= 0.93, `mouth r vs script: ${report}`);
   assert.ok(s.expression.fused.cartoon.mouthOpen >= 0.9, `mouth r vs step 1's reading: ${report}`);
   for (const eye of ['eyeOpenLeft', 'eyeOpenRight'] as const) {
-    assert.ok((s.expression.fused.truth?.[eye] ?? 0) >= 0.75, `${eye} r vs script: ${report}`);
+    assert.ok((s.expression.fused.truth?.[eye] ?? 0) >= 0.9, `${eye} r vs script: ${report}`);
   }
 
   // Temporal: fusion lowers E_warp of the face region without delaying the expression.

@@ -97,3 +97,26 @@ export function boxContains(b: Box, x: number, y: number): boolean {
 export function boxCenter(b: Box): Point {
   return [b.x + b.w / 2, b.y + b.h / 2];
 }
+
+/** y of a left-to-right-ish chain (flat xy) at column x (linear between its points; clamped at its ends). */
+export function chainY(chain: ArrayLike<number>, x: number): number {
+  const n = chain.length >> 1;
+  let best = chain[1];
+  let bestGap = Number.POSITIVE_INFINITY;
+  for (let i = 0; i + 1 < n; i++) {
+    const x0 = chain[2 * i];
+    const x1 = chain[2 * i + 2];
+    const lo = Math.min(x0, x1);
+    const hi = Math.max(x0, x1);
+    if (x >= lo && x <= hi) {
+      const t = hi > lo ? (x - x0) / (x1 - x0) : 0;
+      return chain[2 * i + 1] + t * (chain[2 * i + 3] - chain[2 * i + 1]);
+    }
+    const gap = Math.min(Math.abs(x - x0), Math.abs(x - x1));
+    if (gap < bestGap) {
+      bestGap = gap;
+      best = Math.abs(x - x0) < Math.abs(x - x1) ? chain[2 * i + 1] : chain[2 * i + 3];
+    }
+  }
+  return best;
+}

@@ -1,6 +1,7 @@
-import type { Gaze } from '../analysis/expression.ts';
+import { type Gaze, lidGap } from '../analysis/expression.ts';
+import { chainY } from '../geometry.ts';
 import { FACE_MESH_POINTS, type FaceSpace } from '../image/faceSpace.ts';
-import { chainY, mouthWidth, ringPolygon, smoothstep } from './landmarkCurves.ts';
+import { mouthWidth, ringPolygon, smoothstep } from './landmarkCurves.ts';
 
 /**
  * The lid gap of a drawn eye read shut, over its neutral gap: cartoon lids and lashes are thick lines, so the iris
@@ -89,9 +90,9 @@ export class ExpressionMapper {
     // Both eyes against the neutral pair's mean: one frame's reading of a small drawn eye is noisy (Big Buck Bunny's
     // picked frame reads lid gaps of 0.33 and 0.17 of the lids' spans, both eyes' median over the clip 0.23–0.25),
     // and a character's neutral eyes are alike.
-    const open = (this.eyeGap(neutral, 'right') + this.eyeGap(neutral, 'left')) / 2;
-    const eyeOpen = SIDES.map((side) => {
-      const ratio = this.eyeGap(cartoon, side) / Math.max(1e-6, open);
+    const open = (lidGap(neutral, 0) + lidGap(neutral, 1)) / 2;
+    const eyeOpen = ([0, 1] as const).map((eye) => {
+      const ratio = lidGap(cartoon, eye) / Math.max(1e-6, open);
       // No wider than the selfie's own eye: a drawn eye's reading swells as the head turns, a real lid does not.
       return clamp((ratio - SHUT_EYE_READING) / (1 - SHUT_EYE_READING), 0, 1);
     }) as [number, number];
@@ -160,28 +161,6 @@ export class ExpressionMapper {
       const w = 1 - smoothstep(half, 2.5 * half, Math.abs(own[3 * i] - cx));
       geometry[3 * i + 1] += w * (own[3 * i + 1] + jaw - geometry[3 * i + 1]);
     }
-  }
-
-  /**
-   * Lid gap of an eye: the mean height of the lower lid below each upper-lid point, over the upper lid's span. Both
-   * lids come from the iris model (step 1), the corners from FaceMesh, which on drawn eyes puts them ~15 % outside
-   * the lids and shifts them as the head turns: measured against the corners (ring area over corner distance²), an
-   * open eye of the turning synthetic head read 0.78–1.06 of its neutral gap (5–95 %), against the lid's own span
-   * 0.91–1.11 (blink r against its script 0.89 → 0.97).
-   */
-  private eyeGap(pts: Float32Array, side: Side): number {
-    const { rows, lower } = this.lids[side];
-    const lowerLid = ringPolygon(pts, lower);
-    let gap = 0;
-    let x0 = Number.POSITIVE_INFINITY;
-    let x1 = Number.NEGATIVE_INFINITY;
-    for (const i of rows[0]) {
-      const x = pts[3 * i];
-      gap += Math.max(0, chainY(lowerLid, x) - pts[3 * i + 1]) / rows[0].length;
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
-    }
-    return x1 > x0 ? gap / (x1 - x0) : 0;
   }
 
   /** Inner-lip gap over mouth width, averaged over the three middle columns. */

@@ -1,11 +1,12 @@
 import type { RgbImage } from '@tooncast/shared';
 import type { Gaze } from '../analysis/expression.ts';
+import { chainY } from '../geometry.ts';
 import { clampByte } from '../image/color.ts';
 import type { FaceSpace } from '../image/faceSpace.ts';
 import { featheredPolygonMask, type PixelBox, polygonBounds, shiftPolygon, strokeMask } from '../image/mask.ts';
 import { sampleRgbInto } from '../image/sample.ts';
 import { Scratch } from '../image/scratch.ts';
-import { chainY, ringOpenness, ringPolygon, smoothstep } from './landmarkCurves.ts';
+import { ringOpenness, ringPolygon, smoothstep } from './landmarkCurves.ts';
 import type { SelfieFeatures } from './selfie.ts';
 
 /** Warp stretch from which skin colour starts to replace the selfie's texture, and where it has replaced it. */
