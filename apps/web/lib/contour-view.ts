@@ -21,6 +21,7 @@ const ORGAN_COLOURS: Record<ContourOrgan, string> = {
 /** Tracking-state colours, as the engine's analysis overlay uses. */
 const STATE_COLOURS: Record<ContourFrame['state'], string> = {
   tracking: '#28dc3c',
+  held: '#96dc3c',
   reacquired: '#ffd200',
   lost: '#e61e1e',
 };

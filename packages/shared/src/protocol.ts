@@ -192,7 +192,7 @@ export const CONTOUR_THUMBNAIL = { width: 32, height: 18 } as const;
 export const ContourFrame = z.object({
   frameIndex: z.number().int().min(0),
   timeSec: z.number().min(0),
-  state: z.enum(['tracking', 'reacquired', 'lost']),
+  state: z.enum(['tracking', 'held', 'reacquired', 'lost']),
   thumbnail: z.string().max(1024),
   lines: z
     .array(z.object({ organ: ContourOrgan, closed: z.boolean(), points: z.array(z.number().min(-1).max(2)).max(512) }))

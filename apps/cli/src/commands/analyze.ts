@@ -30,7 +30,7 @@ export async function analyzeCommand(args: AnalyzeArgs, config: Config): Promise
   const debugFile = path.join(args.out, 'contours.mp4');
   const debug = args.debugVideo ? new VideoWriter(debugFile, { width, height, fps }) : undefined;
   const progress = new Progress('analyze', Math.round(durationSec * fps));
-  const states: Record<TrackingState, number> = { tracking: 0, reacquired: 0, lost: 0 };
+  const states: Record<TrackingState, number> = { tracking: 0, held: 0, reacquired: 0, lost: 0 };
   const analysisMs: number[] = [];
   const decodeMs: number[] = [];
   await analyzeVideo(models, reader, target, async ({ frame, analysis, times }) => {

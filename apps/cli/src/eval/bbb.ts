@@ -20,6 +20,8 @@ export interface BbbScore {
   detectionRate: number;
   /** Frames whose tracked face was right of where the bunny ever is (another character). */
   otherCharacterTaken: number;
+  /** Frames FaceMesh doubted and the tracker held (see TargetTracker.holds). */
+  heldFrames: number;
   /** Tracked frames on which the detector still had to run. */
   detectorOnTrackedFrames: number;
   trackedFrames: number;
@@ -40,6 +42,7 @@ export async function scoreBbb(
   let other = 0;
   let tracked = 0;
   let detectorOnTracked = 0;
+  let held = 0;
   for await (const f of reader.frames()) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
@@ -48,6 +51,7 @@ export async function scoreBbb(
     onFrame?.(a, performance.now() - t0, (cpu.user + cpu.system) / 1000);
     clock.take();
     if (a.face && a.face.box.x + a.face.box.w / 2 >= BBB.bunnyMaxX) other++;
+    if (a.state === 'held') held++;
     if (a.state === 'tracking') {
       tracked++;
       if (a.detectorRan) detectorOnTracked++;
@@ -61,6 +65,7 @@ export async function scoreBbb(
     facingFrames: `${BBB.facing.first}-${BBB.facing.last} (${facing})`,
     detectionRate: facing ? found / facing : 0,
     otherCharacterTaken: other,
+    heldFrames: held,
     detectorOnTrackedFrames: detectorOnTracked,
     trackedFrames: tracked,
   };

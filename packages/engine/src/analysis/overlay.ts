@@ -6,6 +6,7 @@ import type { TrackingState } from './tracker.ts';
 
 const STATE_COLOURS: Record<TrackingState, readonly [number, number, number]> = {
   tracking: [40, 220, 60],
+  held: [150, 220, 60],
   reacquired: [255, 210, 0],
   lost: [230, 30, 30],
 };

@@ -1,5 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
-import { type Box, boxCenter } from '../geometry.ts';
+import { type Box, boxCenter, iou } from '../geometry.ts';
 import { type Detection, type FaceDetector, roiFromDetection } from './detector.ts';
 import type { OneEuroFilter } from './filter.ts';
 import { type AppearanceSignature, appearanceDistance, appearanceOf, blendAppearance } from './identity.ts';
@@ -13,7 +13,8 @@ import {
 } from './mesh.ts';
 import type { Roi } from './roi.ts';
 
-export type TrackingState = 'tracking' | 'lost' | 'reacquired';
+/** 'held': FaceMesh doubted the face, which stays where it was and looks like the target (see TargetTracker.holds). */
+export type TrackingState = 'tracking' | 'held' | 'lost' | 'reacquired';
 
 /** A loss shorter than this (s) keeps the last sighting's position and size as re-acquisition cues. */
 const RECENT_LOSS_SEC = 1;
@@ -21,6 +22,12 @@ const RECENT_LOSS_SEC = 1;
 const MAX_SIZE_CHANGE = 2;
 /** Weight of the position cue against appearance distances (≈ 0.1–0.2 for the target). */
 const POSITION_WEIGHT = 0.1;
+/**
+ * How long (s) a followed face FaceMesh doubts is held (see TargetTracker.step), and how much its landmark box must
+ * overlap the last sure one (IoU).
+ */
+const HOLD_SEC = 0.5;
+const HOLD_MIN_IOU = 0.6;
 
 /** Who the user picked: how the character looks and where it was when picked. */
 export interface TargetIdentity {
@@ -80,6 +87,8 @@ export class TargetTracker {
   private readonly meshInput = new Float32Array(MESH_INPUT_LENGTH);
   /** Where and when the target was last seen: the position and size cues of re-acquisition. */
   private lastSeen?: { box: Box; timeSec: number };
+  /** Where and when FaceMesh last saw it without doubt: what a doubted face is held against. */
+  private lastSure?: { box: Box; timeSec: number };
   private readonly remembered: AppearanceSignature;
 
   constructor(
@@ -96,19 +105,23 @@ export class TargetTracker {
 
   async step(frame: RgbImage, timeSec: number): Promise<TrackStep> {
     let found: Candidate | undefined;
+    let doubted: Candidate | undefined;
     if (this.roi) {
       // Hysteresis, as MediaPipe's separate tracking confidence: a face already followed may look less sure and a
       // little further off than one newly accepted; the appearance cue still guards against a swap. Where the
       // character was picked, nothing is followed yet.
       const { minPresence, maxAppearanceDistance } = this.options;
       const followed = this.everFound;
-      const c = await this.verify(frame, this.roi, followed ? minPresence / 2 : minPresence);
-      if (c && c.distance <= maxAppearanceDistance * (followed ? 1.15 : 1)) found = c;
+      const c = await this.verify(frame, this.roi, followed ? 0 : minPresence);
+      if (c && c.distance <= maxAppearanceDistance * (followed ? 1.15 : 1)) {
+        if (c.mesh.presence >= (followed ? minPresence / 2 : minPresence)) found = c;
+        else if (this.holds(c, timeSec)) doubted = c;
+      }
     }
     let detectorRan = false;
     if (!found) {
       detectorRan = true;
-      found = await this.reacquire(frame, await this.detector.detectFrame(frame), timeSec);
+      found = (await this.reacquire(frame, await this.detector.detectFrame(frame), timeSec)) ?? doubted;
     }
     if (!found) {
       this.roi = undefined;
@@ -122,8 +135,9 @@ export class TargetTracker {
     }
     const landmarks = this.filter.apply(raw, timeSec, found.roi.size);
     this.lastSeen = { box: landmarkBounds(raw), timeSec };
+    if (found !== doubted) this.lastSure = this.lastSeen;
     this.roi = roiFromLandmarks(raw);
-    const state: TrackingState = this.lostAfterFound ? 'reacquired' : 'tracking';
+    const state: TrackingState = this.lostAfterFound ? 'reacquired' : found === doubted ? 'held' : 'tracking';
     this.everFound = true;
     this.lostAfterFound = false;
     return {
@@ -138,6 +152,22 @@ export class TargetTracker {
         appearanceDistance: found.distance,
       },
     };
+  }
+
+  /**
+   * Whether a followed face whose face flag FaceMesh doubts is still taken, when the detector finds nothing better:
+   * some drawn expressions drop the flag while the landmarks stay on the face (Big Buck Bunny's eyes-shut grin reads
+   * 0.01–0.18 for 9 frames; the face vanished and came back shrunken twice in 0.4 s). Only briefly after a sure
+   * sighting, in the same place and looking like the target: a character that leaves or hides fails those checks.
+   */
+  private holds(c: Candidate, timeSec: number): boolean {
+    const sure = this.lastSure;
+    return (
+      sure !== undefined &&
+      timeSec - sure.timeSec <= HOLD_SEC &&
+      c.distance <= this.options.maxAppearanceDistance &&
+      iou(landmarkBounds(c.mesh.landmarks), sure.box) >= HOLD_MIN_IOU
+    );
   }
 
   /** Runs FaceMesh in the ROI; undefined when no face is there. */
