@@ -10,10 +10,16 @@ const MID_INNER = [13, 14] as const;
 const COLUMNS = [-0.15, 0, 0.15];
 /** Sampling step along a column, px. */
 const STEP = 0.5;
-/** How far a column is followed from the mouth line each way, in mouth widths: a run this long is no mouth. */
-const REACH = 0.6;
-/** How far from the mouth line the mouth's first pixel may be, in mouth widths. */
-const START_REACH = 0.12;
+/**
+ * How far a column is followed from the mouth line each way, in mouth widths: a run this long is no mouth. Big Buck
+ * Bunny's grin, FaceMesh's mouth line on its muzzle, ends 0.83 widths below that line.
+ */
+const REACH = 1;
+/**
+ * How far from the mouth line the mouth's first pixel may be, in mouth widths: on Big Buck Bunny's grin FaceMesh
+ * puts the lips on the muzzle, 0.28 widths above the open mouth.
+ */
+const START_REACH = 0.3;
 /**
  * Skin-coloured stretches this short (mouth widths) inside the mouth are bridged: the highlight on closed lips, the
  * gap between teeth.
@@ -28,6 +34,8 @@ const MAX_HEIGHT = 0.9;
 /** Readings the resting height is taken from (10 s at 24 fps), and its low quantile: lips meet between syllables. */
 const REST_WINDOW = 240;
 const REST_QUANTILE = 0.1;
+/** Unreadable frames that keep the last readable opening (a grin's edge or a passing prop for a moment). */
+const HOLD_READINGS = 2;
 
 /** The mouth as its colours show it in one frame. */
 export interface MouthReading {
@@ -49,18 +57,36 @@ export class LipReader {
   /** The latest readable heights, oldest first. */
   private readonly heights: number[] = [];
   private readonly rgb = new Uint8Array(3);
+  /** The last readable opening, and the unreadable frames since. */
+  private lastGap = 0;
+  private unreadable = 0;
 
+  /**
+   * @param restHeight a first reading of the mouth at rest (the picked frame's): until a closed mouth is seen, an
+   *   open one would pass for the rest.
+   */
   constructor(
     /** FaceMesh's upper inner lip without the corners, and the lower inner lip from corner to corner. */
     private readonly upperInner: readonly number[],
     private readonly lowerInner: readonly number[],
-  ) {}
+    restHeight?: number,
+  ) {
+    if (restHeight !== undefined) this.heights.push(restHeight);
+  }
 
   /** Reads the frame's mouth and moves the landmarks' inner lips to its opening, in place. */
   refine(frame: RgbImage, landmarks: Landmarks): MouthReading {
     const height = this.height(frame, landmarks);
-    // A mouth hidden behind a prop, or not told apart from the skin, is shown at rest: nothing says it moves.
-    const gap = height === undefined ? 0 : Math.max(0, height - this.restHeight(height));
+    let gap: number;
+    if (height !== undefined) {
+      gap = Math.max(0, height - this.restHeight(height));
+      this.lastGap = gap;
+      this.unreadable = 0;
+    } else {
+      // A mouth hidden behind a prop, or not told apart from the skin, keeps its opening a moment, then shows at
+      // rest: nothing says it moves.
+      gap = ++this.unreadable <= HOLD_READINGS ? this.lastGap : 0;
+    }
     this.setInnerLips(landmarks, gap);
     return { height, gap };
   }

@@ -89,14 +89,14 @@ export class AnalysisModels {
     const { landmarks } = await this.iris.estimate(frame, picked.landmarks);
     // The neutral face's lips are closed: openings are read as height beyond the rest (LipReader), which one
     // frame does not know yet.
-    this.lipReader().refine(frame, landmarks);
-    return { ...picked, landmarks };
+    const { height } = this.lipReader().refine(frame, landmarks);
+    return { ...picked, landmarks, mouthHeight: height };
   }
 
-  /** A LipReader for one video: it learns that character's mouth at rest. */
-  lipReader(): LipReader {
+  /** A LipReader for one video: it learns that character's mouth at rest, from `restHeight` on. */
+  lipReader(restHeight?: number): LipReader {
     const a = this.space.topology.annotations;
-    return new LipReader(a.lipsUpperInner, a.lipsLowerInner);
+    return new LipReader(a.lipsUpperInner, a.lipsLowerInner, restHeight);
   }
 }
 
@@ -116,12 +116,12 @@ export class FaceAnalysisStage {
 
   constructor(
     private readonly models: AnalysisModels,
-    identity: TargetIdentity,
+    identity: TargetIdentity & Pick<PickedTarget, 'mouthHeight'>,
   ) {
     this.planes = new Float32Array(ORGANS.length * models.space.size * models.space.size);
     const a = models.space.topology.annotations;
     this.lips = [...new Set(Object.entries(a).flatMap(([name, idx]) => (name.startsWith('lips') ? idx : [])))];
-    this.lipReader = models.lipReader();
+    this.lipReader = models.lipReader(identity.mouthHeight);
     const o = models.options;
     this.tracker = new TargetTracker(
       models.detector,

@@ -46,6 +46,8 @@ export class TargetNotFoundError extends Error {
 
 export interface PickedTarget extends TargetIdentity {
   landmarks: Landmarks;
+  /** The mouth's outer height on the picked frame (see MouthReading): a first reading of its height at rest. */
+  mouthHeight?: number;
 }
 
 /**
