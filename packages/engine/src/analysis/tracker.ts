@@ -23,8 +23,8 @@ const MAX_SIZE_CHANGE = 2;
 /** Weight of the position cue against appearance distances (≈ 0.1–0.2 for the target). */
 const POSITION_WEIGHT = 0.1;
 /**
- * How long (s) a followed face FaceMesh doubts is held (see TargetTracker.step), and how much its landmark box must
- * overlap the last sure one (IoU).
+ * How long (s) after a sure sighting a followed face FaceMesh doubts is held (see TargetTracker.holds), and how much
+ * its landmark box must overlap the last sure one (IoU).
  */
 const HOLD_SEC = 0.5;
 const HOLD_MIN_IOU = 0.6;
