@@ -6,6 +6,7 @@ import { DEFAULT_TEST_CLIP, drawFrame, readBarcode } from '../../../scripts/serv
 import { type FrameProcessor, PassThroughProcessor } from '../src/frame-processor.ts';
 import { Vp8Decoder, Vp8Encoder } from '../src/media/codec.ts';
 import { percentileOf } from '../src/media/frame-timing.ts';
+import { asksForKeyframe, emptyReceiverReport } from '../src/media/keyframe-requests.ts';
 import { LivePipeline, type PipelineStats } from '../src/media/pipeline.ts';
 import { buildRtp, parseRtp } from '../src/media/rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from '../src/media/vp8.ts';
@@ -20,6 +21,8 @@ interface Run {
   received: { id: number | undefined; timestamp: number; keyframe: boolean }[];
   audioArrivals: number[];
   stats: PipelineStats[];
+  /** The publisher frame being sent when each keyframe request reached the forwarder's RTCP port. */
+  publisherKeyframeRequests: number[];
 }
 
 interface RunOptions {
@@ -27,13 +30,18 @@ interface RunOptions {
   stall?: { from: number; frames: number };
   /** The mountpoint's RTCP port asks for a keyframe when the publisher sends this frame (periodic ones off). */
   keyframeRequestAt?: number;
+  /** One packet of this frame is lost on the way in. */
+  lossAt?: number;
 }
 
 /**
  * Runs the worker's media path with real ffmpeg over loopback UDP: barcoded frames go in as VP8 RTP at 24 fps (as
  * Janus forwards them) and come out as VP8 RTP (as the mountpoint receives them), depacketized and decoded here.
  */
-async function runPipeline(processor: FrameProcessor, { stall, keyframeRequestAt }: RunOptions = {}): Promise<Run> {
+async function runPipeline(
+  processor: FrameProcessor,
+  { stall, keyframeRequestAt, lossAt }: RunOptions = {},
+): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
   // Janus's RTCP port for the video: it learns the worker's address from the worker's packets.
@@ -42,11 +50,18 @@ async function runPipeline(processor: FrameProcessor, { stall, keyframeRequestAt
   mountpointRtcp.on('message', (_msg, from) => {
     worker = from;
   });
+  // The VideoRoom forwarder's RTCP port: it says hello to the worker's, and relays keyframe requests to the publisher.
+  const forwarderRtcp = dgram.createSocket('udp4');
+  const publisherKeyframeRequests: number[] = [];
+  forwarderRtcp.on('message', (msg) => {
+    if (asksForKeyframe(msg)) publisherKeyframeRequests.push(index);
+  });
   const bind = (s: dgram.Socket) => new Promise<number>((r) => s.bind(0, '127.0.0.1', () => r(s.address().port)));
   const [videoPort, audioPort, videoRtcpPort] = await Promise.all([
     bind(mountpoint),
     bind(audioOut),
     bind(mountpointRtcp),
+    bind(forwarderRtcp),
   ]);
   const stats: PipelineStats[] = [];
   const pipeline = new LivePipeline(
@@ -62,10 +77,11 @@ async function runPipeline(processor: FrameProcessor, { stall, keyframeRequestAt
     fail,
   );
   const input = await pipeline.listen('127.0.0.1');
+  forwarderRtcp.send(emptyReceiverReport(1), input.videoRtcpPort, '127.0.0.1');
   const sender = dgram.createSocket('udp4');
   after(async () => {
     await pipeline.close();
-    for (const s of [mountpoint, audioOut, sender, mountpointRtcp]) s.close();
+    for (const s of [mountpoint, audioOut, sender, mountpointRtcp, forwarderRtcp]) s.close();
   });
 
   const received: Run['received'] = [];
@@ -99,7 +115,8 @@ async function runPipeline(processor: FrameProcessor, { stall, keyframeRequestAt
     { width, height, keyframeInterval: 24, bitrateKbps: 2000 },
     (vp8) => {
       const i = index++;
-      held.push(...packetizer.packetize(vp8, 1000 + i * 3750));
+      const packets = packetizer.packetize(vp8, 1000 + i * 3750);
+      held.push(...(i + 1 === lossAt ? packets.slice(1) : packets));
       if (stall && i >= stall.from && i < stall.from + stall.frames - 1) return;
       for (const p of held.splice(0)) sender.send(p, input.videoPort, '127.0.0.1');
     },
@@ -127,7 +144,7 @@ async function runPipeline(processor: FrameProcessor, { stall, keyframeRequestAt
   }
   await encoder.close();
   await decoder?.close();
-  return { received, audioArrivals, stats };
+  return { received, audioArrivals, stats, publisherKeyframeRequests };
 }
 
 const inOrder = (ids: (number | undefined)[]) => ids.every((id, i) => i === 0 || id! > ids[i - 1]!);
@@ -196,4 +213,16 @@ test('a watcher asks for a keyframe (RTCP PLI from the mountpoint): the next fra
   const ids = received.map((r) => r.id!);
   assert.ok(inOrder(ids), 'frames come out in order across the encoder switch');
   assert.ok(ids.length >= FRAMES - 3, `no frames lost at the switch (${ids.length} of ${FRAMES})`);
+});
+
+test('a packet lost on the way in: the worker asks the publisher for a keyframe at once', async () => {
+  // Frame ids are 1-based; the publisher's own keyframes come every 24 frames (frames 1, 25, 49).
+  const { received, publisherKeyframeRequests } = await runPipeline(new PassThroughProcessor(), { lossAt: 30 });
+  const asked = publisherKeyframeRequests.filter((at) => at >= 30);
+  assert.ok(asked.length >= 1 && asked[0] <= 31, `asked while frame ${asked[0]} was sent (loss in frame 30)`);
+  // Asked again every 500 ms while no keyframe comes (this publisher ignores requests), not once per packet.
+  assert.ok(asked.length <= 2, `${asked.length} requests during the 0.8 s gap`);
+  const ids = received.map((r) => r.id!);
+  assert.ok(!ids.some((id) => id >= 30 && id < 49), 'nothing from the gap to the next keyframe reaches the decoder');
+  assert.ok(ids.includes(49), 'the stream resumes at the next keyframe');
 });

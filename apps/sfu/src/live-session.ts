@@ -27,11 +27,10 @@ export class LiveSession {
   async createMedia(
     janus: JanusConnection,
     controls: { videoroom: PluginHandle; streaming: PluginHandle },
-    firFreqSeconds: number,
   ): Promise<void> {
     // Both at once; when one fails, the other is kept (once created) for releaseMedia.
     const created = await Promise.allSettled([
-      VideoRoom.create(janus, controls.videoroom, firFreqSeconds).then((r) => (this.room = r)),
+      VideoRoom.create(janus, controls.videoroom).then((r) => (this.room = r)),
       StreamingMountpoint.create(controls.streaming).then((m) => (this.mountpoint = m)),
     ]);
     const failed = created.find((c) => c.status === 'rejected');

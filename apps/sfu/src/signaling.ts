@@ -24,8 +24,6 @@ import type { SessionStore } from './store.ts';
 import type { SessionTokens, TokenClaims } from './tokens.ts';
 import { type ImageUse, SELFIE, TARGET_FRAME, validateImage } from './uploaded-image.ts';
 
-/** Seconds between keyframe requests Janus sends the publisher (the worker decoder restarts from these). */
-const FIR_FREQ_SECONDS = 1;
 /** How long a published session waits for a worker to claim it. */
 const WORKER_CLAIM_TIMEOUT_MS = 10_000;
 /** Selfie checks one socket may ask for: one at a time, at most one per this many ms (live guidance needs ~2/s). */
@@ -215,7 +213,7 @@ export class SignalingServer {
       throw new ServiceFailure('no-worker', 'all inference workers are busy; try again in a minute');
     }
     try {
-      await live.createMedia(this.deps.janus, this.deps.controls, FIR_FREQ_SECONDS);
+      await live.createMedia(this.deps.janus, this.deps.controls);
     } catch (err) {
       this.deps.log.error({ err, session: claims.sessionId }, 'janus refused the session');
       await live.releaseMedia();
@@ -252,7 +250,12 @@ export class SignalingServer {
     switch (message.type) {
       case 'worker-ready':
         clearTimeout(live.workerTimer);
-        live.workerTarget = { host: message.host, videoPort: message.videoPort, audioPort: message.audioPort };
+        live.workerTarget = {
+          host: message.host,
+          videoPort: message.videoPort,
+          audioPort: message.audioPort,
+          videoRtcpPort: message.videoRtcpPort,
+        };
         // A publish that failed has ended the session.
         await live.published?.catch(() => undefined);
         if (live.ended) return;

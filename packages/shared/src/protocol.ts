@@ -218,6 +218,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     host: z.string(),
     videoPort: z.number().int(),
     audioPort: z.number().int(),
+    /** Where the forwarder's RTCP goes: the worker sends its keyframe requests to the publisher back through it. */
+    videoRtcpPort: z.number().int(),
   }),
   z.object({
     type: z.literal('worker-failed'),

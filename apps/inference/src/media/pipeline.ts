@@ -8,6 +8,7 @@ import { type FrameTimes, percentileOf, type StageSummary, StageTimes } from './
 import { KeyframeEncoder } from './keyframe-encoder.ts';
 import { KeyframeRequests } from './keyframe-requests.ts';
 import { PlayoutDelay } from './playout-delay.ts';
+import { PublisherKeyframes } from './publisher-keyframes.ts';
 import { parseRtp } from './rtp.ts';
 import { isVp8Keyframe, Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from './vp8.ts';
 
@@ -82,6 +83,7 @@ export class LivePipeline {
   private decoderSize?: { width: number; height: number };
   private readonly encoder: KeyframeEncoder;
   private keyframeRequests?: KeyframeRequests;
+  private publisherKeyframes?: PublisherKeyframes;
   private decodeQueue: InFlight[] = [];
   /** Frames inside the encoder by input index: the encoder may drop a frame, so order alone cannot pair them. */
   private readonly encoding = new Map<number, InFlight>();
@@ -126,10 +128,14 @@ export class LivePipeline {
   }
 
   /**
-   * Binds the two RTP inputs on `host` (ephemeral ports) and returns them for the VideoRoom forwarder. Frames
-   * decoded before `processorOpen` resolves are dropped (the decoder still follows the stream).
+   * Binds the two RTP inputs and the video's RTCP port (keyframe requests to the publisher) on `host` (ephemeral
+   * ports) and returns them for the VideoRoom forwarder. Frames decoded before `processorOpen` resolves are dropped
+   * (the decoder still follows the stream).
    */
-  async listen(host: string, processorOpen?: Promise<void>): Promise<{ videoPort: number; audioPort: number }> {
+  async listen(
+    host: string,
+    processorOpen?: Promise<void>,
+  ): Promise<{ videoPort: number; audioPort: number; videoRtcpPort: number }> {
     this.processorOpen = !processorOpen;
     processorOpen?.then(
       () => {
@@ -138,9 +144,10 @@ export class LivePipeline {
       () => undefined,
     );
     const { output } = this.options;
-    const [videoPort, audio, keyframeRequests] = await Promise.all([
+    const [videoPort, audio, publisherKeyframes, keyframeRequests] = await Promise.all([
       new Promise<number>((r) => this.videoIn.bind(0, host, () => r(this.videoIn.address().port))),
       AudioRelay.start(host, { host: output.host, port: output.audioPort }),
+      PublisherKeyframes.open(host, this.ssrc),
       output.videoRtcpPort
         ? KeyframeRequests.open(host, { host: output.host, port: output.videoRtcpPort }, this.ssrc, () => {
             this.log.debug('keyframe requested by a watcher');
@@ -149,16 +156,18 @@ export class LivePipeline {
         : undefined,
     ]);
     this.audio = audio;
+    this.publisherKeyframes = publisherKeyframes;
     this.keyframeRequests = keyframeRequests;
     this.videoIn.on('message', (msg) => this.onVideoPacket(msg));
     this.statsTimer = setInterval(() => this.reportStats(), 1000);
-    return { videoPort, audioPort: audio.port };
+    return { videoPort, audioPort: audio.port, videoRtcpPort: publisherKeyframes.port };
   }
 
   private onVideoPacket(msg: Buffer): void {
     const packet = parseRtp(msg);
     if (!packet) return;
     const frame = this.depacketizer.push(packet, performance.now());
+    if (this.depacketizer.waitingForKeyframe) this.publisherKeyframes?.ask();
     if (!frame) return;
     if (!this.decoderSize) {
       const size = vp8KeyframeSize(frame.data);
@@ -168,7 +177,7 @@ export class LivePipeline {
     }
     this.counters.framesIn++;
     // A decoder this far behind cannot keep up: every later frame would be as late, so skip to the publisher's
-    // next keyframe (Janus asks for one every second) instead.
+    // next keyframe, asked for at once, instead.
     const oldest = this.decodeQueue[0];
     const behind = oldest !== undefined && frame.arrivedAt - oldest.times.arrived > MAX_DECODE_LAG_MS;
     if (frame.keyframe) this.skipToKeyframe = false;
@@ -176,6 +185,7 @@ export class LivePipeline {
       if (!this.skipToKeyframe)
         this.log.warn({ backlog: this.decodeQueue.length }, 'decoder behind: skipping to the next keyframe');
       this.skipToKeyframe = true;
+      this.publisherKeyframes?.ask();
       this.counters.framesDropped++;
       return;
     }
@@ -273,6 +283,7 @@ export class LivePipeline {
     clearInterval(this.statsTimer);
     for (const s of [this.videoIn, this.out]) s.close();
     this.keyframeRequests?.close();
+    this.publisherKeyframes?.close();
     await Promise.all([this.decoder.close(), this.encoder.close(), this.audio?.close()]);
   }
 }

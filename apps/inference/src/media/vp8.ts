@@ -33,6 +33,11 @@ export class Vp8Depacketizer {
   private nextSequence = -1;
   private broken = true;
 
+  /** True from a gap (or the start) until the next keyframe: the decoder needs one. */
+  get waitingForKeyframe(): boolean {
+    return this.broken;
+  }
+
   push(packet: RtpPacket, now: number): Vp8Frame | undefined {
     const { payload } = packet;
     if (payload.length < 2) return undefined;

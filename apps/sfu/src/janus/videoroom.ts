@@ -5,12 +5,15 @@ export interface RtpTarget {
   host: string;
   videoPort: number;
   audioPort: number;
+  /** The worker's RTCP port: Janus relays the keyframe requests it sends there to the publisher. */
+  videoRtcpPort: number;
 }
 
 /**
  * One VideoRoom room per live session: the owner publishes the cartoon clip into it and the room forwards
- * the publisher's RTP to the assigned worker. `fir_freq` makes Janus ask the publisher for a keyframe
- * periodically, which is what lets the worker's decoder (re)start quickly.
+ * the publisher's RTP to the assigned worker. The publisher sends a keyframe only when asked: when the forwarder
+ * starts, and when the worker asks through the forwarder's RTCP port (a lost packet, a decoder backlog); periodic
+ * ones (the room's `fir_freq`, left unset: every second before) reached the worker late and made every watcher buffer more video.
  */
 export class VideoRoom {
   private publisher?: PluginHandle;
@@ -22,7 +25,7 @@ export class VideoRoom {
     readonly id: number,
   ) {}
 
-  static async create(janus: JanusConnection, control: PluginHandle, firFreqSeconds: number): Promise<VideoRoom> {
+  static async create(janus: JanusConnection, control: PluginHandle): Promise<VideoRoom> {
     const id = randomInt(1, 2 ** 47);
     await control.request({
       request: 'create',
@@ -30,7 +33,6 @@ export class VideoRoom {
       publishers: 1,
       is_private: true,
       permanent: false,
-      fir_freq: firFreqSeconds,
       videocodec: 'vp8',
       audiocodec: 'opus',
       bitrate: 2_000_000,
@@ -77,6 +79,7 @@ export class VideoRoom {
       publisher_id: this.feed,
       host: target.host,
       video_port: target.videoPort,
+      video_rtcp_port: target.videoRtcpPort,
       audio_port: target.audioPort,
     });
   }

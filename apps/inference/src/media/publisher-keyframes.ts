@@ -1,0 +1,63 @@
+import dgram from 'node:dgram';
+import { emptyReceiverReport } from './keyframe-requests.ts';
+
+const RTCP_PSFB = 206;
+const PSFB_PLI = 1;
+/** Janus passes on at most one request a second anyway; a burst of lost packets needs one. */
+const MIN_INTERVAL_MS = 500;
+
+/** A picture-loss indication (RTCP PSFB, FMT 1) from `senderSsrc` (media SSRC 0: Janus fills in the publisher's). */
+export function pictureLossIndication(senderSsrc: number): Buffer {
+  const pli = Buffer.alloc(12);
+  pli[0] = 0x80 | PSFB_PLI;
+  pli[1] = RTCP_PSFB;
+  pli.writeUInt16BE(2, 2);
+  pli.writeUInt32BE(senderSsrc >>> 0, 4);
+  return pli;
+}
+
+/**
+ * Keyframe requests to the publisher through the VideoRoom forwarder's RTCP port (Janus relays a PLI arriving there
+ * to the publisher's browser), sent when the worker's decoder needs a keyframe: after a lost packet or a backlog.
+ * Janus no longer asks the publisher every second: each of those keyframes reached the worker up to ~100 ms late
+ * and the watchers' browsers, which see that as network jitter, buffered the video for it.
+ */
+export class PublisherKeyframes {
+  private readonly socket = dgram.createSocket('udp4');
+  /** Where Janus's forwarder sends its RTCP from, learned from its first packet (the sfu tells it this port). */
+  private janus?: { address: string; port: number };
+  private askedAt = Number.NEGATIVE_INFINITY;
+  private wanted = false;
+
+  private constructor(private readonly ssrc: number) {
+    this.socket.on('message', (_msg, from) => {
+      this.janus ??= { address: from.address, port: from.port };
+      if (this.wanted) this.ask();
+    });
+    this.socket.on('error', () => undefined);
+  }
+
+  static async open(host: string, ssrc: number): Promise<PublisherKeyframes> {
+    const requests = new PublisherKeyframes(ssrc);
+    await new Promise<void>((r) => requests.socket.bind(0, host, r));
+    return requests;
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  ask(): void {
+    this.wanted = true;
+    const now = performance.now();
+    if (!this.janus || now - this.askedAt < MIN_INTERVAL_MS) return;
+    this.askedAt = now;
+    this.wanted = false;
+    const { port, address } = this.janus;
+    this.socket.send(Buffer.concat([emptyReceiverReport(this.ssrc), pictureLossIndication(this.ssrc)]), port, address);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
