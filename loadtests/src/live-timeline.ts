@@ -1,36 +1,130 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * Diagnostic (temporary): one session, pass-through or engine, sampling every 5 s what Chrome's WebRTC stats say
- * about where latency goes. node --import tsx loadtests/src/live-timeline.ts [--seconds 90] [--processor passthrough]
+ * Where latency and freezes come from over one session (runs itself inside the private network namespace): an owner
+ * and a late viewer in headless Chromium, then JSON lines on stdout, one per second (the publisher's encoder and
+ * keyframes, the worker's fps and latency, each watcher's freezes, video and audio jitter-buffer delay, target and
+ * minimum, and the spread of arrival delays: when each frame's last packet arrived against its RTP timestamp, over
+ * the session's fastest frame), and a summary: every render gap over 120 ms of the clip, the owner and the viewer,
+ * with the gap the same two frames had in the clip as the owner page showed it (a gap already in the source came
+ * from the publisher's page, not from the media path).
+ *   node --import tsx loadtests/src/live-timeline.ts [--seconds 60] [--processor passthrough|engine] [--env K=V,...]
  */
 import os from 'node:os';
 import { targetPointAt } from '@tooncast/synth';
+import type { Page } from 'playwright-core';
 import {
   firstPersonalizedFrame,
-  glassToGlass,
   measurements,
   percentile,
   startOwnerSession,
   TestBrowser,
+  viewerJoin,
 } from '../../scripts/services/browser.ts';
 import { insideNetns, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
 
-const PC_COLLECTOR = `(() => { const P = window.RTCPeerConnection; window.__pcs = [];
+const WARMUP_MS = 5000;
+const GAP_MS = 120;
+const VIDEOS = {
+  clip: '[data-testid="clip"]',
+  owner: '[data-testid="video-personalized"]',
+  viewer: 'video[data-testid="video-watch party"]',
+};
+
+/** Keeps every RTCPeerConnection the page makes, for their stats (the page keeps its own private). */
+const KEEP_CONNECTIONS = `(() => { const P = window.RTCPeerConnection; window.__pcs = [];
   window.RTCPeerConnection = function (...a) { const pc = new P(...a); window.__pcs.push(pc); return pc; };
   window.RTCPeerConnection.prototype = P.prototype; })()`;
 
-async function sample(page: import('playwright-core').Page) {
+/** Each presented frame of a video: [presented (epoch ms), last packet received (epoch ms, -1 for a file), RTP ts]. */
+function watchFrames([name, selector]: [string, string]): void {
+  const w = window as unknown as { presented: Record<string, number[][]> };
+  w.presented ??= {};
+  const video = document.querySelector(selector) as HTMLVideoElement;
+  const frames: number[][] = [];
+  w.presented[name] = frames;
+  const step: VideoFrameRequestCallback = (_now, meta) => {
+    const received = meta.receiveTime === undefined ? -1 : performance.timeOrigin + meta.receiveTime;
+    frames.push([performance.timeOrigin + meta.presentationTime, received, meta.rtpTimestamp ?? -1]);
+    video.requestVideoFrameCallback(step);
+  };
+  video.requestVideoFrameCallback(step);
+}
+
+type Stats = Record<string, number | string>;
+
+async function rtpStats(page: Page): Promise<Record<string, Stats>> {
   return page.evaluate(async () => {
-    const out: Record<string, unknown>[] = [];
+    const out: Record<string, Stats> = {};
     for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
       if (pc.connectionState === 'closed') continue;
       for (const s of (await pc.getStats()).values()) {
-        if (s.type === 'inbound-rtp' || s.type === 'outbound-rtp') out.push({ ...s });
+        if (s.type === 'inbound-rtp' || s.type === 'outbound-rtp') out[`${s.type}-${s.kind}`] = { ...s };
       }
     }
     return out;
   });
+}
+
+/** Per-second deltas of Chrome's counters: what the publisher sent, what a watcher received and buffered. */
+function secondOf(now: Record<string, Stats>, before: Record<string, Stats>) {
+  const d = (key: string, field: string) => Number(now[key]?.[field] ?? 0) - Number(before[key]?.[field] ?? 0);
+  const perFrame = (key: string, field: string) =>
+    Math.round((1000 * d(key, field)) / d(key, 'jitterBufferEmittedCount')) || 0;
+  const buffer = (kind: string) => ({
+    delay: perFrame(`inbound-rtp-${kind}`, 'jitterBufferDelay'),
+    target: perFrame(`inbound-rtp-${kind}`, 'jitterBufferTargetDelay'),
+    minimum: perFrame(`inbound-rtp-${kind}`, 'jitterBufferMinimumDelay'),
+  });
+  return {
+    sent: now['outbound-rtp-video'] && {
+      frames: d('outbound-rtp-video', 'framesEncoded'),
+      keyframes: d('outbound-rtp-video', 'keyFramesEncoded'),
+      limitation: now['outbound-rtp-video'].qualityLimitationReason,
+    },
+    received: now['inbound-rtp-video'] && {
+      frames: d('inbound-rtp-video', 'framesDecoded'),
+      keyframes: d('inbound-rtp-video', 'keyFramesDecoded'),
+      freezes: d('inbound-rtp-video', 'freezeCount'),
+      lost: d('inbound-rtp-video', 'packetsLost'),
+      video: buffer('video'),
+      audio: buffer('audio'),
+    },
+  };
+}
+
+/** Arrival delay of each received frame over the fastest one's (RTP timestamps unwrapped), by second of `t0`. */
+function arrivalSpread(frames: number[][], t0: number): Record<number, { p50: number; max: number }> {
+  let wraps = 0;
+  const delays = frames
+    .filter(([, received]) => received > 0)
+    .map(([, received, rtp], i, all) => {
+      if (i > 0 && rtp < all[i - 1][2] - 2 ** 31) wraps++;
+      return { second: Math.floor((received - t0) / 1000), delay: received - (rtp + wraps * 2 ** 32) / 90 };
+    });
+  const fastest = Math.min(...delays.map((d) => d.delay));
+  const bySecond: Record<number, number[]> = {};
+  for (const d of delays) (bySecond[d.second] ??= []).push(d.delay - fastest);
+  return Object.fromEntries(
+    Object.entries(bySecond).map(([s, v]) => [
+      s,
+      { p50: Math.round(percentile(v, 0.5)), max: Math.round(Math.max(...v)) },
+    ]),
+  );
+}
+
+/** Render gaps over GAP_MS after `t0`, each with the gap between the same two frame ids in the source clip. */
+function renderGaps(frames: number[][], ids: Map<number, number>, sourceShown: Record<number, number>, t0: number) {
+  const gaps = [];
+  for (let i = 1; i < frames.length; i++) {
+    const [at] = frames[i];
+    const [before] = frames[i - 1];
+    if (at < t0 || at - before <= GAP_MS) continue;
+    const [from, to] = [ids.get(before), ids.get(at)];
+    const source = from !== undefined && to !== undefined ? sourceShown[to] - sourceShown[from] : undefined;
+    gaps.push({ atS: Math.round((before - t0) / 100) / 10, ms: Math.round(at - before), from, to, sourceMs: source });
+  }
+  return gaps;
 }
 
 if (await insideNetns(import.meta.filename, false)) {
@@ -38,79 +132,67 @@ if (await insideNetns(import.meta.filename, false)) {
     const i = process.argv.indexOf(n);
     return i > 0 ? process.argv[i + 1] : undefined;
   };
-  const seconds = Number(arg('--seconds') ?? 90);
-  const processor = arg('--processor') ?? 'passthrough';
-  const stack = await startTestStack({
-    TOONCAST_FRAME_PROCESSOR: processor,
-    TOONCAST_MAX_PLAYOUT_DELAY: arg('--max-delay') ?? 'off',
-    ...Object.fromEntries(
-      (arg('--env') ?? '')
-        .split(',')
-        .filter(Boolean)
-        .map((kv) => kv.split('=')),
-    ),
-  });
+  const seconds = Number(arg('--seconds') ?? 60);
+  const env = Object.fromEntries(
+    (arg('--env') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=')),
+  );
+  const stack = await startTestStack({ TOONCAST_FRAME_PROCESSOR: arg('--processor') ?? 'passthrough', ...env });
   const browser = await TestBrowser.launch();
   try {
     const clip = await synthTestClip(2);
     const point = targetPointAt(clip.truths, 24);
-    const owner = await browser.page(stack.webUrl);
-    await owner.addInitScript(PC_COLLECTOR);
-    await owner.reload();
+    const owner = await browser.page('about:blank');
+    await owner.addInitScript(KEEP_CONNECTIONS);
+    await owner.goto(stack.webUrl);
     await startOwnerSession(owner, clip.file, selfieFixture(), { x: point.x / 640, y: point.y / 360, t: 1 });
-    console.error('first frame', await firstPersonalizedFrame(owner, 20_000));
-    let prev = await sample(owner);
+    await firstPersonalizedFrame(owner, 20_000);
+    // tsx compiles with keepNames, which wraps inner functions in a __name helper the pages do not have.
+    await owner.evaluate('window.__name = (f) => f');
+    for (const name of ['clip', 'owner'] as const)
+      await owner.evaluate(watchFrames, [name, VIDEOS[name]] as [string, string]);
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    const viewer = await browser.page('about:blank');
+    await viewer.addInitScript(KEEP_CONNECTIONS);
+    await viewer.goto((await measurements(owner)).shareUrl!);
+    await viewerJoin(viewer, 20_000);
+    await viewer.evaluate('window.__name = (f) => f');
+    await viewer.evaluate(watchFrames, ['viewer', VIDEOS.viewer] as [string, string]);
     const t0 = Date.now();
+    let before = { owner: await rtpStats(owner), viewer: await rtpStats(viewer) };
     while (Date.now() < t0 + seconds * 1000) {
-      const from = Date.now();
-      await new Promise((r) => setTimeout(r, 5000));
-      const cur = await sample(owner);
-      const m = await measurements(owner);
-      const g2g = glassToGlass(m, from).filter((ms) => ms > 0 && ms < 3000);
-      const row: Record<string, unknown> = {
-        t: Math.round((Date.now() - t0) / 1000),
-        load: os.loadavg()[0].toFixed(1),
-        g2g50: percentile(g2g, 0.5),
-        g2g95: percentile(g2g, 0.95),
-        worker: m.workerStats?.stages?.total,
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = { owner: await rtpStats(owner), viewer: await rtpStats(viewer) };
+      const worker = (await measurements(owner)).workerStats;
+      const row = {
+        t: Math.round((Date.now() - t0) / 100) / 10,
+        load1m: os.loadavg()[0],
+        worker: worker && { fps: worker.fps, totalP95: worker.stages?.total.p95, dropped: worker.framesDropped },
+        owner: secondOf(now.owner, before.owner),
+        viewer: secondOf(now.viewer, before.viewer).received,
       };
-      for (const s of cur) {
-        const p = prev.find((x) => x.id === s.id) ?? {};
-        const d = (k: string) => ((s[k] as number) ?? 0) - ((p[k] as number) ?? 0);
-        const key = `${s.type === 'inbound-rtp' ? 'in' : 'out'}-${s.kind}`;
-        if (s.type === 'inbound-rtp') {
-          const n = d('jitterBufferEmittedCount');
-          row[key] = {
-            jb: Math.round((1000 * d('jitterBufferDelay')) / n),
-            target: Math.round((1000 * d('jitterBufferTargetDelay')) / n),
-            min: Math.round((1000 * d('jitterBufferMinimumDelay')) / n),
-            ...(s.kind === 'video'
-              ? {
-                  fps: Math.round(d('framesDecoded') / 5),
-                  decMs: Math.round((1000 * d('totalDecodeTime')) / d('framesDecoded')),
-                  procMs: Math.round((1000 * d('totalProcessingDelay')) / d('framesDecoded')),
-                  asmMs: Math.round((1000 * d('totalAssemblyTime')) / d('framesAssembledFromMultiplePackets')),
-                  freezes: d('freezeCount'),
-                  dropped: d('framesDropped'),
-                  lost: d('packetsLost'),
-                  nack: d('nackCount'),
-                  pli: d('pliCount'),
-                }
-              : { concealed: d('concealedSamples') }),
-          };
-        } else if (s.kind === 'video') {
-          row[key] = {
-            fps: Math.round(d('framesEncoded') / 5),
-            encMs: Math.round((1000 * d('totalEncodeTime')) / d('framesEncoded')),
-            sendDelayMs: Math.round((1000 * d('totalPacketSendDelay')) / d('packetsSent')),
-            limit: s.qualityLimitationReason,
-            w: s.frameWidth,
-          };
-        }
-      }
       console.log(JSON.stringify(row));
-      prev = cur;
+      before = now;
     }
+    const frames = {
+      ...(await owner.evaluate(() => (window as unknown as { presented: Record<string, number[][]> }).presented)),
+      ...(await viewer.evaluate(() => (window as unknown as { presented: Record<string, number[][]> }).presented)),
+    };
+    const m = await measurements(owner);
+    const idsOf = async (page: Page) => new Map((await measurements(page)).received.map((r) => [r.at, r.id]));
+    const ids = { clip: new Map<number, number>(), owner: await idsOf(owner), viewer: await idsOf(viewer) };
+    const summary = Object.fromEntries(
+      (['clip', 'owner', 'viewer'] as const).map((name) => [
+        name,
+        {
+          renderGaps: renderGaps(frames[name], ids[name], m.sourceShown, t0),
+          ...(name === 'clip' ? {} : { arrivalSpreadBySecond: arrivalSpread(frames[name], t0) }),
+        },
+      ]),
+    );
+    console.log(JSON.stringify({ summary }));
   } finally {
     await browser.close();
     await stack.stop();
