@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type AnalysisModels, FaceAnalysisStage, type FrameAnalysis, StageClock } from '@tooncast/engine';
+import { type AnalysisModels, type Box, FaceAnalysisStage, type FrameAnalysis, StageClock } from '@tooncast/engine';
 import { VideoReader } from '@tooncast/media';
 
 /**
@@ -15,6 +15,9 @@ export const BBB = {
   bunnyMaxX: 400,
 } as const;
 
+/** Width change of the bunny's landmark box between consecutive frames that counts as a jump. */
+const RESIZE_TOLERANCE = 0.1;
+
 export interface BbbScore {
   facingFrames: string;
   detectionRate: number;
@@ -22,6 +25,11 @@ export interface BbbScore {
   otherCharacterTaken: number;
   /** Frames FaceMesh doubted and the tracker held (see TargetTracker.holds). */
   heldFrames: number;
+  /**
+   * Frames where the detector re-found the bunny followed the frame before and its landmark box changed width by
+   * more than RESIZE_TOLERANCE: the new face would swell or shrink at once.
+   */
+  resizedOnRedetection: number;
   /** Tracked frames on which the detector still had to run. */
   detectorOnTrackedFrames: number;
   trackedFrames: number;
@@ -43,6 +51,8 @@ export async function scoreBbb(
   let tracked = 0;
   let detectorOnTracked = 0;
   let held = 0;
+  let resized = 0;
+  let previous: Box | undefined;
   for await (const f of reader.frames()) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
@@ -52,6 +62,8 @@ export async function scoreBbb(
     clock.take();
     if (a.face && a.face.box.x + a.face.box.w / 2 >= BBB.bunnyMaxX) other++;
     if (a.state === 'held') held++;
+    if (a.face && previous && a.detectorRan && Math.abs(a.face.box.w / previous.w - 1) > RESIZE_TOLERANCE) resized++;
+    previous = a.face?.box;
     if (a.state === 'tracking') {
       tracked++;
       if (a.detectorRan) detectorOnTracked++;
@@ -66,6 +78,7 @@ export async function scoreBbb(
     detectionRate: facing ? found / facing : 0,
     otherCharacterTaken: other,
     heldFrames: held,
+    resizedOnRedetection: resized,
     detectorOnTrackedFrames: detectorOnTracked,
     trackedFrames: tracked,
   };

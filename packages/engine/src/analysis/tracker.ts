@@ -67,6 +67,12 @@ export interface TrackStep {
   detectorRan: boolean;
 }
 
+interface Sighting {
+  box: Box;
+  timeSec: number;
+  roi: Roi;
+}
+
 interface Candidate {
   mesh: MeshResult;
   roi: Roi;
@@ -85,10 +91,10 @@ export class TargetTracker {
   private lostAfterFound = false;
   /** This face's FaceMesh input, reused every frame. */
   private readonly meshInput = new Float32Array(MESH_INPUT_LENGTH);
-  /** Where and when the target was last seen: the position and size cues of re-acquisition. */
-  private lastSeen?: { box: Box; timeSec: number };
+  /** Where and when the target was last seen, and the ROI that gave: the position and size cues of re-acquisition. */
+  private lastSeen?: Sighting;
   /** Where and when FaceMesh last saw it without doubt: what a doubted face is held against. */
-  private lastSure?: { box: Box; timeSec: number };
+  private lastSure?: Sighting;
   private readonly remembered: AppearanceSignature;
 
   constructor(
@@ -134,9 +140,9 @@ export class TargetTracker {
       blendAppearance(this.remembered, appearanceOf(frame, raw), this.options.appearanceRate);
     }
     const landmarks = this.filter.apply(raw, timeSec, found.roi.size);
-    this.lastSeen = { box: landmarkBounds(raw), timeSec };
-    if (found !== doubted) this.lastSure = this.lastSeen;
     this.roi = roiFromLandmarks(raw);
+    this.lastSeen = { box: landmarkBounds(raw), timeSec, roi: this.roi };
+    if (found !== doubted) this.lastSure = this.lastSeen;
     const state: TrackingState = this.lostAfterFound ? 'reacquired' : found === doubted ? 'held' : 'tracking';
     this.everFound = true;
     this.lostAfterFound = false;
@@ -187,7 +193,8 @@ export class TargetTracker {
    * among look-alikes the one nearest the last sighting wins.
    */
   private async reacquire(frame: RgbImage, detections: Detection[], timeSec: number): Promise<Candidate | undefined> {
-    const recent = this.lastSeen && timeSec - this.lastSeen.timeSec <= RECENT_LOSS_SEC ? this.lastSeen.box : undefined;
+    const seen = this.lastSeen && timeSec - this.lastSeen.timeSec <= RECENT_LOSS_SEC ? this.lastSeen : undefined;
+    const recent = seen?.box;
     let best: { c: Candidate; cost: number } | undefined;
     for (const det of detections.slice(0, this.options.maxCandidates)) {
       const c = await this.verify(frame, roiFromDetection(det));
@@ -205,7 +212,15 @@ export class TargetTracker {
     }
     if (!best) return undefined;
     // A detection box frames the face loosely; one more pass on the landmark ROI gives tracking-grade landmarks.
-    return (await this.verify(frame, roiFromLandmarks(best.c.mesh.landmarks))) ?? best.c;
+    // Shortly after a sighting, at the size that sighting was followed at: on a cartoon head BlazeFace may frame the
+    // whole head, and FaceMesh in that box lays a face 1.2–1.3× as large, which then follows itself (Big Buck Bunny
+    // at frames 267–275: the new face swelled and shrank back).
+    const roi = roiFromLandmarks(best.c.mesh.landmarks);
+    if (seen) {
+      const kept = await this.verify(frame, { ...roi, size: seen.roi.size });
+      if (kept && kept.distance <= this.options.maxAppearanceDistance) return kept;
+    }
+    return (await this.verify(frame, roi)) ?? best.c;
   }
 
   private distanceToTarget(frame: RgbImage, landmarks: Landmarks): number {
