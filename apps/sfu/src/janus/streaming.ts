@@ -72,11 +72,14 @@ export class StreamingViewer {
   async start(answer: Jsep, maxPlayoutDelayMs?: number): Promise<void> {
     await this.handle.request({ request: 'start' }, answer);
     if (maxPlayoutDelayMs === undefined) return;
-    // The extension counts in 10 ms steps; min 0 lets Chrome render a frame as soon as it is decoded.
+    // The extension counts in 10 ms steps. Min 0 switched Chrome to its low-latency renderer (each frame shown as
+    // soon as it is decoded, the jitter estimate unused) whenever A/V sync did not raise the delay: the watcher's
+    // jitter buffer stayed at 1 ms and every late arrival showed as a freeze (a viewer: 3 in 120 s, pass-through).
+    // With 10 ms Chrome buffers for the jitter it measures, up to the cap.
     await this.handle.request({
       request: 'configure',
       mid: 'v',
-      min_delay: 0,
+      min_delay: 1,
       max_delay: Math.ceil(maxPlayoutDelayMs / 10),
     });
   }
