@@ -60,10 +60,13 @@ export class LipReader {
   /** The last readable opening, and the unreadable frames since. */
   private lastGap = 0;
   private unreadable = 0;
+  /** The picked frame's mouth height (+∞ when none was read): an upper bound of the rest. */
+  private readonly pickedHeight: number;
 
   /**
-   * @param restHeight a first reading of the mouth at rest (the picked frame's): until a closed mouth is seen, an
-   *   open one would pass for the rest.
+   * @param restHeight the mouth's height on the picked frame: the rest is never taken above it. Learnt from the
+   *   readings alone, a character that grins or pouts for seconds (Big Buck Bunny's first 5 s facing the camera) had
+   *   that for its rest, and the new face kept its mouth shut through them.
    */
   constructor(
     /** FaceMesh's upper inner lip without the corners, and the lower inner lip from corner to corner. */
@@ -71,7 +74,7 @@ export class LipReader {
     private readonly lowerInner: readonly number[],
     restHeight?: number,
   ) {
-    if (restHeight !== undefined) this.heights.push(restHeight);
+    this.pickedHeight = restHeight ?? Number.POSITIVE_INFINITY;
   }
 
   /** Reads the frame's mouth and moves the landmarks' inner lips to its opening, in place. */
@@ -91,12 +94,12 @@ export class LipReader {
     return { height, gap };
   }
 
-  /** Takes a readable height; the low end of the recent ones is the mouth at rest. */
+  /** Takes a readable height; the low end of the recent ones, or the picked frame's if lower, is the mouth at rest. */
   private restHeight(height: number): number {
     this.heights.push(height);
     if (this.heights.length > REST_WINDOW) this.heights.shift();
     const sorted = [...this.heights].sort((a, b) => a - b);
-    return sorted[Math.floor(REST_QUANTILE * (sorted.length - 1))];
+    return Math.min(this.pickedHeight, sorted[Math.floor(REST_QUANTILE * (sorted.length - 1))]);
   }
 
   /** Median outer height of the mouth's columns over mouth width, or undefined when fewer than two read. */
