@@ -6,8 +6,8 @@ import { DEFAULT_TEST_CLIP, drawFrame, readBarcode } from '../../../scripts/serv
 import { type FrameProcessor, PassThroughProcessor } from '../src/frame-processor.ts';
 import { Vp8Decoder, Vp8Encoder } from '../src/media/codec.ts';
 import { percentileOf } from '../src/media/frame-timing.ts';
-import { asksForKeyframe, emptyReceiverReport } from '../src/media/keyframe-requests.ts';
 import { LivePipeline, type PipelineStats } from '../src/media/pipeline.ts';
+import { asksForKeyframe, emptyReceiverReport } from '../src/media/rtcp.ts';
 import { buildRtp, parseRtp } from '../src/media/rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from '../src/media/vp8.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asksForKeyframe, emptyReceiverReport } from '../src/media/keyframe-requests.ts';
+import { asksForKeyframe, emptyReceiverReport } from '../src/media/rtcp.ts';
 import { parseRtp } from '../src/media/rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from '../src/media/vp8.ts';
 

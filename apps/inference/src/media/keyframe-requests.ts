@@ -1,32 +1,8 @@
 import dgram from 'node:dgram';
+import { asksForKeyframe, emptyReceiverReport } from './rtcp.ts';
 
 /** How often the latch packet is repeated (Janus keeps the last address it heard from). */
 const LATCH_INTERVAL_MS = 5000;
-const RTCP_RR = 201;
-const RTCP_PSFB = 206;
-const PSFB_PLI = 1;
-const PSFB_FIR = 4;
-
-/** True when a (compound) RTCP packet carries a picture-loss indication or a full-intra request. */
-export function asksForKeyframe(buf: Buffer): boolean {
-  for (let offset = 0; offset + 4 <= buf.length; ) {
-    if (buf[offset] >> 6 !== 2) return false;
-    const format = buf[offset] & 0x1f;
-    if (buf[offset + 1] === RTCP_PSFB && (format === PSFB_PLI || format === PSFB_FIR)) return true;
-    offset += (buf.readUInt16BE(offset + 2) + 1) * 4;
-  }
-  return false;
-}
-
-/** An empty RTCP receiver report from `ssrc`: the smallest packet Janus accepts as RTCP. */
-export function emptyReceiverReport(ssrc: number): Buffer {
-  const rr = Buffer.alloc(8);
-  rr[0] = 0x80;
-  rr[1] = RTCP_RR;
-  rr.writeUInt16BE(1, 2);
-  rr.writeUInt32BE(ssrc >>> 0, 4);
-  return rr;
-}
 
 /**
  * Keyframe requests from the mountpoint's watchers. Janus's streaming plugin sends a PLI to the address its RTCP

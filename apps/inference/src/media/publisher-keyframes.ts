@@ -1,20 +1,8 @@
 import dgram from 'node:dgram';
-import { emptyReceiverReport } from './keyframe-requests.ts';
+import { emptyReceiverReport, pictureLossIndication } from './rtcp.ts';
 
-const RTCP_PSFB = 206;
-const PSFB_PLI = 1;
 /** Janus passes on at most one request a second anyway; a burst of lost packets needs one. */
 const MIN_INTERVAL_MS = 500;
-
-/** A picture-loss indication (RTCP PSFB, FMT 1) from `senderSsrc` (media SSRC 0: Janus fills in the publisher's). */
-export function pictureLossIndication(senderSsrc: number): Buffer {
-  const pli = Buffer.alloc(12);
-  pli[0] = 0x80 | PSFB_PLI;
-  pli[1] = RTCP_PSFB;
-  pli.writeUInt16BE(2, 2);
-  pli.writeUInt32BE(senderSsrc >>> 0, 4);
-  return pli;
-}
 
 /**
  * Keyframe requests to the publisher through the VideoRoom forwarder's RTCP port (Janus relays a PLI arriving there
