@@ -64,7 +64,7 @@ export class LipReader {
   private readonly pickedHeight: number;
 
   /**
-   * @param restHeight the mouth's height on the picked frame: the rest is never taken above it. Learnt from the
+   * @param pickedHeight the mouth's height on the picked frame: the rest is never taken above it. Learnt from the
    *   readings alone, a character that grins or pouts for seconds (Big Buck Bunny's first 5 s facing the camera) had
    *   that for its rest, and the new face kept its mouth shut through them.
    */
@@ -72,9 +72,9 @@ export class LipReader {
     /** FaceMesh's upper inner lip without the corners, and the lower inner lip from corner to corner. */
     private readonly upperInner: readonly number[],
     private readonly lowerInner: readonly number[],
-    restHeight?: number,
+    pickedHeight?: number,
   ) {
-    this.pickedHeight = restHeight ?? Number.POSITIVE_INFINITY;
+    this.pickedHeight = pickedHeight ?? Number.POSITIVE_INFINITY;
   }
 
   /** Reads the frame's mouth and moves the landmarks' inner lips to its opening, in place. */

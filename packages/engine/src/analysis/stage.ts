@@ -93,10 +93,10 @@ export class AnalysisModels {
     return { ...picked, landmarks, mouthHeight: height };
   }
 
-  /** A LipReader for one video: it learns that character's mouth at rest, from `restHeight` on. */
-  lipReader(restHeight?: number): LipReader {
+  /** A LipReader for one video: it learns that character's mouth at rest, never above `pickedHeight`. */
+  lipReader(pickedHeight?: number): LipReader {
     const a = this.space.topology.annotations;
-    return new LipReader(a.lipsUpperInner, a.lipsLowerInner, restHeight);
+    return new LipReader(a.lipsUpperInner, a.lipsLowerInner, pickedHeight);
   }
 }
 

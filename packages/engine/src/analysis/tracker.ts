@@ -118,7 +118,7 @@ export class TargetTracker {
       // character was picked, nothing is followed yet.
       const { minPresence, maxAppearanceDistance } = this.options;
       const followed = this.everFound;
-      const c = await this.verify(frame, this.roi, followed ? 0 : minPresence);
+      const c = await this.verify(frame, this.roi, 0);
       if (c && c.distance <= maxAppearanceDistance * (followed ? 1.15 : 1)) {
         if (c.mesh.presence >= (followed ? minPresence / 2 : minPresence)) found = c;
         else if (this.holds(c, timeSec)) doubted = c;
