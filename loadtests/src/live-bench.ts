@@ -71,7 +71,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     const ownerIn = (await inboundVideo(owner))!;
     const viewerIn = (await inboundVideo(viewer))!;
     const ownerMeasurements = await measurements(owner);
-    const g2g = glassToGlass(ownerMeasurements, steadyFrom).filter((ms) => ms > 0 && ms < 3000);
+    const g2g = glassToGlass(ownerMeasurements, steadyFrom);
     // Chrome's mean video jitter-buffer delay over the steady window only.
     const jitterBufferMs = (end: Record<string, number>, start: Record<string, number>) =>
       (1000 * (end.jitterBufferDelay - start.jitterBufferDelay)) /

@@ -11,6 +11,7 @@
  *   node --import tsx loadtests/src/live-timeline.ts [--seconds 60] [--processor passthrough|engine] [--env K=V,...]
  */
 import os from 'node:os';
+import type { StreamMeasurements } from '@tooncast/shared/protocol';
 import { targetPointAt } from '@tooncast/synth';
 import type { Page } from 'playwright-core';
 import {
@@ -113,15 +114,37 @@ function arrivalSpread(frames: number[][], t0: number): Record<number, { p50: nu
   );
 }
 
+type SourceShown = (id: number, near: number) => number | undefined;
+
+/**
+ * When the clip showed frame `id` in the loop nearest `near` (the clip loops, so its ids come back): from the owner
+ * page's glass-to-glass pairs.
+ */
+function sourceShownFrom(received: StreamMeasurements['received']): SourceShown {
+  const byId = new Map<number, { at: number; shown: number }[]>();
+  for (const r of received) {
+    if (r.glassToGlassMs === undefined) continue;
+    const pairs = byId.get(r.id) ?? [];
+    pairs.push({ at: r.at, shown: r.at - r.glassToGlassMs });
+    byId.set(r.id, pairs);
+  }
+  return (id, near) => {
+    let best: { at: number; shown: number } | undefined;
+    for (const s of byId.get(id) ?? []) if (!best || Math.abs(s.at - near) < Math.abs(best.at - near)) best = s;
+    return best?.shown;
+  };
+}
+
 /** Render gaps over GAP_MS after `t0`, each with the gap between the same two frame ids in the source clip. */
-function renderGaps(frames: number[][], ids: Map<number, number>, sourceShown: Record<number, number>, t0: number) {
+function renderGaps(frames: number[][], ids: Map<number, number>, sourceShown: SourceShown, t0: number) {
   const gaps = [];
   for (let i = 1; i < frames.length; i++) {
     const [at] = frames[i];
     const [before] = frames[i - 1];
     if (at < t0 || at - before <= GAP_MS) continue;
     const [from, to] = [ids.get(before), ids.get(at)];
-    const source = from !== undefined && to !== undefined ? sourceShown[to] - sourceShown[from] : undefined;
+    const [shownFrom, shownTo] = [from, to].map((id) => (id === undefined ? undefined : sourceShown(id, at)));
+    const source = shownFrom !== undefined && shownTo !== undefined ? shownTo - shownFrom : undefined;
     gaps.push({ atS: Math.round((before - t0) / 100) / 10, ms: Math.round(at - before), from, to, sourceMs: source });
   }
   return gaps;
@@ -180,14 +203,14 @@ if (await insideNetns(import.meta.filename, false)) {
       ...(await owner.evaluate(() => (window as unknown as { presented: Record<string, number[][]> }).presented)),
       ...(await viewer.evaluate(() => (window as unknown as { presented: Record<string, number[][]> }).presented)),
     };
-    const m = await measurements(owner);
+    const sourceShown = sourceShownFrom((await measurements(owner)).received);
     const idsOf = async (page: Page) => new Map((await measurements(page)).received.map((r) => [r.at, r.id]));
     const ids = { clip: new Map<number, number>(), owner: await idsOf(owner), viewer: await idsOf(viewer) };
     const summary = Object.fromEntries(
       (['clip', 'owner', 'viewer'] as const).map((name) => [
         name,
         {
-          renderGaps: renderGaps(frames[name], ids[name], m.sourceShown, t0),
+          renderGaps: renderGaps(frames[name], ids[name], sourceShown, t0),
           ...(name === 'clip' ? {} : { arrivalSpreadBySecond: arrivalSpread(frames[name], t0) }),
         },
       ]),

@@ -139,9 +139,7 @@ export async function startOwnerSession(
 
 /** Glass-to-glass latency (ms) of every personalized frame whose source presentation the page recorded. */
 export function glassToGlass(m: StreamMeasurements, since = 0): number[] {
-  return m.received
-    .filter((r) => r.at >= since && m.sourceShown[r.id] !== undefined)
-    .map((r) => r.at - m.sourceShown[r.id]);
+  return m.received.flatMap((r) => (r.at >= since && r.glassToGlassMs !== undefined ? [r.glassToGlassMs] : []));
 }
 
 export function percentile(values: number[], q: number): number {

@@ -27,6 +27,12 @@ export function createMeasurements(): PageMeasurements {
   return m;
 }
 
+/**
+ * A clip showing of a frame id longer ago than this belongs to an earlier loop (the clip's frame callbacks, which a
+ * loaded page sometimes misses, did not see this loop's), ms.
+ */
+const MAX_PAIRING_MS = 3000;
+
 /** Records first-frame time and barcode ids of the personalized video. */
 export function measureReceived(video: HTMLVideoElement, m: PageMeasurements): () => void {
   const first = () => {
@@ -35,7 +41,9 @@ export function measureReceived(video: HTMLVideoElement, m: PageMeasurements): (
   video.requestVideoFrameCallback(first);
   return watchFrameIds(video, (id, at) => {
     if (m.received.length > 20_000) m.received.splice(0, 10_000);
-    m.received.push({ id, at });
+    const shown = m.sourceShown[id];
+    const paired = shown !== undefined && at - shown < MAX_PAIRING_MS;
+    m.received.push(paired ? { id, at, glassToGlassMs: at - shown } : { id, at });
   });
 }
 
@@ -46,8 +54,8 @@ export function measureInbound(pc: RTCPeerConnection, m: PageMeasurements): void
 /** Latest glass-to-glass latency (ms) of frames whose source presentation the page saw. */
 export function latestGlassToGlass(m: PageMeasurements): number | undefined {
   for (let i = m.received.length - 1; i >= Math.max(0, m.received.length - 30); i--) {
-    const shown = m.sourceShown[m.received[i].id];
-    if (shown !== undefined) return m.received[i].at - shown;
+    const ms = m.received[i].glassToGlassMs;
+    if (ms !== undefined) return ms;
   }
   return undefined;
 }

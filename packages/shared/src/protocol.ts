@@ -145,8 +145,12 @@ export interface StreamMeasurements {
   joinSteps?: JoinSteps;
   /** Frame id → wall-clock ms the clip presented it (owner page only). */
   sourceShown: Record<number, number>;
-  /** Frame ids of the personalized stream, in presentation order, with their wall-clock time. */
-  received: { id: number; at: number }[];
+  /**
+   * Frame ids of the personalized stream, in presentation order, with their wall-clock time; on the owner page also
+   * the glass-to-glass latency, taken when the frame is shown: the clip loops, so its ids come back, and only then
+   * is `sourceShown` sure to hold this showing of the id.
+   */
+  received: { id: number; at: number; glassToGlassMs?: number }[];
   shareUrl?: string;
   sessionId?: string;
   /** The worker's latest report. */
