@@ -25,6 +25,7 @@ import {
   resizeRgb,
   rgbToPlanar,
   Scratch,
+  sampleRgbInto,
   texturedImage,
   transferColor,
   transformPoints,
@@ -102,6 +103,35 @@ describe('image: landmark alignment', () => {
 });
 
 describe('image: warps', () => {
+  it('sampleRgbInto interpolates bilinearly and clamps at every border, also on one-pixel images', () => {
+    // Red = 10·x + 100·y, green = 255 − red, blue constant: a bilinear sample of a linear ramp is exact.
+    const img = createRgbImage(4, 3);
+    for (let y = 0; y < 3; y++)
+      for (let x = 0; x < 4; x++) img.data.set([10 * x + 100 * y, 255 - 10 * x - 100 * y, 7], (y * 4 + x) * 3);
+    const at = (x: number, y: number, from: RgbImage = img) => {
+      const out = new Uint8Array(3);
+      sampleRgbInto(from, x, y, out, 0);
+      return [...out];
+    };
+    const ramp = (x: number, y: number) => 10 * x + 100 * y;
+    for (const [x, y] of [
+      [1.25, 0.5],
+      [2.5, 1.75],
+      [3, 2], // the last pixel exactly
+      [3, 1.5], // the last column
+      [0.5, 2], // the last row
+    ]) {
+      const r = ramp(x, y);
+      assert.deepEqual(at(x, y), [Math.round(r), Math.round(255 - r), 7], `at ${x},${y}`);
+    }
+    assert.deepEqual(at(-5, 1), at(0, 1), 'clamped left');
+    assert.deepEqual(at(9.7, 2.6), at(3, 2), 'clamped right and below');
+    assert.deepEqual(at(1.5, -3), at(1.5, 0), 'clamped above');
+    const dot = createRgbImage(1, 1);
+    dot.data.set([9, 8, 7]);
+    assert.deepEqual(at(0.4, -0.3, dot), [9, 8, 7], 'a one-pixel image is that pixel everywhere');
+  });
+
   it('warpAffine by an integer shift moves pixels exactly', () => {
     const src = texturedImage(64, 48, 2);
     const out = warpAffine(src, [1, 0, 3, 0, 1, -2], 64, 48);
