@@ -31,7 +31,11 @@ export function LiveVideo(props: {
             {props.glassToGlassMs !== undefined && ` · glass-to-glass ${Math.round(props.glassToGlassMs)} ms`}
           </span>
         )}
-        {!stream && <span className="overlay">waiting for the stream…</span>}
+        {!stream && (
+          <span className="overlay" data-testid="waiting">
+            waiting for the stream…
+          </span>
+        )}
       </figcaption>
     </figure>
   );

@@ -2,14 +2,19 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '@tooncast/shared';
 import { build } from 'esbuild';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { LiveVideo } from '../components/LiveVideo.tsx';
 import { SFU_PORT_SLOT, WATCH_PAGE_FILE } from './page-file.ts';
 
 const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
 
 /**
  * Bundles viewer.ts and writes the watch-party page: one request, no React, ~50 kB instead of the ~390 kB of Next's
- * runtime and React a page needs. The markup is what LiveVideo and ErrorBanner render on the owner page (same
- * classes, the tests' selectors), the stylesheet the app's; the script comes last, when the elements it uses exist.
+ * runtime and React a page needs. The markup is LiveVideo and ErrorBanner rendered here, as the owner page shows
+ * them (run with watch-page/tsconfig.json, whose JSX setting lets Node run the components), the stylesheet the
+ * app's; the script comes last, when the elements it uses exist.
  */
 export async function buildWatchPage(): Promise<void> {
   const bundle = await build({
@@ -34,8 +39,8 @@ export async function buildWatchPage(): Promise<void> {
 <body data-sfu-port="${SFU_PORT_SLOT}">
 <header><h1>Tooncast</h1></header>
 <main>
-<p class="error" role="alert" data-testid="error" hidden></p>
-<figure class="live"><video playsinline autoplay data-testid="video-watch party"></video><figcaption>watch party<span class="overlay" data-testid="waiting">waiting for the stream…</span></figcaption></figure>
+${renderToStaticMarkup(createElement(ErrorBanner, {}))}
+${renderToStaticMarkup(createElement(LiveVideo, { label: 'watch party' }))}
 <p data-testid="ended" hidden>This stream has ended.</p>
 </main>
 <script>${script}</script>
