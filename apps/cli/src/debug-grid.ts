@@ -1,16 +1,9 @@
 import { ORGANS, type PipelineFrame } from '@tooncast/engine';
 import { createRgbImage, type FloatMap, type RgbImage } from '@tooncast/shared';
+import { ORGAN_COLOURS } from '@tooncast/shared/protocol';
 
 /** Organ colours of the contour-figure tile, in ORGANS order. */
-const ORGAN_RGB: readonly (readonly [number, number, number])[] = [
-  [255, 255, 255],
-  [255, 170, 0],
-  [0, 220, 255],
-  [0, 120, 255],
-  [120, 255, 120],
-  [255, 60, 120],
-  [255, 150, 200],
-];
+const ORGAN_RGB = ORGANS.map((organ) => ORGAN_COLOURS[organ]);
 
 /**
  * The debug grid of one frame. Top: original | output. Bottom, in the face space: contour figure | first face |

@@ -1,5 +1,5 @@
 // The protocol alone: the package index also holds the server-side config, which the browser bundle cannot load.
-import { CONTOUR_THUMBNAIL, type ContourFrame, type ContourOrgan } from '@tooncast/shared/protocol';
+import { CONTOUR_THUMBNAIL, type ContourFrame, ORGAN_COLOURS, TRACKING_STATE_COLOURS } from '@tooncast/shared/protocol';
 import { readFrameId } from './frame-id.ts';
 
 /** How long shown clip frames are kept to be matched with the worker's figures (its latency stays well below). */
@@ -7,24 +7,8 @@ const KEEP_MS = 3000;
 /** Mean absolute luma difference above which no kept frame is the analysed one (e.g. the worker is > 3 s behind). */
 const MAX_MATCH_DIFFERENCE = 24;
 
-/** Colours per organ, as the engine's own debug drawing uses. */
-const ORGAN_COLOURS: Record<ContourOrgan, string> = {
-  faceOval: '#ffffff',
-  brows: '#ffaa00',
-  eyes: '#00dcff',
-  irises: '#0078ff',
-  nose: '#78ff78',
-  lipsOuter: '#ff3c78',
-  lipsInner: '#ff96c8',
-};
-
-/** Tracking-state colours, as the engine's analysis overlay uses. */
-const STATE_COLOURS: Record<ContourFrame['state'], string> = {
-  tracking: '#28dc3c',
-  held: '#96dc3c',
-  reacquired: '#ffd200',
-  lost: '#e61e1e',
-};
+/** The engine's debug colours as CSS. */
+const css = (rgb: readonly number[]) => `rgb(${rgb.join(',')})`;
 
 interface ShownFrame {
   /** performance.now() when the clip presented it. */
@@ -142,7 +126,7 @@ export class ContourView {
     g.drawImage(best.picture, 0, 0);
     g.lineWidth = Math.max(1.5, canvas.width / 400);
     for (const line of figure.lines) {
-      g.strokeStyle = ORGAN_COLOURS[line.organ];
+      g.strokeStyle = css(ORGAN_COLOURS[line.organ]);
       g.beginPath();
       for (let i = 0; i < line.points.length; i += 2) {
         const x = line.points[i] * canvas.width;
@@ -155,7 +139,7 @@ export class ContourView {
     }
     // Step 1's tracking state, so a frame without a figure reads as "lost" rather than as a broken view.
     g.font = `${Math.round(canvas.height / 20)}px sans-serif`;
-    g.fillStyle = STATE_COLOURS[figure.state];
+    g.fillStyle = css(TRACKING_STATE_COLOURS[figure.state]);
     g.fillText(`target ${figure.state}`, canvas.width * 0.02, canvas.height * 0.12);
     this.onDrawn({
       frameIndex: figure.frameIndex,

@@ -186,6 +186,31 @@ export type SelfieVerdict = z.infer<typeof SelfieVerdict>;
 export const ContourOrgan = z.enum(['faceOval', 'brows', 'eyes', 'irises', 'nose', 'lipsOuter', 'lipsInner']);
 export type ContourOrgan = z.infer<typeof ContourOrgan>;
 
+/** How step 1 followed the character in a frame (packages/engine TargetTracker). */
+export const TrackingState = z.enum(['tracking', 'held', 'reacquired', 'lost']);
+export type TrackingState = z.infer<typeof TrackingState>;
+
+type Rgb = readonly [number, number, number];
+
+/** Debug colours (RGB) of the contour figure's organs: the engine's drawings, the CLI's grid, the owner page's view. */
+export const ORGAN_COLOURS: Record<ContourOrgan, Rgb> = {
+  faceOval: [255, 255, 255],
+  brows: [255, 170, 0],
+  eyes: [0, 220, 255],
+  irises: [0, 120, 255],
+  nose: [120, 255, 120],
+  lipsOuter: [255, 60, 120],
+  lipsInner: [255, 150, 200],
+};
+
+/** Debug colours (RGB) of the tracking states, in the engine's overlay and the owner page's view. */
+export const TRACKING_STATE_COLOURS: Record<TrackingState, Rgb> = {
+  tracking: [40, 220, 60],
+  held: [150, 220, 60],
+  reacquired: [255, 210, 0],
+  lost: [230, 30, 30],
+};
+
 /** Side of the analysed frame's luma thumbnail a contour frame carries, columns × rows. */
 export const CONTOUR_THUMBNAIL = { width: 32, height: 18 } as const;
 
@@ -196,7 +221,7 @@ export const CONTOUR_THUMBNAIL = { width: 32, height: 18 } as const;
 export const ContourFrame = z.object({
   frameIndex: z.number().int().min(0),
   timeSec: z.number().min(0),
-  state: z.enum(['tracking', 'held', 'reacquired', 'lost']),
+  state: TrackingState,
   thumbnail: z.string().max(1024),
   lines: z
     .array(z.object({ organ: ContourOrgan, closed: z.boolean(), points: z.array(z.number().min(-1).max(2)).max(512) }))

@@ -1,4 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
+import { ORGAN_COLOURS } from '@tooncast/shared/protocol';
 import { type Affine, applyAffine, type Point } from '../geometry.ts';
 import { type FaceSpace, frameToFaceSpace } from '../image/faceSpace.ts';
 import type { Landmarks } from './mesh.ts';
@@ -93,17 +94,6 @@ export class ContourFigureBuilder {
     return { polylines, toFaceSpace, size, planes: planes as Float32Array };
   }
 }
-
-/** Debug colours per organ (RGB). */
-const ORGAN_COLOURS: Record<Organ, readonly [number, number, number]> = {
-  faceOval: [255, 255, 255],
-  brows: [255, 170, 0],
-  eyes: [0, 220, 255],
-  irises: [0, 120, 255],
-  nose: [120, 255, 120],
-  lipsOuter: [255, 60, 120],
-  lipsInner: [255, 150, 200],
-};
 
 /** Draws the contour figure over a copy of the frame (the debug view). */
 export function drawContourFigure(frame: RgbImage, figure: ContourFigure, halfWidth = 1): RgbImage {

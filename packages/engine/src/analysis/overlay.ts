@@ -1,15 +1,8 @@
 import type { RgbImage } from '@tooncast/shared';
+import { TRACKING_STATE_COLOURS } from '@tooncast/shared/protocol';
 import { drawContourFigure } from './contour.ts';
 import type { FrameAnalysis } from './stage.ts';
 import { strokeSegment } from './stroke.ts';
-import type { TrackingState } from './tracker.ts';
-
-const STATE_COLOURS: Record<TrackingState, readonly [number, number, number]> = {
-  tracking: [40, 220, 60],
-  held: [150, 220, 60],
-  reacquired: [255, 210, 0],
-  lost: [230, 30, 30],
-};
 
 /**
  * The analysis debug view of one frame: the contour figure over the frame, the face box in the colour of the
@@ -19,7 +12,7 @@ export function drawAnalysisOverlay(frame: RgbImage, analysis: FrameAnalysis): R
   const out = analysis.face
     ? drawContourFigure(frame, analysis.face.contour)
     : { ...frame, data: Uint8Array.from(frame.data) };
-  const colour = STATE_COLOURS[analysis.state];
+  const colour = TRACKING_STATE_COLOURS[analysis.state];
   const paint = (i: number, c: number) => {
     for (let ch = 0; ch < 3; ch++) out.data[3 * i + ch] += (colour[ch] - out.data[3 * i + ch]) * c;
   };

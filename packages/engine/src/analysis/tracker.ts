@@ -1,4 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
+import type { TrackingState } from '@tooncast/shared/protocol';
 import { type Box, boxCenter, iou } from '../geometry.ts';
 import { type Detection, type FaceDetector, roiFromDetection } from './detector.ts';
 import type { OneEuroFilter } from './filter.ts';
@@ -14,7 +15,7 @@ import {
 import type { Roi } from './roi.ts';
 
 /** 'held': FaceMesh doubted the face, which stays where it was and looks like the target (see TargetTracker.holds). */
-export type TrackingState = 'tracking' | 'held' | 'lost' | 'reacquired';
+export type { TrackingState };
 
 /** A loss shorter than this (s) keeps the last sighting's position and size as re-acquisition cues. */
 const RECENT_LOSS_SEC = 1;
