@@ -39,7 +39,7 @@ export async function buildWatchPage(): Promise<void> {
 <body data-sfu-port="${SFU_PORT_SLOT}">
 <header><h1>Tooncast</h1></header>
 <main>
-${renderToStaticMarkup(createElement(ErrorBanner, {}))}
+${renderToStaticMarkup(createElement(ErrorBanner, { placeholder: true }))}
 ${renderToStaticMarkup(createElement(LiveVideo, { label: 'watch party' }))}
 <p data-testid="ended" hidden>This stream has ended.</p>
 </main>
