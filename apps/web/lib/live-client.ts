@@ -61,7 +61,9 @@ export async function subscribe(
   const pc = new RTCPeerConnection();
   pc.addEventListener('track', (e) => onStream(e.streams[0] ?? new MediaStream([e.track])));
   pc.addEventListener('connectionstatechange', () => {
-    if (pc.connectionState === 'connected') steps.connected ??= Date.now();
+    if (pc.connectionState !== 'connected' || steps.connected) return;
+    steps.connected = Date.now();
+    void timeFirstFrame(pc, steps);
   });
   await pc.setRemoteDescription(offer);
   await pc.setLocalDescription(await pc.createAnswer());
@@ -69,6 +71,22 @@ export async function subscribe(
   await request(socket, 'subscribe:answer', { token, answer: { type: 'answer', sdp: localSdp(pc) } });
   steps.answered ??= Date.now();
   return pc;
+}
+
+/** Polls Chrome's counters until the first frame is decoded: where the wait after connecting goes. */
+async function timeFirstFrame(pc: RTCPeerConnection, steps: JoinSteps): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!steps.decoded && Date.now() < until && pc.connectionState === 'connected') {
+    const report = await pc.getStats();
+    const now = Date.now();
+    for (const s of report.values()) {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+      if (s.packetsReceived > 0) steps.videoPacket ??= now;
+      if ((s.pliCount ?? 0) + (s.firCount ?? 0) > 0) steps.keyframeAsked ??= now;
+      if (s.framesDecoded > 0) steps.decoded ??= now;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Chrome's receive-side counters the owner overlay and the tests read. */

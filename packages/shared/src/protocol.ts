@@ -120,7 +120,8 @@ export type LiveStats = z.infer<typeof LiveStats>;
 
 /**
  * A watcher's way to its first frame: signaling connected, Janus's offer received, answer made and sent, answer
- * accepted, media connected (wall-clock ms).
+ * accepted, media connected, first video packet received, first keyframe requested (PLI or FIR sent), first frame
+ * decoded (wall-clock ms; the last three from Chrome's statistics, polled every 20 ms).
  */
 export interface JoinSteps {
   signaling?: number;
@@ -128,6 +129,9 @@ export interface JoinSteps {
   answerSent?: number;
   answered?: number;
   connected?: number;
+  videoPacket?: number;
+  keyframeAsked?: number;
+  decoded?: number;
 }
 
 /**
