@@ -126,6 +126,7 @@ async function runPipeline(
   const rgb = new Uint8Array(width * height * 3);
   // A picture-loss indication as Janus sends it (RTCP PSFB, FMT 1; sender and media SSRC left 0).
   const pli = Buffer.from([0x81, 206, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const started = performance.now();
   for (let i = 0; i < FRAMES; i++) {
     if (i + 1 === keyframeRequestAt && worker) mountpointRtcp.send(pli, worker.port, worker.address);
     drawFrame(i + 1, DEFAULT_TEST_CLIP, rgb);
@@ -134,7 +135,8 @@ async function runPipeline(
       Buffer.alloc(60),
     ]);
     sender.send(audio, input.audioPort, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 1000 / 24));
+    // In real time, as the timestamps say: the next frame is due (i + 1) / 24 s after the first.
+    await new Promise((r) => setTimeout(r, started + ((i + 1) * 1000) / 24 - performance.now()));
   }
   // Until the output has been quiet for a second (or 10 s at most).
   const deadline = Date.now() + 10_000;
