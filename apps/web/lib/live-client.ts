@@ -49,13 +49,17 @@ export async function publish(socket: Socket, token: string, stream: MediaStream
   return pc;
 }
 
-/** Watches the personalized stream (owner or viewer token); `steps` records when each step was done. */
+/**
+ * Watches the personalized stream (owner or viewer token); `recorded`, when given, records when each step was done
+ * (the viewer page's join measurement; only then are Chrome's counters polled for the first frame).
+ */
 export async function subscribe(
   socket: Socket,
   token: string,
   onStream: (stream: MediaStream) => void,
-  steps: JoinSteps = {},
+  recorded?: JoinSteps,
 ): Promise<RTCPeerConnection> {
+  const steps = recorded ?? {};
   const { offer } = await request(socket, 'subscribe', { token });
   steps.offer ??= Date.now();
   const pc = new RTCPeerConnection();
@@ -63,7 +67,7 @@ export async function subscribe(
   pc.addEventListener('connectionstatechange', () => {
     if (pc.connectionState !== 'connected' || steps.connected) return;
     steps.connected = Date.now();
-    void timeFirstFrame(pc, steps);
+    if (recorded) void timeFirstFrame(pc, recorded);
   });
   await pc.setRemoteDescription(offer);
   await pc.setLocalDescription(await pc.createAnswer());
