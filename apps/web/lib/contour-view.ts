@@ -7,6 +7,18 @@ const KEEP_MS = 3000;
 /** Mean absolute luma difference above which no kept frame is the analysed one (e.g. the worker is > 3 s behind). */
 const MAX_MATCH_DIFFERENCE = 24;
 
+/**
+ * Matching by picture alone confuses neighbouring frames of slow scenes (they differ about as much as the
+ * publisher's compression changes one). A figure's `timeSec` comes from the frame's RTP timestamp, which keeps a
+ * fixed offset to when this page showed the frame: each ms away from the offset learnt from recent matches costs
+ * as much as this many levels of mean luma difference, up to MAX_TIME_LEVELS (so a clearly better picture still
+ * wins, and a new time base after the publisher restarts is learnt again).
+ */
+const LEVELS_PER_MS = 1 / 40;
+const MAX_TIME_LEVELS = 3;
+/** Recent matches whose median offset (page time − figure time) predicts the next. */
+const OFFSET_HISTORY = 24;
+
 /** The engine's debug colours as CSS. */
 const css = (rgb: readonly number[]) => `rgb(${rgb.join(',')})`;
 
@@ -64,7 +76,7 @@ function decodeThumbnail(base64: string): Uint8Array {
 /**
  * The owner's contour-figure debug view. The worker analyses each clip frame a few hundred ms after the page showed
  * it, so drawing its figure over the live clip would trail the face. Instead the view keeps the clip frames it
- * showed in the last three seconds, finds the one each figure was computed on (by the figure's luma thumbnail) and
+ * showed in the last three seconds, finds the one each figure was computed on (by its luma thumbnail and its time) and
  * draws that frame with its figure: the original, delayed by the worker's latency, in step with step 1.
  */
 export class ContourView {
@@ -75,6 +87,7 @@ export class ContourView {
   private readonly spare: HTMLCanvasElement[] = [];
   private handle = 0;
   private stopped = false;
+  private readonly offsets: number[] = [];
 
   constructor(
     private readonly clip: HTMLVideoElement,
@@ -82,12 +95,12 @@ export class ContourView {
     private readonly onDrawn: (drawn: DrawnContour | undefined) => void,
   ) {
     this.scratch = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
-    this.handle = clip.requestVideoFrameCallback(() => this.keep());
+    this.handle = clip.requestVideoFrameCallback((_now, meta) => this.keep(meta.presentationTime));
   }
 
-  private keep(): void {
+  /** Keeps the frame presented at `at` (performance.now() time; the callback itself may run late on a busy page). */
+  private keep(at: number): void {
     if (this.stopped) return;
-    const at = performance.now();
     const { clip } = this;
     if (clip.videoWidth) {
       const picture = this.spare.pop() ?? document.createElement('canvas');
@@ -98,27 +111,36 @@ export class ContourView {
       this.shown.push({ at, luma, picture, frameId: readFrameId(clip, this.barcode) });
       while (this.shown.length && this.shown[0].at < at - KEEP_MS) this.spare.push(this.shown.shift()!.picture);
     }
-    this.handle = clip.requestVideoFrameCallback(() => this.keep());
+    this.handle = clip.requestVideoFrameCallback((_now, meta) => this.keep(meta.presentationTime));
   }
 
   /** Draws a worker figure over the clip frame it was computed on; `onDrawn(undefined)` when that frame is gone. */
   show(figure: ContourFrame): void {
     const target = decodeThumbnail(figure.thumbnail);
+    const figureMs = figure.timeSec * 1000;
+    const sorted = [...this.offsets].sort((a, b) => a - b);
+    const expected = sorted.length ? figureMs + sorted[sorted.length >> 1] : undefined;
     let best: ShownFrame | undefined;
-    let bestDifference = Number.POSITIVE_INFINITY;
+    let bestCost = Number.POSITIVE_INFINITY;
+    let difference = Number.POSITIVE_INFINITY;
     for (const frame of this.shown) {
       let sad = 0;
       for (let i = 0; i < target.length; i++) sad += Math.abs(target[i] - frame.luma[i]);
-      if (sad < bestDifference) {
-        bestDifference = sad;
+      const d = sad / target.length;
+      const cost =
+        expected === undefined ? d : d + Math.min(MAX_TIME_LEVELS, Math.abs(frame.at - expected) * LEVELS_PER_MS);
+      if (cost < bestCost) {
+        bestCost = cost;
         best = frame;
+        difference = d;
       }
     }
-    const difference = bestDifference / target.length;
     if (!best || difference > MAX_MATCH_DIFFERENCE) {
       this.onDrawn(undefined);
       return;
     }
+    this.offsets.push(best.at - figureMs);
+    if (this.offsets.length > OFFSET_HISTORY) this.offsets.shift();
     const { canvas } = this;
     canvas.width = best.picture.width;
     canvas.height = best.picture.height;
