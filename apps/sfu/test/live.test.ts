@@ -80,7 +80,6 @@ if (await insideNetns(import.meta.filename)) {
       const targetDelayMs =
         (1000 * (inboundAfter.jitterBufferTargetDelay - inboundBefore.jitterBufferTargetDelay)) /
         (inboundAfter.jitterBufferEmittedCount - inboundBefore.jitterBufferEmittedCount);
-      assert.ok(targetDelayMs <= PLAYOUT_CAP_MS + 5, `Chrome's video target delay ${targetDelayMs} ms obeys the cap`);
       // The owner hears the clip once: from the personalized stream (in sync with it), the original muted.
       const audio = await owner.evaluate(() => {
         const clip = document.querySelector('[data-testid="clip"]') as HTMLVideoElement;
@@ -88,27 +87,24 @@ if (await insideNetns(import.meta.filename)) {
         const tracks = (live.srcObject as MediaStream).getAudioTracks();
         return { clipMuted: clip.muted, liveMuted: live.muted, liveAudio: tracks.map((t) => t.readyState) };
       });
-      assert.deepEqual(audio, { clipMuted: true, liveMuted: false, liveAudio: ['live'] });
-      const ids = m.received.map((r) => r.id);
-      assert.ok(ids.length > 60, `only ${ids.length} barcoded frames were seen in 6 s`);
-      // The clip is captured at its own pace, so a frame may repeat; it must never go back.
-      const backwards = ids.filter((id, i) => i > 0 && id < ids[i - 1]).length;
-      assert.ok(backwards === 0 && ids.at(-1)! - ids[0] > 100, `frame ids advance: ${ids.join(',')}`);
       // Steady state: skip the first two seconds, while Chrome's publisher ramps up.
       const g2g = glassToGlass(m, m.firstFrameAt! + 2000);
-      assert.ok(g2g.length > 50, 'glass-to-glass measured on enough frames');
 
       const viewer = await browser.page(m.shareUrl!);
       t.after(() => viewer.context().close());
       const late = await viewerJoin(viewer, 10_000);
-      await new Promise((r) => setTimeout(r, 3000));
-      const v = await measurements(viewer);
+      // A second of the clip's frames after the first: the stream flows (its rate and freezes are the live bench's
+      // measure; a page starting on these two cores can stall everything for a moment).
+      const v = await until('the viewer shows 24 barcoded frames', 10_000, async () => {
+        const seen = await measurements(viewer);
+        return seen.received.length >= 24 ? seen : undefined;
+      }).catch(async (err) => {
+        throw new Error(`${(err as Error).message}: ${JSON.stringify(await inboundVideo(viewer))}`);
+      });
       const viewerInbound = await inboundVideo(viewer);
-      // rVFC in a loaded headless Chromium sees fewer frames than are decoded; the decoder counters are exact.
-      // At least half the clip's 24 fps over those 3 s: the stream flows (freezes are the live bench's measure).
-      assert.ok(v.received.length > 20, `the viewer sees barcoded frames (${v.received.length})`);
-      assert.ok(viewerInbound!.framesDecoded > 36, `the viewer decodes the stream ${JSON.stringify(viewerInbound)}`);
+      const ownerNow = await measurements(owner);
       const ownerInbound = await inboundVideo(owner);
+      // Everything measured is printed before it is judged: a failure in CI then says what the run saw.
       console.log(
         JSON.stringify({
           firstFrameMs: first,
@@ -120,7 +116,31 @@ if (await insideNetns(import.meta.filename)) {
           targetDelayMs,
           ownerInbound,
           viewerInbound,
+          // How long the viewer took to show 24 frames from its first (a second at the clip's pace).
+          viewerFirst24Ms: Math.round(v.received[23].at - v.received[0].at),
         }),
+      );
+      assert.ok(targetDelayMs <= PLAYOUT_CAP_MS + 5, `Chrome's video target delay ${targetDelayMs} ms obeys the cap`);
+      assert.deepEqual(audio, { clipMuted: true, liveMuted: false, liveAudio: ['live'] });
+      const ids = m.received.map((r) => r.id);
+      assert.ok(ids.length > 60, `only ${ids.length} barcoded frames were seen in 6 s`);
+      // The clip is captured at its own pace, so a frame may repeat; it must never go back.
+      const backwards = ids.filter((id, i) => i > 0 && id < ids[i - 1]).length;
+      assert.ok(backwards === 0 && ids.at(-1)! - ids[0] > 100, `frame ids advance: ${ids.join(',')}`);
+      assert.ok(g2g.length > 50, 'glass-to-glass measured on enough frames');
+      // The owner's stream: frames advance (going back once where the 20 s clip loops), and the owner was shown
+      // the same frames (rVFC may skip some on either page).
+      const viewerIds = v.received.map((r) => r.id);
+      const viewerBackwards = viewerIds.filter((id, i) => i > 0 && id < viewerIds[i - 1]).length;
+      assert.ok(
+        viewerBackwards <= 1 && new Set(viewerIds).size >= 12,
+        `the viewer's frame ids advance: ${viewerIds.join(',')}`,
+      );
+      const ownerIds = new Set(ownerNow.received.map((r) => r.id));
+      const shared = viewerIds.filter((id) => ownerIds.has(id)).length;
+      assert.ok(
+        shared >= viewerIds.length / 2,
+        `the viewer sees the owner's frames (${shared} of ${viewerIds.length})`,
       );
     });
 
