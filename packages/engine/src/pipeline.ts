@@ -86,7 +86,7 @@ export class ToonPipeline {
   private readonly analysis: FaceAnalysisStage;
   private readonly fusion: FaceFusion;
   private readonly compositor: Compositor;
-  /** Step 2's sequential state: the last two final face images. Reset when the character is lost. */
+  /** Step 2's sequential state: the last two final face images. Reset when the character is lost or jumps (a cut). */
   readonly history = new FusionHistory();
   /** The character's neutral face (its landmarks when picked), in the face space: expressions are read against it. */
   private readonly neutral: Float32Array;
@@ -111,10 +111,8 @@ export class ToonPipeline {
     // Step 1: the character's face and its contour figure.
     const analysis = await this.analysis.analyze(frame, index, timeSec, clock);
     const cartoon = analysis.face;
-    if (!cartoon) {
-      this.history.reset();
-      return { analysis, output: frame, times: clock.take() };
-    }
+    if (!cartoon || analysis.jumped) this.history.reset();
+    if (!cartoon) return { analysis, output: frame, times: clock.take() };
     this.style ??= characterStyle(
       this.models.analysis.space,
       frame,

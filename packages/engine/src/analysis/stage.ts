@@ -42,6 +42,8 @@ export interface FrameAnalysis {
   timeSec: number;
   state: TrackingState;
   detectorRan: boolean;
+  /** The face jumped since the last frame (a cut): step 2's history must not carry over. */
+  jumped: boolean;
   face?: CartoonFace;
 }
 
@@ -140,7 +142,7 @@ export class FaceAnalysisStage {
   async analyze(frame: RgbImage, index: number, timeSec: number, clock: StageClock): Promise<FrameAnalysis> {
     const step = await clock.timeAsync('track', () => this.tracker.step(frame, timeSec));
     if (!step.face) {
-      return { index, timeSec, state: step.state, detectorRan: step.detectorRan };
+      return { index, timeSec, state: step.state, detectorRan: step.detectorRan, jumped: false };
     }
     const { box, presence, raw } = step.face;
     keepShape(step.face.landmarks, raw, this.lips);
@@ -151,6 +153,6 @@ export class FaceAnalysisStage {
     const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises, this.planes));
     const expression = measureExpression(landmarks);
     const face = { box, landmarks, presence, irises, contour, expression, gaze: measureGaze(landmarks, irises) };
-    return { index, timeSec, state: step.state, detectorRan: step.detectorRan, face };
+    return { index, timeSec, state: step.state, detectorRan: step.detectorRan, jumped: step.jumped, face };
   }
 }

@@ -29,6 +29,12 @@ const POSITION_WEIGHT = 0.1;
  */
 const HOLD_SEC = 0.5;
 const HOLD_MIN_IOU = 0.6;
+/**
+ * A face whose ROI moved further than this since the last frame (in ROI sizes: centre distance plus log size ratio)
+ * jumped: a cut, or found again elsewhere. Nothing of earlier frames carries over: the landmark filter starts afresh
+ * (across the synthetic clip's loop it left the landmarks 0.018 face sizes behind, 0.004 reset), and so does step 2.
+ */
+const JUMP_SHIFT = 0.35;
 
 /** Who the user picked: how the character looks and where it was when picked. */
 export interface TargetIdentity {
@@ -64,8 +70,10 @@ export interface TrackedFace {
 export interface TrackStep {
   state: TrackingState;
   face?: TrackedFace;
-  /** Whether the full-frame detector ran this frame (it does only while the target is lost). */
+  /** Whether the full-frame detector ran this frame (only while the target is lost or barely looks like itself). */
   detectorRan: boolean;
+  /** The face is far from where the last frame had it (see JUMP_SHIFT): nothing of earlier frames carries over. */
+  jumped: boolean;
 }
 
 interface Sighting {
@@ -82,8 +90,9 @@ interface Candidate {
 
 /**
  * Keeps the chosen character across frames as MediaPipe tracks faces: the landmarks of frame t give the ROI of t+1,
- * and the detector runs only while the target is lost. Every frame the appearance cue confirms it is still the same
- * character, so another face wandering into the ROI or being detected is never taken for the target.
+ * and the detector runs only while the target is lost or barely looks like itself. Every frame the appearance cue
+ * confirms it is still the same character, so another face wandering into the ROI or being detected is never taken
+ * for the target.
  */
 export class TargetTracker {
   private roi?: Roi;
@@ -111,13 +120,13 @@ export class TargetTracker {
   }
 
   async step(frame: RgbImage, timeSec: number): Promise<TrackStep> {
+    const { minPresence, maxAppearanceDistance } = this.options;
     let found: Candidate | undefined;
     let doubted: Candidate | undefined;
     if (this.roi) {
       // Hysteresis, as MediaPipe's separate tracking confidence: a face already followed may look less sure and a
       // little further off than one newly accepted; the appearance cue still guards against a swap. Where the
       // character was picked, nothing is followed yet.
-      const { minPresence, maxAppearanceDistance } = this.options;
       const followed = this.everFound;
       const c = await this.verify(frame, this.roi, 0);
       if (c && c.distance <= maxAppearanceDistance * (followed ? 1.15 : 1)) {
@@ -125,23 +134,32 @@ export class TargetTracker {
         else if (this.holds(c, timeSec)) doubted = c;
       }
     }
+    // A face that looks like the target only within the hysteresis margin may be something else where the target
+    // was (after a cut the old ROI read 0.23 from the target's look, against 0.05 the frame before): the detector
+    // looks for a likelier one.
+    const marginal = found !== undefined && found.distance > maxAppearanceDistance;
     let detectorRan = false;
-    if (!found) {
+    if (!found || marginal) {
       detectorRan = true;
-      found = (await this.reacquire(frame, await this.detector.detectFrame(frame), timeSec)) ?? doubted;
+      const searched = await this.reacquire(frame, await this.detector.detectFrame(frame), timeSec);
+      if (searched && (!found || searched.distance < found.distance)) found = searched;
+      found ??= doubted;
     }
     if (!found) {
       this.roi = undefined;
       this.filter.reset();
       this.lostAfterFound = this.everFound;
-      return { state: 'lost', detectorRan };
+      return { state: 'lost', detectorRan, jumped: false };
     }
     const raw = found.mesh.landmarks;
     if (found.distance < this.options.maxAppearanceDistance / 2) {
       blendAppearance(this.remembered, appearanceOf(frame, raw), this.options.appearanceRate);
     }
+    const roi = roiFromLandmarks(raw);
+    const jumped = this.roi !== undefined && roiShift(this.roi, roi) > JUMP_SHIFT;
+    if (jumped) this.filter.reset();
     const landmarks = this.filter.apply(raw, timeSec, found.roi.size);
-    this.roi = roiFromLandmarks(raw);
+    this.roi = roi;
     this.lastSeen = { box: landmarkBounds(raw), timeSec, roi: this.roi };
     if (found !== doubted) this.lastSure = this.lastSeen;
     const state: TrackingState = this.lostAfterFound ? 'reacquired' : found === doubted ? 'held' : 'tracking';
@@ -150,6 +168,7 @@ export class TargetTracker {
     return {
       state,
       detectorRan,
+      jumped,
       face: {
         landmarks,
         raw,
@@ -244,4 +263,9 @@ export function landmarkBounds(lm: Landmarks): Box {
     if (y > y1) y1 = y;
   }
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/** How far apart two ROIs are, in sizes of the first: centre distance plus the log of their size ratio. */
+function roiShift(from: Roi, to: Roi): number {
+  return Math.hypot(to.cx - from.cx, to.cy - from.cy) / from.size + Math.abs(Math.log(to.size / from.size));
 }
