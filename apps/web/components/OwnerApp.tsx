@@ -70,6 +70,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
   const [stats, setStats] = useState<LiveStats>();
   const [g2g, setG2g] = useState<number>();
   const [personalized, setPersonalized] = useState<MediaStream>();
+  const [published, setPublished] = useState<MediaStreamTrack>();
   const [shareUrl, setShareUrl] = useState<string>();
   const [debugView, setDebugView] = useState(false);
   const [session, setSession] = useState<OwnerSession>();
@@ -86,6 +87,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
         setG2g(ms);
       },
       personalized: setPersonalized,
+      published: setPublished,
       shareUrl: setShareUrl,
       restore: (saved, url) => {
         setClipUrl(url);
@@ -103,7 +105,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     const canvas = contourCanvas.current;
     if (!session || !debugView || !running || !clip || !canvas) return;
     const { m } = session;
-    const view = new ContourView(clip, canvas, (drawn) => {
+    const view = new ContourView(clip, published, canvas, (drawn) => {
       if (!drawn) {
         m.contourUnmatched++;
         return;
@@ -118,7 +120,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
       contourView.current = undefined;
       void session.setContourView(false);
     };
-  }, [session, debugView, running]);
+  }, [session, debugView, running, published]);
 
   const onClipClick = (e: React.MouseEvent<HTMLVideoElement>) => {
     const video = e.currentTarget;

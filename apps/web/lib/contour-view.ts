@@ -1,6 +1,7 @@
 // The protocol alone: the package index also holds the server-side config, which the browser bundle cannot load.
 import { CONTOUR_THUMBNAIL, type ContourFrame, ORGAN_COLOURS, TRACKING_STATE_COLOURS } from '@tooncast/shared/protocol';
 import { readFrameId } from './frame-id.ts';
+import { type FrameReader, readPresentedFrames, readTrackFrames } from './frame-source.ts';
 
 /** How long shown clip frames are kept to be matched with the worker's figures (its latency stays well below). */
 const KEEP_MS = 3000;
@@ -10,23 +11,32 @@ const MAX_MATCH_DIFFERENCE = 24;
 /**
  * Matching by picture alone confuses neighbouring frames of slow scenes (they differ about as much as the
  * publisher's compression changes one). A figure's `timeSec` comes from the frame's RTP timestamp, which keeps a
- * fixed offset to when this page showed the frame: each ms away from the offset learnt from recent matches costs
- * as much as this many levels of mean luma difference, up to MAX_TIME_LEVELS (so a clearly better picture still
- * wins, and a new time base after the publisher restarts is learnt again).
+ * fixed offset to the kept frame's time (its capture timestamp where the published track can be read, else when
+ * the clip presented it): each ms away from the offset learnt from recent matches costs as much as this many
+ * levels of mean luma difference, up to MAX_TIME_LEVELS (so a clearly better picture still wins, and a new time
+ * base after the publisher restarts is learnt again).
  */
 const LEVELS_PER_MS = 1 / 40;
 const MAX_TIME_LEVELS = 3;
 /** Recent matches whose median offset (page time − figure time) predicts the next. */
 const OFFSET_HISTORY = 24;
+/**
+ * With capture timestamps, a kept frame further than this from the predicted time is not the analysed one: it
+ * costs MAX_TIME_LEVELS, and when it still matches best (the analysed frame was not kept: a busy page dropped it)
+ * the figure is not drawn rather than drawn over a neighbour, ms.
+ */
+const EXACT_TIME_TOLERANCE_MS = 8;
 
 /** The engine's debug colours as CSS. */
 const css = (rgb: readonly number[]) => `rgb(${rgb.join(',')})`;
 
 interface ShownFrame {
-  /** performance.now() when the clip presented it. */
+  /** The frame's time on its source's clock (see frame-source.ts), ms. */
   at: number;
+  /** performance.now() when it was kept. */
+  keptAt: number;
   luma: Uint8Array;
-  /** The frame's picture, copied when it was presented (the video moves on). */
+  /** The frame's picture, copied when it was kept (the video moves on). */
   picture: HTMLCanvasElement;
   /** The frame-id barcode of test clips, when there is one. */
   frameId?: number;
@@ -36,7 +46,7 @@ interface ShownFrame {
 export interface DrawnContour {
   frameIndex: number;
   state: ContourFrame['state'];
-  /** How long after the clip showed the matched frame its figure was drawn, ms. */
+  /** How long after the matched frame was kept its figure was drawn, ms. */
   delayMs: number;
   /** Mean absolute luma difference between the worker's thumbnail and the matched frame. */
   difference: number;
@@ -75,9 +85,10 @@ function decodeThumbnail(base64: string): Uint8Array {
 
 /**
  * The owner's contour-figure debug view. The worker analyses each clip frame a few hundred ms after the page showed
- * it, so drawing its figure over the live clip would trail the face. Instead the view keeps the clip frames it
- * showed in the last three seconds, finds the one each figure was computed on (by its luma thumbnail and its time) and
- * draws that frame with its figure: the original, delayed by the worker's latency, in step with step 1.
+ * it, so drawing its figure over the live clip would trail the face. Instead the view keeps the clip frames of the
+ * last three seconds (those published, where the track can be read; else those the clip presented), finds the one
+ * each figure was computed on (by its luma thumbnail and its time) and draws that frame with its figure: the
+ * original, delayed by the worker's latency, in step with step 1.
  */
 export class ContourView {
   private readonly shown: ShownFrame[] = [];
@@ -85,33 +96,39 @@ export class ContourView {
   private readonly barcode = document.createElement('canvas');
   /** Pictures of frames that left the window, reused for new ones. */
   private readonly spare: HTMLCanvasElement[] = [];
-  private handle = 0;
-  private stopped = false;
+  private readonly reader: FrameReader;
   private readonly offsets: number[] = [];
 
+  /** `published`: the clip's track as the page publishes it, where there is one. */
   constructor(
-    private readonly clip: HTMLVideoElement,
+    clip: HTMLVideoElement,
+    published: MediaStreamTrack | undefined,
     private readonly canvas: HTMLCanvasElement,
     private readonly onDrawn: (drawn: DrawnContour | undefined) => void,
   ) {
     this.scratch = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
-    this.handle = clip.requestVideoFrameCallback((_now, meta) => this.keep(meta.presentationTime));
+    const keep = this.keep.bind(this);
+    this.reader = (published && readTrackFrames(published, keep)) || readPresentedFrames(clip, keep);
   }
 
-  /** Keeps the frame presented at `at` (performance.now() time; the callback itself may run late on a busy page). */
-  private keep(at: number): void {
-    if (this.stopped) return;
-    const { clip } = this;
-    if (clip.videoWidth) {
-      const picture = this.spare.pop() ?? document.createElement('canvas');
-      picture.width = clip.videoWidth;
-      picture.height = clip.videoHeight;
-      picture.getContext('2d')!.drawImage(clip, 0, 0);
-      const luma = lumaThumbnail(picture, this.scratch);
-      this.shown.push({ at, luma, picture, frameId: readFrameId(clip, this.barcode) });
-      while (this.shown.length && this.shown[0].at < at - KEEP_MS) this.spare.push(this.shown.shift()!.picture);
+  /** Keeps a copy of a clip frame; frames older than KEEP_MS on its clock leave the window. */
+  private keep(source: CanvasImageSource, width: number, height: number, at: number): void {
+    const picture = this.spare.pop() ?? document.createElement('canvas');
+    picture.width = width;
+    picture.height = height;
+    picture.getContext('2d')!.drawImage(source, 0, 0);
+    const luma = lumaThumbnail(picture, this.scratch);
+    this.shown.push({ at, keptAt: performance.now(), luma, picture, frameId: readFrameId(picture, this.barcode) });
+    // After a source clock went back, the frames kept before would never leave: the window starts afresh.
+    while (this.shown.length && (this.shown[0].at < at - KEEP_MS || this.shown[0].at > at)) {
+      this.spare.push(this.shown.shift()!.picture);
     }
-    this.handle = clip.requestVideoFrameCallback((_now, meta) => this.keep(meta.presentationTime));
+  }
+
+  /** What a kept frame `ms` away from the predicted time costs, in levels of mean luma difference. */
+  private timeCost(ms: number): number {
+    if (this.reader.exactTime) return ms <= EXACT_TIME_TOLERANCE_MS ? 0 : MAX_TIME_LEVELS;
+    return Math.min(MAX_TIME_LEVELS, ms * LEVELS_PER_MS);
   }
 
   /** Draws a worker figure over the clip frame it was computed on; `onDrawn(undefined)` when that frame is gone. */
@@ -127,8 +144,7 @@ export class ContourView {
       let sad = 0;
       for (let i = 0; i < target.length; i++) sad += Math.abs(target[i] - frame.luma[i]);
       const d = sad / target.length;
-      const cost =
-        expected === undefined ? d : d + Math.min(MAX_TIME_LEVELS, Math.abs(frame.at - expected) * LEVELS_PER_MS);
+      const cost = expected === undefined ? d : d + this.timeCost(Math.abs(frame.at - expected));
       if (cost < bestCost) {
         bestCost = cost;
         best = frame;
@@ -139,8 +155,13 @@ export class ContourView {
       this.onDrawn(undefined);
       return;
     }
+    // Learnt from every match, so a new time base is taken up again (by the median, not by a stray match).
     this.offsets.push(best.at - figureMs);
     if (this.offsets.length > OFFSET_HISTORY) this.offsets.shift();
+    if (expected !== undefined && this.reader.exactTime && Math.abs(best.at - expected) > EXACT_TIME_TOLERANCE_MS) {
+      this.onDrawn(undefined);
+      return;
+    }
     const { canvas } = this;
     canvas.width = best.picture.width;
     canvas.height = best.picture.height;
@@ -166,7 +187,7 @@ export class ContourView {
     this.onDrawn({
       frameIndex: figure.frameIndex,
       state: figure.state,
-      delayMs: performance.now() - best.at,
+      delayMs: performance.now() - best.keptAt,
       difference,
       frameId: best.frameId,
       lines: figure.lines,
@@ -174,8 +195,7 @@ export class ContourView {
   }
 
   stop(): void {
-    this.stopped = true;
-    this.clip.cancelVideoFrameCallback(this.handle);
+    this.reader.stop();
     this.shown.length = 0;
     this.spare.length = 0;
   }

@@ -8,15 +8,19 @@ export const BARCODE_CELLS = BARCODE_BITS + 2;
 /** Band height as a fraction of the frame height. */
 export const BARCODE_BAND = 0.06;
 
-/** Reads the frame id from a video element, or undefined when the frame carries no barcode. */
-export function readFrameId(video: HTMLVideoElement, canvas: HTMLCanvasElement): number | undefined {
+/** Reads the frame id from a video element or a copy of its frame, or undefined when it carries no barcode. */
+export function readFrameId(
+  source: HTMLVideoElement | HTMLCanvasElement,
+  canvas: HTMLCanvasElement,
+): number | undefined {
+  const [w, h] =
+    source instanceof HTMLVideoElement ? [source.videoWidth, source.videoHeight] : [source.width, source.height];
   const width = BARCODE_CELLS * 4;
   canvas.width = width;
   canvas.height = 1;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx || !video.videoWidth) return undefined;
-  const bandY = (video.videoHeight * BARCODE_BAND) / 2;
-  ctx.drawImage(video, 0, bandY, video.videoWidth, 1, 0, 0, width, 1);
+  if (!ctx || !w) return undefined;
+  ctx.drawImage(source, 0, (h * BARCODE_BAND) / 2, w, 1, 0, 0, width, 1);
   const row = ctx.getImageData(0, 0, width, 1).data;
   const luma = (cell: number) => {
     const i = (cell * 4 + 2) * 4;

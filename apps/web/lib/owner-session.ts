@@ -19,6 +19,8 @@ export interface OwnerView {
   error(message: string | undefined): void;
   stats(stats: LiveStats, glassToGlassMs?: number): void;
   personalized(stream: MediaStream): void;
+  /** The clip's video track as published (again after a resume). */
+  published(track: MediaStreamTrack): void;
   shareUrl(url: string): void;
   /** After a reload: show the saved choices again (the clip to publish from, the clicked face). */
   restore(saved: SavedSession, clipUrl: string): void;
@@ -172,6 +174,7 @@ export class OwnerSession {
     const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
     this.publisher?.close();
     this.publisher = await publish(this.socket, this.saved!.ownerToken, stream);
+    this.view.published(stream.getVideoTracks()[0]);
     clearInterval(this.clipTimer);
     this.clipTimer = setInterval(() => {
       if (!this.saved) return;

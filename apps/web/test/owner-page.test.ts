@@ -143,16 +143,22 @@ if (await insideNetns(import.meta.filename)) {
     }
 
     test('the contour-figure view draws the target figure over the frame it was computed on', async (t) => {
+      const JUDGED = 40;
       const owner = await startOnTarget(t);
       await owner.getByTestId('contour-toggle').check();
       const judgeable = (d: DrawnContour) =>
         d.frameId !== undefined &&
         clip.faceBoxes[d.frameId] !== undefined &&
         d.lines.some((l) => l.organ === 'faceOval');
-      const drawn = await until('20 figures drawn over barcoded frames with the target in view', 40_000, async () => {
-        const c = await pageContours(owner);
-        return c.filter(judgeable).length >= 20 ? c : undefined;
-      }).catch(async (err) => {
+      // The 90th percentile of 40 figures rests on four, not two.
+      const drawn = await until(
+        `${JUDGED} figures drawn over barcoded frames with the target in view`,
+        40_000,
+        async () => {
+          const c = await pageContours(owner);
+          return c.filter(judgeable).length >= JUDGED ? c : undefined;
+        },
+      ).catch(async (err) => {
         const m = await owner.evaluate(() => {
           const t = (window as unknown as { tooncast: Record<string, number> }).tooncast;
           return { received: t.contourFrames, unmatched: t.contourUnmatched };
@@ -192,7 +198,10 @@ if (await insideNetns(import.meta.filename)) {
           far,
         }),
       );
-      assert.ok(errors.length >= 20, `figures matched to barcoded frames with the target in view: ${errors.length}`);
+      assert.ok(
+        errors.length >= JUDGED,
+        `figures matched to barcoded frames with the target in view: ${errors.length}`,
+      );
       assert.ok(q(errors, 0.5) < 0.1, `the figures sit on the target face: ${errors.map((e) => e.toFixed(2))}`);
       assert.ok(q(errors, 0.9) < 0.3, `and hardly ever beside it: ${errors.map((e) => e.toFixed(2))}`);
       // Off: the sfu stops listening to the session's contour channel (and tells the worker to stop sending).
