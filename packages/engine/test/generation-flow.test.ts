@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createFloatMap, createRgbImage, type RgbImage } from '@tooncast/shared';
-import { DisFlowEstimator, type Flow } from '../src/generation/flow.ts';
+import { createFloatMap, createRgbImage, type FloatMap, type RgbImage } from '@tooncast/shared';
+import { DisFlowEstimator, type Flow, PyramidMemo } from '../src/generation/flow.ts';
 import { FaceFusion, FusionHistory } from '../src/generation/fusion.ts';
 import { backwardWarp } from '../src/generation/warp.ts';
 import type { Affine } from '../src/geometry.ts';
@@ -92,6 +92,34 @@ describe('generation: DIS optical flow', () => {
     assert.equal(f.dx.width, S / 4);
     const epe = endpointError(f, () => [1, -0.5], 4);
     assert.ok(epe < 0.15, `EPE ${epe} (quarter-resolution pixels)`);
+  });
+
+  it('builds a pyramid once per image and rebuilds the least recently used one in place, finding the same flow', () => {
+    const memo = new PyramidMemo(3);
+    const built: (FloatMap[] | undefined)[] = [];
+    const build = (evicted?: FloatMap[]) => {
+      built.push(evicted);
+      return evicted ?? [createFloatMap(4, 4)];
+    };
+    const [p, q, r, t] = [0, 1, 2, 3].map(() => createRgbImage(4, 4));
+    const pp = memo.get(p, build);
+    const qq = memo.get(q, build);
+    assert.equal(memo.get(p, build), pp, 'a held image is not rebuilt');
+    memo.get(r, build);
+    assert.equal(memo.get(t, build), qq, 'the fourth image is built into the buffers of the one used least recently');
+    assert.deepEqual(
+      built.map((b) => b !== undefined),
+      [false, false, false, true],
+    );
+    // A frame sequence through one estimator (buffers reused from the fourth image on) against fresh estimators.
+    const frames = [0, 1, 2, 3, 4].map((k) => texturedImage(S, S, 1, 1.5 * k, -k));
+    const reused = new DisFlowEstimator();
+    for (let k = 1; k < frames.length; k++) {
+      const f = reused.estimate(frames[k], frames[k - 1]);
+      const fresh = new DisFlowEstimator().estimate(frames[k], frames[k - 1]);
+      assert.deepEqual(f.dx.data, fresh.dx.data, `frame ${k}`);
+      assert.deepEqual(f.dy.data, fresh.dy.data, `frame ${k}`);
+    }
   });
 
   it('finds no motion between identical images and rejects mismatched sizes', () => {

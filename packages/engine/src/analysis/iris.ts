@@ -6,6 +6,8 @@ import type { Landmarks } from './mesh.ts';
 import { type Roi, roiToFrame, sampleRoi } from './roi.ts';
 
 const INPUT = 64;
+/** Floats of the iris model's input: both eyes' crops. */
+export const IRIS_INPUT_LENGTH = 2 * INPUT * INPUT * 3;
 /** The iris model returns 71 eye-contour points, then the iris centre and four points on its rim. */
 const IRIS_OFFSET = 71;
 const POINTS = 76;
@@ -59,11 +61,18 @@ export class IrisEstimator {
     this.inputName = session.inputNames[0];
   }
 
-  async estimate(frame: RgbImage, landmarks: Landmarks): Promise<EyeReading> {
+  /**
+   * `input` (IRIS_INPUT_LENGTH floats) is the caller's, reused frame after frame: sessions run concurrently and
+   * must not share one.
+   */
+  async estimate(
+    frame: RgbImage,
+    landmarks: Landmarks,
+    input = new Float32Array(IRIS_INPUT_LENGTH),
+  ): Promise<EyeReading> {
     const plane = INPUT * INPUT * 3;
     const rois = [0, 1].map((e) => eyeRoi(landmarks, e));
-    // A fresh input per call, as in FaceDetector: concurrent sessions must not share it.
-    const batch = new Float32Array(2 * plane);
+    const batch = input;
     rois.forEach((roi, e) => {
       const crop = batch.subarray(e * plane, (e + 1) * plane);
       sampleRoi(frame, roi, INPUT, 1 / 255, 0, crop);

@@ -8,7 +8,7 @@ import { type ContourFigure, ContourFigureBuilder, type Iris, ORGANS } from './c
 import { FaceDetector } from './detector.ts';
 import { type ExpressionMeasures, type Gaze, measureExpression, measureGaze } from './expression.ts';
 import { keepShape, OneEuroFilter } from './filter.ts';
-import { IrisEstimator } from './iris.ts';
+import { IRIS_INPUT_LENGTH, IrisEstimator } from './iris.ts';
 import { LipReader } from './lips.ts';
 import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
 import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
@@ -104,14 +104,15 @@ export class AnalysisModels {
 
 /**
  * Method step 1 for one video and one chosen character: each frame, follow the character's face, read its
- * keypoints, irises and eyelids, and connect them into the contour figure. Large buffers (FaceMesh input, the figure's
- * raster) are reused frame after frame — a frame's `contour.planes` holds until the next analyze() — which keeps
+ * keypoints, irises and eyelids, and connect them into the contour figure. Large buffers (FaceMesh and iris inputs,
+ * the figure's raster) are reused frame after frame — a frame's `contour.planes` holds until the next analyze() — which keeps
  * garbage-collection pauses out of the per-frame time.
  */
 export class FaceAnalysisStage {
   private readonly tracker: TargetTracker;
   /** The contour figure's raster, reused: a frame's figure is valid until the next analyze() call. */
   private readonly planes: Float32Array;
+  private readonly irisInput = new Float32Array(IRIS_INPUT_LENGTH);
   /** Every lip landmark: their shape is read unfiltered (see keepShape). */
   private readonly lips: number[];
   private readonly lipReader: LipReader;
@@ -147,7 +148,7 @@ export class FaceAnalysisStage {
     const { box, presence, raw } = step.face;
     keepShape(step.face.landmarks, raw, this.lips);
     const { irises, landmarks } = await clock.timeAsync('iris', () =>
-      this.models.iris.estimate(frame, step.face!.landmarks),
+      this.models.iris.estimate(frame, step.face!.landmarks, this.irisInput),
     );
     clock.time('lips', () => this.lipReader.refine(frame, landmarks));
     const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises, this.planes));

@@ -43,6 +43,33 @@ const DEFAULTS: Required<DisFlowOptions> = {
 };
 
 /**
+ * The grey pyramids of the last few images estimated. A face image takes part in two consecutive frames' flows (and
+ * in both directions), so its pyramid is built once; the pyramid of the image used least recently is rebuilt in
+ * place for the next one, so steady-state frames allocate none (their garbage made a full collection every ~10
+ * frames). Images must not be modified after being estimated.
+ */
+export class PyramidMemo {
+  private readonly entries: { image: RgbImage; levels: FloatMap[] }[] = [];
+
+  /** Three: the fusion's two images of this frame and the one that leaves its history. */
+  constructor(private readonly capacity = 3) {}
+
+  /** The pyramid of `image`, built by `build` (given the evicted pyramid's buffers, if any) when not held. */
+  get(image: RgbImage, build: (evicted?: FloatMap[]) => FloatMap[]): FloatMap[] {
+    const i = this.entries.findIndex((e) => e.image === image);
+    if (i >= 0) {
+      const [hit] = this.entries.splice(i, 1);
+      this.entries.push(hit);
+      return hit.levels;
+    }
+    const evicted = this.entries.length >= this.capacity ? this.entries.shift() : undefined;
+    const levels = build(evicted?.levels);
+    this.entries.push({ image, levels });
+    return levels;
+  }
+}
+
+/**
  * Dense Inverse Search (Kroeger et al., ECCV 2016) without the variational refinement: coarse-to-fine, each patch
  * of the first image is aligned into the second by inverse-compositional Gauss-Newton on mean-normalized intensity
  * (robust to global brightness change), with the better of its own and its left/upper neighbour's flow as the start;
@@ -52,13 +79,10 @@ export class DisFlowEstimator implements FlowEstimator {
   readonly options: Required<DisFlowOptions>;
   private readonly scratch = new Scratch();
 
-  /**
-   * @param pyramids memo of grey pyramids per image: a face image takes part in two consecutive frames' flows (and
-   *   in both directions), so its pyramid is built once. Images must not be modified after being estimated.
-   */
+  /** @param pyramids the grey pyramids of recent images, shared with this estimator's variants. */
   constructor(
     options: DisFlowOptions = {},
-    private readonly pyramids = new WeakMap<RgbImage, FloatMap[]>(),
+    private readonly pyramids = new PyramidMemo(),
   ) {
     this.options = { ...DEFAULTS, ...options };
     const { patchSize, stride, iterations, finestLevel, coarsestSize } = this.options;
@@ -99,21 +123,21 @@ export class DisFlowEstimator implements FlowEstimator {
   }
 
   private pyramid(img: RgbImage): FloatMap[] {
-    let levels = this.pyramids.get(img);
-    if (!levels) {
+    return this.pyramids.get(img, (old) => {
+      // The evicted pyramid's buffers, when its image had this size (then it has as many levels).
+      const reuse = old && old[0].width === img.width && old[0].height === img.height ? old : undefined;
       // Intensities in 0…255 so the densification weight 1/max(1, |error|) has its usual meaning.
-      const base = toGray(img);
+      const base = toGray(img, reuse?.[0]);
       for (let i = 0; i < base.data.length; i++) base.data[i] *= 255;
-      levels = [base];
+      const levels = [base];
       while (
         Math.min(levels[levels.length - 1].width, levels[levels.length - 1].height) >=
         2 * this.options.coarsestSize
       ) {
-        levels.push(downsampleFloat2(levels[levels.length - 1]));
+        levels.push(downsampleFloat2(levels[levels.length - 1], reuse?.[levels.length].data));
       }
-      this.pyramids.set(img, levels);
-    }
-    return levels;
+      return levels;
+    });
   }
 
   /** One pyramid level: patch search from `init`, densified into `out` (zeroed). */

@@ -59,9 +59,9 @@ export interface FusionOptions {
 export interface FusionResult {
   /** The final face image of this frame (already pushed into the history). */
   finalFace: RgbImage;
-  /** The second face image, from the third frame on. */
+  /** The second face image, from the third frame on; valid until the next `fuse` (its buffer is reused). */
   secondFace?: RgbImage;
-  /** Per-pixel weight of the second face image, from the third frame on. */
+  /** Per-pixel weight of the second face image, from the third frame on; valid until the next `fuse`. */
   secondWeight?: FloatMap;
 }
 
@@ -117,7 +117,7 @@ export class FaceFusion {
     }
     const backward = this.options.predictionFlow.estimate(last, beforeLast);
     const forward = this.options.consistencyFlow.estimate(beforeLast, last);
-    const secondFace = backwardWarp(last, backward);
+    const secondFace = backwardWarp(last, backward, this.image('second', last.width, last.height));
     const secondWeight = this.weights(firstFace, secondFace, backward, forward);
     const finalFace = blend(firstFace, secondFace, secondWeight);
     history.push(finalFace);
@@ -167,7 +167,12 @@ export class FaceFusion {
     const tmp = s.floats('tmp', hw * hh);
     const once = boxBlurFloat(raw, r, { width: hw, height: hh, data: s.floats('blur', hw * hh) }, tmp);
     const twice = boxBlurFloat(once, r, raw, tmp);
-    return resizeFloat(twice, width, height);
+    return resizeFloat(twice, width, height, 1, s.floats('weights', width * height));
+  }
+
+  /** A work image of this fusion, valid until the next `fuse` (like its result's second image and weights). */
+  private image(name: string, width: number, height: number): RgbImage {
+    return { width, height, data: this.scratch.bytes(name, width * height * 3) };
   }
 }
 
