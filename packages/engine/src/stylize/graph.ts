@@ -1,4 +1,4 @@
-import { OnnxGraphBuilder } from '@tooncast/models';
+import { OnnxDataType, OnnxGraphBuilder } from '@tooncast/models';
 
 /** Names of the built-in stylizer graph's inputs and output. */
 export const STYLIZER_IO = {
@@ -31,7 +31,9 @@ function gaussianTaps(radius: number, sigma: number): number[] {
  * 4. ink lines: Sobel magnitude of the smoothed luminance through a steep sigmoid, thickened by a 3×3 max-pool
  *    in proportion to `line_weight`, darkening the colour by `outline_darkness`.
  * Inputs: `image` float32 [1, 3, H, W] in [−1, 1]; `tint` [1, 3, 1, 1] (shift in [0, 1] colour units);
- * `outline_darkness`, `line_weight`, `levels`, `detail` float32 [1]. Output `stylized` [1, 3, H, W] in [−1, 1].
+ * `outline_darkness`, `line_weight`, `levels`, `detail` float32 [1]. Output `stylized` uint8 [1, H, W, 3]: the
+ * face's interleaved RGB bytes (onnxruntime-node copies every output into a new buffer, even a pre-allocated one;
+ * these bytes are a quarter of planar float32, and need no conversion after).
  * H and W are symbolic, so one graph serves any face-space size.
  */
 export function buildStylizerGraph(): Uint8Array {
@@ -94,8 +96,11 @@ export function buildStylizerGraph(): Uint8Array {
   // 3. Palette tint.
   rgb = g.op('Add', [rgb, tint], {}, 'tinted');
   rgb = g.op('Mul', [rgb, g.op('Sub', [one, g.op('Mul', [darkness, line])])], {}, 'inked');
-  const signed = g.op('Sub', [g.op('Add', [rgb, rgb]), one]);
-  const out = g.op('Clip', [signed, g.scalar(-1, 'lo'), g.scalar(1, 'hi')]);
-  g.output(out, [1, 3, 'h', 'w'], STYLIZER_IO.output);
+  // Rounded to bytes: Cast truncates, so +½ first (values are clipped to [0, 255] before).
+  const scaled = g.op('Add', [g.op('Mul', [rgb, g.scalar(255, 'byte_max')]), half]);
+  const clipped = g.op('Clip', [scaled, g.scalar(0, 'lo'), g.scalar(255, 'hi')]);
+  const interleaved = g.op('Transpose', [clipped], { perm: [0, 2, 3, 1] }, 'nhwc');
+  const out = g.op('Cast', [interleaved], { to: OnnxDataType.uint8 }, 'bytes');
+  g.output(out, [1, 'h', 'w', 3], STYLIZER_IO.output, 'uint8');
   return g.toBytes({ doc: 'Tooncast built-in cartoon stylizer (method step 3)' });
 }

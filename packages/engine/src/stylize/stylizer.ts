@@ -81,22 +81,18 @@ export class BuiltinStylizer implements Stylizer {
     checkParams(params);
     const { width: w, height: h } = face;
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), [1]);
-    // Input and output tensors live in reused buffers (the output is pre-allocated for the session to fill).
+    // The input lives in a reused buffer; the output is the face's bytes, in the buffer onnxruntime returns.
     const input = rgbToPlanar(face, this.scratch.floats('input', 3 * w * h));
-    const output = new ort.Tensor('float32', this.scratch.floats('output', 3 * w * h), [1, 3, h, w]);
     const tint = Float32Array.from(params.tint, (v) => v / 255);
-    await this.session.run(
-      {
-        [STYLIZER_IO.image]: new ort.Tensor('float32', input, [1, 3, h, w]),
-        [STYLIZER_IO.tint]: new ort.Tensor('float32', tint, [1, 3, 1, 1]),
-        [STYLIZER_IO.outlineDarkness]: scalar(params.outlineDarkness),
-        [STYLIZER_IO.lineWeight]: scalar(params.lineWeight),
-        [STYLIZER_IO.levels]: scalar(params.levels),
-        [STYLIZER_IO.detail]: scalar(params.detail),
-      },
-      { [STYLIZER_IO.output]: output },
-    );
-    return planarToRgb(output.data as Float32Array, w, h, this.scratch.bytes('stylized', 3 * w * h));
+    const out = await this.session.run({
+      [STYLIZER_IO.image]: new ort.Tensor('float32', input, [1, 3, h, w]),
+      [STYLIZER_IO.tint]: new ort.Tensor('float32', tint, [1, 3, 1, 1]),
+      [STYLIZER_IO.outlineDarkness]: scalar(params.outlineDarkness),
+      [STYLIZER_IO.lineWeight]: scalar(params.lineWeight),
+      [STYLIZER_IO.levels]: scalar(params.levels),
+      [STYLIZER_IO.detail]: scalar(params.detail),
+    });
+    return { width: w, height: h, data: out[STYLIZER_IO.output].data as Uint8Array };
   }
 }
 

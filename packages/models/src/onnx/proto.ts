@@ -104,7 +104,7 @@ const root = protobuf.Root.fromJSON(ONNX_SUBSET);
 export const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** onnx.TensorProto.DataType values used here. */
-export const OnnxDataType = { float32: 1, int32: 6, int64: 7 } as const;
+export const OnnxDataType = { float32: 1, uint8: 2, int32: 6, int64: 7 } as const;
 export type OnnxElemType = keyof typeof OnnxDataType;
 
 /** onnx.AttributeProto.AttributeType values. */
