@@ -56,7 +56,8 @@ if (await insideNetns(import.meta.filename)) {
 
     before(async () => {
       clip = await testClip();
-      // A low playout-delay cap, so that the test sees Chrome obey it (its own target here is ~70–150 ms).
+      // A low playout-delay cap, so that the test sees Chrome obey it (uncapped, its A/V sync held the video as long
+      // as the audio's buffer, 300+ ms on a loaded machine; on a quiet one it stays below the cap anyway).
       stack = await startTestStack({ TOONCAST_MAX_PLAYOUT_DELAY: String(PLAYOUT_CAP_MS) });
       redis = new Redis(stack.redisUrl);
       browser = await TestBrowser.launch();
@@ -77,9 +78,14 @@ if (await insideNetns(import.meta.filename)) {
       await new Promise((r) => setTimeout(r, 6000));
       const m = await measurements(owner);
       const inboundAfter = (await inboundVideo(owner))!;
-      const targetDelayMs =
-        (1000 * (inboundAfter.jitterBufferTargetDelay - inboundBefore.jitterBufferTargetDelay)) /
+      // Mean ms per frame over those 6 s of one of Chrome's cumulative counters.
+      const perFrame = (counter: 'jitterBufferDelay' | 'jitterBufferTargetDelay') =>
+        (1000 * (inboundAfter[counter] - inboundBefore[counter])) /
         (inboundAfter.jitterBufferEmittedCount - inboundBefore.jitterBufferEmittedCount);
+      // The delay Chrome applied. Its target is not capped: it adds the decode time Chrome expects, which on these
+      // loaded cores reached 68–85 ms while the frames waited 30–43 ms (the cap clamps the delay applied).
+      const bufferDelayMs = perFrame('jitterBufferDelay');
+      const targetDelayMs = perFrame('jitterBufferTargetDelay');
       // The owner hears the clip once: from the personalized stream (in sync with it), the original muted.
       const audio = await owner.evaluate(() => {
         const clip = document.querySelector('[data-testid="clip"]') as HTMLVideoElement;
@@ -113,6 +119,7 @@ if (await insideNetns(import.meta.filename)) {
           glassToGlassP50: percentile(g2g, 0.5),
           glassToGlassP95: percentile(g2g, 0.95),
           frames: g2g.length,
+          bufferDelayMs,
           targetDelayMs,
           ownerInbound,
           viewerInbound,
@@ -120,7 +127,7 @@ if (await insideNetns(import.meta.filename)) {
           viewerFirst24Ms: Math.round(v.received[23].at - v.received[0].at),
         }),
       );
-      assert.ok(targetDelayMs <= PLAYOUT_CAP_MS + 5, `Chrome's video target delay ${targetDelayMs} ms obeys the cap`);
+      assert.ok(bufferDelayMs <= PLAYOUT_CAP_MS + 5, `Chrome's video buffer delay ${bufferDelayMs} ms obeys the cap`);
       assert.deepEqual(audio, { clipMuted: true, liveMuted: false, liveAudio: ['live'] });
       const ids = m.received.map((r) => r.id);
       assert.ok(ids.length > 60, `only ${ids.length} barcoded frames were seen in 6 s`);
