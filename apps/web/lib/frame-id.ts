@@ -1,3 +1,5 @@
+import { readPresentedFrames } from './frame-source.ts';
+
 /**
  * Frame-id barcode: a band of 16 black/white blocks across the top of every frame of a test clip, most
  * significant bit first, framed by a white block at each end. Reading it from the clip as it is shown and from
@@ -39,17 +41,9 @@ export function readFrameId(
 /** Calls `onFrame` with the wall-clock time each barcode frame is presented by `video`. */
 export function watchFrameIds(video: HTMLVideoElement, onFrame: (id: number, presentedAt: number) => void): () => void {
   const canvas = document.createElement('canvas');
-  let handle = 0;
-  let stopped = false;
-  const step: VideoFrameRequestCallback = (_now, meta) => {
-    if (stopped) return;
+  const reader = readPresentedFrames(video, (_picture, _width, _height, at) => {
     const id = readFrameId(video, canvas);
-    if (id !== undefined) onFrame(id, performance.timeOrigin + meta.presentationTime);
-    handle = video.requestVideoFrameCallback(step);
-  };
-  handle = video.requestVideoFrameCallback(step);
-  return () => {
-    stopped = true;
-    video.cancelVideoFrameCallback(handle);
-  };
+    if (id !== undefined) onFrame(id, performance.timeOrigin + at);
+  });
+  return reader.stop;
 }

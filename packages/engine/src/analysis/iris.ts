@@ -72,13 +72,12 @@ export class IrisEstimator {
   ): Promise<EyeReading> {
     const plane = INPUT * INPUT * 3;
     const rois = [0, 1].map((e) => eyeRoi(landmarks, e));
-    const batch = input;
     rois.forEach((roi, e) => {
-      const crop = batch.subarray(e * plane, (e + 1) * plane);
+      const crop = input.subarray(e * plane, (e + 1) * plane);
       sampleRoi(frame, roi, INPUT, 1 / 255, 0, crop);
       if (EYES[e].mirror) mirrorRows(crop, INPUT);
     });
-    const out = await this.session.run({ [this.inputName]: new ort.Tensor('float32', batch, [2, INPUT, INPUT, 3]) });
+    const out = await this.session.run({ [this.inputName]: new ort.Tensor('float32', input, [2, INPUT, INPUT, 3]) });
     const data = out[this.session.outputNames[0]].data as Float32Array;
     const refined = Float32Array.from(landmarks);
     const irises = rois.map((roi, e) => {

@@ -105,8 +105,8 @@ export class AnalysisModels {
 /**
  * Method step 1 for one video and one chosen character: each frame, follow the character's face, read its
  * keypoints, irises and eyelids, and connect them into the contour figure. Large buffers (FaceMesh and iris inputs,
- * the figure's raster) are reused frame after frame — a frame's `contour.planes` holds until the next analyze() — which keeps
- * garbage-collection pauses out of the per-frame time.
+ * the figure's raster) are reused frame after frame — a frame's `contour.planes` holds until the next analyze() —
+ * which keeps garbage-collection pauses out of the per-frame time.
  */
 export class FaceAnalysisStage {
   private readonly tracker: TargetTracker;

@@ -152,7 +152,7 @@ export class TargetTracker {
       return { state: 'lost', detectorRan, jumped: false };
     }
     const raw = found.mesh.landmarks;
-    if (found.distance < this.options.maxAppearanceDistance / 2) {
+    if (found.distance < maxAppearanceDistance / 2) {
       blendAppearance(this.remembered, appearanceOf(frame, raw), this.options.appearanceRate);
     }
     const roi = roiFromLandmarks(raw);
