@@ -17,6 +17,7 @@ import {
   glassToGlass,
   inboundVideo,
   measurements,
+  ownerStartSteps,
   percentile,
   startOwnerSession,
   TestBrowser,
@@ -49,6 +50,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     const owner = await browser.page(stack.webUrl);
     await startOwnerSession(owner, clip.file, selfieFixture(), face);
     const firstFrameMs = await firstPersonalizedFrame(owner, 20_000);
+    const firstFrameStepsMs = await ownerStartSteps(owner);
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const viewer = await browser.page((await measurements(owner)).shareUrl!);
     // From navigation start, as the user who opened the link sees it.
@@ -85,6 +87,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
       maxPlayoutDelay: maxDelay ?? 'default',
       seconds,
       firstFrameMs,
+      firstFrameStepsMs,
       lateJoinerMs: lateJoiner.ms,
       lateJoinerStepsMs: lateJoiner.stepsMs,
       lateJoinerNavigationStartEpochMs: lateJoiner.navigationStartEpochMs,

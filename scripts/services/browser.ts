@@ -72,6 +72,12 @@ export function firstPersonalizedFrame(page: Page, timeoutMs: number): Promise<n
   });
 }
 
+/** The owner's steps to its first personalized frame (StartSteps), ms from pressing start. */
+export async function ownerStartSteps(page: Page): Promise<Record<string, number>> {
+  const m = await measurements(page);
+  return Object.fromEntries(Object.entries(m.startSteps ?? {}).map(([step, at]) => [step, at - m.startedAt!]));
+}
+
 /**
  * A viewer's join as its user sees it: ms from navigation start (`performance.timeOrigin`) to the first personalized
  * frame, and to each step on the way (first byte, DOM ready, load, the page's start, then its join steps, all from

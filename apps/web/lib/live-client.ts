@@ -31,9 +31,38 @@ function localSdp(pc: RTCPeerConnection): string {
   return pc.localDescription!.sdp;
 }
 
-/** Publishes the clip (video + audio tracks) into the session's VideoRoom. */
-export async function publish(socket: Socket, token: string, stream: MediaStream): Promise<RTCPeerConnection> {
-  const pc = new RTCPeerConnection();
+/**
+ * A page's first RTCPeerConnection brings up Chrome's WebRTC machinery (threads, audio device, codec factories):
+ * 40 ms on an idle machine, hundreds on a loaded one. Pages make their connections before they signal, so that
+ * work overlaps the round trips instead of following them; publish and subscribe take them over (and close them
+ * when they fail).
+ */
+export function newConnection(): RTCPeerConnection {
+  return new RTCPeerConnection();
+}
+
+/** Publishes the clip (video + audio tracks) into the session's VideoRoom on `pc`. */
+export async function publish(
+  socket: Socket,
+  token: string,
+  stream: MediaStream,
+  pc = newConnection(),
+): Promise<RTCPeerConnection> {
+  return closedOnFailure(pc, () => offerClip(socket, token, stream, pc));
+}
+
+/** `pc` once `negotiate` succeeded; closed when it failed. */
+async function closedOnFailure(pc: RTCPeerConnection, negotiate: () => Promise<void>): Promise<RTCPeerConnection> {
+  try {
+    await negotiate();
+    return pc;
+  } catch (err) {
+    pc.close();
+    throw err;
+  }
+}
+
+async function offerClip(socket: Socket, token: string, stream: MediaStream, pc: RTCPeerConnection): Promise<void> {
   for (const track of stream.getTracks()) {
     const sender = pc.addTrack(track, stream);
     if (track.kind === 'video') {
@@ -46,23 +75,32 @@ export async function publish(socket: Socket, token: string, stream: MediaStream
   await pc.setLocalDescription(await pc.createOffer());
   const { answer } = await request(socket, 'publish', { token, offer: { type: 'offer', sdp: localSdp(pc) } });
   await pc.setRemoteDescription(answer);
-  return pc;
 }
 
 /**
- * Watches the personalized stream (owner or viewer token); `recorded`, when given, records when each step was done
- * (the viewer page's join measurement; only then are Chrome's counters polled for the first frame).
+ * Watches the personalized stream (owner or viewer token) on `pc`; `recorded`, when given, records when each step
+ * was done (the pages' join measurements; only then are Chrome's counters polled for the first frame).
  */
 export async function subscribe(
   socket: Socket,
   token: string,
   onStream: (stream: MediaStream) => void,
   recorded?: JoinSteps,
+  pc = newConnection(),
 ): Promise<RTCPeerConnection> {
+  return closedOnFailure(pc, () => answerStream(socket, token, onStream, recorded, pc));
+}
+
+async function answerStream(
+  socket: Socket,
+  token: string,
+  onStream: (stream: MediaStream) => void,
+  recorded: JoinSteps | undefined,
+  pc: RTCPeerConnection,
+): Promise<void> {
   const steps = recorded ?? {};
   const { offer } = await request(socket, 'subscribe', { token });
   steps.offer ??= Date.now();
-  const pc = new RTCPeerConnection();
   pc.addEventListener('track', (e) => onStream(e.streams[0] ?? new MediaStream([e.track])));
   pc.addEventListener('connectionstatechange', () => {
     if (pc.connectionState !== 'connected' || steps.connected) return;
@@ -70,11 +108,11 @@ export async function subscribe(
     if (recorded) void timeFirstFrame(pc, recorded);
   });
   await pc.setRemoteDescription(offer);
+  steps.remoteSet ??= Date.now();
   await pc.setLocalDescription(await pc.createAnswer());
   steps.answerSent ??= Date.now();
   await request(socket, 'subscribe:answer', { token, answer: { type: 'answer', sdp: localSdp(pc) } });
   steps.answered ??= Date.now();
-  return pc;
 }
 
 /** Polls Chrome's counters until the first frame is decoded: where the wait after connecting goes. */

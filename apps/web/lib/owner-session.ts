@@ -1,8 +1,8 @@
-import type { ContourFrame, LiveStats, ServiceError, SessionState } from '@tooncast/shared';
+import type { ContourFrame, LiveStats, ServiceError, SessionState, StartSteps } from '@tooncast/shared';
 import type { Socket } from 'socket.io-client';
 import type { Selfie, SelfieCheck } from '../components/SelfiePicker.tsx';
 import { watchFrameIds } from './frame-id.ts';
-import { connectSignaling, publish, request, ServiceErrorEvent, subscribe } from './live-client.ts';
+import { connectSignaling, newConnection, publish, request, ServiceErrorEvent, subscribe } from './live-client.ts';
 import { createMeasurements, latestGlassToGlass, measureInbound, type PageMeasurements } from './measure.ts';
 import { describeError } from './messages.ts';
 import { forgetSession, loadClip, loadSession, type SavedSession, saveClip, saveSession } from './resume.ts';
@@ -54,6 +54,8 @@ export class OwnerSession {
   private saved?: SavedSession;
   private publisher?: RTCPeerConnection;
   private watcher?: RTCPeerConnection;
+  /** Connections made when start is pressed (see newConnection), taken over by the first publish and watch. */
+  private early?: { publisher?: RTCPeerConnection; watcher?: RTCPeerConnection };
   private watching = false;
   private contourView = false;
   private stopFrameIds?: () => void;
@@ -110,20 +112,35 @@ export class OwnerSession {
     const { socket, m } = this;
     this.view.error(undefined);
     m.startedAt = Date.now();
+    const steps: StartSteps = {};
+    m.startSteps = steps;
+    this.closeEarly();
+    this.early = { publisher: newConnection(), watcher: newConnection() };
     try {
       const session = await request(socket, 'session:create', {});
+      steps.sessionCreated = Date.now();
       await request(socket, 'selfie:upload', { token: session.ownerToken, mime: selfie.mime, image: selfie.bytes });
+      steps.selfieUploaded = Date.now();
       const image = await targetFrame;
       const frame = image && { mime: 'image/jpeg' as const, image };
       await request(socket, 'target:choose', { token: session.ownerToken, ...target, frame });
+      steps.targetChosen = Date.now();
       this.saved = { ...session, target, clip: clipFile ? 'file' : 'demo', clipTime: target.timeSeconds };
       this.announce();
       await this.publishClip();
+      steps.published = Date.now();
       if (clipFile) await saveClip(clipFile).catch(() => undefined);
       saveSession(this.saved);
     } catch (err) {
+      this.closeEarly();
       this.fail(errorOf(err));
     }
+  }
+
+  private takeEarly(which: 'publisher' | 'watcher'): RTCPeerConnection {
+    const pc = this.early?.[which] ?? newConnection();
+    if (this.early) this.early[which] = undefined;
+    return pc;
   }
 
   async setContourView(on: boolean): Promise<void> {
@@ -151,12 +168,14 @@ export class OwnerSession {
     this.m.state = status.state;
     this.view.state(status.state);
     if (status.error) this.fail(status.error);
+    if (status.state === 'live' && this.m.startSteps) this.m.startSteps.live ??= Date.now();
     if (status.state === 'starting' || status.state === 'live') void this.watch();
     if (status.state === 'ended') {
       forgetSession();
       this.saved = undefined;
       clearInterval(this.clipTimer);
       this.clip().muted = false;
+      this.closeEarly();
     }
   }
 
@@ -173,7 +192,7 @@ export class OwnerSession {
     clip.muted = true;
     const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
     this.publisher?.close();
-    this.publisher = await publish(this.socket, this.saved!.ownerToken, stream);
+    this.publisher = await publish(this.socket, this.saved!.ownerToken, stream, this.takeEarly('publisher'));
     this.view.published(stream.getVideoTracks()[0]);
     clearInterval(this.clipTimer);
     this.clipTimer = setInterval(() => {
@@ -188,7 +207,13 @@ export class OwnerSession {
     if (this.watching || !this.saved) return;
     this.watching = true;
     try {
-      const pc = await subscribe(this.socket, this.saved.ownerToken, (s) => this.view.personalized(s));
+      const pc = await subscribe(
+        this.socket,
+        this.saved.ownerToken,
+        (s) => this.view.personalized(s),
+        this.m.startSteps,
+        this.takeEarly('watcher'),
+      );
       this.watcher?.close();
       this.watcher = pc;
       measureInbound(pc, this.m);
@@ -238,5 +263,12 @@ export class OwnerSession {
     this.socket.close();
     this.publisher?.close();
     this.watcher?.close();
+    this.closeEarly();
+  }
+
+  private closeEarly(): void {
+    this.early?.publisher?.close();
+    this.early?.watcher?.close();
+    this.early = undefined;
   }
 }

@@ -4,7 +4,7 @@
  * before it touches the page.
  */
 import type { ServiceError, SessionState } from '@tooncast/shared';
-import { connectSignaling, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
+import { connectSignaling, newConnection, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
 import { createMeasurements, measureInbound, measureReceived } from '../lib/measure.ts';
 import { describeError } from '../lib/messages.ts';
 
@@ -13,6 +13,8 @@ m.startedAt = Date.now();
 const token = new URLSearchParams(location.search).get('token') ?? '';
 const socket = connectSignaling(Number(document.body.dataset.sfuPort));
 let pc: RTCPeerConnection | undefined;
+/** Made while signaling connects (see newConnection); the first join takes it. */
+let early: RTCPeerConnection | undefined = newConnection();
 
 const video = document.querySelector<HTMLVideoElement>('figure.live video')!;
 const banner = document.querySelector<HTMLElement>('[data-testid="error"]')!;
@@ -39,7 +41,9 @@ async function join(): Promise<void> {
   try {
     pc?.close();
     m.joinSteps ??= { signaling: Date.now() };
-    pc = await subscribe(socket, token, show, m.joinSteps);
+    const fresh = early ?? newConnection();
+    early = undefined;
+    pc = await subscribe(socket, token, show, m.joinSteps, fresh);
     measureInbound(pc, m);
     m.state = 'live';
     showError(undefined);

@@ -119,19 +119,33 @@ export const LiveStats = z.object({
 export type LiveStats = z.infer<typeof LiveStats>;
 
 /**
- * A watcher's way to its first frame: signaling connected, Janus's offer received, answer made and sent, answer
- * accepted, media connected, first video packet received, first keyframe requested (PLI or FIR sent), first frame
- * decoded (wall-clock ms; the last three from Chrome's statistics, polled every 20 ms).
+ * A watcher's way to its first frame: signaling connected, Janus's offer received and applied, answer made and sent,
+ * answer accepted, media connected, first video packet received, first keyframe requested (PLI or FIR sent), first
+ * frame decoded (wall-clock ms; the last three from Chrome's statistics, polled every 20 ms).
  */
 export interface JoinSteps {
   signaling?: number;
   offer?: number;
+  remoteSet?: number;
   answerSent?: number;
   answered?: number;
   connected?: number;
   videoPacket?: number;
   keyframeAsked?: number;
   decoded?: number;
+}
+
+/**
+ * The owner's way from pressing start to the first personalized frame (wall-clock ms): session created, selfie
+ * accepted, target chosen, clip published (Janus's answer applied), session live (a worker took it), then the
+ * watcher's steps.
+ */
+export interface StartSteps extends JoinSteps {
+  sessionCreated?: number;
+  selfieUploaded?: number;
+  targetChosen?: number;
+  published?: number;
+  live?: number;
 }
 
 /**
@@ -147,6 +161,8 @@ export interface StreamMeasurements {
   firstFrameAt?: number;
   /** Wall-clock ms of a watcher's steps to its first frame (viewer page). */
   joinSteps?: JoinSteps;
+  /** Wall-clock ms of the owner's steps to the first personalized frame (owner page). */
+  startSteps?: StartSteps;
   /** Frame id → wall-clock ms the clip presented it (owner page only). */
   sourceShown: Record<number, number>;
   /**
