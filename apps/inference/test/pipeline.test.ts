@@ -18,18 +18,24 @@ const fail = (e: Error) => assert.fail(e);
 
 /** What a browser watching the mountpoint got from one pipeline run. */
 interface Run {
-  received: { id: number | undefined; timestamp: number; keyframe: boolean }[];
+  /** Each frame decoded, with when its last packet arrived (performance.now()). */
+  received: { id: number | undefined; timestamp: number; keyframe: boolean; at: number }[];
   audioArrivals: number[];
   stats: PipelineStats[];
   /** The publisher frame being sent when each keyframe request reached the forwarder's RTCP port. */
   publisherKeyframeRequests: number[];
+  /** When the mountpoint asked for a keyframe (performance.now()). */
+  keyframeRequestedAt?: number;
 }
 
 interface RunOptions {
   /** Frames held back from the `from`th on and then sent at once. */
   stall?: { from: number; frames: number };
-  /** The mountpoint's RTCP port asks for a keyframe when the publisher sends this frame (periodic ones off). */
-  keyframeRequestAt?: number;
+  /**
+   * The mountpoint's RTCP port asks for a keyframe when the publisher sends this frame, or 'paused' once the
+   * publisher sent its last frame (periodic keyframes off either way).
+   */
+  keyframeRequestAt?: number | 'paused';
   /** One packet of this frame is lost on the way in. */
   lossAt?: number;
 }
@@ -64,6 +70,13 @@ async function runPipeline(
     bind(forwarderRtcp),
   ]);
   const stats: PipelineStats[] = [];
+  let keyframeRequestedAt: number | undefined;
+  const askKeyframe = () => {
+    // A picture-loss indication as Janus sends it (RTCP PSFB, FMT 1; sender and media SSRC left 0).
+    const pli = Buffer.from([0x81, 206, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+    if (worker) mountpointRtcp.send(pli, worker.port, worker.address);
+    keyframeRequestedAt = performance.now();
+  };
   const pipeline = new LivePipeline(
     {
       width,
@@ -85,7 +98,7 @@ async function runPipeline(
   });
 
   const received: Run['received'] = [];
-  const sent: { timestamp: number; keyframe: boolean }[] = [];
+  const sent: { timestamp: number; keyframe: boolean; at: number }[] = [];
   const depacketizer = new Vp8Depacketizer();
   let decoder: Vp8Decoder | undefined;
   mountpoint.on('message', (msg) => {
@@ -100,7 +113,7 @@ async function runPipeline(
       log,
       fail,
     );
-    sent.push({ timestamp: frame.timestamp, keyframe: frame.keyframe });
+    sent.push({ timestamp: frame.timestamp, keyframe: frame.keyframe, at: frame.arrivedAt });
     decoder.decode(frame.data, frame.timestamp, vp8KeyframeSize(frame.data) ?? { width, height });
   });
   const audioArrivals: number[] = [];
@@ -124,11 +137,9 @@ async function runPipeline(
     fail,
   );
   const rgb = new Uint8Array(width * height * 3);
-  // A picture-loss indication as Janus sends it (RTCP PSFB, FMT 1; sender and media SSRC left 0).
-  const pli = Buffer.from([0x81, 206, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
   const started = performance.now();
   for (let i = 0; i < FRAMES; i++) {
-    if (i + 1 === keyframeRequestAt && worker) mountpointRtcp.send(pli, worker.port, worker.address);
+    if (i + 1 === keyframeRequestAt) askKeyframe();
     drawFrame(i + 1, DEFAULT_TEST_CLIP, rgb);
     encoder.encode({ width, height, data: Buffer.from(rgb) });
     const audio = buildRtp({ payloadType: 111, marker: false, sequence: i, timestamp: i * 960, ssrc: 7 }, [
@@ -138,6 +149,11 @@ async function runPipeline(
     // In real time, as the timestamps say: the next frame is due (i + 1) / 24 s after the first.
     await new Promise((r) => setTimeout(r, started + ((i + 1) * 1000) / 24 - performance.now()));
   }
+  if (keyframeRequestAt === 'paused') {
+    // Once the last frame is out: a watcher starting on a paused stream.
+    await new Promise((r) => setTimeout(r, 500));
+    askKeyframe();
+  }
   // Until the output has been quiet for a second (or 10 s at most).
   const deadline = Date.now() + 10_000;
   for (let seen = -1; seen !== received.length && Date.now() < deadline; ) {
@@ -146,7 +162,7 @@ async function runPipeline(
   }
   await encoder.close();
   await decoder?.close();
-  return { received, audioArrivals, stats, publisherKeyframeRequests };
+  return { received, audioArrivals, stats, publisherKeyframeRequests, keyframeRequestedAt };
 }
 
 const inOrder = (ids: (number | undefined)[]) => ids.every((id, i) => i === 0 || id! > ids[i - 1]!);
@@ -206,15 +222,51 @@ test('frames arriving in a burst are all decoded: none wait for the next keyfram
   assert.ok(inOrder(ids), 'frames come out in order');
 });
 
-test('a watcher asks for a keyframe (RTCP PLI from the mountpoint): the next frames out start with one', async () => {
-  const { received } = await runPipeline(new PassThroughProcessor(), { keyframeRequestAt: 40 });
-  const keyframes = received.filter((r) => r.keyframe).map((r) => r.id!);
-  assert.equal(keyframes[0], 1, 'the stream starts with a keyframe');
-  assert.equal(keyframes.length, 2, `one keyframe on request, no periodic ones (${keyframes.join(',')})`);
-  assert.ok(keyframes[1] >= 40 && keyframes[1] <= 43, `the requested keyframe follows at once (frame ${keyframes[1]})`);
+test('a watcher asks for a keyframe (RTCP PLI from the mountpoint): the picture last sent comes again at once as one', async () => {
+  const { received, keyframeRequestedAt } = await runPipeline(new PassThroughProcessor(), { keyframeRequestAt: 40 });
+  const keyframes = received.flatMap((r, i) => (r.keyframe ? [i] : []));
+  assert.equal(received[0].keyframe, true, 'the stream starts with a keyframe');
+  assert.equal(
+    keyframes.length,
+    2,
+    `one keyframe on request, no periodic ones (${keyframes.map((i) => received[i].id)})`,
+  );
+  const repeat = received[keyframes[1]];
+  const before = received[keyframes[1] - 1];
+  assert.ok(
+    repeat.at - keyframeRequestedAt! < 100,
+    `the keyframe left ${Math.round(repeat.at - keyframeRequestedAt!)} ms after the request`,
+  );
+  assert.ok(
+    repeat.id! >= 36 && repeat.id! < 40,
+    `it shows the picture last sent before the request (frame ${repeat.id})`,
+  );
+  // The original is still on its way, or was passed by the keyframe (the replaced encoder's last output is dropped).
+  if (before.id === repeat.id) assert.equal(repeat.timestamp, before.timestamp + 1, 'one RTP tick after the original');
+  else assert.equal(repeat.id, before.id! + 1, 'nothing is skipped before it');
+  assert.ok(
+    received.every((r, i) => i === 0 || r.timestamp > received[i - 1].timestamp),
+    'timestamps increase across the encoder switch',
+  );
   const ids = received.map((r) => r.id!);
-  assert.ok(inOrder(ids), 'frames come out in order across the encoder switch');
-  assert.ok(ids.length >= FRAMES - 3, `no frames lost at the switch (${ids.length} of ${FRAMES})`);
+  assert.ok(
+    ids.every((id, i) => i === 0 || id > ids[i - 1] || (id === ids[i - 1] && i === keyframes[1])),
+    'frames come out in order, the repeat the only picture shown twice',
+  );
+  assert.ok(new Set(ids).size >= FRAMES - 3, `no frames lost at the switch (${new Set(ids).size} of ${FRAMES})`);
+});
+
+test('a watcher that starts while the publisher is paused still gets a keyframe at once', async () => {
+  const { received, keyframeRequestedAt } = await runPipeline(new PassThroughProcessor(), {
+    keyframeRequestAt: 'paused',
+  });
+  const last = received.at(-1)!;
+  const lastFrame = received.at(-2)!;
+  assert.ok(last.keyframe, 'the last frame out is a keyframe');
+  assert.ok(last.at > keyframeRequestedAt!, 'sent on the request');
+  assert.ok(last.at - keyframeRequestedAt! < 100, `within ${Math.round(last.at - keyframeRequestedAt!)} ms`);
+  assert.equal(last.id, lastFrame.id, 'the paused picture');
+  assert.equal(last.timestamp, lastFrame.timestamp + 1);
 });
 
 test('a packet lost on the way in: the worker asks the publisher for a keyframe at once', async () => {

@@ -3,6 +3,11 @@ import { type EncoderOptions, Vp8Encoder } from './codec.ts';
 
 /** How long a replaced encoder may take to put out its last frames. */
 const FINISH_GRACE_MS = 2000;
+/**
+ * When the next standby starts after a switch, ms: an ffmpeg start (its process, libvpx set-up, the warm-up frame)
+ * beside the new encoder's first frame delayed that keyframe by ~20 ms here, far more on a loaded machine.
+ */
+const STANDBY_START_MS = 150;
 
 interface Slot {
   encoder: Vp8Encoder;
@@ -17,9 +22,12 @@ interface Slot {
  */
 export class KeyframeEncoder {
   private active: Slot;
-  private standby: Slot;
+  /** Absent for STANDBY_START_MS after a switch. */
+  private standby?: Slot;
+  private standbyTimer?: NodeJS.Timeout;
   private keyframeWanted = false;
   private written = 0;
+  private closed = false;
 
   /** `onFrame` gets each encoded frame with the index `encode` returned for its input. */
   constructor(
@@ -46,19 +54,28 @@ export class KeyframeEncoder {
 
   encode(frame: RgbImage): number {
     const index = this.written++;
-    if (this.keyframeWanted && index > 0) {
-      const replaced = this.active;
-      this.active = this.standby;
+    const replaced = this.keyframeWanted && index > 0 ? this.active : undefined;
+    if (replaced) {
+      // A second request within STANDBY_START_MS gets an encoder started now: slower, still a keyframe.
+      this.active = this.standby ?? this.spawn();
       this.active.base = index;
-      this.standby = this.spawn();
-      void replaced.encoder.close(FINISH_GRACE_MS);
+      this.standby = undefined;
     }
     this.keyframeWanted = false;
     this.active.encoder.encode(frame);
+    if (replaced) {
+      void replaced.encoder.close(FINISH_GRACE_MS);
+      clearTimeout(this.standbyTimer);
+      this.standbyTimer = setTimeout(() => {
+        if (!this.closed) this.standby ??= this.spawn();
+      }, STANDBY_START_MS);
+    }
     return index;
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.active.encoder.close(), this.standby.encoder.close()]);
+    this.closed = true;
+    clearTimeout(this.standbyTimer);
+    await Promise.all([this.active.encoder.close(), this.standby?.encoder.close()]);
   }
 }

@@ -53,6 +53,8 @@ export interface PipelineStats {
  * processor's admission below keeps the engine from falling behind).
  */
 const MAX_DECODE_LAG_MS = 1000;
+/** How long a repeated keyframe not out of the encoder yet answers new requests, ms (it takes a few). */
+const REPEAT_ANSWERS_MS = 500;
 /** A frame decoded while the processor is busy waits for it only if it should be free within this long, ms. */
 const MAX_PROCESSOR_WAIT_MS = 20;
 /** Processor runs whose median predicts when it will be free. */
@@ -62,6 +64,8 @@ const PROCESS_HISTORY = 24;
 interface InFlight {
   timestamp: number;
   times: FrameTimes;
+  /** The picture sent before, encoded again as a keyframe for a watcher (see repeatAsKeyframe). */
+  repeat?: boolean;
 }
 
 /**
@@ -93,6 +97,10 @@ export class LivePipeline {
   private firstTimestamp?: number;
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
+  /** The picture last given to the encoder, and its frame (the processor's outputs are fresh buffers). */
+  private lastPicture?: { frame: RgbImage; meta: InFlight };
+  /** A repeated keyframe inside the encoder (its input index, when): it answers the requests made meanwhile. */
+  private repeatPending?: { index: number; at: number };
   private processingSince = 0;
   private readonly recentProcessMs: number[] = [];
   private latencies: number[] = [];
@@ -151,7 +159,7 @@ export class LivePipeline {
       output.videoRtcpPort
         ? KeyframeRequests.open(host, { host: output.host, port: output.videoRtcpPort }, this.ssrc, () => {
             this.log.debug('keyframe requested by a watcher');
-            this.encoder.requestKeyframe();
+            this.repeatAsKeyframe();
           })
         : undefined,
     ]);
@@ -221,6 +229,7 @@ export class LivePipeline {
       this.recentProcessMs.push(meta.times.processEnd - meta.times.processStart);
       if (this.recentProcessMs.length > PROCESS_HISTORY) this.recentProcessMs.shift();
       if (this.closed) return;
+      this.lastPicture = { frame: result, meta };
       this.encoding.set(this.encoder.encode(result), meta);
     } catch (err) {
       this.fail(err as Error);
@@ -233,11 +242,37 @@ export class LivePipeline {
     if (next) void this.runProcessor(next.frame, next.meta);
   }
 
-  /** Holds each encoded frame until its playout time (see PlayoutDelay), then packetizes it. */
+  /**
+   * A watcher that starts (or lost packets) waits for a keyframe. The next frame is a decode, a processor run and an
+   * encode away, 100–200 ms with the engine and far more on a starved machine, or never while the publisher is
+   * paused; the picture last sent, encoded again as a keyframe one RTP tick after it, leaves within milliseconds.
+   */
+  private repeatAsKeyframe(): void {
+    const last = this.lastPicture;
+    const now = performance.now();
+    // Several watchers starting together get one keyframe (each request would start another encoder), unless the
+    // encoder dropped it.
+    if (this.closed || (this.repeatPending && now - this.repeatPending.at < REPEAT_ANSWERS_MS)) return;
+    this.encoder.requestKeyframe();
+    if (!last) return;
+    const meta: InFlight = {
+      timestamp: (last.meta.timestamp + 1) >>> 0,
+      times: { arrived: last.meta.times.arrived },
+      repeat: true,
+    };
+    this.lastPicture = { frame: last.frame, meta };
+    const index = this.encoder.encode(last.frame);
+    this.repeatPending = { index, at: now };
+    this.encoding.set(index, meta);
+  }
+
+  /** Holds each encoded frame until its playout time (see PlayoutDelay), then packetizes it; a repeat goes at once. */
   private sendVideo(vp8: Buffer, index: number): void {
     const meta = this.encoding.get(index);
     for (const i of this.encoding.keys()) if (i <= index) this.encoding.delete(i);
+    if (this.repeatPending && index >= this.repeatPending.index) this.repeatPending = undefined;
     if (!meta || this.closed) return;
+    if (meta.repeat) return this.sendPackets(vp8, meta);
     const now = performance.now();
     meta.times.encoded = now;
     const at = this.playout.sendAt(meta.times.arrived, now);
@@ -251,7 +286,9 @@ export class LivePipeline {
     const { host, videoPort } = this.options.output;
     for (const packet of this.packetizer.packetize(vp8, meta.timestamp)) this.out.send(packet, videoPort, host);
     meta.times.sent = performance.now();
-    if (isVp8Keyframe(vp8)) this.log.debug('keyframe sent');
+    if (isVp8Keyframe(vp8)) this.log.debug({ repeat: meta.repeat }, 'keyframe sent');
+    // A repeat is no frame of the stream: the latency and rate figures are the stream's.
+    if (meta.repeat) return;
     this.latencies.push(meta.times.sent - meta.times.arrived);
     this.stages.add(meta.times);
     this.sentThisSecond++;
