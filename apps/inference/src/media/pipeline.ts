@@ -55,6 +55,11 @@ export interface PipelineStats {
 const MAX_DECODE_LAG_MS = 1000;
 /** How long a repeated keyframe not out of the encoder yet answers new requests, ms (it takes a few). */
 const REPEAT_ANSWERS_MS = 500;
+/**
+ * Least time between repeated keyframes, ms: each starts an encoder (KeyframeEncoder), so a watch party joining at
+ * once waits at most this long for a shared one; longer than the standby's start after a switch.
+ */
+const REPEAT_SPACING_MS = 200;
 /** A frame decoded while the processor is busy waits for it only if it should be free within this long, ms. */
 const MAX_PROCESSOR_WAIT_MS = 20;
 /** Processor runs whose median predicts when it will be free. */
@@ -99,8 +104,10 @@ export class LivePipeline {
   private waiting?: { frame: RgbImage; meta: InFlight };
   /** The picture last given to the encoder, and its frame (the processor's outputs are fresh buffers). */
   private lastPicture?: { frame: RgbImage; meta: InFlight };
-  /** A repeated keyframe inside the encoder (its input index, when): it answers the requests made meanwhile. */
-  private repeatPending?: { index: number; at: number };
+  /** The last repeated keyframe: its input index, when it went in, whether it came out of the encoder yet. */
+  private lastRepeat?: { index: number; at: number; out: boolean };
+  /** A request that came too soon after the last repeat waits for this. */
+  private repeatTimer?: NodeJS.Timeout;
   private processingSince = 0;
   private readonly recentProcessMs: number[] = [];
   private latencies: number[] = [];
@@ -248,12 +255,21 @@ export class LivePipeline {
    * paused; the picture last sent, encoded again as a keyframe one RTP tick after it, leaves within milliseconds.
    */
   private repeatAsKeyframe(): void {
-    const last = this.lastPicture;
+    if (this.closed || this.repeatTimer) return;
     const now = performance.now();
-    // Several watchers starting together get one keyframe (each request would start another encoder), unless the
-    // encoder dropped it.
-    if (this.closed || (this.repeatPending && now - this.repeatPending.at < REPEAT_ANSWERS_MS)) return;
+    const previous = this.lastRepeat;
+    // A repeat still inside the encoder goes out after this request: it answers it (unless the encoder dropped it).
+    if (previous && !previous.out && now - previous.at < REPEAT_ANSWERS_MS) return;
+    const wait = previous ? previous.at + REPEAT_SPACING_MS - now : 0;
+    if (wait > 0) {
+      this.repeatTimer = setTimeout(() => {
+        this.repeatTimer = undefined;
+        this.repeatAsKeyframe();
+      }, wait);
+      return;
+    }
     this.encoder.requestKeyframe();
+    const last = this.lastPicture;
     if (!last) return;
     const meta: InFlight = {
       timestamp: (last.meta.timestamp + 1) >>> 0,
@@ -262,7 +278,7 @@ export class LivePipeline {
     };
     this.lastPicture = { frame: last.frame, meta };
     const index = this.encoder.encode(last.frame);
-    this.repeatPending = { index, at: now };
+    this.lastRepeat = { index, at: now, out: false };
     this.encoding.set(index, meta);
   }
 
@@ -270,12 +286,11 @@ export class LivePipeline {
   private sendVideo(vp8: Buffer, index: number): void {
     const meta = this.encoding.get(index);
     for (const i of this.encoding.keys()) if (i <= index) this.encoding.delete(i);
-    if (this.repeatPending && index >= this.repeatPending.index) this.repeatPending = undefined;
+    if (this.lastRepeat && index >= this.lastRepeat.index) this.lastRepeat.out = true;
     if (!meta || this.closed) return;
-    if (meta.repeat) return this.sendPackets(vp8, meta);
     const now = performance.now();
     meta.times.encoded = now;
-    const at = this.playout.sendAt(meta.times.arrived, now);
+    const at = meta.repeat ? now : this.playout.sendAt(meta.times.arrived, now);
     if (this.playout.retune(now)) this.audio?.setDelay(this.playout.delayMs);
     if (at - now < 1) this.sendPackets(vp8, meta);
     else setTimeout(() => this.sendPackets(vp8, meta), at - now);
@@ -318,6 +333,7 @@ export class LivePipeline {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.statsTimer);
+    clearTimeout(this.repeatTimer);
     for (const s of [this.videoIn, this.out]) s.close();
     this.keyframeRequests?.close();
     this.publisherKeyframes?.close();
