@@ -157,7 +157,10 @@ export class SignalingServer {
   }
 
   private async createSession(socket: Socket, state: SocketState): Promise<ResponseFields['session:create']> {
-    if (state.ownedSession) throw new ServiceFailure('already-publishing', 'this connection already owns a session');
+    // One running session per connection; once it ended (by the owner, or failed) the page may start another.
+    if (state.ownedSession && this.sessions.has(state.ownedSession)) {
+      throw new ServiceFailure('already-publishing', 'this connection already owns a session');
+    }
     const sessionId = randomUUID();
     await this.deps.store.create(sessionId);
     this.sessions.set(sessionId, new LiveSession(sessionId, socket.id, this.deps.log));

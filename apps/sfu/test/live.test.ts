@@ -236,7 +236,13 @@ if (await insideNetns(import.meta.filename)) {
           offer: { type: 'offer', sdp: 'v=0 placeholder offer' },
         });
         assert.equal(early.error?.code, 'selfie-missing');
+        // The refused publish leaves the session for the page to complete; a second one is refused meanwhile.
+        assert.equal((await emit(other, 'session:create', {})).error?.code, 'already-publishing');
         assert.equal((await emit(other, 'session:end', { token: created.ownerToken })).ok, true);
+        // Once it ended, the same connection starts another.
+        const again = await emit(other, 'session:create', {});
+        assert.equal(again.ok, true, JSON.stringify(again.error));
+        assert.equal((await emit(other, 'session:end', { token: again.ownerToken })).ok, true);
         const viewer = await connect();
         const r = await emit(viewer, 'subscribe', { token: created.viewerToken });
         assert.equal(r.error?.code, 'session-ended');

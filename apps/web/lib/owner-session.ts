@@ -1,4 +1,4 @@
-import type { ContourFrame, LiveStats, ServiceError, SessionState, StartSteps } from '@tooncast/shared';
+import type { ContourFrame, LiveStats, ResponseFields, ServiceError, SessionState, StartSteps } from '@tooncast/shared';
 import type { Socket } from 'socket.io-client';
 import type { Selfie, SelfieCheck } from '../components/SelfiePicker.tsx';
 import { watchFrameIds } from './frame-id.ts';
@@ -52,6 +52,11 @@ export class OwnerSession {
   readonly socket: Socket;
   readonly m: PageMeasurements;
   private saved?: SavedSession;
+  /**
+   * The session start created, until it ends: a start refused after it (e.g. no worker free) is pressed again on
+   * the same session, which the service keeps for this connection.
+   */
+  private created?: ResponseFields['session:create'];
   private publisher?: RTCPeerConnection;
   private watcher?: RTCPeerConnection;
   /** Connections made when start is pressed (see newConnection), taken over by the first publish and watch. */
@@ -117,7 +122,8 @@ export class OwnerSession {
     this.closeEarly();
     this.early = { publisher: newConnection(), watcher: newConnection() };
     try {
-      const session = await request(socket, 'session:create', {});
+      this.created ??= await request(socket, 'session:create', {});
+      const session = this.created;
       steps.sessionCreated = Date.now();
       await request(socket, 'selfie:upload', { token: session.ownerToken, mime: selfie.mime, image: selfie.bytes });
       steps.selfieUploaded = Date.now();
@@ -172,7 +178,7 @@ export class OwnerSession {
     if (status.state === 'starting' || status.state === 'live') void this.watch();
     if (status.state === 'ended') {
       forgetSession();
-      this.saved = undefined;
+      this.saved = this.created = undefined;
       clearInterval(this.clipTimer);
       this.clip().muted = false;
       this.closeEarly();

@@ -212,6 +212,34 @@ if (await insideNetns(import.meta.filename)) {
       await until('the contour channel released', 5000, async () => ((await listeners()) === 0 ? true : undefined));
     });
 
+    test('no worker free: start is refused with a clear message, and pressing it again later starts the stream', async (t) => {
+      // The sfu counts free slots over the registered workers; hidden from it, the worker looks busy.
+      const workers = await redis.smembers(RedisKeys.workers);
+      await redis.srem(RedisKeys.workers, ...workers);
+      t.after(() => redis.sadd(RedisKeys.workers, ...workers));
+      const point = targetPointAt(clip.truths, START_FRAME);
+      const owner = await browser.page(stack.webUrl);
+      t.after(() => owner.context().close());
+      await startOwnerSession(owner, clip.file, selfieFixture(), {
+        x: point.x / 640,
+        y: point.y / 360,
+        t: START_FRAME / 24,
+      });
+      await until(
+        'the refusal',
+        10_000,
+        async () => /workers are busy/.test((await owner.getByTestId('error').textContent()) ?? '') || undefined,
+      );
+      await redis.sadd(RedisKeys.workers, ...workers);
+      await owner.getByTestId('start').click();
+      const m = await until('the first personalized frame after the second start', 30_000, async () => {
+        const now = await measurements(owner);
+        return now.firstFrameAt ? now : undefined;
+      });
+      assert.deepEqual(m.errors, ['no-worker: all inference workers are busy; try again in a minute']);
+      assert.equal(m.state, 'live');
+    });
+
     test('the owner page reloads and resumes its session; an ended session is reported', async (t) => {
       const owner = await startOnTarget(t);
       const before = await measurements(owner);
