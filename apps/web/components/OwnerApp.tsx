@@ -136,6 +136,21 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     });
   };
 
+  /** After a stream ended: back to the choices, kept, with the clip paused on the clicked frame. */
+  const startAnother = () => {
+    const clip = clipRef.current;
+    if (clip && target) {
+      clip.pause();
+      clip.currentTime = target.timeSeconds;
+    }
+    setPersonalized(undefined);
+    setShareUrl(undefined);
+    setStats(undefined);
+    setG2g(undefined);
+    setError(undefined);
+    setState('idle');
+  };
+
   const onPersonalizedVideo = useCallback(
     (video: HTMLVideoElement) => {
       if (session) measureReceived(video, session.m);
@@ -258,7 +273,14 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
           </a>
         </section>
       )}
-      {state === 'ended' && <p className="hint">The stream has ended. Reload to start another.</p>}
+      {state === 'ended' && (
+        <p className="hint">
+          The stream has ended.{' '}
+          <button type="button" onClick={startAnother} data-testid="start-another">
+            Start another
+          </button>
+        </p>
+      )}
     </>
   );
 }

@@ -117,6 +117,7 @@ export class OwnerSession {
     const { socket, m } = this;
     this.view.error(undefined);
     m.startedAt = Date.now();
+    m.firstFrameAt = undefined;
     const steps: StartSteps = {};
     m.startSteps = steps;
     this.closeEarly();
@@ -182,6 +183,11 @@ export class OwnerSession {
       clearInterval(this.clipTimer);
       this.clip().muted = false;
       this.closeEarly();
+      // The service hung up both connections; another start makes new ones.
+      this.watching = false;
+      this.publisher?.close();
+      this.watcher?.close();
+      this.publisher = this.watcher = undefined;
     }
   }
 

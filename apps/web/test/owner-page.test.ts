@@ -212,7 +212,7 @@ if (await insideNetns(import.meta.filename)) {
       await until('the contour channel released', 5000, async () => ((await listeners()) === 0 ? true : undefined));
     });
 
-    test('no worker free: start is refused with a clear message, and pressing it again later starts the stream', async (t) => {
+    test('no worker free: start is refused with a clear message, and pressing it again later streams; after the end, another start streams too', async (t) => {
       // The sfu counts free slots over the registered workers; hidden from it, the worker looks busy.
       const workers = await redis.smembers(RedisKeys.workers);
       await redis.srem(RedisKeys.workers, ...workers);
@@ -238,6 +238,19 @@ if (await insideNetns(import.meta.filename)) {
       });
       assert.deepEqual(m.errors, ['no-worker: all inference workers are busy; try again in a minute']);
       assert.equal(m.state, 'live');
+
+      // The stream ends (here by the service); the page offers another start with the same choices.
+      const saved = JSON.parse((await owner.evaluate(() => sessionStorage.getItem('tooncast:owner-session')))!);
+      assert.equal((await emit(socket, 'session:end', { token: saved.ownerToken })).ok, true);
+      await owner.getByTestId('start-another').click();
+      const restartedAt = Date.now();
+      await owner.getByTestId('start').click();
+      const next = await until('personalized frames of the next stream', 30_000, async () => {
+        const now = await measurements(owner);
+        return now.state === 'live' && now.received.some((r) => r.at > restartedAt) ? now : undefined;
+      });
+      assert.notEqual(next.sessionId, m.sessionId, 'a new session');
+      assert.equal(next.errors.length, 1, `no new errors: ${next.errors.join('; ')}`);
     });
 
     test('the owner page reloads and resumes its session; an ended session is reported', async (t) => {
