@@ -37,8 +37,10 @@ export class TestBrowser {
     return new TestBrowser(browser, home);
   }
 
-  async page(url: string): Promise<Page> {
+  /** A new page at `url`; `init` is a script the page runs before its own (e.g. to stand in for a browser policy). */
+  async page(url: string, init?: string): Promise<Page> {
     const context = await this.browser.newContext({ viewport: { width: 1400, height: 900 } });
+    if (init) await context.addInitScript(init);
     const page = await context.newPage();
     page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
     await page.goto(url);

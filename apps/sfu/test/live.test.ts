@@ -151,6 +151,35 @@ if (await insideNetns(import.meta.filename)) {
       );
     });
 
+    test('a browser that plays sound only after a tap: the viewer sees the picture muted, one tap brings the sound', async (t) => {
+      const owner = await browser.page(stack.webUrl);
+      t.after(() => owner.context().close());
+      await startOwnerSession(owner, clip, selfieFixture(), FACE);
+      await firstPersonalizedFrame(owner, 15_000);
+      // Chrome's autoplay policy, which the test browser's flags switch off: sound needs the page's sticky activation.
+      const viewer = await browser.page(
+        (await measurements(owner)).shareUrl!,
+        `(() => { const play = HTMLMediaElement.prototype.play;
+          HTMLMediaElement.prototype.play = function () {
+            if (!this.muted && !navigator.userActivation.hasBeenActive)
+              return Promise.reject(new DOMException('play() needs a user gesture', 'NotAllowedError'));
+            return play.call(this);
+          }; })()`,
+      );
+      t.after(() => viewer.context().close());
+      await firstPersonalizedFrame(viewer, 15_000);
+      const video = viewer.getByTestId('video-watch party');
+      const playing = () => video.evaluate((v: HTMLVideoElement) => ({ muted: v.muted, paused: v.paused }));
+      assert.deepEqual(await playing(), { muted: true, paused: false });
+      await viewer.getByTestId('unmute').click();
+      assert.deepEqual(await playing(), { muted: false, paused: false });
+      assert.equal(await viewer.getByTestId('unmute').isHidden(), true);
+      const seen = (await measurements(viewer)).received.length;
+      await until('frames after the tap', 5000, async () =>
+        (await measurements(viewer)).received.length > seen + 5 ? true : undefined,
+      );
+    });
+
     describe('bad input gets a clear error and the services keep running', () => {
       let socket: Socket;
       let ownerToken: string;

@@ -7,6 +7,7 @@ import type { ServiceError, SessionState } from '@tooncast/shared';
 import { connectSignaling, newConnection, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
 import { createMeasurements, measureInbound, measureReceived } from '../lib/measure.ts';
 import { describeError } from '../lib/messages.ts';
+import { playLive, unmute } from '../lib/playback.ts';
 
 const m = createMeasurements();
 m.startedAt = Date.now();
@@ -17,6 +18,11 @@ let pc: RTCPeerConnection | undefined;
 let early: RTCPeerConnection | undefined = newConnection();
 
 const video = document.querySelector<HTMLVideoElement>('figure.live video')!;
+const sound = document.querySelector<HTMLButtonElement>('figure.live [data-testid="unmute"]')!;
+sound.addEventListener('click', () => {
+  unmute(video);
+  sound.hidden = true;
+});
 const banner = document.querySelector<HTMLElement>('[data-testid="error"]')!;
 measureReceived(video, m);
 
@@ -33,7 +39,9 @@ function report(error: ServiceError): void {
 function show(stream: MediaStream): void {
   if (video.srcObject === stream) return;
   video.srcObject = stream;
-  void video.play().catch(() => undefined);
+  void playLive(video, () => {
+    sound.hidden = false;
+  });
   document.querySelector('[data-testid="waiting"]')?.remove();
 }
 
