@@ -128,8 +128,8 @@ if (await insideNetns(import.meta.filename)) {
       );
     });
 
-    /** An owner page streaming the clip with the target clicked, once its first personalized frame is shown. */
-    async function startOnTarget(t: TestContext) {
+    /** An owner page that pressed start on the clip with the target clicked. */
+    async function pressStartOnTarget(t: TestContext) {
       const point = targetPointAt(clip.truths, START_FRAME);
       const owner = await browser.page(stack.webUrl);
       t.after(() => owner.context().close());
@@ -138,6 +138,12 @@ if (await insideNetns(import.meta.filename)) {
         y: point.y / 360,
         t: START_FRAME / 24,
       });
+      return owner;
+    }
+
+    /** The same, once its first personalized frame is shown. */
+    async function startOnTarget(t: TestContext) {
+      const owner = await pressStartOnTarget(t);
       await firstPersonalizedFrame(owner, 30_000);
       return owner;
     }
@@ -217,14 +223,7 @@ if (await insideNetns(import.meta.filename)) {
       const workers = await redis.smembers(RedisKeys.workers);
       await redis.srem(RedisKeys.workers, ...workers);
       t.after(() => redis.sadd(RedisKeys.workers, ...workers));
-      const point = targetPointAt(clip.truths, START_FRAME);
-      const owner = await browser.page(stack.webUrl);
-      t.after(() => owner.context().close());
-      await startOwnerSession(owner, clip.file, selfieFixture(), {
-        x: point.x / 640,
-        y: point.y / 360,
-        t: START_FRAME / 24,
-      });
+      const owner = await pressStartOnTarget(t);
       await until(
         'the refusal',
         10_000,

@@ -1,7 +1,7 @@
 /**
  * The watch-party page behind a share link: only the personalized stream, without React. build.ts inlines this
- * script into static HTML; it opens the signaling connection first (the stream is asked for as soon as it is up),
- * before it touches the page.
+ * script into static HTML; it opens the signaling connection and makes its RTCPeerConnection first (the stream is
+ * asked for as soon as signaling is up), before it touches the page.
  */
 import type { ServiceError, SessionState } from '@tooncast/shared';
 import { connectSignaling, newConnection, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
