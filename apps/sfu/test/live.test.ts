@@ -135,19 +135,27 @@ if (await insideNetns(import.meta.filename)) {
       const backwards = ids.filter((id, i) => i > 0 && id < ids[i - 1]).length;
       assert.ok(backwards === 0 && ids.at(-1)! - ids[0] > 100, `frame ids advance: ${ids.join(',')}`);
       assert.ok(g2g.length > 50, 'glass-to-glass measured on enough frames');
-      // The owner's stream: frames advance (going back once where the 20 s clip loops), and the owner was shown
-      // the same frames (rVFC may skip some on either page).
+      // The owner's stream: frames advance (going back once where the 20 s clip loops), and each is the frame the
+      // owner was shown about then. A starved page's rVFC skips frames (the owner's missed most of a second while
+      // the viewer page started), so the owner's frame id at the viewer frame's moment is interpolated, not looked up;
+      // the two may differ by their jitter buffers and a stall (10 frames seen), a stale stream by seconds.
       const viewerIds = v.received.map((r) => r.id);
       const viewerBackwards = viewerIds.filter((id, i) => i > 0 && id < viewerIds[i - 1]).length;
       assert.ok(
         viewerBackwards <= 1 && new Set(viewerIds).size >= 12,
         `the viewer's frame ids advance: ${viewerIds.join(',')}`,
       );
-      const ownerIds = new Set(ownerNow.received.map((r) => r.id));
-      const shared = viewerIds.filter((id) => ownerIds.has(id)).length;
+      const shown = ownerNow.received;
+      const behindOwner = v.received.flatMap(({ id, at }) => {
+        const i = shown.findIndex((o) => o.at > at);
+        const [a, b] = [shown[i - 1], shown[i]];
+        // Outside the owner's record, or where the clip looped between two of its frames.
+        if (i < 1 || b.id < a.id) return [];
+        return [Math.round(a.id + ((b.id - a.id) * (at - a.at)) / (b.at - a.at) - id)];
+      });
       assert.ok(
-        shared >= viewerIds.length / 2,
-        `the viewer sees the owner's frames (${shared} of ${viewerIds.length})`,
+        behindOwner.length >= 12 && Math.abs(percentile(behindOwner, 0.5)) <= 24,
+        `the viewer shows the frames the owner was shown then (frames behind: ${behindOwner.join(',')})`,
       );
     });
 
@@ -156,18 +164,22 @@ if (await insideNetns(import.meta.filename)) {
       t.after(() => owner.context().close());
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
       await firstPersonalizedFrame(owner, 15_000);
-      // Chrome's autoplay policy, which the test browser's flags switch off: sound needs the page's sticky activation.
+      // Chrome's autoplay policy, which the test browser's flags switch off: sound only after the viewer touched the
+      // page. Tracked from trusted pointer events: navigator.userActivation also counts Playwright's evaluate calls.
       const viewer = await browser.page(
         (await measurements(owner)).shareUrl!,
-        `(() => { const play = HTMLMediaElement.prototype.play;
+        `(() => { let touched = false;
+          addEventListener('pointerdown', (e) => { touched ||= e.isTrusted; }, true);
+          const play = HTMLMediaElement.prototype.play;
           HTMLMediaElement.prototype.play = function () {
-            if (!this.muted && !navigator.userActivation.hasBeenActive)
+            if (!this.muted && !touched)
               return Promise.reject(new DOMException('play() needs a user gesture', 'NotAllowedError'));
             return play.call(this);
           }; })()`,
       );
       t.after(() => viewer.context().close());
       await firstPersonalizedFrame(viewer, 15_000);
+      await viewer.getByTestId('unmute').waitFor({ timeout: 5000 });
       const video = viewer.getByTestId('video-watch party');
       const playing = () => video.evaluate((v: HTMLVideoElement) => ({ muted: v.muted, paused: v.paused }));
       assert.deepEqual(await playing(), { muted: true, paused: false });
