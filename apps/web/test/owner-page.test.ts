@@ -132,7 +132,12 @@ if (await insideNetns(import.meta.filename)) {
     async function pressStartOnTarget(t: TestContext) {
       const point = targetPointAt(clip.truths, START_FRAME);
       const owner = await browser.page(stack.webUrl);
-      t.after(() => owner.context().close());
+      t.after(async () => {
+        // The next test gets the worker to itself: the session ends now, not after the owner's grace time.
+        const saved = await owner.evaluate(() => sessionStorage.getItem('tooncast:owner-session')).catch(() => null);
+        if (saved) await emit(socket, 'session:end', { token: JSON.parse(saved).ownerToken });
+        await owner.context().close();
+      });
       await startOwnerSession(owner, clip.file, selfieFixture(), {
         x: point.x / 640,
         y: point.y / 360,
