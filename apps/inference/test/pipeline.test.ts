@@ -38,6 +38,8 @@ interface RunOptions {
   keyframeRequestAt?: number[] | 'paused';
   /** One packet of this frame is lost on the way in. */
   lossAt?: number;
+  /** From this frame on the publisher's RTP timestamps are 10 s later (a republished stream's own timeline). */
+  timelineJumpAt?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ interface RunOptions {
  */
 async function runPipeline(
   processor: FrameProcessor,
-  { stall, keyframeRequestAt, lossAt }: RunOptions = {},
+  { stall, keyframeRequestAt, lossAt, timelineJumpAt }: RunOptions = {},
 ): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
@@ -128,7 +130,8 @@ async function runPipeline(
     { width, height, keyframeInterval: 24, bitrateKbps: 2000 },
     (vp8) => {
       const i = index++;
-      const packets = packetizer.packetize(vp8, 1000 + i * 3750);
+      const jump = timelineJumpAt !== undefined && i + 1 >= timelineJumpAt ? 900_000 : 0;
+      const packets = packetizer.packetize(vp8, 1000 + i * 3750 + jump);
       held.push(...(i + 1 === lossAt ? packets.slice(1) : packets));
       if (stall && i >= stall.from && i < stall.from + stall.frames - 1) return;
       for (const p of held.splice(0)) sender.send(p, input.videoPort, '127.0.0.1');
@@ -281,6 +284,15 @@ test('watchers starting together share keyframes, and each gets one after its re
   }
   const ids = received.map((r) => r.id!);
   assert.ok(new Set(ids).size >= FRAMES - 3, `no frames lost at the switches (${new Set(ids).size} of ${FRAMES})`);
+});
+
+test('a new timeline from the publisher (a republished clip) starts with a keyframe', async () => {
+  // Periodic keyframes off (as with a keyframe request), the publisher's own every 24 frames (1, 25, 49).
+  const { received } = await runPipeline(new PassThroughProcessor(), { keyframeRequestAt: [], timelineJumpAt: 40 });
+  const keyframes = received.filter((r) => r.keyframe).map((r) => r.id);
+  assert.deepEqual(keyframes, [1, 40], 'the stream starts with a keyframe, and the new timeline too');
+  const jumped = received.find((r) => r.id === 40)!;
+  assert.equal(jumped.timestamp, 1000 + 39 * 3750 + 900_000, 'source timestamps kept');
 });
 
 test('a packet lost on the way in: the worker asks the publisher for a keyframe at once', async () => {

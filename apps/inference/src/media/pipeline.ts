@@ -53,6 +53,11 @@ export interface PipelineStats {
  * processor's admission below keeps the engine from falling behind).
  */
 const MAX_DECODE_LAG_MS = 1000;
+/**
+ * A source timestamp further from the last one than this (90 kHz ticks: 2 s), or behind it, starts a new timeline:
+ * a republished clip (the owner reloaded) or a publisher that paused.
+ */
+const MAX_TIMELINE_STEP = 2 * 90_000;
 /** How long a repeated keyframe not out of the encoder yet answers new requests, ms (it takes a few). */
 const REPEAT_ANSWERS_MS = 500;
 /**
@@ -236,6 +241,10 @@ export class LivePipeline {
       this.recentProcessMs.push(meta.times.processEnd - meta.times.processStart);
       if (this.recentProcessMs.length > PROCESS_HISTORY) this.recentProcessMs.shift();
       if (this.closed) return;
+      // A new timeline starts with a keyframe: a watcher whose last frame was on the old one (a repeated keyframe,
+      // see repeatAsKeyframe) starts over from it.
+      const step = this.lastPicture ? (meta.timestamp - this.lastPicture.meta.timestamp) | 0 : 1;
+      if (step <= 0 || step > MAX_TIMELINE_STEP) this.encoder.requestKeyframe();
       this.lastPicture = { frame: result, meta };
       this.encoding.set(this.encoder.encode(result), meta);
     } catch (err) {
