@@ -182,12 +182,9 @@ export class OwnerSession {
       this.saved = this.created = undefined;
       clearInterval(this.clipTimer);
       this.clip().muted = false;
-      this.closeEarly();
       // The service hung up both connections; another start makes new ones.
+      this.closeConnections();
       this.watching = false;
-      this.publisher?.close();
-      this.watcher?.close();
-      this.publisher = this.watcher = undefined;
     }
   }
 
@@ -273,8 +270,13 @@ export class OwnerSession {
     clearInterval(this.clipTimer);
     this.stopFrameIds?.();
     this.socket.close();
+    this.closeConnections();
+  }
+
+  private closeConnections(): void {
     this.publisher?.close();
     this.watcher?.close();
+    this.publisher = this.watcher = undefined;
     this.closeEarly();
   }
 

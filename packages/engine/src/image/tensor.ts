@@ -24,12 +24,11 @@ export function rgbToPlanar(img: RgbImage, out?: Float32Array): Float32Array {
   return dst;
 }
 
-/** Planar RGB in [-1, 1] → interleaved 8-bit RGB (clamped); into `out` (width·height·3 bytes) when given. */
-export function planarToRgb(data: Float32Array, width: number, height: number, out?: Uint8Array): RgbImage {
+/** Planar RGB in [-1, 1] → interleaved 8-bit RGB (clamped). */
+export function planarToRgb(data: Float32Array, width: number, height: number): RgbImage {
   const plane = width * height;
   if (data.length < 3 * plane) throw new RangeError(`planarToRgb: ${data.length} values for ${width}x${height}x3`);
-  if (out && out.length !== 3 * plane) throw new RangeError('planarToRgb: output buffer has the wrong size');
-  const img = out ? { width, height, data: out } : createRgbImage(width, height);
+  const img = createRgbImage(width, height);
   const d = img.data;
   for (let i = 0, j = 0; i < plane; i++, j += 3) {
     for (let c = 0; c < 3; c++) {
