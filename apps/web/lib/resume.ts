@@ -13,28 +13,29 @@ export interface SavedSession {
   clipTime: number;
 }
 
-const KEY = 'tooncast:owner-session';
+/** The sessionStorage key of the saved session (the tests read the tokens from it too). */
+export const SAVED_SESSION_KEY = 'tooncast:owner-session';
 const DB = 'tooncast';
 const STORE = 'clips';
 
 export function loadSession(): SavedSession | undefined {
-  const text = sessionStorage.getItem(KEY);
+  const text = sessionStorage.getItem(SAVED_SESSION_KEY);
   if (!text) return undefined;
   try {
     return JSON.parse(text) as SavedSession;
   } catch {
-    sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(SAVED_SESSION_KEY);
     return undefined;
   }
 }
 
 export function saveSession(saved: SavedSession): void {
-  sessionStorage.setItem(KEY, JSON.stringify(saved));
+  sessionStorage.setItem(SAVED_SESSION_KEY, JSON.stringify(saved));
 }
 
 export function forgetSession(): void {
-  sessionStorage.removeItem(KEY);
-  void clipStore('readwrite', (s) => s.delete(KEY)).catch(() => undefined);
+  sessionStorage.removeItem(SAVED_SESSION_KEY);
+  void clipStore('readwrite', (s) => s.delete(SAVED_SESSION_KEY)).catch(() => undefined);
 }
 
 function clipStore<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
@@ -58,9 +59,9 @@ function clipStore<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore) => 
 }
 
 export function saveClip(clip: Blob): Promise<unknown> {
-  return clipStore('readwrite', (s) => s.put(clip, KEY));
+  return clipStore('readwrite', (s) => s.put(clip, SAVED_SESSION_KEY));
 }
 
 export function loadClip(): Promise<Blob | undefined> {
-  return clipStore('readonly', (s) => s.get(KEY) as IDBRequest<Blob | undefined>);
+  return clipStore('readonly', (s) => s.get(SAVED_SESSION_KEY) as IDBRequest<Blob | undefined>);
 }

@@ -28,6 +28,7 @@ import {
 } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import type { DrawnContour } from '../lib/contour-view.ts';
+import { SAVED_SESSION_KEY, type SavedSession } from '../lib/resume.ts';
 
 const START_FRAME = 24;
 const SHOTS = process.env.TOONCAST_SCREENSHOTS;
@@ -128,14 +129,20 @@ if (await insideNetns(import.meta.filename)) {
       );
     });
 
+    /** The session the owner page saved to resume after a reload (its tokens), if any. */
+    async function savedSession(owner: Page): Promise<SavedSession | undefined> {
+      const text = await owner.evaluate((key) => sessionStorage.getItem(key), SAVED_SESSION_KEY);
+      return text ? (JSON.parse(text) as SavedSession) : undefined;
+    }
+
     /** An owner page that pressed start on the clip with the target clicked. */
     async function pressStartOnTarget(t: TestContext) {
       const point = targetPointAt(clip.truths, START_FRAME);
       const owner = await browser.page(stack.webUrl);
       t.after(async () => {
         // The next test gets the worker to itself: the session ends now, not after the owner's grace time.
-        const saved = await owner.evaluate(() => sessionStorage.getItem('tooncast:owner-session')).catch(() => null);
-        if (saved) await emit(socket, 'session:end', { token: JSON.parse(saved).ownerToken });
+        const saved = await savedSession(owner).catch(() => undefined);
+        if (saved) await emit(socket, 'session:end', { token: saved.ownerToken });
         await owner.context().close();
       });
       await startOwnerSession(owner, clip.file, selfieFixture(), {
@@ -244,7 +251,7 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(m.state, 'live');
 
       // The stream ends (here by the service); the page offers another start with the same choices.
-      const saved = JSON.parse((await owner.evaluate(() => sessionStorage.getItem('tooncast:owner-session')))!);
+      const saved = (await savedSession(owner))!;
       assert.equal((await emit(socket, 'session:end', { token: saved.ownerToken })).ok, true);
       await owner.getByTestId('start-another').click();
       const restartedAt = Date.now();
@@ -282,7 +289,7 @@ if (await insideNetns(import.meta.filename)) {
       assert.deepEqual((await measurements(viewer)).errors, []);
 
       // The session really ends while the page is away (same tab, so its sessionStorage stays); coming back says so.
-      const saved = JSON.parse((await owner.evaluate(() => sessionStorage.getItem('tooncast:owner-session')))!);
+      const saved = (await savedSession(owner))!;
       await owner.goto('about:blank');
       assert.equal((await emit(socket, 'session:end', { token: saved.ownerToken })).ok, true);
       await owner.goto(stack.webUrl);
