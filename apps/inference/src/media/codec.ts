@@ -90,53 +90,86 @@ export interface EncoderOptions {
   height: number;
   keyframeInterval: number;
   bitrateKbps: number;
-  /**
-   * Encode a blank frame at once (its output is dropped) so ffmpeg and libvpx are set up before the first real
-   * frame, which is still a keyframe: a cold encoder took ~60 ms for its first frame (more on a busy machine).
-   */
-  warm?: boolean;
 }
 
 /**
- * RGB frames → VP8 (IVF on stdout), tuned for latency: realtime deadline, no lag frames, no alt-ref, a keyframe
- * every `keyframeInterval` frames (besides those on request, see KeyframeEncoder). One thread: a 640×360 frame
- * takes a few ms, and on a busy machine a second thread waiting for its descheduled sibling made the tail longer
- * (live pass-through, encode stage p95 51 → 32 ms).
+ * Input timestamps tick at 60 Hz, two ticks a frame (30 fps for libvpx's rate control); a frame on an odd tick is
+ * encoded as a keyframe. ffmpeg's CLI takes no commands mid-stream, but its keyframe expression sees each frame's
+ * time, so the timestamp carries the request.
+ */
+const TICKS_PER_SECOND = 60;
+const KEYFRAME_ON_ODD_TICK = `expr:eq(mod(round(t*${TICKS_PER_SECOND}),2),1)`;
+/** libvpx's own keyframe interval, out of the way: periodic keyframes are placed here, not counting the warm-up frame. */
+const NO_PERIODIC_KEYFRAMES = 1_000_000;
+
+/**
+ * RGB frames (raw in IVF on stdin) → VP8 (IVF on stdout), tuned for latency: realtime deadline, no lag frames, no
+ * alt-ref; a keyframe every `keyframeInterval` frames and on request. One thread: a 640×360 frame takes a few ms,
+ * and on a busy machine a second thread waiting for its descheduled sibling made the tail longer (live
+ * pass-through, encode stage p95 51 → 32 ms).
  */
 export class Vp8Encoder extends FfmpegCodec {
   private readonly reader = new IvfReader();
+  private readonly frameBytes: number;
+  /** Input frames written, the blank warm-up frame first. */
   private written = 0;
-  /** Input frames before the caller's first: the blank warm-up frame. */
-  private readonly skipped: number;
+  private keyframeWanted = true;
+  private sinceKeyframe = 0;
 
   /** `onFrame` gets each encoded frame with the index `encode` returned for its input (the encoder may skip some). */
   constructor(
-    o: EncoderOptions,
+    private readonly options: EncoderOptions,
     onFrame: (vp8: Buffer, inputIndex: number) => void,
     log: Logger,
     onFailure: (error: Error) => void,
   ) {
     // biome-ignore format: one ffmpeg option per line pair reads best
     super('encoder', [
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.width}x${o.height}`, '-r', '30', '-i', 'pipe:0',
+      '-f', 'ivf', '-c:v', 'rawvideo', '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
       '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-auto-alt-ref', '0',
-      '-error-resilient', '1', '-g', String(o.keyframeInterval), '-keyint_min', String(o.keyframeInterval),
-      '-b:v', `${o.bitrateKbps}k`, '-threads', '1', '-pix_fmt', 'yuv420p', '-vsync', '0',
-      ...(o.warm ? ['-force_key_frames', 'expr:lte(n,1)'] : []),
+      '-error-resilient', '1', '-g', String(NO_PERIODIC_KEYFRAMES),
+      '-b:v', `${options.bitrateKbps}k`, '-threads', '1', '-pix_fmt', 'yuv420p',
+      '-vsync', '0', '-r', String(TICKS_PER_SECOND), '-force_key_frames', KEYFRAME_ON_ODD_TICK,
       '-f', 'ivf', '-flush_packets', '1', 'pipe:1',
     ], log, onFailure);
-    this.skipped = o.warm ? 1 : 0;
-    if (o.warm) this.child.stdin.write(Buffer.alloc(o.width * o.height * 3));
+    this.frameBytes = options.width * options.height * 3;
+    this.child.stdin.write(ivfHeader(options.width, options.height, TICKS_PER_SECOND, 'RGB\x18'));
+    // A blank frame at once (its output is dropped) sets ffmpeg and libvpx up before the first real frame, which is
+    // still a keyframe: a cold encoder took ~60 ms for its first frame (more on a busy machine).
+    this.write(Buffer.alloc(this.frameBytes));
     this.child.stdout.on('data', (chunk: Buffer) => {
-      // With a 1/30 time base and -vsync 0 the IVF pts is the input frame's index.
       for (const frame of this.reader.push(chunk)) {
-        if (frame.pts >= this.skipped) onFrame(frame.data, frame.pts - this.skipped);
+        const index = Math.floor(frame.pts / 2) - 1;
+        if (index >= 0) onFrame(frame.data, index);
       }
     });
   }
 
+  /** The next frame encoded is a keyframe (a watcher joined or lost packets, or a new timeline starts). */
+  requestKeyframe(): void {
+    this.keyframeWanted = true;
+  }
+
+  /** Returns the frame's index, counted from 0. */
   encode(frame: RgbImage): number {
-    this.child.stdin.write(frame.data);
-    return this.written++;
+    if (frame.data.length !== this.frameBytes)
+      throw new Error(
+        `encoder: a frame of ${frame.data.length} bytes, not ${this.frameBytes} (${this.options.width}×${this.options.height} RGB)`,
+      );
+    return this.write(frame.data) - 1;
+  }
+
+  /** Writes a frame; the warm-up frame (0) starts the stream with a keyframe of its own. */
+  private write(data: Uint8Array): number {
+    const n = this.written++;
+    const keyframe = n > 0 && (this.keyframeWanted || this.sinceKeyframe >= this.options.keyframeInterval);
+    if (keyframe) {
+      this.keyframeWanted = false;
+      this.sinceKeyframe = 0;
+    }
+    if (n > 0) this.sinceKeyframe++;
+    this.child.stdin.write(ivfFrameHeader(data.length, 2 * n + (keyframe ? 1 : 0)));
+    this.child.stdin.write(data);
+    return n;
   }
 }

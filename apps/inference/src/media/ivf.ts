@@ -1,10 +1,13 @@
-/** IVF container (the simplest VP8 framing ffmpeg reads and writes on a pipe). */
-export function ivfHeader(width: number, height: number, timebaseDen: number): Buffer {
+/**
+ * IVF container: the simplest framing with a timestamp a frame that ffmpeg reads and writes on a pipe, for VP8 and
+ * for raw frames (`fourcc` 'RGB\x18': rgb24).
+ */
+export function ivfHeader(width: number, height: number, timebaseDen: number, fourcc = 'VP80'): Buffer {
   const h = Buffer.alloc(32);
   h.write('DKIF', 0, 'ascii');
   h.writeUInt16LE(0, 4);
   h.writeUInt16LE(32, 6);
-  h.write('VP80', 8, 'ascii');
+  h.write(fourcc, 8, 'latin1');
   h.writeUInt16LE(width, 12);
   h.writeUInt16LE(height, 14);
   h.writeUInt32LE(timebaseDen, 16);

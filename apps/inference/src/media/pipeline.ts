@@ -3,9 +3,8 @@ import dgram from 'node:dgram';
 import type { Logger, RgbImage } from '@tooncast/shared';
 import type { FrameProcessor } from '../frame-processor.ts';
 import { AudioRelay } from './audio-relay.ts';
-import { Vp8Decoder } from './codec.ts';
+import { Vp8Decoder, Vp8Encoder } from './codec.ts';
 import { type FrameTimes, percentileOf, type StageSummary, StageTimes } from './frame-timing.ts';
-import { KeyframeEncoder } from './keyframe-encoder.ts';
 import { KeyframeRequests } from './keyframe-requests.ts';
 import { PlayoutDelay } from './playout-delay.ts';
 import { PublisherKeyframes } from './publisher-keyframes.ts';
@@ -61,8 +60,8 @@ const MAX_TIMELINE_STEP = 2 * 90_000;
 /** How long a repeated keyframe not out of the encoder yet answers new requests, ms (it takes a few). */
 const REPEAT_ANSWERS_MS = 500;
 /**
- * Least time between repeated keyframes, ms: each starts an encoder (KeyframeEncoder), so a watch party joining at
- * once waits at most this long for a shared one; longer than the standby's start after a switch.
+ * Least time between repeated keyframes, ms: a keyframe is several delta frames' worth of bits for every watcher, so
+ * a watch party joining at once shares one, each waiting at most this long.
  */
 const REPEAT_SPACING_MS = 200;
 /** A frame decoded while the processor is busy waits for it only if it should be free within this long, ms. */
@@ -95,7 +94,7 @@ export class LivePipeline {
   private readonly decoder: Vp8Decoder;
   /** The publisher's picture size, from its first keyframe. */
   private decoderSize?: { width: number; height: number };
-  private readonly encoder: KeyframeEncoder;
+  private readonly encoder: Vp8Encoder;
   private keyframeRequests?: KeyframeRequests;
   private publisherKeyframes?: PublisherKeyframes;
   private decodeQueue: InFlight[] = [];
@@ -139,7 +138,7 @@ export class LivePipeline {
       log,
       (e) => this.fail(e),
     );
-    this.encoder = new KeyframeEncoder(
+    this.encoder = new Vp8Encoder(
       { width: options.width, height: options.height, keyframeInterval: options.keyframeInterval, bitrateKbps: 1500 },
       (vp8, index) => this.sendVideo(vp8, index),
       log,
