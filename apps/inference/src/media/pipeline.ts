@@ -64,6 +64,11 @@ const REPEAT_ANSWERS_MS = 500;
  * a watch party joining at once shares one, each waiting at most this long.
  */
 const REPEAT_SPACING_MS = 200;
+/**
+ * A gap this long between two frames sent is logged with what the frame ending it went through, ms: Chrome counts a
+ * freeze from ~150 ms over the frame interval.
+ */
+const OUTPUT_GAP_MS = 150;
 /** A frame decoded while the processor is busy waits for it only if it should be free within this long, ms. */
 const MAX_PROCESSOR_WAIT_MS = 20;
 /** Processor runs whose median predicts when it will be free. */
@@ -118,6 +123,8 @@ export class LivePipeline {
   private readonly stages = new StageTimes();
   private readonly playout: PlayoutDelay;
   private sentThisSecond = 0;
+  /** The last frame sent (not a repeat), and the frames dropped by then: an output gap is logged against it. */
+  private lastSent?: { meta: InFlight; dropped: number };
   private closed = false;
   private statsTimer?: NodeJS.Timeout;
   private counters = { framesIn: 0, framesOut: 0, framesDropped: 0 };
@@ -312,10 +319,31 @@ export class LivePipeline {
     if (isVp8Keyframe(vp8)) this.log.debug({ repeat: meta.repeat }, 'keyframe sent');
     // A repeat is no frame of the stream: the latency and rate figures are the stream's.
     if (meta.repeat) return;
+    this.logOutputGap(meta);
     this.latencies.push(meta.times.sent - meta.times.arrived);
     this.stages.add(meta.times);
     this.sentThisSecond++;
     this.counters.framesOut++;
+  }
+
+  private logOutputGap(meta: InFlight): void {
+    const last = this.lastSent;
+    this.lastSent = { meta, dropped: this.counters.framesDropped };
+    const t = meta.times;
+    if (!last || t.sent! - last.meta.times.sent! < OUTPUT_GAP_MS) return;
+    // Relative to the last frame sent: whether the input paused, or a stage held this frame.
+    const since = (at?: number) => (at === undefined ? undefined : Math.round(at - last.meta.times.sent!));
+    this.log.info(
+      {
+        gapMs: since(t.sent),
+        arrivedAfterMs: since(t.arrived),
+        decodedAfterMs: since(t.decoded),
+        processMs: Math.round(t.processEnd! - t.processStart!),
+        encodeMs: Math.round(t.encoded! - t.processEnd!),
+        droppedBetween: this.counters.framesDropped - last.dropped,
+      },
+      'output gap',
+    );
   }
 
   private reportStats(): void {
