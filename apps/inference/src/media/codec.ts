@@ -138,6 +138,8 @@ export class Vp8Encoder extends FfmpegCodec {
     // still a keyframe: a cold encoder took ~60 ms for its first frame (more on a busy machine).
     this.write(Buffer.alloc(this.frameBytes));
     this.child.stdout.on('data', (chunk: Buffer) => {
+      // ffmpeg keeps the input timestamps (-vsync 0, the same 60 Hz time base, the first frame at 0): two ticks a
+      // frame, the warm-up frame first.
       for (const frame of this.reader.push(chunk)) {
         const index = Math.floor(frame.pts / 2) - 1;
         if (index >= 0) onFrame(frame.data, index);
