@@ -38,8 +38,8 @@ interface RunOptions {
   keyframeRequestAt?: number[] | 'paused';
   /** One packet of this frame is lost on the way in. */
   lossAt?: number;
-  /** From this frame on the publisher's RTP timestamps are 10 s later (a republished stream's own timeline). */
-  timelineJumpAt?: number;
+  /** From frame `at` on the publisher's RTP timestamps are `ticks` apart from before (a republished stream's own timeline). */
+  timelineJump?: { at: number; ticks: number };
 }
 
 /**
@@ -48,7 +48,7 @@ interface RunOptions {
  */
 async function runPipeline(
   processor: FrameProcessor,
-  { stall, keyframeRequestAt, lossAt, timelineJumpAt }: RunOptions = {},
+  { stall, keyframeRequestAt, lossAt, timelineJump }: RunOptions = {},
 ): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
@@ -130,8 +130,8 @@ async function runPipeline(
     { width, height, keyframeInterval: 24, bitrateKbps: 2000 },
     (vp8) => {
       const i = index++;
-      const jump = timelineJumpAt !== undefined && i + 1 >= timelineJumpAt ? 900_000 : 0;
-      const packets = packetizer.packetize(vp8, 1000 + i * 3750 + jump);
+      const jump = timelineJump && i + 1 >= timelineJump.at ? timelineJump.ticks : 0;
+      const packets = packetizer.packetize(vp8, (1000 + i * 3750 + jump) >>> 0);
       held.push(...(i + 1 === lossAt ? packets.slice(1) : packets));
       if (stall && i >= stall.from && i < stall.from + stall.frames - 1) return;
       for (const p of held.splice(0)) sender.send(p, input.videoPort, '127.0.0.1');
@@ -286,14 +286,41 @@ test('watchers starting together share keyframes, and each gets one after its re
   assert.ok(new Set(ids).size >= FRAMES - 3, `no frames lost (${new Set(ids).size} of ${FRAMES})`);
 });
 
-test('a new timeline from the publisher (a republished clip) starts with a keyframe', async () => {
-  // Periodic keyframes off (as with a keyframe request), the publisher's own every 24 frames (1, 25, 49).
-  const { received } = await runPipeline(new PassThroughProcessor(), { keyframeRequestAt: [], timelineJumpAt: 40 });
-  const keyframes = received.filter((r) => r.keyframe).map((r) => r.id);
-  assert.deepEqual(keyframes, [1, 40], 'the stream starts with a keyframe, and the new timeline too');
-  const jumped = received.find((r) => r.id === 40)!;
-  assert.equal(jumped.timestamp, 1000 + 39 * 3750 + 900_000, 'source timestamps kept');
-});
+for (const [name, ticks] of [
+  ['an older timeline', -900_000],
+  ['a timeline 10 s later', 900_000],
+] as const) {
+  test(`a republished clip on ${name}: the output timeline continues`, async () => {
+    // Periodic keyframes off (as with a keyframe request), the publisher's own every 24 frames (1, 25, 49).
+    const { received } = await runPipeline(new PassThroughProcessor(), {
+      keyframeRequestAt: [],
+      timelineJump: { at: 40, ticks },
+    });
+    const byId = new Map(received.map((r) => [r.id!, r]));
+    const [before, after] = [byId.get(39), byId.get(40)];
+    assert.ok(before && after, 'the frames either side of the jump come out');
+    // Janus's sender reports follow only newer timestamps: an older one would leave watchers' A/V sync stale.
+    const steps = received.slice(1).map((r, i) => (r.timestamp - received[i].timestamp) | 0);
+    assert.ok(
+      steps.every((s) => s > 0),
+      'output timestamps only grow',
+    );
+    // Across the jump: the time between the two frames' arrivals (one frame, 3750 ticks at 24 fps, give or take
+    // the worker's jitter); elsewhere the publisher's own steps.
+    const across = (after.timestamp - before.timestamp) | 0;
+    assert.ok(across > 0 && across < 4 * 3750, `${across} ticks across the jump`);
+    for (const [a, b] of [
+      [1, 39],
+      [40, 60],
+    ]) {
+      const steps = (byId.get(b)!.timestamp - byId.get(a)!.timestamp) | 0;
+      assert.equal(steps, (b - a) * 3750, `steps kept in ${a}–${b}`);
+    }
+    assert.equal(received[0].timestamp, 1000, 'the output starts on the source timestamp');
+    const keyframes = received.filter((r) => r.keyframe).map((r) => r.id);
+    assert.deepEqual(keyframes, [1], 'one continuous stream needs no keyframe at the jump');
+  });
+}
 
 test('a packet lost on the way in: the worker asks the publisher for a keyframe at once', async () => {
   // Frame ids are 1-based; the publisher's own keyframes come every 24 frames (frames 1, 25, 49).

@@ -147,7 +147,7 @@ export class Vp8Encoder extends FfmpegCodec {
     });
   }
 
-  /** The next frame encoded is a keyframe (a watcher joined or lost packets, or a new timeline starts). */
+  /** The next frame encoded is a keyframe (a watcher joined or lost packets). */
   requestKeyframe(): void {
     this.keyframeWanted = true;
   }

@@ -6,6 +6,7 @@ import { AudioRelay } from './audio-relay.ts';
 import { Vp8Decoder, Vp8Encoder } from './codec.ts';
 import { type FrameTimes, percentileOf, type StageSummary, StageTimes } from './frame-timing.ts';
 import { KeyframeRequests } from './keyframe-requests.ts';
+import { OutputTimeline } from './output-timeline.ts';
 import { PlayoutDelay } from './playout-delay.ts';
 import { PublisherKeyframes } from './publisher-keyframes.ts';
 import { parseRtp } from './rtp.ts';
@@ -52,11 +53,6 @@ export interface PipelineStats {
  * processor's admission below keeps the engine from falling behind).
  */
 const MAX_DECODE_LAG_MS = 1000;
-/**
- * A source timestamp further from the last one than this (90 kHz ticks: 2 s), or behind it, starts a new timeline:
- * a republished clip (the owner reloaded) or a publisher that paused.
- */
-const MAX_TIMELINE_STEP = 2 * 90_000;
 /** How long a repeated keyframe not out of the encoder yet answers new requests, ms (it takes a few). */
 const REPEAT_ANSWERS_MS = 500;
 /**
@@ -76,6 +72,7 @@ const PROCESS_HISTORY = 24;
 
 /** A frame on its way through the worker. */
 interface InFlight {
+  /** On the output timeline (see OutputTimeline). */
   timestamp: number;
   times: FrameTimes;
   /** The picture sent before, encoded again as a keyframe for a watcher (see repeatAsKeyframe). */
@@ -85,14 +82,16 @@ interface InFlight {
 /**
  * One session's media path inside the worker:
  * RTP (from the VideoRoom forwarder) → VP8 frames → ffmpeg decode → FrameProcessor → ffmpeg encode
- * → VP8 RTP with the source timestamps → Janus streaming mountpoint, each frame a fixed playout delay after it
- * arrived; the clip audio is relayed with the same delay, which keeps lips in sync (see PlayoutDelay).
+ * → VP8 RTP with the source timestamps, kept on one timeline across republishes (see OutputTimeline) → Janus
+ * streaming mountpoint, each frame a fixed playout delay after it arrived; the clip audio is relayed with the same
+ * delay, which keeps lips in sync (see PlayoutDelay).
  */
 export class LivePipeline {
   private readonly videoIn = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   private audio?: AudioRelay;
   private readonly out = dgram.createSocket('udp4');
   private readonly depacketizer = new Vp8Depacketizer();
+  private readonly timeline = new OutputTimeline();
   private readonly packetizer: Vp8Packetizer;
   private readonly ssrc = randomInt(1, 2 ** 31);
   /** Started with the pipeline: an ffmpeg start on the first keyframe would delay the first frame. */
@@ -215,8 +214,10 @@ export class LivePipeline {
       this.counters.framesDropped++;
       return;
     }
-    this.decodeQueue.push({ timestamp: frame.timestamp, times: { arrived: frame.arrivedAt } });
-    this.decoder.decode(frame.data, frame.timestamp, this.decoderSize);
+    const { timestamp, newTimeline } = this.timeline.map(frame.timestamp, frame.arrivedAt);
+    if (newTimeline) this.log.info('the publisher started a new timeline; the output continues its own');
+    this.decodeQueue.push({ timestamp, times: { arrived: frame.arrivedAt } });
+    this.decoder.decode(frame.data, timestamp, this.decoderSize);
   }
 
   private onDecoded(frame: RgbImage): void {
@@ -247,10 +248,6 @@ export class LivePipeline {
       this.recentProcessMs.push(meta.times.processEnd - meta.times.processStart);
       if (this.recentProcessMs.length > PROCESS_HISTORY) this.recentProcessMs.shift();
       if (this.closed) return;
-      // A new timeline starts with a keyframe: a watcher whose last frame was on the old one (a repeated keyframe,
-      // see repeatAsKeyframe) starts over from it.
-      const step = this.lastPicture ? (meta.timestamp - this.lastPicture.meta.timestamp) | 0 : 1;
-      if (step <= 0 || step > MAX_TIMELINE_STEP) this.encoder.requestKeyframe();
       this.lastPicture = { frame: result, meta };
       this.encoding.set(this.encoder.encode(result), meta);
     } catch (err) {
