@@ -4,6 +4,8 @@
  * VP8 RTP at 24 fps. For pass-through (baseline) and the engine, in the same run, JSON on stdout: the worker's
  * latency by stage (medians of its once-a-second p50/p95), frames in/out/dropped, and what a receiver sees:
  * latency from the frame's last input packet to its first output packet and the gaps between output frames.
+ * The process's CPU per frame, by thread, is in the figures too (the media path's allocations show up as garbage
+ * collection on V8's helper threads).
  *   node --import tsx loadtests/src/worker-bench.ts [--seconds 30]
  */
 import dgram from 'node:dgram';
@@ -21,6 +23,7 @@ import { buildRtp, parseRtp } from '../../apps/inference/src/media/rtp.ts';
 import { Vp8Packetizer } from '../../apps/inference/src/media/vp8.ts';
 import { ThreadedEngine } from '../../apps/inference/src/threaded-engine.ts';
 import { DEFAULT_TEST_CLIP, drawFrame } from '../../scripts/services/test-clip.ts';
+import { cpuSplit, threadCpuMs } from './thread-cpu.ts';
 
 const FPS = 24;
 const START_FRAME = 24;
@@ -94,6 +97,7 @@ async function measure(name: string, processor: FrameProcessor, clip: Buffer[]) 
   const packetizer = new Vp8Packetizer(7, 96);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const cpuBefore = threadCpuMs();
   const t0 = performance.now();
   for (let i = 0; i < clip.length; i++) {
     const due = t0 + (i * 1000) / FPS;
@@ -109,6 +113,7 @@ async function measure(name: string, processor: FrameProcessor, clip: Buffer[]) 
     }
   }
   await new Promise((r) => setTimeout(r, 1500));
+  const cpu = cpuSplit(cpuBefore, threadCpuMs());
   loop.disable();
   await pipeline.close();
   await processor.close();
@@ -134,6 +139,14 @@ async function measure(name: string, processor: FrameProcessor, clip: Buffer[]) 
     framesDropped: last.framesDropped,
     playoutDelayMs: median(reports.map((r) => r.audioDelayMs)),
     stagesMedianOfSeconds: stages,
+    /**
+     * CPU time of this process per frame sent over the whole run (ms): its main thread (the worker's media path,
+     * plus this bench's light RTP sender), the busiest other thread (the engine's) and the rest (mostly V8's
+     * garbage-collection helpers); the ffmpeg processes not included.
+     */
+    cpuMsPerFrame: Object.fromEntries(
+      Object.entries(cpu).map(([k, ms]) => [k, Math.round((100 * ms) / last.framesOut) / 100]),
+    ),
     /** How late the worker's main thread (RTP, codec pipes, playout timers) ran its callbacks, ms. */
     eventLoopDelay: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     receiver: {
