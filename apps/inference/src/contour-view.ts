@@ -34,7 +34,12 @@ export function lumaThumbnail(frame: RgbImage): string {
 }
 
 /** Step 1's contour figure of one frame as the compact, frame-normalized message the debug view draws. */
-export function contourFrame(frame: RgbImage, analysis: FrameAnalysis, info: FrameInfo): ContourFrame {
+/** `thumbnail`: the frame's lumaThumbnail, taken before the face was composited into it. */
+export function contourFrame(
+  frame: { width: number; height: number; thumbnail: string },
+  analysis: FrameAnalysis,
+  info: FrameInfo,
+): ContourFrame {
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
   const lines = (analysis.face?.contour.polylines ?? []).map((line) => ({
     organ: line.organ,
@@ -45,7 +50,7 @@ export function contourFrame(frame: RgbImage, analysis: FrameAnalysis, info: Fra
     frameIndex: info.index,
     timeSec: info.timeSec,
     state: analysis.state,
-    thumbnail: lumaThumbnail(frame),
+    thumbnail: frame.thumbnail,
     lines,
   };
 }

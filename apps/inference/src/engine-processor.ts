@@ -13,7 +13,7 @@ import {
 import { sessionOpeners } from '@tooncast/models';
 import type { Config, ContourFrame, Logger, RgbImage } from '@tooncast/shared';
 import { createClipRenderer, targetPointAt } from '@tooncast/synth';
-import { contourFrame } from './contour-view.ts';
+import { contourFrame, lumaThumbnail } from './contour-view.ts';
 import { decodeImage } from './decode-image.ts';
 import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
 
@@ -85,8 +85,11 @@ export class EngineProcessor implements FrameProcessor {
     if (!this.pipeline) {
       if (!(await this.pickOnLiveFrame(frame, info))) return frame;
     }
-    const result = await this.pipeline!.process(frame, info.index, info.timeSec);
-    this.contourListener?.(contourFrame(frame, result.analysis, info));
+    // The owner page matches the thumbnail against the original clip frames: taken before the face goes in.
+    const thumbnail = this.contourListener && lumaThumbnail(frame);
+    const { width, height } = frame;
+    const result = await this.pipeline!.process(frame, info.index, info.timeSec, { inPlace: true });
+    if (thumbnail) this.contourListener?.(contourFrame({ width, height, thumbnail }, result.analysis, info));
     return result.output;
   }
 

@@ -19,9 +19,10 @@ export interface FrameInfo {
 
 /**
  * What the worker runs on every decoded frame of one session. RGB in, RGB out (the engine's RgbImage), so
- * neither side converts; implementations may return the input frame itself or take its memory (the caller
- * does not touch a frame it handed over). Frames arrive one at a time: `process` is never called again before
- * its previous promise settled.
+ * neither side converts; implementations may return the input frame itself or write into it (the caller does
+ * not touch a frame it handed over). The frame returned is the caller's, which reuses its memory for later frames:
+ * an implementation keeps none of it. Frames arrive one at a time: `process` is never called again before its
+ * previous promise settled.
  */
 export interface FrameProcessor {
   open(selfie: Uint8Array, target: TargetPoint): Promise<void>;

@@ -183,6 +183,8 @@ test('RTP in → decode → pass-through → encode → RTP out keeps frames, or
   for (const r of received) assert.equal(r.timestamp, 1000 + (r.id! - 1) * 3750, 'the source RTP timestamp is kept');
   assert.ok(keyframes >= 4, `a keyframe every 12 frames for late viewers (${keyframes})`);
   assert.ok(audioArrivals.length >= FRAMES - 2, 'the clip audio is relayed');
+  const buffers = stats.at(-1)!.frameBuffers;
+  assert.ok(buffers <= 6, `${buffers} frame buffers for ${FRAMES} frames: each is used again once encoded`);
   assert.ok(
     stats.some((s) => s.fps > 0 && s.latencyP50 > 0),
     'stats report fps and latency',

@@ -74,8 +74,9 @@ export interface FaceImages {
 export interface PipelineFrame {
   analysis: FrameAnalysis;
   /**
-   * The output frame: the input frame itself when no face was replaced, else the compositor's buffer. Like the
-   * stylized face in `face`, it stays valid until the next `process` call only (copy it to keep it).
+   * The output frame: the input frame itself when no face was replaced or when compositing in place, else the
+   * compositor's buffer. Like the stylized face in `face`, it stays valid until the next `process` call only (copy
+   * it to keep it).
    */
   output: RgbImage;
   face?: FaceImages;
@@ -106,7 +107,11 @@ export class ToonPipeline {
     this.neutral = transformPoints(models.analysis.contour.toFaceSpace(target.landmarks), target.landmarks);
   }
 
-  async process(frame: RgbImage, index: number, timeSec: number): Promise<PipelineFrame> {
+  /**
+   * `inPlace`: the face is composited into `frame` itself, which then is the output (for a caller that gives the
+   * frame up, e.g. the live worker: no frame-sized copy or allocation per frame).
+   */
+  async process(frame: RgbImage, index: number, timeSec: number, { inPlace = false } = {}): Promise<PipelineFrame> {
     const clock = this.clock;
     // Step 1: the character's face and its contour figure.
     const analysis = await this.analysis.analyze(frame, index, timeSec, clock);
@@ -138,7 +143,12 @@ export class ToonPipeline {
     // Step 4: into the frame.
     const faceToFrame = invertAffine(contour.toFaceSpace);
     const output = clock.time('composite', () =>
-      this.compositor.composite(frame, stylizedFace, { faceToFrame, landmarks: cartoon.landmarks }),
+      this.compositor.composite(
+        frame,
+        stylizedFace,
+        { faceToFrame, landmarks: cartoon.landmarks },
+        inPlace ? frame : undefined,
+      ),
     );
     return {
       analysis,

@@ -50,10 +50,11 @@ function targetOf(frame: Pick<ClipFrame, 'truth'>) {
 }
 
 describe('steps 2–4 on the synthetic clip with the astronaut selfie', () => {
-  it('replaces only the character’s face and follows its mouth and eyes', async () => {
+  it('replaces only the character’s face (into the frame itself too) and follows its mouth and eyes', async () => {
     const generator = new MeshFaceGenerator(space);
     const stylizer = await BuiltinStylizer.create();
     const compositor = new Compositor(space.contours);
+    const inPlaceCompositor = new Compositor(space.contours);
     const fusion = new FaceFusion();
     const history = new FusionHistory();
     const neutral = transformPoints(
@@ -71,6 +72,11 @@ describe('steps 2–4 on the synthetic clip with the astronaut selfie', () => {
       const { finalFace } = fusion.fuse(first, history);
       const styled = await stylizer.stylize(finalFace);
       const out = compositor.composite(frame.image, styled, { faceToFrame: invertAffine(toFace), landmarks });
+      // Into the frame itself, as the live worker composites: the same pixels.
+      const copy = { ...frame.image, data: Uint8Array.from(frame.image.data) };
+      const inPlace = inPlaceCompositor.composite(copy, styled, { faceToFrame: invertAffine(toFace), landmarks }, copy);
+      assert.equal(inPlace, copy, 'the output is the frame given');
+      assert.ok(Buffer.from(inPlace.data).equals(Buffer.from(out.data)), `frame ${index}: composited in place differs`);
 
       // Nothing outside the face oval's box changes; inside it, the face did change.
       const oval = space.contours.faceOval.flatMap((i) => [landmarks[3 * i], landmarks[3 * i + 1]]);

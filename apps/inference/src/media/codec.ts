@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import ffmpeg from '@ffmpeg-installer/ffmpeg';
 import type { Logger, RgbImage } from '@tooncast/shared';
+import { FramePool } from './frame-pool.ts';
 import { IvfReader, ivfFrameHeader, ivfHeader } from './ivf.ts';
 
 /** ffmpeg used as a pure codec on stdin/stdout; RTP (de)packetizing stays in our code. */
@@ -39,7 +40,7 @@ class FfmpegCodec {
 
 /** VP8 (IVF on stdin) → RGB frames of a fixed size; `-threads 1` avoids frame-threading delay. */
 export class Vp8Decoder extends FfmpegCodec {
-  private readonly frameBytes: number;
+  private readonly pool: FramePool;
   /** The frame being read from stdout, and how much of it arrived. */
   private frame?: Buffer;
   private filled = 0;
@@ -57,21 +58,31 @@ export class Vp8Decoder extends FfmpegCodec {
       '-threads', '1', '-f', 'ivf', '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
       '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-vsync', '0', '-f', 'rawvideo', '-flush_packets', '1', 'pipe:1',
     ], log, onFailure);
-    this.frameBytes = width * height * 3;
-    // Each frame gets its own exact ArrayBuffer (one allocation, no concatenation), which a consumer may keep
-    // or transfer to another thread.
+    this.pool = new FramePool(width * height * 3);
+    // Each frame gets its own exact ArrayBuffer (no concatenation), which a consumer may keep, transfer to another
+    // thread, or give back with `recycle`.
     this.child.stdout.on('data', (chunk: Buffer) => {
       for (let offset = 0; offset < chunk.length; ) {
-        this.frame ??= Buffer.allocUnsafeSlow(this.frameBytes);
+        this.frame ??= this.pool.take();
         const n = chunk.copy(this.frame, this.filled, offset);
         offset += n;
         this.filled += n;
-        if (this.filled < this.frameBytes) continue;
+        if (this.filled < this.pool.frameBytes) continue;
         onFrame({ width, height, data: this.frame });
         this.frame = undefined;
         this.filled = 0;
       }
     });
+  }
+
+  /** Frame buffers the decoder made so far (recycled ones are used again). */
+  get framesAllocated(): number {
+    return this.pool.allocated;
+  }
+
+  /** Gives a decoded frame's memory back for a later frame, once nothing reads it (see FramePool.give). */
+  recycle(frame: RgbImage): void {
+    this.pool.give(frame.data);
   }
 
   /** `size` is the publisher's picture size, from its first keyframe; the process itself starts beforehand. */
@@ -152,17 +163,20 @@ export class Vp8Encoder extends FfmpegCodec {
     this.keyframeWanted = true;
   }
 
-  /** Returns the frame's index, counted from 0. */
-  encode(frame: RgbImage): number {
+  /**
+   * Returns the frame's index, counted from 0. The encoder reads the frame's memory until `onConsumed` (ffmpeg took
+   * all of it), so the caller must not change it before.
+   */
+  encode(frame: RgbImage, onConsumed?: () => void): number {
     if (frame.data.length !== this.frameBytes)
       throw new Error(
         `encoder: a frame of ${frame.data.length} bytes, not ${this.frameBytes} (${this.options.width}×${this.options.height} RGB)`,
       );
-    return this.write(frame.data) - 1;
+    return this.write(frame.data, onConsumed) - 1;
   }
 
   /** Writes a frame; the warm-up frame (0) starts the stream with a keyframe of its own. */
-  private write(data: Uint8Array): number {
+  private write(data: Uint8Array, onConsumed?: () => void): number {
     const n = this.written++;
     const keyframe = n > 0 && (this.keyframeWanted || this.sinceKeyframe >= this.options.keyframeInterval);
     if (keyframe) {
@@ -171,7 +185,7 @@ export class Vp8Encoder extends FfmpegCodec {
     }
     if (n > 0) this.sinceKeyframe++;
     this.child.stdin.write(ivfFrameHeader(data.length, 2 * n + (keyframe ? 1 : 0)));
-    this.child.stdin.write(data);
+    this.child.stdin.write(data, onConsumed);
     return n;
   }
 }

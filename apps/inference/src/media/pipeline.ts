@@ -43,6 +43,8 @@ export interface PipelineStats {
   framesDropped: number;
   /** Delay after arrival at which frames and the clip audio leave the worker (the playout delay), ms. */
   audioDelayMs: number;
+  /** Frame buffers the decoder made so far: a steady stream reuses a handful (see FramePool). */
+  frameBuffers: number;
   /** The latency above by stage (decode, wait for the processor, process, encode, pace), last second. */
   stages: StageSummary;
 }
@@ -69,6 +71,17 @@ const OUTPUT_GAP_MS = 150;
 const MAX_PROCESSOR_WAIT_MS = 20;
 /** Processor runs whose median predicts when it will be free. */
 const PROCESS_HISTORY = 24;
+
+/**
+ * A picture given to the encoder (again for a repeat). Its memory goes back to the decoder once a later picture
+ * replaced it and ffmpeg took every copy written.
+ */
+interface Picture {
+  frame: RgbImage;
+  meta: InFlight;
+  writing: number;
+  replaced: boolean;
+}
 
 /** A frame on its way through the worker. */
 interface InFlight {
@@ -110,8 +123,8 @@ export class LivePipeline {
   private firstTimestamp?: number;
   private processedFrames = 0;
   private waiting?: { frame: RgbImage; meta: InFlight };
-  /** The picture last given to the encoder, and its frame (the processor's outputs are fresh buffers). */
-  private lastPicture?: { frame: RgbImage; meta: InFlight };
+  /** The picture last given to the encoder: a watcher that asks for a keyframe gets it again. */
+  private lastPicture?: Picture;
   /** The last repeated keyframe: its input index, when it went in, whether it came out of the encoder yet. */
   private lastRepeat?: { index: number; at: number; out: boolean };
   /** A request that came too soon after the last repeat waits for this. */
@@ -224,14 +237,22 @@ export class LivePipeline {
     const meta = this.decodeQueue.shift();
     if (!meta) return;
     meta.times.decoded = performance.now();
-    if (!this.processorOpen) return;
+    if (!this.processorOpen) {
+      this.decoder.recycle(frame);
+      return;
+    }
     if (this.busy) {
       // Waiting adds the processor's remaining time to this frame's latency: a frame waits only when the processor
       // should be free soon, else it is dropped and the next frame finds the processor ready. Only the newest
       // frame waits, so latency cannot grow without bound.
       const freeIn = this.processingSince + percentileOf(this.recentProcessMs, 0.5) - meta.times.decoded;
       if (this.waiting || freeIn > MAX_PROCESSOR_WAIT_MS) this.counters.framesDropped++;
-      if (freeIn <= MAX_PROCESSOR_WAIT_MS) this.waiting = { frame, meta };
+      if (freeIn > MAX_PROCESSOR_WAIT_MS) {
+        this.decoder.recycle(frame);
+        return;
+      }
+      if (this.waiting) this.decoder.recycle(this.waiting.frame);
+      this.waiting = { frame, meta };
       return;
     }
     void this.runProcessor(frame, meta);
@@ -248,8 +269,13 @@ export class LivePipeline {
       this.recentProcessMs.push(meta.times.processEnd - meta.times.processStart);
       if (this.recentProcessMs.length > PROCESS_HISTORY) this.recentProcessMs.shift();
       if (this.closed) return;
-      this.lastPicture = { frame: result, meta };
-      this.encoding.set(this.encoder.encode(result), meta);
+      const replaced = this.lastPicture;
+      this.lastPicture = { frame: result, meta, writing: 0, replaced: false };
+      this.encode(this.lastPicture, meta);
+      if (replaced) {
+        replaced.replaced = true;
+        this.recycleIfDone(replaced);
+      }
     } catch (err) {
       this.fail(err as Error);
       return;
@@ -288,10 +314,29 @@ export class LivePipeline {
       times: { arrived: last.meta.times.arrived },
       repeat: true,
     };
-    this.lastPicture = { frame: last.frame, meta };
-    const index = this.encoder.encode(last.frame);
+    last.meta = meta;
+    const index = this.encode(last, meta);
     this.lastRepeat = { index, at: now, out: false };
     this.encoding.set(index, meta);
+  }
+
+  /** Gives `picture` to the encoder as the frame `meta` describes; returns its input index. */
+  private encode(picture: Picture, meta: InFlight): number {
+    picture.writing++;
+    const index = this.encoder.encode(picture.frame, () => {
+      picture.writing--;
+      this.recycleIfDone(picture);
+    });
+    this.encoding.set(index, meta);
+    return index;
+  }
+
+  private recycleIfDone(picture: Picture): void {
+    // A processor may hand back the memory of the picture still in use (e.g. an unchanged frame): never recycle that.
+    const current = this.lastPicture?.frame.data.buffer;
+    if (picture.replaced && picture.writing === 0 && picture.frame.data.buffer !== current) {
+      this.decoder.recycle(picture.frame);
+    }
   }
 
   /** Holds each encoded frame until its playout time (see PlayoutDelay), then packetizes it; a repeat goes at once. */
@@ -350,6 +395,7 @@ export class LivePipeline {
       latencyP95: percentileOf(this.latencies, 0.95),
       ...this.counters,
       audioDelayMs: this.playout.delayMs,
+      frameBuffers: this.decoder.framesAllocated,
       stages: this.stages.take(),
     });
     this.latencies = [];
