@@ -33,8 +33,10 @@ export function lumaThumbnail(frame: RgbImage): string {
   return out.toString('base64');
 }
 
-/** Step 1's contour figure of one frame as the compact, frame-normalized message the debug view draws. */
-/** `thumbnail`: the frame's lumaThumbnail, taken before the face was composited into it. */
+/**
+ * Step 1's contour figure of one frame as the compact, frame-normalized message the debug view draws; `thumbnail`
+ * is the frame's lumaThumbnail, taken before the face was composited into it.
+ */
 export function contourFrame(
   frame: { width: number; height: number; thumbnail: string },
   analysis: FrameAnalysis,

@@ -317,7 +317,6 @@ export class LivePipeline {
     last.meta = meta;
     const index = this.encode(last, meta);
     this.lastRepeat = { index, at: now, out: false };
-    this.encoding.set(index, meta);
   }
 
   /** Gives `picture` to the encoder as the frame `meta` describes; returns its input index. */
