@@ -38,6 +38,8 @@ interface RunOptions {
   keyframeRequestAt?: number[] | 'paused';
   /** One packet of this frame is lost on the way in. */
   lossAt?: number;
+  /** The publisher's first RTP timestamp (default 1000). */
+  firstTimestamp?: number;
   /** From frame `at` on the publisher's RTP timestamps are `ticks` apart from before (a republished stream's own timeline). */
   timelineJump?: { at: number; ticks: number };
 }
@@ -48,7 +50,7 @@ interface RunOptions {
  */
 async function runPipeline(
   processor: FrameProcessor,
-  { stall, keyframeRequestAt, lossAt, timelineJump }: RunOptions = {},
+  { stall, keyframeRequestAt, lossAt, timelineJump, firstTimestamp = 1000 }: RunOptions = {},
 ): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
@@ -131,7 +133,7 @@ async function runPipeline(
     (vp8) => {
       const i = index++;
       const jump = timelineJump && i + 1 >= timelineJump.at ? timelineJump.ticks : 0;
-      const packets = packetizer.packetize(vp8, (1000 + i * 3750 + jump) >>> 0);
+      const packets = packetizer.packetize(vp8, (firstTimestamp + i * 3750 + jump) >>> 0);
       held.push(...(i + 1 === lossAt ? packets.slice(1) : packets));
       if (stall && i >= stall.from && i < stall.from + stall.frames - 1) return;
       for (const p of held.splice(0)) sender.send(p, input.videoPort, '127.0.0.1');
@@ -189,6 +191,17 @@ test('RTP in → decode → pass-through → encode → RTP out keeps frames, or
     stats.some((s) => s.fps > 0 && s.latencyP50 > 0),
     'stats report fps and latency',
   );
+});
+
+test('publisher timestamps that wrap past 2^32 keep every frame and its timestamp', async () => {
+  // The wrap comes after frame 30: a one-hour session crosses one with a chance of about 1 in 13.
+  const first = 2 ** 32 - 30 * 3750;
+  const { received } = await runPipeline(new PassThroughProcessor(), { firstTimestamp: first });
+  assert.ok(received.length >= FRAMES - 2, `received ${received.length} of ${FRAMES} frames`);
+  const ids = received.map((r) => r.id);
+  assert.ok(inOrder(ids), 'frames come out in order');
+  assert.ok(ids.includes(30) && ids.includes(32), 'frames either side of the wrap');
+  for (const r of received) assert.equal(r.timestamp, (first + (r.id! - 1) * 3750) >>> 0, `frame ${r.id}'s timestamp`);
 });
 
 /** A processor slower than the frame rate (60 ms per 41.7 ms frame), like the engine on a loaded machine. */
