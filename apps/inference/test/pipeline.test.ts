@@ -328,8 +328,8 @@ for (const [name, ticks] of [
       [1, 39],
       [40, 60],
     ]) {
-      const steps = (byId.get(b)!.timestamp - byId.get(a)!.timestamp) | 0;
-      assert.equal(steps, (b - a) * 3750, `steps kept in ${a}–${b}`);
+      const span = (byId.get(b)!.timestamp - byId.get(a)!.timestamp) | 0;
+      assert.equal(span, (b - a) * 3750, `steps kept in ${a}–${b}`);
     }
     assert.equal(received[0].timestamp, 1000, 'the output starts on the source timestamp');
     const keyframes = received.filter((r) => r.keyframe).map((r) => r.id);

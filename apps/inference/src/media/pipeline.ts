@@ -73,14 +73,13 @@ const MAX_PROCESSOR_WAIT_MS = 20;
 const PROCESS_HISTORY = 24;
 
 /**
- * A picture given to the encoder (again for a repeat). Its memory goes back to the decoder once a later picture
- * replaced it and ffmpeg took every copy written.
+ * A picture given to the encoder (again for a repeat, as `meta` then says). Its memory goes back to the decoder once
+ * a later picture replaced it as the last one and ffmpeg took every copy written.
  */
 interface Picture {
   frame: RgbImage;
   meta: InFlight;
   writing: number;
-  replaced: boolean;
 }
 
 /** A frame on its way through the worker. */
@@ -270,12 +269,9 @@ export class LivePipeline {
       if (this.recentProcessMs.length > PROCESS_HISTORY) this.recentProcessMs.shift();
       if (this.closed) return;
       const replaced = this.lastPicture;
-      this.lastPicture = { frame: result, meta, writing: 0, replaced: false };
-      this.encode(this.lastPicture, meta);
-      if (replaced) {
-        replaced.replaced = true;
-        this.recycleIfDone(replaced);
-      }
+      this.lastPicture = { frame: result, meta, writing: 0 };
+      this.encode(this.lastPicture);
+      if (replaced) this.recycleIfDone(replaced);
     } catch (err) {
       this.fail(err as Error);
       return;
@@ -315,25 +311,25 @@ export class LivePipeline {
       repeat: true,
     };
     last.meta = meta;
-    const index = this.encode(last, meta);
+    const index = this.encode(last);
     this.lastRepeat = { index, at: now, out: false };
   }
 
-  /** Gives `picture` to the encoder as the frame `meta` describes; returns its input index. */
-  private encode(picture: Picture, meta: InFlight): number {
+  /** Gives `picture` to the encoder as the frame its `meta` describes; returns its input index. */
+  private encode(picture: Picture): number {
     picture.writing++;
     const index = this.encoder.encode(picture.frame, () => {
       picture.writing--;
       this.recycleIfDone(picture);
     });
-    this.encoding.set(index, meta);
+    this.encoding.set(index, picture.meta);
     return index;
   }
 
   private recycleIfDone(picture: Picture): void {
     // A processor may hand back the memory of the picture still in use (e.g. an unchanged frame): never recycle that.
-    const current = this.lastPicture?.frame.data.buffer;
-    if (picture.replaced && picture.writing === 0 && picture.frame.data.buffer !== current) {
+    const current = this.lastPicture;
+    if (picture !== current && picture.writing === 0 && picture.frame.data.buffer !== current?.frame.data.buffer) {
       this.decoder.recycle(picture.frame);
     }
   }
