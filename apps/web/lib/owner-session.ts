@@ -216,16 +216,18 @@ export class OwnerSession {
     if (this.watching || !this.saved) return;
     this.watching = true;
     try {
+      const connection = this.takeEarly('watcher');
+      // Its statistics from the start: the first frame can show before the answer's acknowledgement comes back.
+      measureInbound(connection, this.m);
       const pc = await subscribe(
         this.socket,
         this.saved.ownerToken,
         (s) => this.view.personalized(s),
         this.m.startSteps,
-        this.takeEarly('watcher'),
+        connection,
       );
       this.watcher?.close();
       this.watcher = pc;
-      measureInbound(pc, this.m);
     } catch (err) {
       this.watching = false;
       // Not live yet: the next status event tries again.

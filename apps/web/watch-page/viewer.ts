@@ -51,8 +51,9 @@ async function join(): Promise<void> {
     m.joinSteps ??= { signaling: Date.now() };
     const fresh = early ?? newConnection();
     early = undefined;
+    // Its statistics from the start: the first frame can show before the answer's acknowledgement comes back.
+    measureInbound(fresh, m);
     pc = await subscribe(socket, token, show, m.joinSteps, fresh);
-    measureInbound(pc, m);
     m.state = 'live';
     showError(undefined);
   } catch (err) {
