@@ -72,6 +72,8 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
   const [camera, setCamera] = useState<MediaStream>();
   const [verdict, setVerdict] = useState<SelfieVerdict>();
   const [refusal, setRefusal] = useState<string>();
+  /** What the check noted about an accepted selfie: advice, not a refusal. */
+  const [note, setNote] = useState<string>();
   const [preview, setPreview] = useState<string>();
   const videoRef = useRef<HTMLVideoElement>(null);
 
@@ -116,7 +118,8 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
       setRefusal(`This selfie cannot be used: ${v.message}.`);
       return false;
     }
-    setRefusal(v.warnings.length ? `Selfie accepted. Note: ${v.warnings.join('; ')}.` : undefined);
+    setRefusal(undefined);
+    setNote(v.warnings.length ? `Selfie accepted. Note: ${v.warnings.join('; ')}.` : undefined);
     const url = URL.createObjectURL(blob);
     setPreview(url);
     onSelfie({ bytes, mime, url });
@@ -195,6 +198,11 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
       {refusal && (
         <p className="warn" data-testid="selfie-refusal">
           {refusal}
+        </p>
+      )}
+      {note && (
+        <p className="hint" data-testid="selfie-note">
+          {note}
         </p>
       )}
       {/* biome-ignore lint/performance/noImgElement: a local object URL, nothing for next/image to optimize */}

@@ -120,6 +120,9 @@ if (await insideNetns(import.meta.filename)) {
       await shot(page, 'selfie-guidance');
       await page.getByTestId('take-selfie').click();
       await page.getByTestId('selfie-preview').waitFor();
+      // The astronaut smiles: the selfie is accepted with advice, which is no refusal.
+      assert.match((await page.getByTestId('selfie-note').textContent()) ?? '', /accepted\. Note: your mouth is open/);
+      assert.equal(await page.getByTestId('selfie-refusal').count(), 0);
       await page.getByTestId('selfie-file').setInputFiles(await blankSelfie());
       await until(
         'the refusal of the blank selfie',
