@@ -5,6 +5,10 @@ import os from 'node:os';
  * Nice steps between the media path (the worker's main thread, its codec processes and audio relay thread) and the
  * threads that compute (the engine, selfie checks): the media path needs a few ms at the right moment, and every
  * wait for the CPU adds to each frame's latency.
+ * These order threads within the worker's share of the CPU, not that share: under autogroup scheduling (a terminal's
+ * `npm start`) each session is weighted first by its group's nice value, and under systemd by its cgroup's CPU
+ * weight. Raising the session group here took the co-located browsers' CPU on the 2-core test machine: the worker's
+ * own p95 fell 126–136 → 81–95 ms, glass-to-glass did not improve, so the share is the deployment's to set.
  */
 const COMPUTE_NICE_STEPS = 5;
 
