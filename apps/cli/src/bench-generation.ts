@@ -23,6 +23,7 @@ import { DEMO_CLIP, type FrameTruth, targetPointAt } from '@tooncast/synth';
 import { pickTargetInVideo } from './analyze-video.ts';
 import { writeSyntheticClip } from './demo-clip.ts';
 import { BBB } from './eval/bbb.ts';
+import { flickerRemoval } from './eval/flicker.ts';
 import { distractorEmbeddings, runGenerationOnClip, runGenerationOnVideo, scoreGeneration } from './eval/generation.ts';
 import { pickFrame } from './eval/synthetic.ts';
 import { openPipelineModels } from './runtime.ts';
@@ -34,6 +35,9 @@ const maxFrames = args.frames === undefined ? undefined : Number(args.frames);
 if (maxFrames !== undefined && !(Number.isInteger(maxFrames) && maxFrames >= 3)) {
   throw new Error(`--frames must be an integer of at least 3, got ${args.frames}`);
 }
+
+/** Grey levels of the flicker given to the generator for `synthetic.flicker` (see FlickeringGenerator). */
+const FLICKER_AMPLITUDE = 8;
 
 /** Big Buck Bunny from where the bunny faces the camera: 6 s, the bunny clicked as in the step-1 evaluation. */
 const BBB_SEGMENT = { startSec: BBB.facing.first / 24, frames: Math.min(144, maxFrames ?? 144) };
@@ -131,6 +135,10 @@ try {
   const input = { features, embedding };
   const synthetic = await runGenerationOnClip(models, features, DEMO_CLIP, { maxFrames });
   const score = await scoreGeneration(models, embedder, input, distractors, synthetic);
+  const flicker = await flickerRemoval(models, features, DEMO_CLIP, score.warp.all.output, {
+    amplitude: FLICKER_AMPLITUDE,
+    maxFrames,
+  });
   const bbbRun = await runGenerationOnVideo(models, features, BBB.file(config.fixturesDir), BBB.click, BBB_SEGMENT);
   const bbb = await scoreGeneration(models, embedder, input, distractors, bbbRun);
   const baseline = await transcodeBaseline(clip.video, path.join(dir, 'baseline.mp4'));
@@ -144,7 +152,7 @@ try {
     clip: `synthetic ${DEMO_CLIP.width}x${DEMO_CLIP.height} ${DEMO_CLIP.durationSec}s`,
     ...(maxFrames && { maxFrames }),
     selfie: path.basename(selfieFile),
-    synthetic: score,
+    synthetic: { ...score, flicker },
     bbb: { segment: BBB_SEGMENT, ...bbb },
     speed: {
       engineMsPerFrame: speed.alone.perFrame,
@@ -183,6 +191,8 @@ try {
           sharpnessMatchedFinalRatio: round(score.warp.sharpnessMatchedFinalRatio),
           motionJitterRatio: round(score.warp.motionJitterRatio),
           mouthLag,
+          // Not the verdict: with a generator that flickers, the share of that flicker's E_warp fusion removes.
+          flickerRemovedShare: round(flicker.removedShare),
         },
         met: score.warp.stylizedRatio <= 0.6 && score.warp.finalRatio <= 0.6 && mouthLag <= 1,
       },

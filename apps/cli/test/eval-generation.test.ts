@@ -5,6 +5,7 @@ import { analyzeSelfie, IdentityEmbedder, prepareSelfieFeatures } from '@tooncas
 import { readImage } from '@tooncast/media';
 import { createSession } from '@tooncast/models';
 import { DEMO_CLIP } from '@tooncast/synth';
+import { flickerRemoval } from '../src/eval/flicker.ts';
 import { distractorEmbeddings, lagBehind, runGenerationOnClip, scoreGeneration } from '../src/eval/generation.ts';
 import { openPipelineModels } from '../src/runtime.ts';
 import { pearson } from '../src/stats.ts';
@@ -66,4 +67,15 @@ test('generated faces on the synthetic clip: the selfie’s identity, the driver
   );
   assert.ok(Math.abs(s.lag.fusedBehindPlain) <= 1, `lag: ${report}`);
   assert.ok(Math.abs(s.lag.fusedBehindDriver) <= 1, `lag behind the script: ${report}`);
+
+  // What fusion is for: a generator that flickers (as a per-frame neural one does) gets most of its flicker removed,
+  // still without delaying the mouth (measured: 0.76 of it removed at ±8 grey levels).
+  const flicker = await flickerRemoval(models, features, DEMO_CLIP, s.warp.all.output, { amplitude: 8, maxFrames: 96 });
+  t.diagnostic(JSON.stringify(flicker));
+  assert.ok(
+    flicker.plainFinal > s.warp.all.output.plainFinal,
+    `the flicker shows in E_warp: ${JSON.stringify(flicker)}`,
+  );
+  assert.ok(flicker.removedShare >= 0.5, `fusion removes most of the flicker: ${JSON.stringify(flicker)}`);
+  assert.ok(Math.abs(flicker.mouthLag) <= 1, `lag with the flicker: ${JSON.stringify(flicker)}`);
 });
