@@ -69,7 +69,7 @@ test('generated faces on the synthetic clip: the selfie’s identity, the driver
   assert.ok(Math.abs(s.lag.fusedBehindDriver) <= 1, `lag behind the script: ${report}`);
 
   // What fusion is for: a generator that flickers (as a per-frame neural one does) gets most of its flicker removed,
-  // still without delaying the mouth (measured: 0.76 of it removed at ±8 grey levels).
+  // still without delaying the mouth (measured: 0.79 of it removed at ±8 grey levels).
   const flicker = await flickerRemoval(models, features, DEMO_CLIP, s.warp.all.output, { amplitude: 8, maxFrames: 96 });
   t.diagnostic(JSON.stringify(flicker));
   assert.ok(

@@ -1,16 +1,22 @@
-import type { FaceGenerator, FirstFaceInput, PipelineModels, SelfieFeatures } from '@tooncast/engine';
+import {
+  type FaceGenerator,
+  type FirstFaceInput,
+  type PipelineModels,
+  resizeFloat,
+  type SelfieFeatures,
+} from '@tooncast/engine';
 import type { RgbImage } from '@tooncast/shared';
 import type { ClipSpec } from '@tooncast/synth';
 import { generatedExpressions, lagBehind, runGenerationOnClip, warpingErrors } from './generation.ts';
 
-/** Side of the noise grid over the face: light and shading patches about a sixth of the face across. */
+/** Side of the noise grid over the face: patches of light and shade about a sixth of the face across. */
 const CELLS = 6;
 
 /**
  * A generator that flickers as one making each frame on its own (a neural one) does: the wrapped generator's face
- * plus a smooth noise field drawn afresh for each frame (uniform values in ±`amplitude` grey levels on a coarse grid,
- * bilinear, the same in every channel: patches of light and shade that come and go). The field is seeded by the
- * frame's landmarks, so the fused and the plain run of one frame get the same flicker, and runs repeat.
+ * plus a smooth noise field drawn afresh for each frame (uniform values in ±`amplitude` grey levels on a coarse
+ * grid, resized bilinearly, the same in every channel: patches of light and shade that come and go). The field is
+ * seeded by the frame's landmarks, so the fused and the plain run of one frame get the same flicker, and runs repeat.
  */
 export class FlickeringGenerator implements FaceGenerator {
   constructor(
@@ -20,29 +26,12 @@ export class FlickeringGenerator implements FaceGenerator {
 
   async generate(input: FirstFaceInput, selfie: SelfieFeatures): Promise<RgbImage> {
     const face = await this.inner.generate(input, selfie);
-    const out = { width: face.width, height: face.height, data: Uint8Array.from(face.data) };
     const random = seededRandom(landmarkHash(input.landmarks));
-    const n = CELLS + 1;
-    const grid = Float64Array.from({ length: n * n }, () => (2 * random() - 1) * this.amplitude);
-    const { width: w, height: h } = out;
-    for (let y = 0; y < h; y++) {
-      const gy = (y / (h - 1)) * CELLS;
-      const y0 = Math.min(CELLS - 1, Math.floor(gy));
-      const fy = gy - y0;
-      for (let x = 0; x < w; x++) {
-        const gx = (x / (w - 1)) * CELLS;
-        const x0 = Math.min(CELLS - 1, Math.floor(gx));
-        const fx = gx - x0;
-        const g = y0 * n + x0;
-        const top = grid[g] + fx * (grid[g + 1] - grid[g]);
-        const bottom = grid[g + n] + fx * (grid[g + n + 1] - grid[g + n]);
-        const shift = top + fy * (bottom - top);
-        for (let k = (y * w + x) * 3, c = 0; c < 3; c++) {
-          out.data[k + c] = Math.min(255, Math.max(0, out.data[k + c] + shift + 0.5));
-        }
-      }
-    }
-    return out;
+    const grid = Float32Array.from({ length: CELLS * CELLS }, () => (2 * random() - 1) * this.amplitude);
+    const shift = resizeFloat({ width: CELLS, height: CELLS, data: grid }, face.width, face.height).data;
+    const data = Uint8Array.from(face.data);
+    for (let k = 0; k < data.length; k++) data[k] = Math.min(255, Math.max(0, data[k] + shift[(k / 3) | 0] + 0.5));
+    return { width: face.width, height: face.height, data };
   }
 }
 
