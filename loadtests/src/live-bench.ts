@@ -6,8 +6,11 @@
  * freezeCount in steady state, and the viewer's audio-to-video offset from the clip's flash/click markers. Every
  * processor is compared with the pass-through worker measured in the same run.
  *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout asap|paced|both] [--max-delay 100,off]
- *     [--processors passthrough,engine]
+ *     [--processors passthrough,engine] [--rounds 1]
  * `--max-delay` lists values of TOONCAST_MAX_PLAYOUT_DELAY to compare (the configured default when absent).
+ * `--rounds N` measures the processors N times in turn (A B A B …) and adds a summary per processor: identical code
+ * measured twice here differed by up to 60 ms in glass-to-glass p95 over pass-through, as the machine's load drifts;
+ * alternating rounds and their medians compare variants under the same drift.
  */
 import os from 'node:os';
 import { type Config, ConfigSchema, type LiveStats } from '@tooncast/shared';
@@ -158,6 +161,46 @@ function workerSummary(reports: LiveStats[]) {
   };
 }
 
+/** Per processor and variant, over the rounds: medians of the latency figures, and every round's freezes. */
+function summarizeRounds(
+  results: {
+    processor: string;
+    playout: string;
+    maxPlayoutDelay: string;
+    glassToGlassP50: number;
+    glassToGlassP95: number;
+    glassToGlassP95OverBaselineMs: number;
+    lateJoinerMs: number;
+    ownerFreezeCount: number;
+    viewerFreezeCount: number;
+  }[],
+) {
+  const groups = new Map<string, typeof results>();
+  for (const r of results) {
+    const key = `${r.processor} ${r.playout} ${r.maxPlayoutDelay}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((runs) => {
+    // The median (of an even count, the mean of the middle two), in whole ms.
+    const mid = (pick: (r: (typeof runs)[number]) => number) => {
+      const v = runs.map(pick).sort((a, b) => a - b);
+      const h = v.length >> 1;
+      return Math.round(v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2);
+    };
+    return {
+      processor: runs[0].processor,
+      playout: runs[0].playout,
+      maxPlayoutDelay: runs[0].maxPlayoutDelay,
+      rounds: runs.length,
+      glassToGlassP50: mid((r) => r.glassToGlassP50),
+      glassToGlassP95: mid((r) => r.glassToGlassP95),
+      glassToGlassP95OverBaselineMs: mid((r) => r.glassToGlassP95OverBaselineMs),
+      lateJoinerMs: mid((r) => r.lateJoinerMs),
+      freezesOwnerViewer: runs.map((r) => [r.ownerFreezeCount, r.viewerFreezeCount]),
+    };
+  });
+}
+
 if (await insideNetns(import.meta.filename, false)) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
@@ -171,19 +214,24 @@ if (await insideNetns(import.meta.filename, false)) {
   const maxDelays = arg('--max-delay')?.split(',') ?? [undefined];
   // `--processors passthrough` skips the engine (the pass-through baseline always runs first).
   const processors = arg('--processors')?.split(',') ?? ConfigSchema.shape.live.shape.frameProcessor.unwrap().options;
+  const rounds = Number(arg('--rounds') ?? 1);
+  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${rounds}`);
   const results = [];
   for (const [playout, maxDelay] of playouts.flatMap((p) => maxDelays.map((d) => [p, d] as const))) {
-    const runs = [];
-    for (const p of processors) runs.push(await measure(p, seconds, playout, maxDelay));
-    const [baseline] = runs;
-    for (const r of runs) {
-      results.push({
-        ...r,
-        baseline: baseline.processor,
-        glassToGlassP95OverBaselineMs: r.glassToGlassP95 - baseline.glassToGlassP95,
-        glassToGlassP95Ratio: r.glassToGlassP95 / baseline.glassToGlassP95,
-      });
+    for (let round = 1; round <= rounds; round++) {
+      const runs = [];
+      for (const p of processors) runs.push(await measure(p, seconds, playout, maxDelay));
+      const [baseline] = runs;
+      for (const r of runs) {
+        results.push({
+          ...r,
+          round,
+          baseline: baseline.processor,
+          glassToGlassP95OverBaselineMs: r.glassToGlassP95 - baseline.glassToGlassP95,
+          glassToGlassP95Ratio: r.glassToGlassP95 / baseline.glassToGlassP95,
+        });
+      }
     }
   }
-  console.log(JSON.stringify({ results }, null, 2));
+  console.log(JSON.stringify({ results, ...(rounds > 1 && { summary: summarizeRounds(results) }) }, null, 2));
 }
