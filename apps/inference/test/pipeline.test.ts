@@ -186,7 +186,9 @@ test('RTP in → decode → pass-through → encode → RTP out keeps frames, or
   assert.ok(keyframes >= 4, `a keyframe every 12 frames for late viewers (${keyframes})`);
   assert.ok(audioArrivals.length >= FRAMES - 2, 'the clip audio is relayed');
   const buffers = stats.at(-1)!.frameBuffers;
-  assert.ok(buffers <= 6, `${buffers} frame buffers for ${FRAMES} frames: each is used again once encoded`);
+  // Buffers in flight (decoding, the last picture, frames queued for ffmpeg's stdin) grow with the encoder's
+  // backlog: 3 on a quiet machine, 7 in a CI run, 12 beside three CPU hogs; one per frame without reuse.
+  assert.ok(buffers <= FRAMES / 4, `${buffers} frame buffers for ${FRAMES} frames: each is used again once encoded`);
   assert.ok(
     stats.some((s) => s.fps > 0 && s.latencyP50 > 0),
     'stats report fps and latency',
