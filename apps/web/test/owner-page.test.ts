@@ -205,7 +205,8 @@ if (await insideNetns(import.meta.filename)) {
         .map((d) => {
           const near = [-4, -3, -2, -1, 1, 2, 3, 4].filter((k) => clip.faceBoxes[d.frameId! + k]);
           const best = Math.min(...near.map((k) => ovalError(d, d.frameId! + k)));
-          return { frameId: d.frameId, state: d.state, error: ovalError(d, d.frameId!), bestNeighbour: best };
+          const order = drawn.indexOf(d);
+          return { order, frameId: d.frameId, state: d.state, error: ovalError(d, d.frameId!), bestNeighbour: best };
         });
       const delays = drawn.map((d) => Math.round(d.delayMs)).sort((a, b) => a - b);
       const q = (v: number[], p: number) => v[Math.min(v.length - 1, Math.floor(p * v.length))];

@@ -35,6 +35,18 @@ const HOLD_MIN_IOU = 0.6;
  * (across the synthetic clip's loop it left the landmarks 0.018 face sizes behind, 0.004 reset), and so does step 2.
  */
 const JUMP_SHIFT = 0.35;
+/**
+ * The next frame's ROI is led by the face's motion since the frame before (constant velocity), at most this many ROI
+ * sizes: a character crossing the frame moves 0.15 face widths a frame, and a live worker that drops frames under
+ * load saw it two or three frames on, where FaceMesh in the ROI left behind laid the face 0.27–0.39 face sizes
+ * short of it (synthetic clip, every 2nd and 3rd frame).
+ */
+const MAX_LEAD = 0.5;
+/**
+ * A smaller lead (in ROI sizes) is not taken: it is mostly the landmarks' own jitter, and led by it on Big Buck Bunny
+ * FaceMesh doubted the face more often (detector on 18 tracked frames instead of 7, 3 re-detections resizing it).
+ */
+const MIN_LEAD = 0.05;
 
 /** Who the user picked: how the character looks and where it was when picked. */
 export interface TargetIdentity {
@@ -96,6 +108,8 @@ interface Candidate {
  */
 export class TargetTracker {
   private roi?: Roi;
+  /** The ROI centre's velocity (frame px per s) between the last two frames the face was followed in, and when. */
+  private motion?: { vx: number; vy: number; timeSec: number };
   private everFound = false;
   /** The target was found once and has been lost since: its next finding is a re-acquisition. */
   private lostAfterFound = false;
@@ -123,12 +137,13 @@ export class TargetTracker {
     const { minPresence, maxAppearanceDistance } = this.options;
     let found: Candidate | undefined;
     let doubted: Candidate | undefined;
-    if (this.roi) {
+    const expected = this.roi && this.led(this.roi, timeSec);
+    if (expected) {
       // Hysteresis, as MediaPipe's separate tracking confidence: a face already followed may look less sure and a
       // little further off than one newly accepted; the appearance cue still guards against a swap. Where the
       // character was picked, nothing is followed yet.
       const followed = this.everFound;
-      const c = await this.verify(frame, this.roi, 0);
+      const c = await this.verify(frame, expected, 0);
       if (c && c.distance <= maxAppearanceDistance * (followed ? 1.15 : 1)) {
         if (c.mesh.presence >= (followed ? minPresence / 2 : minPresence)) found = c;
         else if (this.holds(c, timeSec)) doubted = c;
@@ -147,6 +162,7 @@ export class TargetTracker {
     }
     if (!found) {
       this.roi = undefined;
+      this.motion = undefined;
       this.filter.reset();
       this.lostAfterFound = this.everFound;
       return { state: 'lost', detectorRan, jumped: false };
@@ -156,8 +172,13 @@ export class TargetTracker {
       blendAppearance(this.remembered, appearanceOf(frame, raw), this.options.appearanceRate);
     }
     const roi = roiFromLandmarks(raw);
-    const jumped = this.roi !== undefined && roiShift(this.roi, roi) > JUMP_SHIFT;
+    const jumped = expected !== undefined && roiShift(expected, roi) > JUMP_SHIFT;
     if (jumped) this.filter.reset();
+    const dt = this.roi && this.motion ? timeSec - this.motion.timeSec : 0;
+    this.motion =
+      this.roi && !jumped && dt > 0
+        ? { vx: (roi.cx - this.roi.cx) / dt, vy: (roi.cy - this.roi.cy) / dt, timeSec }
+        : { vx: 0, vy: 0, timeSec };
     const landmarks = this.filter.apply(raw, timeSec, found.roi.size);
     this.roi = roi;
     this.lastSeen = { box: landmarkBounds(raw), timeSec, roi: this.roi };
@@ -194,6 +215,18 @@ export class TargetTracker {
       c.distance <= this.options.maxAppearanceDistance &&
       iou(landmarkBounds(c.mesh.landmarks), sure.box) >= HOLD_MIN_IOU
     );
+  }
+
+  /** `roi` moved on by the face's last motion to `timeSec` (see MAX_LEAD). */
+  private led(roi: Roi, timeSec: number): Roi {
+    const dt = this.motion ? timeSec - this.motion.timeSec : 0;
+    if (!this.motion || !(dt > 0)) return roi;
+    const dx = this.motion.vx * dt;
+    const dy = this.motion.vy * dt;
+    const lead = Math.hypot(dx, dy);
+    if (lead < MIN_LEAD * roi.size) return roi;
+    const scale = Math.min(1, (MAX_LEAD * roi.size) / lead);
+    return { ...roi, cx: roi.cx + dx * scale, cy: roi.cy + dy * scale };
   }
 
   /** Runs FaceMesh in the ROI; undefined when no face is there. */
