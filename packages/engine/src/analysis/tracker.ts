@@ -108,8 +108,11 @@ interface Candidate {
  */
 export class TargetTracker {
   private roi?: Roi;
-  /** The ROI centre's velocity (frame px per s) between the last two frames the face was followed in, and when. */
-  private motion?: { vx: number; vy: number; timeSec: number };
+  /**
+   * The ROI centre's velocity (frame px per s) between the last two frames the face was followed in, the later being
+   * `lastSeen`; zero after the first one, none while lost.
+   */
+  private velocity?: { x: number; y: number };
   private everFound = false;
   /** The target was found once and has been lost since: its next finding is a re-acquisition. */
   private lostAfterFound = false;
@@ -162,7 +165,7 @@ export class TargetTracker {
     }
     if (!found) {
       this.roi = undefined;
-      this.motion = undefined;
+      this.velocity = undefined;
       this.filter.reset();
       this.lostAfterFound = this.everFound;
       return { state: 'lost', detectorRan, jumped: false };
@@ -174,11 +177,11 @@ export class TargetTracker {
     const roi = roiFromLandmarks(raw);
     const jumped = expected !== undefined && roiShift(expected, roi) > JUMP_SHIFT;
     if (jumped) this.filter.reset();
-    const dt = this.roi && this.motion ? timeSec - this.motion.timeSec : 0;
-    this.motion =
+    const dt = this.sinceSeen(timeSec);
+    this.velocity =
       this.roi && !jumped && dt > 0
-        ? { vx: (roi.cx - this.roi.cx) / dt, vy: (roi.cy - this.roi.cy) / dt, timeSec }
-        : { vx: 0, vy: 0, timeSec };
+        ? { x: (roi.cx - this.roi.cx) / dt, y: (roi.cy - this.roi.cy) / dt }
+        : { x: 0, y: 0 };
     const landmarks = this.filter.apply(raw, timeSec, found.roi.size);
     this.roi = roi;
     this.lastSeen = { box: landmarkBounds(raw), timeSec, roi: this.roi };
@@ -219,14 +222,19 @@ export class TargetTracker {
 
   /** `roi` moved on by the face's last motion to `timeSec` (see MAX_LEAD). */
   private led(roi: Roi, timeSec: number): Roi {
-    const dt = this.motion ? timeSec - this.motion.timeSec : 0;
-    if (!this.motion || !(dt > 0)) return roi;
-    const dx = this.motion.vx * dt;
-    const dy = this.motion.vy * dt;
+    const dt = this.sinceSeen(timeSec);
+    if (!this.velocity || !(dt > 0)) return roi;
+    const dx = this.velocity.x * dt;
+    const dy = this.velocity.y * dt;
     const lead = Math.hypot(dx, dy);
     if (lead < MIN_LEAD * roi.size) return roi;
     const scale = Math.min(1, (MAX_LEAD * roi.size) / lead);
     return { ...roi, cx: roi.cx + dx * scale, cy: roi.cy + dy * scale };
+  }
+
+  /** Seconds from the last sighting to `timeSec` while the face is followed with a velocity, else 0. */
+  private sinceSeen(timeSec: number): number {
+    return this.velocity && this.lastSeen ? timeSec - this.lastSeen.timeSec : 0;
   }
 
   /** Runs FaceMesh in the ROI; undefined when no face is there. */
