@@ -203,8 +203,12 @@ if (await insideNetns(import.meta.filename)) {
       const far = judged
         .filter((d) => ovalError(d, d.frameId!) > 0.2)
         .map((d) => {
-          const near = [-4, -3, -2, -1, 1, 2, 3, 4].filter((k) => clip.faceBoxes[d.frameId! + k]);
-          const best = Math.min(...near.map((k) => ovalError(d, d.frameId! + k)));
+          // Across the clip's loop too: frame 0's predecessor is its last frame.
+          const n = clip.truths.length;
+          const near = [-4, -3, -2, -1, 1, 2, 3, 4]
+            .map((k) => (d.frameId! + k + n) % n)
+            .filter((i) => clip.faceBoxes[i]);
+          const best = Math.min(...near.map((i) => ovalError(d, i)));
           const order = drawn.indexOf(d);
           return { order, frameId: d.frameId, state: d.state, error: ovalError(d, d.frameId!), bestNeighbour: best };
         });

@@ -72,19 +72,17 @@ describe('step 1 across a cut', () => {
   });
 });
 
-describe('step 1 on a fast character seen every third frame (a live worker dropping frames)', () => {
-  it('keeps the face where it is while it crosses the frame', async () => {
-    // Frames 96–135: the character speeds up to 0.15 face widths a frame and runs out of the picture on the right.
-    const frames = Array.from({ length: 14 }, (_, k) => 96 + 3 * k);
+describe('step 1 on a fast character seen as a live worker dropping frames sees it', () => {
+  /** Face centre errors (face sizes) of the frames after the first (which finds the character far from its pick). */
+  async function follow(frames: number[], timeSec: (frame: number, k: number) => number) {
     const stage = new FaceAnalysisStage(models, picked);
     const errors: string[] = [];
     let worst = 0;
-    for (const i of frames) {
+    for (const [k, i] of frames.entries()) {
       const { image, truth } = renderer.render(i);
-      const a = await stage.analyze(image, i, i / 24, new StageClock());
+      const a = await stage.analyze(image, i, timeSec(i, k), new StageClock());
       const target = truth.characters.find((c) => c.id === 'target')!;
-      // The first frame finds the character far from its pick (the search); the following ones are judged.
-      if (i === frames[0] || !a.face || !target.visible) continue;
+      if (k === 0 || !a.face || !target.visible) continue;
       const centre = (b: { x: number; y: number; w: number; h: number }) => [b.x + b.w / 2, b.y + b.h / 2];
       const [fx, fy] = centre(a.face.box);
       const [tx, ty] = centre(target.box);
@@ -92,8 +90,32 @@ describe('step 1 on a fast character seen every third frame (a live worker dropp
       worst = Math.max(worst, error);
       errors.push(`${i}: ${error.toFixed(3)}`);
     }
+    return { errors, worst };
+  }
+
+  it('keeps the face where it is while it crosses the frame, seen every third frame', async () => {
+    // Frames 96–135: the character speeds up to 0.15 face widths a frame and runs out of the picture on the right.
+    const frames = Array.from({ length: 14 }, (_, k) => 96 + 3 * k);
+    const { errors, worst } = await follow(frames, (i) => i / 24);
     // The ROI left where the last frame had the face laid it 0.31 and 0.39 face sizes behind (frames 126 and 132).
     assert.ok(errors.length >= 11, `the character is followed: ${errors}`);
     assert.ok(worst < 0.2, `face centre errors in face sizes: ${errors}`);
+  });
+
+  it('and seen every 1st to 5th frame at jittering capture times, as it crosses and comes back slowing down', async () => {
+    const GAPS = [1, 4, 2, 5, 3];
+    const JITTER_MS = [0, 12, -10, 15, -15, 5];
+    for (const [from, to] of [
+      [96, 137],
+      [180, 214],
+    ]) {
+      const frames: number[] = [];
+      for (let i = from, k = 0; i < to; i += GAPS[k++ % GAPS.length]) frames.push(i);
+      const { errors, worst } = await follow(frames, (i, k) => i / 24 + JITTER_MS[k % JITTER_MS.length] / 1000);
+      // Led by a velocity the jitter had made too large or too small, the face was laid 0.36 and 0.35 face sizes
+      // off (frames 126 and 192); looked for again where that put it, 0.08 and 0.21.
+      assert.ok(errors.length >= 8, `the character is followed: ${errors}`);
+      assert.ok(worst < 0.25, `frames ${from}–${to}, face centre errors in face sizes: ${errors}`);
+    }
   });
 });
