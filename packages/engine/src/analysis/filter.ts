@@ -1,3 +1,5 @@
+import { MIN_FRAME_STEP_SEC } from './frameStep.ts';
+
 /**
  * One-Euro filter (Casiez et al., CHI 2012) over a vector of coordinates: strong smoothing while the face is still
  * (kills jitter), almost none while it moves fast (no lag). Values are divided by a scale (the face size) first, so the
@@ -19,7 +21,10 @@ export class OneEuroFilter {
 
   constructor(private readonly params: OneEuroParams) {}
 
-  /** Filters `x` (in place-safe: returns a new array) sampled at `timeSec`, with `scale` the current face size. */
+  /**
+   * Filters `x` (in place-safe: returns a new array) sampled at `timeSec`, with `scale` the current face size. Steps
+   * shorter than a frame's are timing jitter and count as one (see MIN_FRAME_STEP_SEC).
+   */
   apply(x: Float32Array, timeSec: number, scale: number): Float32Array {
     if (!this.value || !this.speed || this.value.length !== x.length || timeSec <= this.lastTime) {
       this.value = Float32Array.from(x);
@@ -27,7 +32,7 @@ export class OneEuroFilter {
       this.lastTime = timeSec;
       return Float32Array.from(x);
     }
-    const dt = timeSec - this.lastTime;
+    const dt = Math.max(timeSec - this.lastTime, MIN_FRAME_STEP_SEC);
     this.lastTime = timeSec;
     const { minCutoff, beta, derivativeCutoff } = this.params;
     const aD = alpha(derivativeCutoff, dt);

@@ -3,6 +3,7 @@ import type { TrackingState } from '@tooncast/shared/protocol';
 import { type Box, boxCenter, iou } from '../geometry.ts';
 import { type Detection, type FaceDetector, roiFromDetection } from './detector.ts';
 import type { OneEuroFilter } from './filter.ts';
+import { MIN_FRAME_STEP_SEC } from './frameStep.ts';
 import { type AppearanceSignature, appearanceDistance, appearanceOf, blendAppearance } from './identity.ts';
 import {
   type FaceMeshEstimator,
@@ -57,13 +58,6 @@ const MIN_LEAD = 0.05;
  * the step-1 bench).
  */
 const RECENTRE_SHIFT = 0.1;
-/**
- * The velocity is measured over at least this time (s): a 24–30 fps clip's frames are 33–42 ms apart, and closer
- * capture times are jitter (frames bunched after a stall, 8–16 ms apart in the owner-page test), over which a
- * frame's motion read as a velocity several times too large and led the ROI off the face (synthetic clip at such
- * times: 0.47–0.67 face sizes off, landmarks NME up to 1.4).
- */
-const MIN_VELOCITY_SEC = 1 / 30;
 
 /** Who the user picked: how the character looks and where it was when picked. */
 export interface TargetIdentity {
@@ -199,7 +193,8 @@ export class TargetTracker {
     const jumped = expected !== undefined && roiShift(expected, roi) > JUMP_SHIFT;
     if (jumped) this.filter.reset();
     const dt = this.sinceSeen(timeSec);
-    const over = Math.max(dt, MIN_VELOCITY_SEC);
+    // Over bunched capture times the lead took the ROI off the face (synthetic clip: 0.43–0.67 face sizes).
+    const over = Math.max(dt, MIN_FRAME_STEP_SEC);
     this.velocity =
       this.roi && !jumped && dt > 0
         ? { x: (roi.cx - this.roi.cx) / over, y: (roi.cy - this.roi.cy) / over }
