@@ -4,7 +4,7 @@ import { createClipRenderer, targetPointAt } from '@tooncast/synth';
 import { type AnalysisModels, FaceAnalysisStage } from '../src/analysis/stage.ts';
 import type { PickedTarget } from '../src/analysis/target.ts';
 import { StageClock } from '../src/timing.ts';
-import { openAnalysisModels } from './support.ts';
+import { capturedTimes, openAnalysisModels } from './support.ts';
 
 /**
  * Step 1 from the click on: the stage looks for the character where it was picked before searching the whole frame
@@ -120,15 +120,9 @@ describe('step 1 on a fast character seen as a live worker dropping frames sees 
   });
 
   it('and seen every frame at capture times bunched after stalls', async () => {
-    // A published clip's capture times off its own frame times (ms), as the owner-page test measured them: after a
-    // late frame the next ones come 8–16 ms apart instead of 42.
-    const OFF_MS = [-44, -3, -4, 36, -1, 5, 36, 42, 0, 36, 36, 9, -1, 44, 50, 40, 11, -3, 13, 4, -22, 0, 1, -2, -36];
     const frames = Array.from({ length: 110 }, (_, k) => CLICKED + k);
-    let last = Number.NEGATIVE_INFINITY;
-    const { errors, worst } = await follow(frames, (i, k) => {
-      last = Math.max(last + 0.002, i / 24 + OFF_MS[k % OFF_MS.length] / 1000);
-      return last;
-    });
+    const captured = capturedTimes();
+    const { errors, worst } = await follow(frames, (i, k) => captured(i / 24, k));
     // A velocity read over 8 ms led the ROI off the face: 0.43 and 0.47 face sizes (frames 58 and 133).
     assert.ok(errors.length >= 80, `the character is followed: ${errors}`);
     assert.ok(worst < 0.2, `face centre errors in face sizes: ${errors}`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keepShape, OneEuroFilter } from '../src/analysis/filter.ts';
+import { capturedTimes } from './support.ts';
 
 /** Deterministic noise in [-1, 1]. */
 function noise(seed: number) {
@@ -37,20 +38,17 @@ test('One-Euro removes jitter at rest and follows fast motion with little lag', 
 });
 
 test("One-Euro at capture times bunched after stalls follows the path it follows at the frames' own times", () => {
-  // A published clip's capture times off its frame times (ms), as the owner-page test measured them.
-  const OFF_MS = [-44, -3, -4, 36, -1, 5, 36, 42, 0, 36, 36, 9, -1, 44, 50, 40, 11, -3, 13, 4, -22, 0, 1, -2, -36];
   const fps = 24;
+  const captured = capturedTimes();
   const rnd = noise(11);
   const truth = (t: number) => (t < 2 ? 100 : 100 + 300 * (t - 2));
   const steady = new OneEuroFilter({ minCutoff: 0.05, beta: 80, derivativeCutoff: 1 });
   const jittered = new OneEuroFilter({ minCutoff: 0.05, beta: 80, derivativeCutoff: 1 });
-  let last = Number.NEGATIVE_INFINITY;
   let apart = 0;
   for (let k = 0; k < 3 * fps; k++) {
     const raw = Float32Array.of(truth(k / fps) + 0.8 * rnd());
-    last = Math.max(last + 0.002, k / fps + OFF_MS[k % OFF_MS.length] / 1000);
     const a = steady.apply(raw, k / fps, 150)[0];
-    const b = jittered.apply(raw, last, 150)[0];
+    const b = jittered.apply(raw, captured(k / fps, k), 150)[0];
     if (k > fps) apart = Math.max(apart, Math.abs(a - b));
   }
   // Taking the bunched steps at face value, the filter's speed jumped and the paths parted by 3.8 px (now 0.2).

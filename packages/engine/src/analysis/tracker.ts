@@ -51,11 +51,10 @@ const MIN_LEAD = 0.05;
 /**
  * A followed face found further than this (in ROI sizes, see roiShift) from the ROI it was looked for in is looked for
  * once more where its landmarks put it. FaceMesh lays a face near its ROI's edge short of where it is, and the lead
- * misses when the live frames' times jitter or the character speeds up or slows down between sightings. A published
- * clip's frames reach the worker with capture times −44…+50 ms off the clip's own (owner-page test, quiet machine), on
- * a 42 ms frame step. The synthetic clip's crossings seen every 1st to 5th frame at ±15 ms were followed up to 0.36
- * face sizes off, 0.21 with the second look (at ±45 ms: 0.55, 0.22). Frames seen in order rarely need it (once in
- * the step-1 bench).
+ * misses when the character speeds up or slows down between sightings, or when the frames' times jitter (see
+ * MIN_FRAME_STEP_SEC). The synthetic clip's crossings seen every 1st to 5th frame at times ±15 ms off were followed
+ * up to 0.36 face sizes off, 0.21 with the second look. Frames seen in order rarely need it: once in the step-1
+ * bench, on 16 % of the frames at live-like times.
  */
 const RECENTRE_SHIFT = 0.1;
 
