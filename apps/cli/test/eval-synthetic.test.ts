@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_CLIP } from '@tooncast/synth';
+import { DEMO_CLIP, frameCount, liveSchedule } from '@tooncast/synth';
 import { scoreSyntheticClip } from '../src/eval/synthetic.ts';
 import { openAnalysisModels } from '../src/runtime.ts';
 import { config } from './support.ts';
@@ -18,4 +18,17 @@ test('synthetic clip: target found, landmarks accurate, expression read, distrac
   assert.equal(s.distractorTaken, 0, report);
   assert.ok(s.reacquireLatency.length >= 1, `the script has the target leave and re-enter: ${report}`);
   for (const l of s.reacquireLatency) assert.ok(l <= 5, `re-acquired ${l} frames after re-entering: ${report}`);
+});
+
+test('synthetic clip as a live worker sees it (frames skipped, capture times jittering): no landmarks off the face', async () => {
+  const seen = liveSchedule(frameCount(DEMO_CLIP), DEMO_CLIP.fps);
+  const s = await scoreSyntheticClip(await openAnalysisModels(config), DEMO_CLIP, undefined, seen);
+  const report = JSON.stringify(s);
+  assert.equal(s.frames, seen.size);
+  assert.ok(s.detectionRate >= 0.98, `detection rate ${s.detectionRate}: ${report}`);
+  // Led by a velocity read over bunched capture times, the tracker laid the face off the character: NME max 0.75
+  // (0.07 now; 0.12 on every frame at its own time).
+  assert.ok(s.nme.max <= 0.2, `NME ${JSON.stringify(s.nme)}: ${report}`);
+  assert.ok(s.expression.mouthOpen >= 0.88, `mouth r: ${report}`);
+  assert.equal(s.distractorTaken, 0, report);
 });

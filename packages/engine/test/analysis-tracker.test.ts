@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createClipRenderer, targetPointAt } from '@tooncast/synth';
+import { capturedTimes, createClipRenderer, targetPointAt } from '@tooncast/synth';
 import { type AnalysisModels, FaceAnalysisStage } from '../src/analysis/stage.ts';
 import type { PickedTarget } from '../src/analysis/target.ts';
 import { StageClock } from '../src/timing.ts';
-import { capturedTimes, openAnalysisModels } from './support.ts';
+import { openAnalysisModels } from './support.ts';
 
 /**
  * Step 1 from the click on: the stage looks for the character where it was picked before searching the whole frame

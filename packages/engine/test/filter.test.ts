@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { capturedTimes } from '@tooncast/synth';
 import { keepShape, OneEuroFilter } from '../src/analysis/filter.ts';
-import { capturedTimes } from './support.ts';
 
 /** Deterministic noise in [-1, 1]. */
 function noise(seed: number) {

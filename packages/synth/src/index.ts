@@ -2,7 +2,8 @@
  * @tooncast/synth — deterministic synthetic cartoon clips with per-frame ground truth: a shaded toon TARGET character
  * built on the MediaPipe face-mesh topology (so its 468 projected vertices are FaceMesh-indexed landmarks) and a
  * DISTRACTOR character, acting out a script (speech, blinks, brow raises, head turns and tilts, a passing ball, an
- * exit and re-entry). Pure: no files, no network; the CLI writes PNGs/JSON.
+ * exit and re-entry), and the frames and times at which a live worker sees such a clip. Pure: no files, no network;
+ * the CLI writes PNGs/JSON.
  */
 export type { CharacterLook, CharacterState, Rgb } from './character.ts';
 export {
@@ -15,6 +16,7 @@ export {
   renderClip,
 } from './clip.ts';
 export type { Expression, Pose } from './head.ts';
+export { capturedTimes, liveSchedule } from './live.ts';
 export { DISTRACTOR_LOOK, SCRIPT, TARGET_LOOK } from './script.ts';
 export { LANDMARK, LANDMARK_COUNT, ORGANS } from './topology.ts';
 export {

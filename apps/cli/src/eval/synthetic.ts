@@ -21,6 +21,7 @@ type Expression = (typeof EXPRESSIONS)[number];
 
 /** How step 1 did on a synthetic clip, against its ground truth. */
 export interface SyntheticScore {
+  /** Frames analysed. */
   frames: number;
   /** Frames where the target is visible (the denominator of the detection rate). */
   visibleFrames: number;
@@ -46,12 +47,15 @@ export function pickFrame(truths: readonly FrameTruth[]): number {
 
 /**
  * Runs method step 1 over a synthetic clip as the product would (click on the target, then every frame in order)
- * and scores it against the clip's ground truth. `onFrame` sees each frame's analysis (e.g. for timing).
+ * and scores it against the clip's ground truth. `onFrame` sees each frame's analysis (e.g. for timing). `seen`:
+ * only these frames are analysed and scored, at these times (s), as a live worker sees them (see liveSchedule);
+ * every frame at its own time when absent.
  */
 export async function scoreSyntheticClip(
   models: AnalysisModels,
   spec: ClipSpec,
   onFrame?: (a: FrameAnalysis, ms: number, cpuMs: number) => void,
+  seen?: ReadonlyMap<number, number>,
 ): Promise<SyntheticScore> {
   const truths: FrameTruth[] = [];
   for (const f of renderClip(spec)) truths.push(f.truth);
@@ -75,9 +79,11 @@ export async function scoreSyntheticClip(
   let wasVisible = false;
   let leftFrame = false;
   for (const { image, truth } of renderClip(spec)) {
+    const timeSec = seen ? seen.get(truth.index) : truth.timeSec;
+    if (timeSec === undefined) continue;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const a = await stage.analyze(image, truth.index, truth.timeSec, clock);
+    const a = await stage.analyze(image, truth.index, timeSec, clock);
     const cpu = process.cpuUsage(c0);
     onFrame?.(a, performance.now() - t0, (cpu.user + cpu.system) / 1000);
     clock.take();
@@ -111,7 +117,7 @@ export async function scoreSyntheticClip(
   if (awaitingReentry !== undefined) reacquireLatency.push(Number.POSITIVE_INFINITY);
   const sorted = [...errors].sort((p, q) => p - q);
   return {
-    frames: truths.length,
+    frames: seen ? seen.size : truths.length,
     visibleFrames: visible,
     detectionRate: visible ? found / visible : 0,
     nme: {
