@@ -178,7 +178,7 @@ export async function runGenerationOnClip(
   models: PipelineModels,
   selfie: SelfieFeatures,
   spec: ClipSpec,
-  options: GenerationRunOptions & { maxFrames?: number } = {},
+  options: GenerationRunOptions & { maxFrames?: number; seen?: ReadonlyMap<number, number> } = {},
 ): Promise<GenerationRun> {
   const truths: FrameTruth[] = [];
   for (const f of renderClip(spec)) truths.push(f.truth);
@@ -190,10 +190,12 @@ export async function runGenerationOnClip(
   function* source(): Generator<DriverFrame> {
     for (const { image, truth } of renderClip(spec)) {
       if (truth.index >= limit) return;
+      const timeSec = options.seen ? options.seen.get(truth.index) : truth.timeSec;
+      if (timeSec === undefined) continue;
       const c = truth.characters.find((x) => x.id === 'target')!;
       const { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll, occluded } = c;
       const expression = { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll, occluded };
-      yield { image, index: truth.index, timeSec: truth.timeSec, truth: { visible: c.visible, expression } };
+      yield { image, index: truth.index, timeSec, truth: { visible: c.visible, expression } };
     }
   }
   return runGeneration(models, selfie, target, source(), options);
