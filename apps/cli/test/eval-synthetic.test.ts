@@ -24,7 +24,6 @@ test('synthetic clip as a live worker sees it (frames skipped, capture times jit
   const seen = liveSchedule(frameCount(DEMO_CLIP), DEMO_CLIP.fps);
   const s = await scoreSyntheticClip(await openAnalysisModels(config), DEMO_CLIP, undefined, seen);
   const report = JSON.stringify(s);
-  assert.equal(s.frames, seen.size);
   assert.ok(s.detectionRate >= 0.98, `detection rate ${s.detectionRate}: ${report}`);
   // Led by a velocity read over bunched capture times, the tracker laid the face off the character: NME max 0.75
   // (0.07 now; 0.12 on every frame at its own time).
