@@ -138,8 +138,9 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
 }
 
 /**
- * The worker's once-a-second reports over the steady window: medians of its fps, playout delay and of each
- * stage's per-second p50 and p95 (ms), so the latency breakdown through the worker is visible.
+ * The worker's once-a-second reports over the steady window: medians of its fps, playout delay, the publisher's
+ * capture jitter and of each stage's per-second p50 and p95 (ms), so the latency breakdown through the worker is
+ * visible.
  */
 function workerSummary(reports: LiveStats[]) {
   const median = (values: number[]) => Math.round(10 * percentile(values, 0.5)) / 10;
@@ -157,6 +158,7 @@ function workerSummary(reports: LiveStats[]) {
     framesIn: last?.framesIn,
     framesOut: last?.framesOut,
     framesDropped: last?.framesDropped,
+    captureJitterMs: median(reports.map((r) => r.captureJitterMs ?? Number.NaN).filter(Number.isFinite)),
     stagesMedianOfSeconds: stages,
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, test } from 'node:test';
 import { createLogger, type RgbImage } from '@tooncast/shared';
+import { capturedTimes } from '@tooncast/synth';
 import { DEFAULT_TEST_CLIP, drawFrame, readBarcode } from '../../../scripts/services/test-clip.ts';
 import { type FrameProcessor, PassThroughProcessor } from '../src/frame-processor.ts';
 import { Vp8Decoder, Vp8Encoder } from '../src/media/codec.ts';
@@ -42,6 +43,8 @@ interface RunOptions {
   firstTimestamp?: number;
   /** From frame `at` on the publisher's RTP timestamps are `ticks` apart from before (a republished stream's own timeline). */
   timelineJump?: { at: number; ticks: number };
+  /** The publisher's RTP timestamps are its capture times as a publishing Chrome's jitter (synth capturedTimes). */
+  captureJitter?: boolean;
 }
 
 /**
@@ -50,7 +53,7 @@ interface RunOptions {
  */
 async function runPipeline(
   processor: FrameProcessor,
-  { stall, keyframeRequestAt, lossAt, timelineJump, firstTimestamp = 1000 }: RunOptions = {},
+  { stall, keyframeRequestAt, lossAt, timelineJump, firstTimestamp = 1000, captureJitter }: RunOptions = {},
 ): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
@@ -126,6 +129,7 @@ async function runPipeline(
   // The publisher: barcoded frames, VP8 at 24 fps, RTP timestamps 3750 apart; frames of a `stall` are held back
   // and then sent at once, as a stalled publisher or network delivers them.
   const packetizer = new Vp8Packetizer(42, 96);
+  const captured = capturedTimes();
   let index = 0;
   const held: Buffer[] = [];
   const encoder = new Vp8Encoder(
@@ -133,7 +137,8 @@ async function runPipeline(
     (vp8) => {
       const i = index++;
       const jump = timelineJump && i + 1 >= timelineJump.at ? timelineJump.ticks : 0;
-      const packets = packetizer.packetize(vp8, (firstTimestamp + i * 3750 + jump) >>> 0);
+      const ticks = captureJitter ? Math.round(captured(i / 24, i) * 90_000) : i * 3750;
+      const packets = packetizer.packetize(vp8, (firstTimestamp + ticks + jump) >>> 0);
       held.push(...(i + 1 === lossAt ? packets.slice(1) : packets));
       if (stall && i >= stall.from && i < stall.from + stall.frames - 1) return;
       for (const p of held.splice(0)) sender.send(p, input.videoPort, '127.0.0.1');
@@ -193,6 +198,21 @@ test('RTP in → decode → pass-through → encode → RTP out keeps frames, or
     stats.some((s) => s.fps > 0 && s.latencyP50 > 0),
     'stats report fps and latency',
   );
+  assert.ok(
+    stats.every((s) => s.captureJitterMs === 0),
+    `timestamps 3750 apart are captured evenly: ${stats.map((s) => s.captureJitterMs)}`,
+  );
+});
+
+test("the publisher's capture jitter is reported, as the times the engine gets", async () => {
+  const { received, stats } = await runPipeline(new PassThroughProcessor(), {
+    captureJitter: true,
+    firstTimestamp: 100_000,
+  });
+  assert.ok(received.length >= FRAMES - 2, `received ${received.length} of ${FRAMES} frames`);
+  const seconds = stats.filter((s) => s.fps > 0).map((s) => s.captureJitterMs);
+  // The measured offsets (−44…+50 ms) spread the 41.7 ms steps by about 40 ms.
+  assert.ok(percentileOf(seconds, 0.5) >= 20, `capture jitter per second, ms: ${seconds}`);
 });
 
 test('publisher timestamps that wrap past 2^32 keep every frame and its timestamp', async () => {
@@ -203,6 +223,7 @@ test('publisher timestamps that wrap past 2^32 keep every frame and its timestam
   const ids = received.map((r) => r.id);
   assert.ok(inOrder(ids), 'frames come out in order');
   assert.ok(ids.includes(30) && ids.includes(32), 'frames either side of the wrap');
+
   for (const r of received) assert.equal(r.timestamp, (first + (r.id! - 1) * 3750) >>> 0, `frame ${r.id}'s timestamp`);
 });
 

@@ -4,7 +4,7 @@ import type { Logger, RgbImage } from '@tooncast/shared';
 import type { FrameProcessor } from '../frame-processor.ts';
 import { AudioRelay } from './audio-relay.ts';
 import { Vp8Decoder, Vp8Encoder } from './codec.ts';
-import { type FrameTimes, percentileOf, type StageSummary, StageTimes } from './frame-timing.ts';
+import { CaptureSteps, type FrameTimes, percentileOf, type StageSummary, StageTimes } from './frame-timing.ts';
 import { KeyframeRequests } from './keyframe-requests.ts';
 import { OutputTimeline } from './output-timeline.ts';
 import { PlayoutDelay } from './playout-delay.ts';
@@ -47,6 +47,8 @@ export interface PipelineStats {
   frameBuffers: number;
   /** The latency above by stage (decode, wait for the processor, process, encode, pace), last second. */
   stages: StageSummary;
+  /** How unevenly the publisher's frames were captured over the last second, ms (see CaptureSteps). */
+  captureJitterMs: number;
 }
 
 /**
@@ -131,6 +133,7 @@ export class LivePipeline {
   private processingSince = 0;
   private readonly recentProcessMs: number[] = [];
   private latencies: number[] = [];
+  private readonly captureSteps = new CaptureSteps();
   private readonly stages = new StageTimes();
   private readonly playout: PlayoutDelay;
   private sentThisSecond = 0;
@@ -228,6 +231,7 @@ export class LivePipeline {
     }
     const { timestamp, newTimeline } = this.timeline.map(frame.timestamp, frame.arrivedAt);
     if (newTimeline) this.log.info('the publisher started a new timeline; the output continues its own');
+    this.captureSteps.add(frame.timestamp, newTimeline);
     this.decodeQueue.push({ timestamp, times: { arrived: frame.arrivedAt } });
     this.decoder.decode(frame.data, timestamp, this.decoderSize);
   }
@@ -392,6 +396,7 @@ export class LivePipeline {
       audioDelayMs: this.playout.delayMs,
       frameBuffers: this.decoder.framesAllocated,
       stages: this.stages.take(),
+      captureJitterMs: this.captureSteps.take(),
     });
     this.latencies = [];
     this.sentThisSecond = 0;
