@@ -115,8 +115,7 @@ export const LiveStats = z.object({
   audioDelayMs: z.number(),
   /** The worker latency by stage (decode, wait, process, encode, pace, total), ms over the last second. */
   stages: z.record(z.string(), z.object({ p50: z.number(), p95: z.number() })).optional(),
-  /** How unevenly the publisher captured its frames over the last second (p95 of the steps' distance from their
-   * median), ms. */
+  /** How unevenly the publisher captured its frames over the last second, ms (the worker's CaptureSteps). */
   captureJitterMs: z.number().optional(),
 });
 export type LiveStats = z.infer<typeof LiveStats>;

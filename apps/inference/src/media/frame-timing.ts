@@ -72,7 +72,7 @@ export class StageTimes {
  * How evenly the publisher captured its frames: the steps between consecutive frames' RTP timestamps (the
  * publisher's capture times, which the engine takes as frame times; see its MIN_FRAME_STEP_SEC) since the last
  * summary, as the 95th percentile of their distance from the median step. A publishing Chrome on the loaded test
- * machine: 17–24 ms a second (live bench, median of seconds) on a 42 ms step.
+ * machine: 17–24 ms on a 42 ms step (live bench, the median of the per-second figures).
  */
 export class CaptureSteps {
   private last?: number;
