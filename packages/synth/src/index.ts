@@ -17,6 +17,7 @@ export {
 } from './clip.ts';
 export type { Expression, Pose } from './head.ts';
 export { capturedTimes, liveSchedule } from './live.ts';
+export { createRandom } from './random.ts';
 export { DISTRACTOR_LOOK, SCRIPT, TARGET_LOOK } from './script.ts';
 export { LANDMARK, LANDMARK_COUNT, ORGANS } from './topology.ts';
 export {

@@ -6,7 +6,7 @@ import {
   type SelfieFeatures,
 } from '@tooncast/engine';
 import type { RgbImage } from '@tooncast/shared';
-import type { ClipSpec } from '@tooncast/synth';
+import { type ClipSpec, createRandom } from '@tooncast/synth';
 import { generatedExpressions, lagBehind, runGenerationOnClip, warpingErrors } from './generation.ts';
 
 /** Side of the noise grid over the face: patches of light and shade about a sixth of the face across. */
@@ -26,7 +26,7 @@ export class FlickeringGenerator implements FaceGenerator {
 
   async generate(input: FirstFaceInput, selfie: SelfieFeatures): Promise<RgbImage> {
     const face = await this.inner.generate(input, selfie);
-    const random = seededRandom(landmarkHash(input.landmarks));
+    const random = createRandom(landmarkHash(input.landmarks));
     const grid = Float32Array.from({ length: CELLS * CELLS }, () => (2 * random() - 1) * this.amplitude);
     const shift = resizeFloat({ width: CELLS, height: CELLS, data: grid }, face.width, face.height).data;
     const data = Uint8Array.from(face.data);
@@ -41,17 +41,6 @@ function landmarkHash(landmarks: Float32Array): number {
   let h = 0x811c9dc5;
   for (const b of bits) h = Math.imul(h ^ b, 0x01000193) >>> 0;
   return h;
-}
-
-/** mulberry32: uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 export interface FlickerRemoval {
