@@ -43,7 +43,7 @@ interface RunOptions {
   firstTimestamp?: number;
   /** From frame `at` on the publisher's RTP timestamps are `ticks` apart from before (a republished stream's own timeline). */
   timelineJump?: { at: number; ticks: number };
-  /** The publisher's RTP timestamps are its capture times as a publishing Chrome's jitter (synth capturedTimes). */
+  /** The publisher's RTP timestamps jitter as a publishing Chrome's capture times do (synth capturedTimes). */
   captureJitter?: boolean;
 }
 
@@ -223,7 +223,6 @@ test('publisher timestamps that wrap past 2^32 keep every frame and its timestam
   const ids = received.map((r) => r.id);
   assert.ok(inOrder(ids), 'frames come out in order');
   assert.ok(ids.includes(30) && ids.includes(32), 'frames either side of the wrap');
-
   for (const r of received) assert.equal(r.timestamp, (first + (r.id! - 1) * 3750) >>> 0, `frame ${r.id}'s timestamp`);
 });
 
