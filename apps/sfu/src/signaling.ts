@@ -16,13 +16,14 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { ContourRelay } from './contour-relay.ts';
 import { isServiceError, ServiceFailure } from './errors.ts';
-import { type JanusConnection, type PluginHandle, StreamingViewer } from './janus/index.ts';
+import type { JanusConnection, PluginHandle, StreamingViewer } from './janus/index.ts';
 import { LiveSession } from './live-session.ts';
 import type { SelfieFaceCheck } from './selfie.ts';
 import type { SelfieCheckClient } from './selfie-check.ts';
 import type { SessionStore } from './store.ts';
 import type { SessionTokens, TokenClaims } from './tokens.ts';
 import { type ImageUse, SELFIE, TARGET_FRAME, validateImage } from './uploaded-image.ts';
+import { MountpointWatchers } from './watchers.ts';
 
 /** How long a published session waits for a worker to claim it. */
 const WORKER_CLAIM_TIMEOUT_MS = 10_000;
@@ -58,8 +59,10 @@ const roomOf = (sessionId: string) => `session:${sessionId}`;
 export class SignalingServer {
   private readonly sessions = new Map<string, LiveSession>();
   private readonly sockets = new Map<string, SocketState>();
+  private readonly watchers: MountpointWatchers;
 
   constructor(private readonly deps: SignalingDeps) {
+    this.watchers = new MountpointWatchers(deps.janus, deps.live.maxPlayoutDelayMs, deps.log);
     deps.io.on('connection', (socket) => this.accept(socket));
   }
 
@@ -77,7 +80,7 @@ export class SignalingServer {
     this.handle(socket, 'subscribe:answer', async (p) => {
       await this.authorize(p.token, ['owner', 'viewer']);
       if (!state.viewer) throw new ServiceFailure('bad-request', 'subscribe first, then answer');
-      await state.viewer.start(p.answer, this.deps.live.maxPlayoutDelayMs);
+      await state.viewer.start(p.answer);
       return {};
     });
     this.handle(socket, 'session:end', async (p) => {
@@ -311,12 +314,15 @@ export class SignalingServer {
     if (!record.mountpointId) {
       throw new ServiceFailure('not-live', 'the stream has not started yet; you will be notified when it does');
     }
-    await state.viewer?.close();
-    const { viewer, offer } = await StreamingViewer.watch(this.deps.janus, record.mountpointId, () => {
+    // The new watcher first: closing the old one first could close this node's last watcher and its spare.
+    const previous = state.viewer;
+    const { viewer, offer } = await this.watchers.watch(record.mountpointId);
+    viewer.onHangup(() => {
       if (state.viewer === viewer) state.viewer = undefined;
       void viewer.close();
     });
     state.viewer = viewer;
+    await previous?.close();
     return { offer, role: claims.role };
   }
 
@@ -402,11 +408,13 @@ export class SignalingServer {
     this.deps.log.info({ session: sessionId, reason }, 'ending session');
     this.emitStatus(sessionId, { state: 'ended', error });
     await this.deps.store.send(sessionId, { type: 'end', reason }).catch(() => undefined);
+    if (live.mountpoint) this.watchers.ended(live.mountpoint.id);
     await live.releaseMedia();
     await this.deps.store.end(sessionId);
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.endSession(id, 'the server is shutting down')));
+    await this.watchers.close();
   }
 }

@@ -49,29 +49,55 @@ export class StreamingMountpoint {
 
 /** One watcher (owner or viewer) of a mountpoint: Janus offers, the browser answers. */
 export class StreamingViewer {
-  private constructor(private readonly handle: PluginHandle) {}
+  private hangupListener?: (reason: string) => void;
+  private readonly closeListeners: (() => void)[] = [];
+  private closedFlag = false;
 
+  private constructor(private readonly handle: PluginHandle) {
+    handle.onHangup((reason) => this.hangupListener?.(reason));
+  }
+
+  /**
+   * Attaches a handle and asks Janus to offer the mountpoint's stream (Janus gathers its ICE candidates first).
+   * `maxPlayoutDelayMs` caps the browser's video jitter buffer (undefined: the browser chooses); set here, before
+   * the browser answers, so that starting waits for nothing else.
+   */
   static async watch(
     janus: JanusConnection,
     mountpointId: number,
-    onHangup: (reason: string) => void,
+    maxPlayoutDelayMs?: number,
   ): Promise<{ viewer: StreamingViewer; offer: Jsep }> {
     const handle = await janus.attach('janus.plugin.streaming');
-    handle.onHangup(onHangup);
+    const viewer = new StreamingViewer(handle);
     try {
       const { jsep } = await handle.request({ request: 'watch', id: mountpointId });
       if (!jsep) throw new Error('janus returned no offer for the stream');
-      return { viewer: new StreamingViewer(handle), offer: jsep };
+      if (maxPlayoutDelayMs !== undefined) await viewer.capPlayoutDelay(maxPlayoutDelayMs);
+      return { viewer, offer: jsep };
     } catch (err) {
-      await handle.close();
+      await viewer.close();
       throw err;
     }
   }
 
-  /** `maxPlayoutDelayMs` caps the browser's video jitter buffer (undefined: the browser chooses). */
-  async start(answer: Jsep, maxPlayoutDelayMs?: number): Promise<void> {
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Who hears of a hangup of this watcher's PeerConnection (the last one set: a spare changes hands). */
+  onHangup(listener: (reason: string) => void): void {
+    this.hangupListener = listener;
+  }
+
+  onClose(listener: () => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  async start(answer: Jsep): Promise<void> {
     await this.handle.request({ request: 'start' }, answer);
-    if (maxPlayoutDelayMs === undefined) return;
+  }
+
+  private async capPlayoutDelay(maxPlayoutDelayMs: number): Promise<void> {
     // The extension counts in 10 ms steps. Min 0 switched Chrome to its low-latency renderer (each frame shown as
     // soon as it is decoded, the jitter estimate unused) whenever A/V sync did not raise the delay: the watcher's
     // jitter buffer stayed at 1 ms and every late arrival showed as a freeze (a viewer: 3 in 120 s, pass-through).
@@ -85,6 +111,9 @@ export class StreamingViewer {
   }
 
   async close(): Promise<void> {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    for (const listener of this.closeListeners) listener();
     await this.handle.close();
   }
 }
