@@ -64,14 +64,14 @@ export class MountpointWatchers {
   ended(mountpointId: number): void {
     const mountpoint = this.mountpoints.get(mountpointId);
     this.mountpoints.delete(mountpointId);
-    if (mountpoint) closeSpare(mountpoint);
+    if (mountpoint) void closeSpare(mountpoint);
   }
 
   /** Closes every spare (the node shuts down; handed-out watchers close with their sockets). */
   async close(): Promise<void> {
-    const spares = [...this.mountpoints.values()].map((m) => m.spare);
+    const mountpoints = [...this.mountpoints.values()];
     this.mountpoints.clear();
-    await Promise.all(spares.map(async (spare) => (await spare)?.viewer.close()));
+    await Promise.all(mountpoints.map(closeSpare));
   }
 
   private makeSpare(mountpointId: number, mountpoint: Mountpoint): Promise<Watch | undefined> {
@@ -96,12 +96,12 @@ export class MountpointWatchers {
   private released(mountpointId: number, mountpoint: Mountpoint): void {
     if (--mountpoint.watching > 0) return;
     if (this.mountpoints.get(mountpointId) === mountpoint) this.mountpoints.delete(mountpointId);
-    closeSpare(mountpoint);
+    void closeSpare(mountpoint);
   }
 }
 
-function closeSpare(mountpoint: Mountpoint): void {
+async function closeSpare(mountpoint: Mountpoint): Promise<void> {
   const spare = mountpoint.spare;
   mountpoint.spare = undefined;
-  void spare?.then((watch) => watch?.viewer.close());
+  await (await spare)?.viewer.close();
 }
