@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { createLogger, loadConfig, REPO_ROOT } from '@tooncast/shared';
 import { createClipRenderer, type FrameTruth } from '@tooncast/synth';
 import { PNG } from 'pngjs';
@@ -22,14 +23,39 @@ export function insideNetns(file: string, asTest = true): Promise<boolean> {
       path.join(REPO_ROOT, 'scripts/services/netns.sh'),
       ['--', process.execPath, '--import', 'tsx', ...runner, file, ...process.argv.slice(2)],
       // Without NODE_TEST_CONTEXT the inner node:test runs the file itself instead of deferring to us.
-      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } },
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } },
     );
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(false)
-        : reject(new Error(`${path.basename(file)} failed inside the namespace (exit ${code})`)),
-    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+    });
+    child.once('close', (code) => {
+      if (code === 0) return resolve(false);
+      const error = new Error(
+        `${path.basename(file)} failed inside the namespace (exit ${code})${failureReport(output)}`,
+      );
+      if (!asTest) return reject(error);
+      // As a failed test of this file, the error reaches the runner's summary of failures.
+      test(`${path.basename(file)} inside the namespace`, () => {
+        throw error;
+      });
+      resolve(false);
+    });
   });
+}
+
+/**
+ * What the inner run said of its failures, for the outer runner's summary: a long run's log is cut in CI, and the
+ * outer runner alone would report "test failed". Its measurement lines (JSON, printed before they are judged) and
+ * the spec reporter's list of failing tests.
+ */
+function failureReport(output: string): string {
+  const lines = output.split('\n');
+  const measured = lines.filter((l) => l.startsWith('{')).map((l) => l.slice(0, 2000));
+  const failing = output.indexOf('✖ failing tests:');
+  const failures = failing < 0 ? '' : output.slice(failing, failing + 8000);
+  return `\n${[...measured, failures].join('\n')}`;
 }
 
 /** Names the cached clips' drawing: a change to it (e.g. the flash marker) must not reuse old files. */
