@@ -10,7 +10,6 @@ const waiting = new Map<number, (reply: RelayReply) => void>();
 function relayThread(): Worker {
   if (thread) return thread;
   const started = startTsThread(new URL('./audio-relay-thread.ts', import.meta.url));
-  started.unref();
   started.on('message', (r: RelayReply) => {
     const resolve = waiting.get(r.id);
     waiting.delete(r.id);
@@ -22,6 +21,8 @@ function relayThread(): Worker {
     waiting.clear();
     thread = undefined;
   });
+  // After the listeners: adding a 'message' listener refs the thread's port again.
+  started.unref();
   thread = started;
   return started;
 }
