@@ -70,6 +70,8 @@ export async function ensureWebBuild(log: Logger): Promise<void> {
  */
 export class LiveStack {
   private readonly owned: { stop(): Promise<void> }[] = [];
+  /** The inference workers' processes, in the order started. */
+  readonly workers: OwnedProcess[] = [];
   redisUrl = '';
   janusUrl = '';
 
@@ -108,7 +110,36 @@ export class LiveStack {
       this.owned.push(janus);
       this.janusUrl = await janus.start();
     }
-    const env = {
+    this.node('sfu', 'apps/sfu/src/main.ts');
+    for (let i = 0; i < o.workers; i++) this.startWorker();
+    await build;
+    const web = [NEXT_BIN, 'start', '-p', String(o.webPort), '-H', '0.0.0.0'];
+    this.spawn('web', process.execPath, web, this.serviceEnv(), WEB_DIR);
+    await Promise.all([waitForTcp('127.0.0.1', o.sfuPort, 30_000), waitForTcp('127.0.0.1', o.webPort, 30_000)]);
+    await this.waitForWorkers(o.workers);
+  }
+
+  /** One more inference worker, once it has registered (e.g. to take over the sessions of one that is stopped). */
+  async addWorker(): Promise<OwnedProcess> {
+    const worker = this.startWorker();
+    await this.waitForWorkers(this.workers.filter((w) => w.running).length);
+    return worker;
+  }
+
+  private startWorker(): OwnedProcess {
+    const worker = this.node(`inference-${this.workers.length}`, 'apps/inference/src/main.ts');
+    this.workers.push(worker);
+    return worker;
+  }
+
+  private node(name: string, entry: string): OwnedProcess {
+    return this.spawn(name, process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], this.serviceEnv());
+  }
+
+  /** The services' environment: the caller's, with the stack's addresses and ports. */
+  private serviceEnv(): NodeJS.ProcessEnv {
+    const o = this.options;
+    return {
       ...process.env,
       ...o.env,
       ...NEXT_ENV,
@@ -118,28 +149,25 @@ export class LiveStack {
       TOONCAST_WEB_PORT: String(o.webPort),
       TOONCAST_LIVE_HOST: o.iceAddress,
     };
-    const node = (name: string, entry: string) =>
-      this.spawn(name, process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], env);
-    node('sfu', 'apps/sfu/src/main.ts');
-    for (let i = 0; i < o.workers; i++) node(`inference-${i}`, 'apps/inference/src/main.ts');
-    await build;
-    this.spawn('web', process.execPath, [NEXT_BIN, 'start', '-p', String(o.webPort), '-H', '0.0.0.0'], env, WEB_DIR);
-    await Promise.all([waitForTcp('127.0.0.1', o.sfuPort, 30_000), waitForTcp('127.0.0.1', o.webPort, 30_000)]);
-    await this.waitForWorkers(o.workers);
   }
 
-  private spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): void {
+  private spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT) {
     const child = new OwnedProcess(name, command, args, this.log, { env, cwd });
     this.owned.push(child);
+    return child;
   }
 
+  /** Until `count` workers are registered with a live heartbeat (a killed one stays listed for a while). */
   private async waitForWorkers(count: number): Promise<void> {
     const redis = new Redis(this.redisUrl);
+    const alive = async () => {
+      const ids = await redis.smembers(RedisKeys.workers);
+      return ids.length ? redis.exists(...ids.map((id) => RedisKeys.worker(id))) : 0;
+    };
     try {
       const deadline = Date.now() + 30_000;
-      while ((await redis.scard(RedisKeys.workers)) < count) {
-        if (Date.now() > deadline)
-          throw new Error(`only ${await redis.scard(RedisKeys.workers)} of ${count} workers registered`);
+      for (let n = await alive(); n < count; n = await alive()) {
+        if (Date.now() > deadline) throw new Error(`only ${n} of ${count} workers registered`);
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {

@@ -33,6 +33,9 @@ export const DEFAULT_TEST_CLIP: TestClipOptions = {
   markerEverySeconds: 2,
 };
 
+/** The default scene's face centre at t = 1 s (frame 24), normalized, where a test clicks the character. */
+export const TEST_CLIP_FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };
+
 /** Frame number carried by the barcode of frame `index`; the flash frames are multiples of the marker period. */
 export function isMarkerFrame(index: number, o: TestClipOptions): boolean {
   return o.markerEverySeconds > 0 && index % Math.round(o.markerEverySeconds * o.fps) === 0;

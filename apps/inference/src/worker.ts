@@ -45,7 +45,8 @@ export class InferenceWorker {
     this.subscriber.on('message', (channel: string, text: string) => {
       const id = this.channels.get(channel);
       const parsed = WorkerMessage.safeParse(JSON.parse(text));
-      if (id && parsed.success && parsed.data.type === 'end') void this.release(id, parsed.data.reason);
+      if (id && parsed.success && parsed.data.type === 'end' && (parsed.data.workerId ?? this.id) === this.id)
+        void this.release(id, parsed.data.reason);
       if (id && parsed.success && parsed.data.type === 'contour-view') {
         const listener = parsed.data.on ? contourPublisher(this.redis, id) : undefined;
         this.sessions.get(id)?.processor.watchContours?.(listener);
@@ -56,17 +57,18 @@ export class InferenceWorker {
   async start(): Promise<void> {
     AudioRelay.prestart();
     await this.beat();
-    await this.redis.sadd(RedisKeys.workers, this.id);
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.claimLoop = this.claim();
     this.log.info({ worker: this.id, capacity: this.live.workerCapacity }, 'inference worker registered');
   }
 
+  /** Also lists the worker again: a worker whose beats lapsed (a stall) is dropped from the list by the sfu. */
   private async beat(): Promise<void> {
     await this.redis
       .multi()
       .hset(RedisKeys.worker(this.id), { capacity: this.live.workerCapacity, active: this.sessions.size })
       .expire(RedisKeys.worker(this.id), HEARTBEAT_TTL_SECONDS)
+      .sadd(RedisKeys.workers, this.id)
       .exec();
   }
 

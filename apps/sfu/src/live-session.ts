@@ -14,6 +14,9 @@ export class LiveSession {
   graceTimer?: NodeJS.Timeout;
   /** Where the claimed worker listens: a republished stream (after a reload) is forwarded there again. */
   workerTarget?: RtpTarget;
+  /** The worker that claimed the session, and the check that its heartbeat lives (a lost one's session moves on). */
+  workerId?: string;
+  workerWatch?: NodeJS.Timeout;
   /** The first publish into the room: the worker may be ready before it is done, and is forwarded after it. */
   published?: Promise<unknown>;
   ended = false;
@@ -42,6 +45,7 @@ export class LiveSession {
   async releaseMedia(): Promise<void> {
     clearTimeout(this.workerTimer);
     clearTimeout(this.graceTimer);
+    clearInterval(this.workerWatch);
     await Promise.all([this.room?.destroy(), this.mountpoint?.destroy()]);
     this.room = this.mountpoint = undefined;
   }

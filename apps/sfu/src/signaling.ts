@@ -27,6 +27,8 @@ import { MountpointWatchers } from './watchers.ts';
 
 /** How long a published session waits for a worker to claim it. */
 const WORKER_CLAIM_TIMEOUT_MS = 10_000;
+/** How often the sfu looks at a session's worker's heartbeat (which lives a few seconds after its last beat). */
+const WORKER_CHECK_MS = 1000;
 /** Selfie checks one socket may ask for: one at a time, at most one per this many ms (live guidance needs ~2/s). */
 const SELFIE_CHECK_INTERVAL_MS = 400;
 
@@ -278,6 +280,7 @@ export class SignalingServer {
           return;
         }
         await this.deps.store.update(live.id, { state: 'live', workerId: message.workerId });
+        this.watchWorker(live, message.workerId);
         this.emitStatus(live.id, { state: 'live' });
         this.deps.log.info({ session: live.id, worker: message.workerId }, 'session live');
         break;
@@ -294,6 +297,43 @@ export class SignalingServer {
       case 'end':
         break;
     }
+  }
+
+  /** Watches the claimed worker's heartbeat: when it stops (a crash, a restart), the session moves to another. */
+  private watchWorker(live: LiveSession, workerId: string): void {
+    clearInterval(live.workerWatch);
+    live.workerId = workerId;
+    live.workerWatch = setInterval(async () => {
+      // A Redis error is not a dead worker.
+      if (await this.deps.store.workerAlive(workerId).catch(() => true)) return;
+      await this.workerLost(live, workerId);
+    }, WORKER_CHECK_MS);
+  }
+
+  /**
+   * The session's worker is gone. Its forward stops (its port may soon be someone else's), and the session is offered
+   * to the workers again. The one that claims it feeds the same mountpoint, so the owner's and the viewers'
+   * connections stay up and the picture comes back. Without a worker to take it, the session fails with a clear error.
+   */
+  private async workerLost(live: LiveSession, workerId: string): Promise<void> {
+    if (live.ended || live.workerId !== workerId) return;
+    clearInterval(live.workerWatch);
+    live.workerId = live.workerTarget = undefined;
+    this.deps.log.warn({ session: live.id, worker: workerId }, 'inference worker lost; offering the session again');
+    await live.room
+      ?.stopForwarding()
+      .catch((err) => this.deps.log.warn({ err, session: live.id }, 'could not stop the forward to the lost worker'));
+    // A worker that only missed its beats (stalled, not dead) lets the session go when it hears this.
+    await this.deps.store.send(live.id, { type: 'end', reason: 'the session moved to another worker', workerId });
+    await this.deps.store.update(live.id, { state: 'starting' });
+    this.emitStatus(live.id, { state: 'starting' });
+    live.workerTimer = setTimeout(() => {
+      void this.failSession(live, {
+        code: 'worker-failed',
+        message: 'the inference worker stopped and no other worker took the session over',
+      });
+    }, WORKER_CLAIM_TIMEOUT_MS);
+    await this.deps.store.enqueue(live.id);
   }
 
   private async failSession(live: LiveSession, error: ServiceError): Promise<void> {

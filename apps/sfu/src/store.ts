@@ -103,6 +103,11 @@ export class SessionStore {
     return free;
   }
 
+  /** Whether the worker's heartbeat still lives (its key expires a few seconds after its last beat). */
+  async workerAlive(workerId: string): Promise<boolean> {
+    return (await this.redis.exists(RedisKeys.worker(workerId))) === 1;
+  }
+
   /** Offers the session to the workers; one of them claims it with BLPOP. */
   async enqueue(id: string): Promise<void> {
     await this.redis.rpush(RedisKeys.pending, id);

@@ -17,12 +17,11 @@ import {
 } from '../../../scripts/services/browser.ts';
 import { emit, insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
+import { TEST_CLIP_FACE as FACE } from '../../../scripts/services/test-clip.ts';
 import { JanusConnection } from '../src/janus/index.ts';
 import { SfuNode } from '../src/sfu-node.ts';
 import { SessionTokens } from '../src/tokens.ts';
 
-/** The test clip's face centre at t = 1 s (see scripts/services/test-clip.ts). */
-const FACE = { x: 0.5 + 0.25 * Math.sin(24 / 30), y: 0.58, t: 1 };
 /** The watchers' playout-delay cap in this stack, ms. */
 const PLAYOUT_CAP_MS = 60;
 

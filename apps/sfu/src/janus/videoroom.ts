@@ -18,6 +18,8 @@ export interface RtpTarget {
 export class VideoRoom {
   private publisher?: PluginHandle;
   private feed?: number;
+  /** The running forwarders' stream ids, with the feed they copy (a replaced publisher takes its own along). */
+  private forwarders?: { feed: number; streamIds: number[] };
 
   private constructor(
     private readonly janus: JanusConnection,
@@ -68,20 +70,42 @@ export class VideoRoom {
   }
 
   /**
-   * Plain-RTP copy of the publisher's audio and video to `target`. The legacy (non-`streams`) form is used
-   * on purpose: it makes Janus request a keyframe from the publisher as soon as the forwarder starts.
+   * Plain-RTP copy of the publisher's audio and video to `target`, in place of any earlier copy of this publisher
+   * (the session moved to another worker). The legacy (non-`streams`) form is used on purpose: it makes Janus
+   * request a keyframe from the publisher as soon as the forwarder starts.
    */
   async forward(target: RtpTarget): Promise<void> {
-    if (this.feed === undefined) throw new Error('nothing is published yet');
-    await this.control.request({
+    const feed = this.feed;
+    if (feed === undefined) throw new Error('nothing is published yet');
+    await this.stopForwarding();
+    const { data } = await this.control.request({
       request: 'rtp_forward',
       room: this.id,
-      publisher_id: this.feed,
+      publisher_id: feed,
       host: target.host,
       video_port: target.videoPort,
       video_rtcp_port: target.videoRtcpPort,
       audio_port: target.audioPort,
     });
+    // The legacy form answers with the stream ids in `rtp_stream`.
+    const stream = (data.rtp_stream ?? {}) as Record<string, unknown>;
+    const streamIds = [stream.audio_stream_id, stream.video_stream_id].filter((id) => typeof id === 'number');
+    this.forwarders = { feed, streamIds: streamIds as number[] };
+  }
+
+  /** Stops copying the publisher's RTP (its worker is gone: the port may soon belong to someone else). */
+  async stopForwarding(): Promise<void> {
+    const running = this.forwarders;
+    this.forwarders = undefined;
+    if (!running || running.feed !== this.feed) return;
+    for (const streamId of running.streamIds) {
+      await this.control.request({
+        request: 'stop_rtp_forward',
+        room: this.id,
+        publisher_id: running.feed,
+        stream_id: streamId,
+      });
+    }
   }
 
   async destroy(): Promise<void> {

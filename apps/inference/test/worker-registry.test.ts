@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
+import { Redis } from 'ioredis';
+import { RedisProcess } from '../../sfu/src/services/redis-process.ts';
+import { PassThroughProcessor } from '../src/frame-processor.ts';
+import { InferenceWorker } from '../src/worker.ts';
+
+const log = createLogger('worker-registry-test', 'warn');
+const server = new RedisProcess(log);
+let redis: Redis;
+let worker: InferenceWorker;
+let stopped = false;
+
+before(async () => {
+  const url = await server.start();
+  redis = new Redis(url);
+  worker = new InferenceWorker(url, loadConfig().live, () => new PassThroughProcessor(), log);
+  await worker.start();
+});
+after(async () => {
+  if (!stopped) await worker?.stop();
+  redis?.disconnect();
+  await server.stop();
+});
+
+test('a worker whose beats lapsed (a stall) is listed again at its next beat; a stopped one is gone at once', async () => {
+  const listed = async () => ({
+    member: await redis.sismember(RedisKeys.workers, worker.id),
+    alive: await redis.exists(RedisKeys.worker(worker.id)),
+  });
+  assert.deepEqual(await listed(), { member: 1, alive: 1 });
+  // What the sfu does when the key expired: the worker leaves the list that its spare capacity is counted from.
+  await redis.multi().del(RedisKeys.worker(worker.id)).srem(RedisKeys.workers, worker.id).exec();
+  assert.deepEqual(await listed(), { member: 0, alive: 0 });
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.deepEqual(await listed(), { member: 1, alive: 1 });
+  stopped = true;
+  await worker.stop();
+  assert.deepEqual(await listed(), { member: 0, alive: 0 });
+});

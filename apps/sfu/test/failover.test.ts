@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createLogger, RedisKeys } from '@tooncast/shared';
+import { Redis } from 'ioredis';
+import type { Page } from 'playwright-core';
+import {
+  firstPersonalizedFrame,
+  measurements,
+  startOwnerSession,
+  TestBrowser,
+  until,
+  viewerJoin,
+} from '../../../scripts/services/browser.ts';
+import { insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
+import type { LiveStack } from '../../../scripts/services/stack.ts';
+import { TEST_CLIP_FACE } from '../../../scripts/services/test-clip.ts';
+import { JanusConnection } from '../src/janus/index.ts';
+
+/** The barcoded frames `page` showed after `since` (epoch ms), once there are `count` of them. */
+function framesAfter(page: Page, since: number, count: number, timeoutMs: number) {
+  return until(`${count} frames shown after the switch`, timeoutMs, async () => {
+    const shown = (await measurements(page)).received.filter((r) => r.at > since);
+    return shown.length >= count ? shown : undefined;
+  });
+}
+
+/** The longest time `page` showed no new frame from a second before `since` on, ms: the switch as its user saw it. */
+async function longestPause(page: Page, since: number): Promise<number> {
+  const at = (await measurements(page)).received.filter((r) => r.at > since - 1000).map((r) => r.at);
+  return Math.round(Math.max(...at.slice(1).map((t, i) => t - at[i])));
+}
+
+if (await insideNetns(import.meta.filename)) {
+  describe('a lost inference worker (Janus, Redis, sfu, pass-through workers, web, Chromium)', {
+    timeout: 180_000,
+  }, () => {
+    let stack: LiveStack;
+    let browser: TestBrowser;
+    let redis: Redis;
+    let owner: Page;
+    let viewer: Page;
+    let sessionId: string;
+
+    before(async () => {
+      const clip = await testClip();
+      stack = await startTestStack();
+      redis = new Redis(stack.redisUrl);
+      browser = await TestBrowser.launch();
+      owner = await browser.page(stack.webUrl);
+      await startOwnerSession(owner, clip, selfieFixture(), TEST_CLIP_FACE);
+      await firstPersonalizedFrame(owner, 15_000);
+      viewer = await browser.page((await measurements(owner)).shareUrl!);
+      await viewerJoin(viewer, 10_000);
+      sessionId = (await measurements(owner)).sessionId!;
+    });
+    after(async () => {
+      redis?.disconnect();
+      await browser?.close();
+      await stack?.stop();
+    });
+
+    /** Adds a worker, ends the one holding the session with `signal`, and checks that the session moved to the new one. */
+    async function switchWorker(signal: 'SIGTERM' | 'SIGKILL') {
+      const lost = await redis.hgetall(RedisKeys.session(sessionId));
+      assert.equal(lost.state, 'live');
+      const holder = stack.workers.find((w) => w.running)!;
+      const standby = await stack.addWorker();
+      const endedAt = Date.now();
+      process.kill(holder.pid!, signal);
+      const record = await until('the session to be live on another worker', 20_000, async () => {
+        const now = await redis.hgetall(RedisKeys.session(sessionId));
+        return now.state === 'live' && now.workerId !== lost.workerId ? now : undefined;
+      });
+      const movedAt = Date.now();
+      const [ownerFrames, viewerFrames] = await Promise.all([
+        framesAfter(owner, movedAt, 24, 15_000),
+        framesAfter(viewer, movedAt, 24, 15_000),
+      ]);
+      const janus = await JanusConnection.open(stack.janusUrl, createLogger('failover-test', 'warn'));
+      const forwarders = await janus
+        .attach('janus.plugin.videoroom')
+        .then((videoroom) => videoroom.request({ request: 'listforwarders', room: Number(record.roomId) }))
+        .finally(() => janus.close());
+      const publishers = forwarders.data.publishers as { forwarders: { port: number }[] }[];
+      const ports = publishers.flatMap((p) => p.forwarders.map((f) => f.port)).sort();
+      const m = await measurements(owner);
+      console.log(
+        JSON.stringify({
+          signal,
+          movedMs: movedAt - endedAt,
+          ownerPauseMs: await longestPause(owner, endedAt),
+          viewerPauseMs: await longestPause(viewer, endedAt),
+          forwarderPorts: ports,
+        }),
+      );
+      assert.equal(await redis.hget(RedisKeys.worker(record.workerId), 'active'), '1');
+      assert.ok(standby.running);
+      // Two forwarders (audio, video), both to the new worker: none left pointing at the lost one's ports.
+      assert.equal(ports.length, 2, `forwarders to ports ${ports.join(', ')}`);
+      assert.deepEqual(m.errors, []);
+      assert.equal(m.state, 'live');
+      for (const [who, frames] of [
+        ['owner', ownerFrames],
+        ['viewer', viewerFrames],
+      ] as const) {
+        const ids = frames.map((f) => f.id);
+        assert.ok(new Set(ids).size >= 12, `the ${who}'s frames advance after the switch: ${ids.join(',')}`);
+      }
+    }
+
+    test("a stopped worker's session (a restart) moves to another; the owner and a viewer keep watching", () =>
+      switchWorker('SIGTERM'));
+
+    test("a crashed worker's session moves to another; the room forwards only to the new worker", () =>
+      switchWorker('SIGKILL'));
+
+    test('with no worker left, the owner and the viewer are told, and the session ends', async () => {
+      const { workerId } = await redis.hgetall(RedisKeys.session(sessionId));
+      const survivor = stack.workers.find((w) => w.running)!;
+      process.kill(survivor.pid!, 'SIGKILL');
+      // Noticed within 5 s, then 10 s for a worker to claim the session.
+      const errors = await until('the owner page to report the lost worker', 25_000, async () => {
+        const m = await measurements(owner);
+        return m.state === 'ended' && m.errors.length ? m.errors : undefined;
+      });
+      assert.deepEqual(errors, [
+        'worker-failed: the inference worker stopped and no other worker took the session over',
+      ]);
+      assert.match((await owner.getByTestId('error').textContent()) ?? '', /personalization worker stopped/);
+      await viewer.getByTestId('ended').waitFor({ timeout: 5000 });
+      assert.equal(await redis.exists(RedisKeys.session(sessionId), RedisKeys.selfie(sessionId)), 0);
+      assert.equal(await redis.exists(RedisKeys.worker(workerId)), 0);
+    });
+  });
+}
