@@ -119,12 +119,13 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
   }
 }
 
-/** Owner flow through the UI: clip file, selfie file, pause on a frame, click the face, start. */
+/** Owner flow through the UI: clip file, selfie file, pause on a frame, click the face, (`beforeStart`,) start. */
 export async function startOwnerSession(
   page: Page,
   clip: string,
   selfie: string,
   face: { x: number; y: number; t: number },
+  beforeStart?: () => Promise<void>,
 ) {
   await page.getByTestId('clip-file').setInputFiles(clip);
   await page.getByTestId('selfie-file').setInputFiles(selfie);
@@ -142,6 +143,7 @@ export async function startOwnerSession(
   }, face.t);
   const box = (await video.boundingBox())!;
   await video.click({ position: { x: face.x * box.width, y: face.y * box.height } });
+  await beforeStart?.();
   await page.getByTestId('start').click();
 }
 

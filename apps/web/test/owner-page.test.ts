@@ -139,7 +139,7 @@ if (await insideNetns(import.meta.filename)) {
     }
 
     /** An owner page that pressed start on the clip with the target clicked. */
-    async function pressStartOnTarget(t: TestContext) {
+    async function pressStartOnTarget(t: TestContext, beforeStart?: () => Promise<void>) {
       const point = targetPointAt(clip.truths, START_FRAME);
       const owner = await browser.page(stack.webUrl);
       t.after(async () => {
@@ -148,11 +148,17 @@ if (await insideNetns(import.meta.filename)) {
         if (saved) await emit(socket, 'session:end', { token: saved.ownerToken });
         await owner.context().close();
       });
-      await startOwnerSession(owner, clip.file, selfieFixture(), {
-        x: point.x / 640,
-        y: point.y / 360,
-        t: START_FRAME / 24,
-      });
+      await startOwnerSession(
+        owner,
+        clip.file,
+        selfieFixture(),
+        {
+          x: point.x / 640,
+          y: point.y / 360,
+          t: START_FRAME / 24,
+        },
+        beforeStart,
+      );
       return owner;
     }
 
@@ -239,17 +245,26 @@ if (await insideNetns(import.meta.filename)) {
     });
 
     test('no worker free: start is refused with a clear message, and pressing it again later streams; after the end, another start streams too', async (t) => {
-      // The sfu counts free slots over the registered workers; hidden from it, the worker looks busy.
-      const workers = await redis.smembers(RedisKeys.workers);
-      await redis.srem(RedisKeys.workers, ...workers);
-      t.after(() => redis.sadd(RedisKeys.workers, ...workers));
-      const owner = await pressStartOnTarget(t);
+      // The sfu counts free slots over the workers with a live heartbeat. A stalled worker (SIGSTOP) misses its
+      // beats, and once its heartbeat has lapsed the sfu counts no free slot. Stalled after the page's selfie check,
+      // which a worker answers.
+      const [workerId] = await redis.smembers(RedisKeys.workers);
+      const worker = stack.workers[0];
+      const listed = async () =>
+        (await redis.exists(RedisKeys.worker(workerId))) + (await redis.sismember(RedisKeys.workers, workerId));
+      t.after(() => process.kill(worker.pid!, 'SIGCONT'));
+      const owner = await pressStartOnTarget(t, async () => {
+        process.kill(worker.pid!, 'SIGSTOP');
+        await until("the stalled worker's heartbeat to lapse", 10_000, async () => (await listed()) < 2 || undefined);
+      });
       await until(
         'the refusal',
         10_000,
         async () => /workers are busy/.test((await owner.getByTestId('error').textContent()) ?? '') || undefined,
       );
-      await redis.sadd(RedisKeys.workers, ...workers);
+      // Going on, the worker lists itself again at its next beat (the sfu dropped it from the list meanwhile).
+      process.kill(worker.pid!, 'SIGCONT');
+      await until('the worker listed again', 5000, async () => (await listed()) === 2 || undefined);
       await owner.getByTestId('start').click();
       const m = await until('the first personalized frame after the second start', 30_000, async () => {
         const now = await measurements(owner);
