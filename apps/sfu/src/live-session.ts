@@ -17,6 +17,8 @@ export class LiveSession {
   /** The worker that claimed the session, and the check that its heartbeat lives (a lost one's session moves on). */
   workerId?: string;
   workerWatch?: NodeJS.Timeout;
+  /** Renews the TTL of the session's pictures while it runs. */
+  imagesTimer?: NodeJS.Timeout;
   /** The first publish into the room: the worker may be ready before it is done, and is forwarded after it. */
   published?: Promise<unknown>;
   ended = false;
@@ -46,6 +48,7 @@ export class LiveSession {
     clearTimeout(this.workerTimer);
     clearTimeout(this.graceTimer);
     clearInterval(this.workerWatch);
+    clearInterval(this.imagesTimer);
     await Promise.all([this.room?.destroy(), this.mountpoint?.destroy()]);
     this.room = this.mountpoint = undefined;
   }

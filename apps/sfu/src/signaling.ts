@@ -236,6 +236,9 @@ export class SignalingServer {
       mountpointVideoRtcpPort: live.mountpoint!.videoRtcpPort,
     });
     await store.listen(claims.sessionId, (m) => void this.onWorkerMessage(live, m));
+    // Their TTL is a safety net for sessions that never end; a running one keeps them for a worker taking over.
+    const ttl = this.deps.live.selfieTtlSeconds;
+    live.imagesTimer = setInterval(() => void store.keepImages(live.id, ttl).catch(() => undefined), (ttl * 1000) / 2);
     live.workerTimer = setTimeout(() => {
       void this.failSession(live, { code: 'no-worker', message: 'no inference worker picked up the session' });
     }, WORKER_CLAIM_TIMEOUT_MS);

@@ -85,6 +85,15 @@ export class SessionStore {
     else await this.redis.del(RedisKeys[image](id));
   }
 
+  /** Keeps a running session's pictures another `ttlSeconds`: a worker taking the session over reads them. */
+  async keepImages(id: string, ttlSeconds: number): Promise<void> {
+    await this.redis
+      .multi()
+      .expire(RedisKeys.selfie(id), ttlSeconds)
+      .expire(RedisKeys.targetFrame(id), ttlSeconds)
+      .exec();
+  }
+
   async hasImage(image: SessionImage, id: string): Promise<boolean> {
     return (await this.redis.exists(RedisKeys[image](id))) === 1;
   }

@@ -16,6 +16,9 @@ import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { TEST_CLIP_FACE } from '../../../scripts/services/test-clip.ts';
 import { JanusConnection } from '../src/janus/index.ts';
 
+/** Seconds the session's pictures live in Redis in this stack: the second switch comes later than that. */
+const SELFIE_TTL_SECONDS = 8;
+
 /** The barcoded frames `page` showed after `since` (epoch ms), once there are `count` of them. */
 function framesAfter(page: Page, since: number, count: number, timeoutMs: number) {
   return until(`${count} frames shown after the switch`, timeoutMs, async () => {
@@ -43,7 +46,8 @@ if (await insideNetns(import.meta.filename)) {
 
     before(async () => {
       const clip = await testClip();
-      stack = await startTestStack();
+      // The pictures' TTL shorter than the test: a worker taking the session over still finds them.
+      stack = await startTestStack({ TOONCAST_SELFIE_TTL: String(SELFIE_TTL_SECONDS) });
       redis = new Redis(stack.redisUrl);
       browser = await TestBrowser.launch();
       owner = await browser.page(stack.webUrl);
