@@ -52,7 +52,8 @@ export function insideNetns(file: string, asTest = true): Promise<boolean> {
  */
 function failureReport(output: string): string {
   const lines = output.split('\n');
-  const measured = lines.filter((l) => l.startsWith('{')).map((l) => l.slice(0, 2000));
+  // The tests' JSON lines, not the services' logs (pino: `{"level":…`).
+  const measured = lines.filter((l) => l.startsWith('{') && !l.startsWith('{"level"')).map((l) => l.slice(0, 2000));
   const failing = output.indexOf('✖ failing tests:');
   const failures = failing < 0 ? '' : output.slice(failing, failing + 8000);
   return `\n${[...measured, failures].join('\n')}`;
