@@ -103,6 +103,7 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(ports.length, 2, `forwarders to ports ${ports.join(', ')}`);
       assert.deepEqual(m.errors, []);
       assert.equal(m.state, 'live');
+      for (const page of [owner, viewer]) assert.ok(await page.getByTestId('connecting').isHidden(), 'no note left');
       for (const [who, frames] of [
         ['owner', ownerFrames],
         ['viewer', viewerFrames],
@@ -122,6 +123,8 @@ if (await insideNetns(import.meta.filename)) {
       const { workerId } = await redis.hgetall(RedisKeys.session(sessionId));
       const survivor = stack.workers.find((w) => w.running)!;
       process.kill(survivor.pid!, 'SIGKILL');
+      // While the session waits for a worker, both pages say why the picture stopped.
+      await Promise.all([owner, viewer].map((page) => page.getByTestId('connecting').waitFor({ timeout: 10_000 })));
       // Noticed within 5 s, then 10 s for a worker to claim the session.
       const errors = await until('the owner page to report the lost worker', 25_000, async () => {
         const m = await measurements(owner);
@@ -132,6 +135,7 @@ if (await insideNetns(import.meta.filename)) {
       ]);
       assert.match((await owner.getByTestId('error').textContent()) ?? '', /personalization worker stopped/);
       await viewer.getByTestId('ended').waitFor({ timeout: 5000 });
+      for (const page of [owner, viewer]) assert.ok(await page.getByTestId('connecting').isHidden());
       assert.equal(await redis.exists(RedisKeys.session(sessionId), RedisKeys.selfie(sessionId)), 0);
       assert.equal(await redis.exists(RedisKeys.worker(workerId)), 0);
     });

@@ -6,6 +6,7 @@ import { measureReceived } from '../lib/measure.ts';
 import { DEMO_CLIP_URL, OwnerSession, type OwnerState } from '../lib/owner-session.ts';
 import type { SavedSession } from '../lib/resume.ts';
 import { bytesOf, snapshot } from '../lib/snapshot.ts';
+import { ConnectingNote } from './ConnectingNote.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { LiveVideo } from './LiveVideo.tsx';
 import { type Selfie, SelfiePicker } from './SelfiePicker.tsx';
@@ -162,6 +163,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     <>
       <ErrorBanner error={error} />
       {state === 'resuming' && <p className="hint">Resuming your stream…</p>}
+      {state === 'starting' && <ConnectingNote />}
       {state === 'idle' && (
         <>
           <section>

@@ -4,6 +4,7 @@ import { REPO_ROOT } from '@tooncast/shared';
 import { build } from 'esbuild';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
+import { ConnectingNote } from '../components/ConnectingNote.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { LiveVideo } from '../components/LiveVideo.tsx';
 import { SFU_PORT_SLOT, WATCH_PAGE_FILE } from './page-file.ts';
@@ -12,8 +13,8 @@ const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
 
 /**
  * Bundles viewer.ts and writes the watch-party page: one request, no React, ~50 kB instead of the ~390 kB of Next's
- * runtime and React a page needs. The markup is LiveVideo and ErrorBanner rendered here, as the owner page shows
- * them (run with watch-page/tsconfig.json, whose JSX setting lets Node run the components), the stylesheet the
+ * runtime and React a page needs. The markup is LiveVideo, ErrorBanner and ConnectingNote rendered here, as the owner
+ * page shows them (run with watch-page/tsconfig.json, whose JSX setting lets Node run the components), the stylesheet the
  * app's; the script comes last, when the elements it uses exist.
  */
 export async function buildWatchPage(): Promise<void> {
@@ -41,6 +42,7 @@ export async function buildWatchPage(): Promise<void> {
 <main>
 ${renderToStaticMarkup(createElement(ErrorBanner, { placeholder: true }))}
 ${renderToStaticMarkup(createElement(LiveVideo, { label: 'watch party' }))}
+${renderToStaticMarkup(createElement(ConnectingNote, { hidden: true }))}
 <p data-testid="ended" hidden>This stream has ended.</p>
 </main>
 <script>${script}</script>

@@ -24,6 +24,7 @@ sound.addEventListener('click', () => {
   sound.hidden = true;
 });
 const banner = document.querySelector<HTMLElement>('[data-testid="error"]')!;
+const connecting = document.querySelector<HTMLElement>('[data-testid="connecting"]')!;
 measureReceived(video, m);
 
 function showError(message?: string): void {
@@ -66,6 +67,8 @@ socket.on('connect', () => void join());
 socket.on('connect_error', () => showError('Cannot reach the Tooncast service.'));
 socket.on('session:status', (status: { state: SessionState; error?: ServiceError }) => {
   m.state = status.state;
+  // While watching, 'starting' means the session is moving to another worker: the picture pauses.
+  connecting.hidden = status.state !== 'starting' || !pc;
   if ((status.state === 'starting' || status.state === 'live') && !pc) void join();
   if (status.state === 'ended') {
     document.querySelector<HTMLElement>('figure.live')!.hidden = true;
