@@ -17,6 +17,8 @@ export class LiveSession {
   /** The worker that claimed the session, and the check that its heartbeat lives (a lost one's session moves on). */
   workerId?: string;
   workerWatch?: NodeJS.Timeout;
+  /** When its worker reported the session's media path failed (epoch ms), within the last minute. */
+  failures: number[] = [];
   /** Renews the TTL of the session's pictures while it runs. */
   imagesTimer?: NodeJS.Timeout;
   /** The first publish into the room: the worker may be ready before it is done, and is forwarded after it. */

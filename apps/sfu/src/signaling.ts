@@ -29,6 +29,9 @@ import { MountpointWatchers } from './watchers.ts';
 const WORKER_CLAIM_TIMEOUT_MS = 10_000;
 /** How often the sfu looks at a session's worker's heartbeat (which lives a few seconds after its last beat). */
 const WORKER_CHECK_MS = 1000;
+/** Media-path failures a session may move on from within FAILURES_WINDOW_MS (one that breaks every worker must end). */
+const MAX_FAILURES = 3;
+const FAILURES_WINDOW_MS = 60_000;
 /** Selfie checks one socket may ask for: one at a time, at most one per this many ms (live guidance needs ~2/s). */
 const SELFIE_CHECK_INTERVAL_MS = 400;
 
@@ -288,6 +291,11 @@ export class SignalingServer {
         this.deps.log.info({ session: live.id, worker: message.workerId }, 'session live');
         break;
       case 'worker-failed':
+        // The media path of a running session failed (an ffmpeg died): a worker may carry the session on afresh.
+        if (message.code === 'worker-failed' && message.workerId === live.workerId && this.mayMoveOn(live)) {
+          await this.workerLost(live, message.workerId, `its worker failed: ${message.message}`);
+          break;
+        }
         await this.failSession(live, {
           code: message.code,
           message:
@@ -309,23 +317,24 @@ export class SignalingServer {
     live.workerWatch = setInterval(async () => {
       // A Redis error is not a dead worker.
       if (await this.deps.store.workerAlive(workerId).catch(() => true)) return;
-      await this.workerLost(live, workerId);
+      await this.workerLost(live, workerId, 'its worker stopped');
     }, WORKER_CHECK_MS);
   }
 
   /**
-   * The session's worker is gone. Its forward stops (its port may soon be someone else's), and the session is offered
-   * to the workers again. The one that claims it feeds the same mountpoint, so the owner's and the viewers'
-   * connections stay up and the picture comes back. Without a worker to take it, the session fails with a clear error.
+   * The session's worker is gone, or failed it. Its forward stops (its port may soon be someone else's), and the
+   * session is offered to the workers again. The one that claims it feeds the same mountpoint, so the owner's and the
+   * viewers' connections stay up and the picture comes back. Without a worker to take it, the session fails with a
+   * clear error.
    */
-  private async workerLost(live: LiveSession, workerId: string): Promise<void> {
+  private async workerLost(live: LiveSession, workerId: string, reason: string): Promise<void> {
     if (live.ended || live.workerId !== workerId) return;
     clearInterval(live.workerWatch);
     live.workerId = live.workerTarget = undefined;
-    this.deps.log.warn({ session: live.id, worker: workerId }, 'inference worker lost; offering the session again');
+    this.deps.log.warn({ session: live.id, worker: workerId, reason }, 'offering the session to the workers again');
     await live.room
       ?.stopForwarding()
-      .catch((err) => this.deps.log.warn({ err, session: live.id }, 'could not stop the forward to the lost worker'));
+      .catch((err) => this.deps.log.warn({ err, session: live.id }, 'could not stop the forward to the old worker'));
     // A worker that only missed its beats (stalled, not dead) lets the session go when it hears this.
     await this.deps.store.send(live.id, { type: 'end', reason: 'the session moved to another worker', workerId });
     await this.deps.store.update(live.id, { state: 'starting' });
@@ -337,6 +346,13 @@ export class SignalingServer {
       });
     }, WORKER_CLAIM_TIMEOUT_MS);
     await this.deps.store.enqueue(live.id);
+  }
+
+  /** Whether the session may move on after its media path failed, counting this failure. */
+  private mayMoveOn(live: LiveSession): boolean {
+    const now = Date.now();
+    live.failures = [...live.failures.filter((at) => now - at < FAILURES_WINDOW_MS), now];
+    return live.failures.length <= MAX_FAILURES;
   }
 
   private async failSession(live: LiveSession, error: ServiceError): Promise<void> {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { createLogger, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
@@ -118,6 +119,36 @@ if (await insideNetns(import.meta.filename)) {
 
     test("a crashed worker's session moves to another; the room forwards only to the new worker", () =>
       switchWorker('SIGKILL'));
+
+    test('a worker whose media path fails (its ffmpeg killed) carries the session on afresh', async () => {
+      const holder = stack.workers.find((w) => w.running)!;
+      const codecs = () => {
+        const found = spawnSync('pgrep', ['-P', String(holder.pid), 'ffmpeg'], { encoding: 'utf8' }).stdout;
+        return found.split('\n').filter(Boolean).map(Number);
+      };
+      const [decoder, ...others] = codecs();
+      assert.ok(decoder && others.length > 0, 'the worker runs its decoder and encoder');
+      const failedAt = Date.now();
+      process.kill(decoder, 'SIGKILL');
+      const [ownerFrames, viewerFrames] = await Promise.all([
+        framesAfter(owner, failedAt + 1000, 24, 15_000),
+        framesAfter(viewer, failedAt + 1000, 24, 15_000),
+      ]);
+      const m = await measurements(owner);
+      console.log(
+        JSON.stringify({
+          mediaFailure: {
+            ownerPauseMs: await longestPause(owner, failedAt),
+            viewerPauseMs: await longestPause(viewer, failedAt),
+          },
+        }),
+      );
+      assert.deepEqual(m.errors, []);
+      assert.equal(m.state, 'live');
+      assert.equal((await redis.hgetall(RedisKeys.session(sessionId))).state, 'live');
+      assert.ok(!codecs().includes(decoder), 'a new media path');
+      for (const frames of [ownerFrames, viewerFrames]) assert.ok(new Set(frames.map((f) => f.id)).size >= 12);
+    });
 
     test('with no worker left, the owner and the viewer are told, and the session ends', async () => {
       const { workerId } = await redis.hgetall(RedisKeys.session(sessionId));
