@@ -64,6 +64,30 @@ if (await insideNetns(import.meta.filename)) {
       await stack?.stop();
     });
 
+    /** Both pages' frames once each showed 24 after `since`, and how long each paused from `brokeAt` on. */
+    async function shownAgain(since: number, brokeAt: number) {
+      const [ownerFrames, viewerFrames] = await Promise.all([
+        framesAfter(owner, since, 24, 15_000),
+        framesAfter(viewer, since, 24, 15_000),
+      ]);
+      const pauses = {
+        ownerPauseMs: await longestPause(owner, brokeAt),
+        viewerPauseMs: await longestPause(viewer, brokeAt),
+      };
+      return { owner: ownerFrames, viewer: viewerFrames, pauses };
+    }
+
+    /** The owner's page is live with no error, and both pages' frames advance. */
+    async function assertWatching(frames: Awaited<ReturnType<typeof shownAgain>>) {
+      const m = await measurements(owner);
+      assert.deepEqual(m.errors, []);
+      assert.equal(m.state, 'live');
+      for (const who of ['owner', 'viewer'] as const) {
+        const ids = frames[who].map((f) => f.id);
+        assert.ok(new Set(ids).size >= 12, `the ${who}'s frames advance after the switch: ${ids.join(',')}`);
+      }
+    }
+
     /** Adds a worker, ends the one holding the session with `signal`, and checks that the session moved to the new one. */
     async function switchWorker(signal: 'SIGTERM' | 'SIGKILL') {
       const lost = await redis.hgetall(RedisKeys.session(sessionId));
@@ -77,10 +101,7 @@ if (await insideNetns(import.meta.filename)) {
         return now.state === 'live' && now.workerId !== lost.workerId ? now : undefined;
       });
       const movedAt = Date.now();
-      const [ownerFrames, viewerFrames] = await Promise.all([
-        framesAfter(owner, movedAt, 24, 15_000),
-        framesAfter(viewer, movedAt, 24, 15_000),
-      ]);
+      const frames = await shownAgain(movedAt, endedAt);
       const janus = await JanusConnection.open(stack.janusUrl, createLogger('failover-test', 'warn'));
       const forwarders = await janus
         .attach('janus.plugin.videoroom')
@@ -88,30 +109,13 @@ if (await insideNetns(import.meta.filename)) {
         .finally(() => janus.close());
       const publishers = forwarders.data.publishers as { forwarders: { port: number }[] }[];
       const ports = publishers.flatMap((p) => p.forwarders.map((f) => f.port)).sort();
-      const m = await measurements(owner);
-      console.log(
-        JSON.stringify({
-          signal,
-          movedMs: movedAt - endedAt,
-          ownerPauseMs: await longestPause(owner, endedAt),
-          viewerPauseMs: await longestPause(viewer, endedAt),
-          forwarderPorts: ports,
-        }),
-      );
+      console.log(JSON.stringify({ signal, movedMs: movedAt - endedAt, ...frames.pauses, forwarderPorts: ports }));
       assert.equal(await redis.hget(RedisKeys.worker(record.workerId), 'active'), '1');
       assert.ok(standby.running);
       // Two forwarders (audio, video), both to the new worker: none left pointing at the lost one's ports.
       assert.equal(ports.length, 2, `forwarders to ports ${ports.join(', ')}`);
-      assert.deepEqual(m.errors, []);
-      assert.equal(m.state, 'live');
+      await assertWatching(frames);
       for (const page of [owner, viewer]) assert.ok(await page.getByTestId('connecting').isHidden(), 'no note left');
-      for (const [who, frames] of [
-        ['owner', ownerFrames],
-        ['viewer', viewerFrames],
-      ] as const) {
-        const ids = frames.map((f) => f.id);
-        assert.ok(new Set(ids).size >= 12, `the ${who}'s frames advance after the switch: ${ids.join(',')}`);
-      }
     }
 
     test("a stopped worker's session (a restart) moves to another; the owner and a viewer keep watching", () =>
@@ -130,24 +134,11 @@ if (await insideNetns(import.meta.filename)) {
       assert.ok(decoder && others.length > 0, 'the worker runs its decoder and encoder');
       const failedAt = Date.now();
       process.kill(decoder, 'SIGKILL');
-      const [ownerFrames, viewerFrames] = await Promise.all([
-        framesAfter(owner, failedAt + 1000, 24, 15_000),
-        framesAfter(viewer, failedAt + 1000, 24, 15_000),
-      ]);
-      const m = await measurements(owner);
-      console.log(
-        JSON.stringify({
-          mediaFailure: {
-            ownerPauseMs: await longestPause(owner, failedAt),
-            viewerPauseMs: await longestPause(viewer, failedAt),
-          },
-        }),
-      );
-      assert.deepEqual(m.errors, []);
-      assert.equal(m.state, 'live');
+      const frames = await shownAgain(failedAt + 1000, failedAt);
+      console.log(JSON.stringify({ mediaFailure: frames.pauses }));
+      await assertWatching(frames);
       assert.equal((await redis.hgetall(RedisKeys.session(sessionId))).state, 'live');
       assert.ok(!codecs().includes(decoder), 'a new media path');
-      for (const frames of [ownerFrames, viewerFrames]) assert.ok(new Set(frames.map((f) => f.id)).size >= 12);
     });
 
     test('with no worker left, the owner and the viewer are told, and the session ends', async () => {
