@@ -191,6 +191,76 @@ if (await insideNetns(import.meta.filename)) {
       );
     });
 
+    test("the share link's overlay and kiosk views show the picture alone, filling the window; the owner ends the stream", async (t) => {
+      const owner = await browser.page(stack.webUrl);
+      t.after(() => owner.context().close());
+      await startOwnerSession(owner, clip, selfieFixture(), FACE);
+      await firstPersonalizedFrame(owner, 15_000);
+      const pages = {} as Record<'overlay' | 'kiosk', Page>;
+      for (const view of ['overlay', 'kiosk'] as const) {
+        const page = await browser.page((await owner.getByTestId(`${view}-link`).getAttribute('href'))!);
+        t.after(() => page.context().close());
+        await firstPersonalizedFrame(page, 15_000);
+        await until(
+          `the ${view} shows 24 barcoded frames`,
+          10_000,
+          async () => (await measurements(page)).received.length >= 24 || undefined,
+        );
+        pages[view] = page;
+      }
+      // What a page shows: the video's box, the window, the text a person sees, the colour around the picture.
+      const layout = (page: Page) =>
+        page.evaluate(() => {
+          const video = document.querySelector('figure.live video') as HTMLVideoElement;
+          const { x, y, width, height } = video.getBoundingClientRect();
+          const root = document.documentElement;
+          return {
+            video: [x, y, width, height].map(Math.round),
+            window: [innerWidth, innerHeight],
+            scroll: [root.scrollWidth, root.scrollHeight],
+            // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, what a person sees, is the point
+            text: document.body.innerText.trim(),
+            background: [getComputedStyle(document.body).backgroundColor, getComputedStyle(video).backgroundColor],
+            cursor: getComputedStyle(document.body).cursor,
+          };
+        });
+      const overlay = await layout(pages.overlay);
+      const kiosk = await layout(pages.kiosk);
+      console.log(JSON.stringify({ overlay, kiosk }));
+      for (const shown of [overlay, kiosk]) {
+        assert.deepEqual(shown.video, [0, 0, ...shown.window], 'the picture fills the window');
+        assert.deepEqual(shown.scroll, shown.window, 'nothing beyond the window');
+        assert.equal(shown.text, '', 'no header, caption or note over the picture');
+      }
+      assert.deepEqual(
+        overlay.background,
+        ['rgba(0, 0, 0, 0)', 'rgba(0, 0, 0, 0)'],
+        "the streamer's scene shows around it",
+      );
+      assert.deepEqual([kiosk.background[0], kiosk.cursor], ['rgb(0, 0, 0)', 'none']);
+
+      await owner.getByTestId('end').click();
+      await owner.getByTestId('start-another').waitFor({ timeout: 10_000 });
+      // The kiosk says so, large in the middle of the screen; the overlay goes blank: a stream shows no message.
+      const ended = pages.kiosk.getByTestId('ended');
+      await ended.waitFor({ timeout: 10_000 });
+      const box = (await ended.boundingBox())!;
+      const [width, height] = kiosk.window;
+      assert.ok(
+        Math.abs(box.x + box.width / 2 - width / 2) < 2 && Math.abs(box.y + box.height / 2 - height / 2) < 2,
+        `the kiosk's note is centred: ${JSON.stringify(box)}`,
+      );
+      await until(
+        'the overlay to go blank',
+        10_000,
+        async () => (await measurements(pages.overlay)).state === 'ended' || undefined,
+      );
+      assert.equal((await layout(pages.overlay)).text, '');
+      const unknown = await fetch(`${stack.webUrl}/watch?token=x&view=tv`);
+      assert.equal(unknown.status, 400);
+      assert.match(await unknown.text(), /"tv" is not one Tooncast knows: use party, overlay, kiosk/);
+    });
+
     describe('bad input gets a clear error and the services keep running', () => {
       let socket: Socket;
       let ownerToken: string;

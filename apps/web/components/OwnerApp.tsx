@@ -6,6 +6,7 @@ import { measureReceived } from '../lib/measure.ts';
 import { DEMO_CLIP_URL, OwnerSession, type OwnerState } from '../lib/owner-session.ts';
 import type { SavedSession } from '../lib/resume.ts';
 import { bytesOf, snapshot } from '../lib/snapshot.ts';
+import { watchLink } from '../lib/watch-views.ts';
 import { ConnectingNote } from './ConnectingNote.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { LiveVideo } from './LiveVideo.tsx';
@@ -273,6 +274,22 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
           <a href={shareUrl} data-testid="share-link">
             {shareUrl}
           </a>
+          <br />
+          <span className="hint">
+            The same stream alone, filling the window:{' '}
+            <a href={watchLink(shareUrl, 'overlay')} data-testid="overlay-link">
+              as a stream overlay
+            </a>{' '}
+            (a browser source in OBS; transparent around the picture) or{' '}
+            <a href={watchLink(shareUrl, 'kiosk')} data-testid="kiosk-link">
+              for a kiosk screen
+            </a>
+            .
+          </span>
+          <br />
+          <button type="button" onClick={() => void session?.end()} data-testid="end">
+            End stream
+          </button>
         </section>
       )}
       {state === 'ended' && (

@@ -144,6 +144,12 @@ export class OwnerSession {
     }
   }
 
+  /** Ends the stream for everybody watching; the service's 'ended' status then resets the page (onStatus). */
+  async end(): Promise<void> {
+    if (!this.saved) return;
+    await request(this.socket, 'session:end', { token: this.saved.ownerToken }).catch((err) => this.fail(errorOf(err)));
+  }
+
   private takeEarly(which: 'publisher' | 'watcher'): RTCPeerConnection {
     const pc = this.early?.[which] ?? newConnection();
     if (this.early) this.early[which] = undefined;

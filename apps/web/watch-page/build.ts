@@ -7,7 +7,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { ConnectingNote } from '../components/ConnectingNote.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { LiveVideo } from '../components/LiveVideo.tsx';
-import { SFU_PORT_SLOT, WATCH_PAGE_FILE } from './page-file.ts';
+import { SFU_PORT_SLOT, VIEW_SLOT, WATCH_PAGE_FILE } from './page-file.ts';
 
 const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
 
@@ -37,13 +37,13 @@ export async function buildWatchPage(): Promise<void> {
 <title>Tooncast</title>
 <style>${styles}</style>
 </head>
-<body data-sfu-port="${SFU_PORT_SLOT}">
+<body data-sfu-port="${SFU_PORT_SLOT}" data-view="${VIEW_SLOT}">
 <header><h1>Tooncast</h1></header>
 <main>
 ${renderToStaticMarkup(createElement(ErrorBanner, { placeholder: true }))}
 ${renderToStaticMarkup(createElement(LiveVideo, { label: 'watch party' }))}
 ${renderToStaticMarkup(createElement(ConnectingNote, { hidden: true }))}
-<p data-testid="ended" hidden>This stream has ended.</p>
+<p class="notice" data-testid="ended" hidden>This stream has ended.</p>
 </main>
 <script>${script}</script>
 </body>
