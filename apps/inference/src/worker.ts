@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Config, type Logger, RedisKeys, WorkerMessage } from '@tooncast/shared';
+import { type Config, type Logger, RedisKeys, WorkerMessage, workerConnectionName } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { contourPublisher } from './contour-view.ts';
 import type { FrameProcessor } from './frame-processor.ts';
@@ -39,7 +39,8 @@ export class InferenceWorker {
     private readonly createProcessor: () => FrameProcessor,
     private readonly log: Logger,
   ) {
-    this.redis = new Redis(redisUrl);
+    // The duplicates carry the name too: any of them open says the process lives.
+    this.redis = new Redis(redisUrl, { connectionName: workerConnectionName(this.id) });
     this.blocking = this.redis.duplicate();
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('message', (channel: string, text: string) => {

@@ -10,6 +10,7 @@ import { SelfieCheckClient } from './selfie-check.ts';
 import { SignalingServer } from './signaling.ts';
 import { SessionStore } from './store.ts';
 import { SessionTokens } from './tokens.ts';
+import { WorkerPresence } from './worker-presence.ts';
 
 /** Largest socket.io message accepted at all; per-request limits (selfie size, SDP size) give clear errors below it. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -58,6 +59,7 @@ export class SfuNode {
     const signaling = new SignalingServer({
       io,
       store,
+      presence: new WorkerPresence(redis, log),
       tokens,
       janus,
       controls,

@@ -24,11 +24,15 @@ import type { SessionStore } from './store.ts';
 import type { SessionTokens, TokenClaims } from './tokens.ts';
 import { type ImageUse, SELFIE, TARGET_FRAME, validateImage } from './uploaded-image.ts';
 import { MountpointWatchers } from './watchers.ts';
+import type { WorkerPresence } from './worker-presence.ts';
 
 /** How long a published session waits for a worker to claim it. */
 const WORKER_CLAIM_TIMEOUT_MS = 10_000;
-/** How often the sfu looks at a session's worker's heartbeat (which lives a few seconds after its last beat). */
-const WORKER_CHECK_MS = 1000;
+/** How often the sfu looks at a session's worker: its heartbeat (which lives a few seconds after its last beat) and
+ * its Redis connections. */
+const WORKER_CHECK_MS = 500;
+/** Checks in a row that must find the worker's connections closed: a reconnect after a network blip is no crash. */
+const WORKER_GONE_CHECKS = 2;
 /** Media-path failures a session may move on from within FAILURES_WINDOW_MS (one that breaks every worker must end). */
 const MAX_FAILURES = 3;
 const FAILURES_WINDOW_MS = 60_000;
@@ -45,6 +49,7 @@ interface SocketState {
 export interface SignalingDeps {
   io: Server;
   store: SessionStore;
+  presence: WorkerPresence;
   tokens: SessionTokens;
   janus: JanusConnection;
   controls: { videoroom: PluginHandle; streaming: PluginHandle };
@@ -310,14 +315,23 @@ export class SignalingServer {
     }
   }
 
-  /** Watches the claimed worker's heartbeat: when it stops (a crash, a restart), the session moves to another. */
+  /**
+   * Watches the claimed worker: when its heartbeat stops (a restart, a stall) or its connections close (a crash, seen
+   * within a second instead of the heartbeat's few), the session moves to another.
+   */
   private watchWorker(live: LiveSession, workerId: string): void {
     clearInterval(live.workerWatch);
     live.workerId = workerId;
+    let goneChecks = 0;
     live.workerWatch = setInterval(async () => {
       // A Redis error is not a dead worker.
-      if (await this.deps.store.workerAlive(workerId).catch(() => true)) return;
-      await this.workerLost(live, workerId, 'its worker stopped');
+      const [beating, connected] = await Promise.all([
+        this.deps.store.workerAlive(workerId).catch(() => true),
+        this.deps.presence.connected(workerId).catch(() => undefined),
+      ]);
+      goneChecks = connected === false ? goneChecks + 1 : 0;
+      if (beating && goneChecks < WORKER_GONE_CHECKS) return;
+      await this.workerLost(live, workerId, beating ? 'its worker crashed' : 'its worker stopped');
     }, WORKER_CHECK_MS);
   }
 

@@ -96,6 +96,14 @@ if (await insideNetns(import.meta.filename)) {
       const standby = await stack.addWorker();
       const endedAt = Date.now();
       process.kill(holder.pid!, signal);
+      // How long the lost worker's heartbeat key had yet to live when the sfu offered the session again.
+      const heartbeatLeftMs = await until('the session to be offered again', 10_000, async () => {
+        const now = await redis.hgetall(RedisKeys.session(sessionId));
+        return now.state !== 'live' || now.workerId !== lost.workerId
+          ? await redis.pttl(RedisKeys.worker(lost.workerId))
+          : undefined;
+      });
+      const noticedMs = Date.now() - endedAt;
       const record = await until('the session to be live on another worker', 20_000, async () => {
         const now = await redis.hgetall(RedisKeys.session(sessionId));
         return now.state === 'live' && now.workerId !== lost.workerId ? now : undefined;
@@ -109,7 +117,18 @@ if (await insideNetns(import.meta.filename)) {
         .finally(() => janus.close());
       const publishers = forwarders.data.publishers as { forwarders: { port: number }[] }[];
       const ports = publishers.flatMap((p) => p.forwarders.map((f) => f.port)).sort();
-      console.log(JSON.stringify({ signal, movedMs: movedAt - endedAt, ...frames.pauses, forwarderPorts: ports }));
+      console.log(
+        JSON.stringify({
+          signal,
+          noticedMs,
+          heartbeatLeftMs,
+          movedMs: movedAt - endedAt,
+          ...frames.pauses,
+          forwarderPorts: ports,
+        }),
+      );
+      // A crash is seen by the worker's closed connections, before its heartbeat lapses.
+      if (signal === 'SIGKILL') assert.ok(heartbeatLeftMs > 0, `noticed only after the heartbeat lapsed`);
       assert.equal(await redis.hget(RedisKeys.worker(record.workerId), 'active'), '1');
       assert.ok(standby.running);
       // Two forwarders (audio, video), both to the new worker: none left pointing at the lost one's ports.

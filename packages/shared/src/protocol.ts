@@ -318,3 +318,9 @@ export const RedisKeys = {
   workers: 'tooncast:workers',
   tokenSecret: 'tooncast:token-secret',
 } as const;
+
+/**
+ * The name a worker gives its Redis connections (CLIENT SETNAME): they close with its process, so the sfu sees a
+ * crashed worker gone before its heartbeat key expires.
+ */
+export const workerConnectionName = (workerId: string) => `tooncast-worker-${workerId}`;
