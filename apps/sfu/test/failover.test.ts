@@ -34,6 +34,12 @@ async function longestPause(page: Page, since: number): Promise<number> {
   return Math.round(Math.max(...at.slice(1).map((t, i) => t - at[i])));
 }
 
+/** The ffmpeg processes (decoder, encoder) a worker runs. */
+function codecs(workerPid: number): number[] {
+  const found = spawnSync('pgrep', ['-P', String(workerPid), 'ffmpeg'], { encoding: 'utf8' }).stdout;
+  return found.split('\n').filter(Boolean).map(Number);
+}
+
 if (await insideNetns(import.meta.filename)) {
   describe('a lost inference worker (Janus, Redis, sfu, pass-through workers, web, Chromium)', {
     timeout: 180_000,
@@ -145,11 +151,7 @@ if (await insideNetns(import.meta.filename)) {
 
     test('a worker whose media path fails (its ffmpeg killed) carries the session on afresh', async () => {
       const holder = stack.workers.find((w) => w.running)!;
-      const codecs = () => {
-        const found = spawnSync('pgrep', ['-P', String(holder.pid), 'ffmpeg'], { encoding: 'utf8' }).stdout;
-        return found.split('\n').filter(Boolean).map(Number);
-      };
-      const [decoder, ...others] = codecs();
+      const [decoder, ...others] = codecs(holder.pid!);
       assert.ok(decoder && others.length > 0, 'the worker runs its decoder and encoder');
       const failedAt = Date.now();
       process.kill(decoder, 'SIGKILL');
@@ -157,7 +159,7 @@ if (await insideNetns(import.meta.filename)) {
       console.log(JSON.stringify({ mediaFailure: frames.pauses }));
       await assertWatching(frames);
       assert.equal((await redis.hgetall(RedisKeys.session(sessionId))).state, 'live');
-      assert.ok(!codecs().includes(decoder), 'a new media path');
+      assert.ok(!codecs(holder.pid!).includes(decoder), 'a new media path');
     });
 
     test('with no worker left, the owner and the viewer are told, and the session ends', async () => {
@@ -179,6 +181,39 @@ if (await insideNetns(import.meta.filename)) {
       for (const page of [owner, viewer]) assert.ok(await page.getByTestId('connecting').isHidden());
       assert.equal(await redis.exists(RedisKeys.session(sessionId), RedisKeys.selfie(sessionId)), 0);
       assert.equal(await redis.exists(RedisKeys.worker(workerId)), 0);
+    });
+
+    test('a session whose media path fails again and again ends with a clear error after the third time', async (t) => {
+      const worker = await stack.addWorker();
+      const page = await browser.page(stack.webUrl);
+      t.after(() => page.context().close());
+      await startOwnerSession(page, await testClip(), selfieFixture(), TEST_CLIP_FACE);
+      await firstPersonalizedFrame(page, 15_000);
+      const id = (await measurements(page)).sessionId!;
+      const { workerId } = await redis.hgetall(RedisKeys.session(id));
+      let previous: number[] = [];
+      for (let failure = 1; failure <= 4; failure++) {
+        // A new media path, live: none of the last one's processes left.
+        const running = await until(`a media path before failure ${failure}`, 15_000, async () => {
+          const now = codecs(worker.pid!);
+          const live = (await redis.hget(RedisKeys.session(id), 'state')) === 'live';
+          return live && now.length >= 2 && !now.some((pid) => previous.includes(pid)) ? now : undefined;
+        });
+        process.kill(running[0], 'SIGKILL');
+        previous = running;
+      }
+      // The first three failures moved the session on; the fourth within the minute ends it.
+      const errors = await until('the owner page to report the failure', 15_000, async () => {
+        const m = await measurements(page);
+        return m.state === 'ended' && m.errors.length ? m.errors : undefined;
+      });
+      assert.equal(errors.length, 1, errors.join('; '));
+      assert.match(errors[0], /^worker-failed: the inference worker failed: /);
+      await until(
+        'the worker to let the session go',
+        10_000,
+        async () => (await redis.hget(RedisKeys.worker(workerId), 'active')) === '0' || undefined,
+      );
     });
   });
 }
