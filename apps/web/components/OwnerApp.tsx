@@ -57,6 +57,10 @@ type Target = SavedSession['target'];
 /** Widest clicked frame the page sends: the worker's frames are 640 wide (TOONCAST_FRAME_SIZE). */
 const TARGET_FRAME_MAX_WIDTH = 640;
 
+/** Why an uploaded clip does not play (the clip element's MediaError: format unsupported, or anything else). */
+const UNSUPPORTED_CLIP = 'this browser cannot play its format';
+const DAMAGED_CLIP = 'it is damaged, or uses a codec this browser cannot decode';
+
 /** How many drawn figures the page keeps in its measurements. */
 const KEEP_DRAWN = 600;
 
@@ -77,6 +81,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
   const [debugView, setDebugView] = useState(false);
   const [session, setSession] = useState<OwnerSession>();
   const clipRef = useRef<HTMLVideoElement>(null);
+  const clipInput = useRef<HTMLInputElement>(null);
   const contourCanvas = useRef<HTMLCanvasElement>(null);
   const contourView = useRef<ContourView>(undefined);
 
@@ -124,6 +129,26 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     };
   }, [session, debugView, running, published]);
 
+  /** Another clip: a face clicked on the last one is no target on this one. */
+  const chooseClip = (url: string, file?: File) => {
+    setClipUrl(url);
+    setClipFile(file);
+    setTarget(undefined);
+    targetFrame.current = undefined;
+    setError(undefined);
+  };
+
+  /** An uploaded clip this browser cannot show: say why and go back to the demo clip (the selfie stays). */
+  const refuseClip = (why: string) => {
+    if (!clipFile || state !== 'idle') return;
+    const name = clipFile instanceof File ? `"${clipFile.name}"` : 'The clip';
+    chooseClip(DEMO_CLIP_URL);
+    if (clipInput.current) clipInput.current.value = '';
+    setError(
+      `${name} cannot be used: ${why}. MP4 (H.264) and WebM clips play in every browser; the demo clip is selected again.`,
+    );
+  };
+
   const onClipClick = (e: React.MouseEvent<HTMLVideoElement>) => {
     const video = e.currentTarget;
     if (!video.paused || state !== 'idle') return;
@@ -170,27 +195,19 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
           <section>
             <h2>1. Cartoon clip</h2>
             <label>
-              <input
-                type="radio"
-                checked={clipUrl === DEMO_CLIP_URL}
-                onChange={() => {
-                  setClipUrl(DEMO_CLIP_URL);
-                  setClipFile(undefined);
-                }}
-              />{' '}
-              Demo clip
+              <input type="radio" checked={clipUrl === DEMO_CLIP_URL} onChange={() => chooseClip(DEMO_CLIP_URL)} /> Demo
+              clip
             </label>{' '}
             <label>
               or upload{' '}
               <input
+                ref={clipInput}
                 type="file"
                 accept="video/*"
                 data-testid="clip-file"
                 onChange={(e) => {
                   const file = e.target.files?.[0];
-                  if (!file) return;
-                  setClipUrl(URL.createObjectURL(file));
-                  setClipFile(file);
+                  if (file) chooseClip(URL.createObjectURL(file), file);
                 }}
               />
             </label>
@@ -214,6 +231,8 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
               playsInline
               crossOrigin="anonymous"
               onClick={onClipClick}
+              onError={(e) => refuseClip(e.currentTarget.error?.code === 4 ? UNSUPPORTED_CLIP : DAMAGED_CLIP)}
+              onLoadedMetadata={(e) => e.currentTarget.videoWidth === 0 && refuseClip('it has no picture')}
               data-testid="clip"
             />
             {debugView && running && <canvas ref={contourCanvas} className="contour" data-testid="contour-view" />}

@@ -138,6 +138,32 @@ if (await insideNetns(import.meta.filename)) {
       return text ? (JSON.parse(text) as SavedSession) : undefined;
     }
 
+    test('a clip the browser cannot play is refused with a clear message; another clip drops the face clicked on the last', async (t) => {
+      const page = await browser.page(stack.webUrl);
+      t.after(() => page.context().close());
+      const marked = () => page.locator('.clip .marker').count();
+      await page.getByTestId('clip-file').setInputFiles(clip.file);
+      const video = page.getByTestId('clip');
+      await video.evaluate(async (v: HTMLVideoElement) => {
+        if (v.readyState < 1) await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));
+      });
+      await video.click({ position: { x: 100, y: 100 } });
+      assert.equal(await marked(), 1, 'the click marks a face');
+      const broken = path.join(tmp, 'holiday.mp4');
+      await fs.writeFile(broken, 'this is not a video');
+      await page.getByTestId('clip-file').setInputFiles(broken);
+      await page
+        .getByTestId('error')
+        .filter({ hasText: /"holiday\.mp4" cannot be used: .*the demo clip is selected again/ })
+        .waitFor({ timeout: 10_000 });
+      assert.equal(await marked(), 0, 'no face is marked on the demo clip');
+      assert.ok(await page.getByTestId('start').isDisabled());
+      assert.match((await video.getAttribute('src')) ?? '', /\/clips\/demo$/);
+      // A good clip again: the message goes.
+      await page.getByTestId('clip-file').setInputFiles(clip.file);
+      await page.getByTestId('error').waitFor({ state: 'detached', timeout: 10_000 });
+    });
+
     /** An owner page that pressed start on the clip with the target clicked. */
     async function pressStartOnTarget(t: TestContext, beforeStart?: () => Promise<void>) {
       const point = targetPointAt(clip.truths, START_FRAME);
