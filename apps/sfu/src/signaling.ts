@@ -28,8 +28,10 @@ import type { WorkerPresence } from './worker-presence.ts';
 
 /** How long a published session waits for a worker to claim it. */
 const WORKER_CLAIM_TIMEOUT_MS = 10_000;
-/** How often the sfu looks at a session's worker: its heartbeat (which lives a few seconds after its last beat) and
- * its Redis connections. */
+/**
+ * How often the sfu looks at a session's worker: its heartbeat (alive a few seconds after the last beat) and its Redis
+ * connections.
+ */
 const WORKER_CHECK_MS = 500;
 /** Checks in a row that must find the worker's connections closed: a reconnect after a network blip is no crash. */
 const WORKER_GONE_CHECKS = 2;
@@ -327,7 +329,7 @@ export class SignalingServer {
       // A Redis error is not a dead worker.
       const [beating, connected] = await Promise.all([
         this.deps.store.workerAlive(workerId).catch(() => true),
-        this.deps.presence.connected(workerId).catch(() => undefined),
+        this.deps.presence.connected(workerId),
       ]);
       goneChecks = connected === false ? goneChecks + 1 : 0;
       if (beating && goneChecks < WORKER_GONE_CHECKS) return;
