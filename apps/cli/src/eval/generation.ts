@@ -45,9 +45,9 @@ import {
 } from '@tooncast/engine';
 import { readImage, VideoReader } from '@tooncast/media';
 import { createFloatMap, type FloatMap, type RgbImage } from '@tooncast/shared';
-import { type ClipSpec, createClipRenderer, type FrameTruth, renderClip, targetPointAt } from '@tooncast/synth';
+import type { ClipSpec } from '@tooncast/synth';
 import { pearson } from '../stats.ts';
-import { pickFrame } from './synthetic.ts';
+import { clickTarget, framesAsSeen } from './synthetic.ts';
 
 /** Largest per-frame change of a scripted expression value for a pair of frames to count as "still". */
 const STILL_EXPRESSION = 0.01;
@@ -180,18 +180,9 @@ export async function runGenerationOnClip(
   spec: ClipSpec,
   options: GenerationRunOptions & { maxFrames?: number; seen?: ReadonlyMap<number, number> } = {},
 ): Promise<GenerationRun> {
-  const truths: FrameTruth[] = [];
-  for (const f of renderClip(spec)) truths.push(f.truth);
-  const clickIndex = pickFrame(truths);
-  const click = targetPointAt(truths, clickIndex);
-  const clickImage = createClipRenderer(spec).render(clickIndex).image;
-  const target = await models.analysis.pick(clickImage, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
-  const limit = options.maxFrames ?? truths.length;
+  const { target } = await clickTarget(models.analysis, spec);
   function* source(): Generator<DriverFrame> {
-    for (const { image, truth } of renderClip(spec)) {
-      if (truth.index >= limit) return;
-      const timeSec = options.seen ? options.seen.get(truth.index) : truth.timeSec;
-      if (timeSec === undefined) continue;
+    for (const { image, truth, timeSec } of framesAsSeen(spec, options.seen, options.maxFrames)) {
       const c = truth.characters.find((x) => x.id === 'target')!;
       const { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll, occluded } = c;
       const expression = { mouthOpen, eyeOpenLeft, eyeOpenRight, yaw, pitch, roll, occluded };

@@ -38,6 +38,32 @@ export interface SyntheticScore {
   expression: Record<Expression, number>;
 }
 
+/**
+ * The clip's ground truth and its target as the owner picks it: a click on the target's face in the first frame
+ * where it is fully visible (pickFrame).
+ */
+export async function clickTarget(models: AnalysisModels, spec: ClipSpec) {
+  const truths: FrameTruth[] = [];
+  for (const f of renderClip(spec)) truths.push(f.truth);
+  const clickIndex = pickFrame(truths);
+  const click = targetPointAt(truths, clickIndex);
+  const clickImage = createClipRenderer(spec).render(clickIndex).image;
+  const target = await models.pick(clickImage, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
+  return { truths, target };
+}
+
+/**
+ * The clip's frames a run looks at, with their times: every frame (below `limit`) at its own time, or with `seen` only
+ * those frames at those times (s), as a live worker sees them (see liveSchedule).
+ */
+export function* framesAsSeen(spec: ClipSpec, seen?: ReadonlyMap<number, number>, limit = Number.POSITIVE_INFINITY) {
+  for (const { image, truth } of renderClip(spec)) {
+    if (truth.index >= limit) return;
+    const timeSec = seen ? seen.get(truth.index) : truth.timeSec;
+    if (timeSec !== undefined) yield { image, truth, timeSec };
+  }
+}
+
 /** The frame the user "clicks" on: the first one where the target is fully visible. */
 export function pickFrame(truths: readonly FrameTruth[]): number {
   const i = truths.findIndex((f) => f.characters.some((c) => c.id === 'target' && c.visible && c.occluded === 0));
@@ -57,12 +83,7 @@ export async function scoreSyntheticClip(
   onFrame?: (a: FrameAnalysis, ms: number, cpuMs: number) => void,
   seen?: ReadonlyMap<number, number>,
 ): Promise<SyntheticScore> {
-  const truths: FrameTruth[] = [];
-  for (const f of renderClip(spec)) truths.push(f.truth);
-  const clickIndex = pickFrame(truths);
-  const click = targetPointAt(truths, clickIndex);
-  const clickFrame = createClipRenderer(spec).render(clickIndex);
-  const picked = await models.pick(clickFrame.image, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
+  const { truths, target: picked } = await clickTarget(models, spec);
   const stage = new FaceAnalysisStage(models, picked);
   const clock = new StageClock();
 
@@ -78,9 +99,7 @@ export async function scoreSyntheticClip(
   let awaitingReentry: number | undefined; // frame the target became visible again after leaving
   let wasVisible = false;
   let leftFrame = false;
-  for (const { image, truth } of renderClip(spec)) {
-    const timeSec = seen ? seen.get(truth.index) : truth.timeSec;
-    if (timeSec === undefined) continue;
+  for (const { image, truth, timeSec } of framesAsSeen(spec, seen)) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const a = await stage.analyze(image, truth.index, timeSec, clock);
