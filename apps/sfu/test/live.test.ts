@@ -241,6 +241,11 @@ if (await insideNetns(import.meta.filename)) {
 
       await owner.getByTestId('end').click();
       await owner.getByTestId('start-another').waitFor({ timeout: 10_000 });
+      assert.equal(
+        await owner.getByTestId('video-personalized').count(),
+        0,
+        'no frozen picture left on the owner page',
+      );
       // The kiosk says so, large in the middle of the screen; the overlay goes blank: a stream shows no message.
       const ended = pages.kiosk.getByTestId('ended');
       await ended.waitFor({ timeout: 10_000 });

@@ -261,7 +261,8 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
             </p>
           )}
         </div>
-        {state !== 'idle' && state !== 'resuming' && (
+        {/* After the end, no frozen last picture under stale figures: the note and 'Start another' say it. */}
+        {state !== 'idle' && state !== 'resuming' && state !== 'ended' && (
           <LiveVideo
             stream={personalized}
             label="personalized"
