@@ -80,8 +80,13 @@ export class InferenceWorker {
         continue;
       }
       const popped = await this.blocking.blpop(RedisKeys.pending, 1).catch(() => null);
-      if (!popped || this.stopped) continue;
+      if (!popped) continue;
       const sessionId = popped[1];
+      if (this.stopped) {
+        // Claimed while stopping: back to the front of the queue, for another worker.
+        await this.redis.lpush(RedisKeys.pending, sessionId);
+        continue;
+      }
       await this.open(sessionId).catch(async (err: Error & { problem?: string }) => {
         this.log.error({ err, session: sessionId }, 'could not start the session');
         // The engine's selfie analysis says what is wrong with the selfie; anything else is a worker failure.
@@ -170,7 +175,7 @@ export class InferenceWorker {
     await this.subscriber.unsubscribe(RedisKeys.channel(sessionId)).catch(() => undefined);
     await claimed.pipeline.close();
     await claimed.processor.close();
-    await this.beat().catch(() => undefined);
+    if (!this.stopped) await this.beat().catch(() => undefined);
     this.log.info({ session: sessionId, reason }, 'session released');
   }
 
@@ -178,12 +183,15 @@ export class InferenceWorker {
     return this.sessions.size;
   }
 
+  /** Leaves the registry, hands its sessions back to the sfu (which moves them on at once), then closes them. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
-    await this.claimLoop;
-    await Promise.all([...this.sessions.keys()].map((id) => this.release(id, 'worker stopping')));
     await this.redis.multi().del(RedisKeys.worker(this.id)).srem(RedisKeys.workers, this.id).exec();
+    const sessions = [...this.sessions.keys()];
+    await Promise.all(sessions.map((id) => this.send(id, { type: 'worker-leaving', workerId: this.id })));
+    await Promise.all(sessions.map((id) => this.release(id, 'worker stopping')));
+    await this.claimLoop;
     for (const r of [this.redis, this.blocking, this.subscriber]) r.disconnect();
     this.log.info({ worker: this.id }, 'inference worker stopped');
   }

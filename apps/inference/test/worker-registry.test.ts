@@ -24,7 +24,7 @@ after(async () => {
   await server.stop();
 });
 
-test('a worker whose beats lapsed (a stall) is listed again at its next beat; a stopped one is gone at once', async () => {
+test('a worker whose beats lapsed (a stall) is listed again at its next beat; a stopped one is gone at once and leaves the sessions offered meanwhile', async () => {
   const listed = async () => ({
     member: await redis.sismember(RedisKeys.workers, worker.id),
     alive: await redis.exists(RedisKeys.worker(worker.id)),
@@ -36,6 +36,10 @@ test('a worker whose beats lapsed (a stall) is listed again at its next beat; a 
   await new Promise((r) => setTimeout(r, 1200));
   assert.deepEqual(await listed(), { member: 1, alive: 1 });
   stopped = true;
-  await worker.stop();
+  // A session offered while the worker stops (its claim loop waits in BLPOP) stays offered, for another worker.
+  const stopping = worker.stop();
+  await redis.rpush(RedisKeys.pending, 'offered-while-stopping');
+  await stopping;
   assert.deepEqual(await listed(), { member: 0, alive: 0 });
+  assert.deepEqual(await redis.lrange(RedisKeys.pending, 0, -1), ['offered-while-stopping']);
 });

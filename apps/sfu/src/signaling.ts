@@ -309,6 +309,9 @@ export class SignalingServer {
             message.code === 'worker-failed' ? `the inference worker failed: ${message.message}` : message.message,
         });
         break;
+      case 'worker-leaving':
+        await this.workerLost(live, message.workerId, 'its worker is stopping');
+        break;
       case 'stats':
         this.deps.io.to(roomOf(live.id)).emit('stats', message.stats);
         break;
@@ -353,7 +356,7 @@ export class SignalingServer {
       .catch((err) => this.deps.log.warn({ err, session: live.id }, 'could not stop the forward to the old worker'));
     // A worker that only missed its beats (stalled, not dead) lets the session go when it hears this.
     await this.deps.store.send(live.id, { type: 'end', reason: 'the session moved to another worker', workerId });
-    await this.deps.store.update(live.id, { state: 'starting' });
+    await this.deps.store.update(live.id, { state: 'starting', movedBecause: reason });
     this.emitStatus(live.id, { state: 'starting' });
     live.workerTimer = setTimeout(() => {
       void this.failSession(live, {

@@ -13,6 +13,8 @@ export interface SessionRecord {
   mountpointVideoRtcpPort?: number;
   roomId?: number;
   workerId?: string;
+  /** Why the session last moved to another worker (a stop, a crash, a failed media path), for operators. */
+  movedBecause?: string;
 }
 
 const NUMERIC = new Set([

@@ -133,7 +133,9 @@ if (await insideNetns(import.meta.filename)) {
           forwarderPorts: ports,
         }),
       );
-      // A crash is seen by the worker's closed connections, before its heartbeat lapses.
+      // A stopping worker hands its session back itself; a crash is seen by the worker's closed connections, before
+      // its heartbeat lapses.
+      assert.equal(record.movedBecause, signal === 'SIGTERM' ? 'its worker is stopping' : 'its worker crashed');
       if (signal === 'SIGKILL') assert.ok(heartbeatLeftMs > 0, `noticed only after the heartbeat lapsed`);
       assert.equal(await redis.hget(RedisKeys.worker(record.workerId), 'active'), '1');
       assert.ok(standby.running);
@@ -158,7 +160,9 @@ if (await insideNetns(import.meta.filename)) {
       const frames = await shownAgain(failedAt + 1000, failedAt);
       console.log(JSON.stringify({ mediaFailure: frames.pauses }));
       await assertWatching(frames);
-      assert.equal((await redis.hgetall(RedisKeys.session(sessionId))).state, 'live');
+      const record = await redis.hgetall(RedisKeys.session(sessionId));
+      assert.equal(record.state, 'live');
+      assert.match(record.movedBecause, /^its worker failed: /);
       assert.ok(!codecs(holder.pid!).includes(decoder), 'a new media path');
     });
 

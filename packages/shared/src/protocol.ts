@@ -279,6 +279,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     code: z.enum(['worker-failed', 'selfie-no-face', 'selfie-unsupported']).default('worker-failed'),
   }),
   z.object({ type: z.literal('stats'), stats: LiveStats }),
+  /** worker → sfu: the worker is stopping (a restart); the session moves to another at once, no failure counted. */
+  z.object({ type: z.literal('worker-leaving'), workerId: z.string() }),
   /** sfu → worker: release the session; with `workerId`, only that worker does (the session moved to another). */
   z.object({ type: z.literal('end'), reason: z.string(), workerId: z.string().optional() }),
   /** sfu → worker: publish the session's contour figures on its contour channel (or stop). */
