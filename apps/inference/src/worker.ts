@@ -187,9 +187,12 @@ export class InferenceWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
-    await this.redis.multi().del(RedisKeys.worker(this.id)).srem(RedisKeys.workers, this.id).exec();
+    // A Redis error must not keep the sessions open: they close either way.
+    const registry = this.redis.multi().del(RedisKeys.worker(this.id)).srem(RedisKeys.workers, this.id);
+    await registry.exec().catch(() => undefined);
     const sessions = [...this.sessions.keys()];
-    await Promise.all(sessions.map((id) => this.send(id, { type: 'worker-leaving', workerId: this.id })));
+    const leaving = { type: 'worker-leaving', workerId: this.id } as const;
+    await Promise.all(sessions.map((id) => this.send(id, leaving).catch(() => undefined)));
     await Promise.all(sessions.map((id) => this.release(id, 'worker stopping')));
     await this.claimLoop;
     for (const r of [this.redis, this.blocking, this.subscriber]) r.disconnect();
