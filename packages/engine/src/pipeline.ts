@@ -135,7 +135,7 @@ export class ToonPipeline {
         this.selfie,
       ),
     );
-    const fused = clock.time('fusion', () => this.fusion.fuse(firstFace, this.history));
+    const fused = clock.time('fusion', () => this.fusion.fuse(firstFace, this.history, timeSec));
     // Step 3: cartoon style.
     const stylizedFace = await clock.timeAsync('stylize', () =>
       this.models.stylizer.stylize(fused.finalFace, this.style),

@@ -173,6 +173,32 @@ describe('generation: fusion of first and second face images', () => {
     assert.equal(history.last, r.finalFace);
   });
 
+  it('carries the motion over the time to this frame: past a skipped frame, not far on capture jitter', () => {
+    const step = 1 / 24;
+    // Frames 0 and 1 fused at their times, then frame 3 (frame 2 skipped, as a loaded live worker does).
+    const secondFor = (times: number[], next: number) => {
+      const history = new FusionHistory();
+      history.push(frame(0), times[0]);
+      history.push(frame(1), times[1]);
+      return fusion.fuse(frame(next), history, times[2]).secondFace!;
+    };
+    const skipped = secondFor([0, step, 3 * step], 3);
+    assert.ok(
+      meanAbsDiff(skipped, frame(3), 16) < 1.5,
+      `misses the skipped frame: ${meanAbsDiff(skipped, frame(3), 16)}`,
+    );
+    // Without times the motion is carried one step: the frame that was skipped.
+    const history = new FusionHistory();
+    history.push(frame(0));
+    history.push(frame(1));
+    assert.ok(meanAbsDiff(fusion.fuse(frame(3), history).secondFace!, frame(2), 16) < 1.5);
+    // Frames captured 10 ms and then 40 ms apart: steps under 1/30 s count as 1/30 s, so the second face goes 1.2
+    // steps (40 / 33 ms), not the most it may (2; 40 / 10 ms would be 4).
+    const jittered = secondFor([0, 0.01, 0.05], 2);
+    assert.ok(meanAbsDiff(jittered, frame(2.2), 16) < 1.5, `jitter: ${meanAbsDiff(jittered, frame(2.2), 16)}`);
+    assert.ok(meanAbsDiff(jittered, frame(3), 16) > 3, 'jitter taken for a change of pace');
+  });
+
   it('lets the first face image win where the expression changes', () => {
     const history = new FusionHistory();
     history.push(frame(0));

@@ -1,4 +1,5 @@
 import { createRgbImage, type FloatMap, type RgbImage } from '@tooncast/shared';
+import { MIN_FRAME_STEP_SEC } from '../analysis/frameStep.ts';
 import { boxBlurFloat } from '../image/blur.ts';
 import { downsampleFloat2, resizeFloat } from '../image/gray.ts';
 import { sampleFloat } from '../image/sample.ts';
@@ -11,32 +12,53 @@ import { backwardWarp } from './warp.ts';
  * (one per face track); reset it when the face is lost or the shot cuts.
  */
 export class FusionHistory {
-  private images: RgbImage[] = [];
+  private entries: { image: RgbImage; timeSec?: number }[] = [];
 
   /** Number of final face images held (0, 1 or 2). */
   get size(): number {
-    return this.images.length;
+    return this.entries.length;
   }
 
   get last(): RgbImage | undefined {
-    return this.images[this.images.length - 1];
+    return this.entries[this.entries.length - 1]?.image;
   }
 
   get beforeLast(): RgbImage | undefined {
-    return this.images.length === 2 ? this.images[0] : undefined;
+    return this.entries.length === 2 ? this.entries[0].image : undefined;
   }
 
-  push(finalFace: RgbImage): void {
+  /** The times (s) of the two images held, before-last first, when both were given one. */
+  get times(): [number, number] | undefined {
+    const [a, b] = this.entries;
+    return a?.timeSec !== undefined && b?.timeSec !== undefined ? [a.timeSec, b.timeSec] : undefined;
+  }
+
+  push(finalFace: RgbImage, timeSec?: number): void {
     const last = this.last;
     if (last && (last.width !== finalFace.width || last.height !== finalFace.height)) {
       throw new RangeError('FusionHistory: final face images must keep one size; reset() before changing it');
     }
-    this.images = [...this.images.slice(-1), finalFace];
+    this.entries = [...this.entries.slice(-1), { image: finalFace, timeSec }];
   }
 
   reset(): void {
-    this.images = [];
+    this.entries = [];
   }
+}
+
+/** The farthest the second image carries the last motion, in steps between the two images it was measured on. */
+const MAX_MOTION_SCALE = 2;
+
+/**
+ * How far the second image carries the motion between the last two final faces: the step to this frame over the
+ * step between them (live frames come skipped), each at least MIN_FRAME_STEP_SEC (capture jitter is no change of
+ * pace), at most MAX_MOTION_SCALE; 1 without times.
+ */
+function motionScale(history: FusionHistory, timeSec: number | undefined): number {
+  const times = history.times;
+  if (!times || timeSec === undefined) return 1;
+  const step = (from: number, to: number) => Math.max(MIN_FRAME_STEP_SEC, to - from);
+  return Math.min(MAX_MOTION_SCALE, step(times[1], timeSec) / step(times[0], times[1]));
 }
 
 export interface FusionOptions {
@@ -105,22 +127,24 @@ export class FaceFusion {
     return this.options.enabled;
   }
 
-  fuse(firstFace: RgbImage, history: FusionHistory): FusionResult {
+  /** `timeSec`: the frame's time, so that a motion is carried over the right step (see motionScale). */
+  fuse(firstFace: RgbImage, history: FusionHistory, timeSec?: number): FusionResult {
     const last = history.last;
     const beforeLast = history.beforeLast;
     if (last && (last.width !== firstFace.width || last.height !== firstFace.height)) {
       throw new RangeError(`first face image ${firstFace.width}x${firstFace.height} differs from the history's size`);
     }
     if (!this.options.enabled || !last || !beforeLast) {
-      history.push(firstFace);
+      history.push(firstFace, timeSec);
       return { finalFace: firstFace };
     }
     const backward = this.options.predictionFlow.estimate(last, beforeLast);
     const forward = this.options.consistencyFlow.estimate(beforeLast, last);
-    const secondFace = backwardWarp(last, backward, this.image('second', last.width, last.height));
+    const scale = motionScale(history, timeSec);
+    const secondFace = backwardWarp(last, backward, this.image('second', last.width, last.height), scale);
     const secondWeight = this.weights(firstFace, secondFace, backward, forward);
     const finalFace = blend(firstFace, secondFace, secondWeight);
-    history.push(finalFace);
+    history.push(finalFace, timeSec);
     return { finalFace, secondFace, secondWeight };
   }
 
