@@ -131,6 +131,8 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
 
   /** Another clip: a face clicked on the last one is no target on this one. */
   const chooseClip = (url: string, file?: File) => {
+    // The element lets go of an uploaded clip's bytes only when its object URL is revoked.
+    if (clipUrl.startsWith('blob:')) URL.revokeObjectURL(clipUrl);
     setClipUrl(url);
     setClipFile(file);
     setTarget(undefined);
