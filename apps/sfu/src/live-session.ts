@@ -14,7 +14,10 @@ export class LiveSession {
   graceTimer?: NodeJS.Timeout;
   /** Where the claimed worker listens: a republished stream (after a reload) is forwarded there again. */
   workerTarget?: RtpTarget;
-  /** The worker that claimed the session, and the check that its heartbeat lives (a lost one's session moves on). */
+  /**
+   * The worker that claimed the session, and the check that it lives (its heartbeat and its Redis connections): a lost
+   * worker's session moves on.
+   */
   workerId?: string;
   workerWatch?: NodeJS.Timeout;
   /** When its worker reported the session's media path failed (epoch ms), within the last minute. */
