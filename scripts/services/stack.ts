@@ -116,13 +116,13 @@ export class LiveStack {
     const web = [NEXT_BIN, 'start', '-p', String(o.webPort), '-H', '0.0.0.0'];
     this.spawn('web', process.execPath, web, this.serviceEnv(), WEB_DIR);
     await Promise.all([waitForTcp('127.0.0.1', o.sfuPort, 30_000), waitForTcp('127.0.0.1', o.webPort, 30_000)]);
-    await this.waitForWorkers(o.workers);
+    await this.waitForWorkers(this.workers);
   }
 
   /** One more inference worker, once it has registered (e.g. to take over the sessions of one that is stopped). */
   async addWorker(): Promise<OwnedProcess> {
     const worker = this.startWorker();
-    await this.waitForWorkers(this.workers.filter((w) => w.running).length);
+    await this.waitForWorkers([worker]);
     return worker;
   }
 
@@ -157,17 +157,24 @@ export class LiveStack {
     return child;
   }
 
-  /** Until `count` workers are registered with a live heartbeat (a killed one stays listed for a while). */
-  private async waitForWorkers(count: number): Promise<void> {
+  /**
+   * Until each of `workers` is registered with a live heartbeat, known by its pid (the registry also lists workers
+   * that were killed or are stopping, for a while).
+   */
+  private async waitForWorkers(workers: OwnedProcess[]): Promise<void> {
     const redis = new Redis(this.redisUrl);
-    const alive = async () => {
-      const ids = await redis.smembers(RedisKeys.workers);
-      return ids.length ? redis.exists(...ids.map((id) => RedisKeys.worker(id))) : 0;
+    const registered = async () => {
+      const pids = new Set<number>();
+      for (const id of await redis.smembers(RedisKeys.workers)) {
+        const pid = await redis.hget(RedisKeys.worker(id), 'pid');
+        if (pid) pids.add(Number(pid));
+      }
+      return workers.filter((w) => pids.has(w.pid!)).length;
     };
     try {
       const deadline = Date.now() + 30_000;
-      for (let n = await alive(); n < count; n = await alive()) {
-        if (Date.now() > deadline) throw new Error(`only ${n} of ${count} workers registered`);
+      for (let n = await registered(); n < workers.length; n = await registered()) {
+        if (Date.now() > deadline) throw new Error(`only ${n} of ${workers.length} workers registered`);
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type Config, type Logger, RedisKeys, WorkerMessage, workerConnectionName } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { contourPublisher } from './contour-view.ts';
@@ -63,11 +64,15 @@ export class InferenceWorker {
     this.log.info({ worker: this.id, capacity: this.live.workerCapacity }, 'inference worker registered');
   }
 
-  /** Also lists the worker again: a worker whose beats lapsed (a stall) is dropped from the list by the sfu. */
+  /**
+   * Also lists the worker again: a worker whose beats lapsed (a stall) is dropped from the list by the sfu. Its host
+   * and pid say which process it is, for operators.
+   */
   private async beat(): Promise<void> {
+    const { workerCapacity: capacity } = this.live;
     await this.redis
       .multi()
-      .hset(RedisKeys.worker(this.id), { capacity: this.live.workerCapacity, active: this.sessions.size })
+      .hset(RedisKeys.worker(this.id), { capacity, active: this.sessions.size, host: hostname(), pid: process.pid })
       .expire(RedisKeys.worker(this.id), HEARTBEAT_TTL_SECONDS)
       .sadd(RedisKeys.workers, this.id)
       .exec();
@@ -147,6 +152,8 @@ export class InferenceWorker {
     );
     this.sessions.set(sessionId, { pipeline, processor });
     this.channels.set(RedisKeys.channel(sessionId), sessionId);
+    // Held from here: a stop now hands it back (worker-leaving), and the sfu watches this worker from now on.
+    await this.send(sessionId, { type: 'worker-claimed', workerId: this.id });
     await this.subscriber.subscribe(RedisKeys.channel(sessionId));
     const opened = processor.open(selfie, {
       x: Number(record.targetX),
@@ -158,6 +165,8 @@ export class InferenceWorker {
     // the character picked on the clicked frame; the pipeline hands frames to the processor once it is open.
     const ports = await pipeline.listen(this.live.rtpHost, opened);
     await this.beat();
+    // Released meanwhile (the worker stopping, the session moved on): another worker is, or will be, its worker.
+    if (this.sessions.get(sessionId)?.pipeline !== pipeline) return;
     await this.send(sessionId, { type: 'worker-ready', workerId: this.id, host: this.live.rtpHost, ...ports });
     this.log.info({ session: sessionId, ...ports }, 'session claimed');
     await opened;
@@ -183,16 +192,17 @@ export class InferenceWorker {
     return this.sessions.size;
   }
 
-  /** Leaves the registry, hands its sessions back to the sfu (which moves them on at once), then closes them. */
+  /** Hands its sessions back to the sfu (which moves them on at once), leaves the registry, then closes them. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
+    // Handed back while the heartbeat key still lives, so the sfu hears that this is a stop (not seeing it gone).
+    const sessions = [...this.sessions.keys()];
+    const leaving = { type: 'worker-leaving', workerId: this.id } as const;
+    await Promise.all(sessions.map((id) => this.send(id, leaving)));
     // A Redis error must not keep the sessions open: they close either way.
     const registry = this.redis.multi().del(RedisKeys.worker(this.id)).srem(RedisKeys.workers, this.id);
     await registry.exec().catch(() => undefined);
-    const sessions = [...this.sessions.keys()];
-    const leaving = { type: 'worker-leaving', workerId: this.id } as const;
-    await Promise.all(sessions.map((id) => this.send(id, leaving).catch(() => undefined)));
     await Promise.all(sessions.map((id) => this.release(id, 'worker stopping')));
     await this.claimLoop;
     for (const r of [this.redis, this.blocking, this.subscriber]) r.disconnect();

@@ -27,6 +27,8 @@ export class LiveSession {
   /** The first publish into the room: the worker may be ready before it is done, and is forwarded after it. */
   published?: Promise<unknown>;
   ended = false;
+  /** The tail of the worker events (see inOrder). */
+  private workerEvents: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: string,
@@ -46,6 +48,16 @@ export class LiveSession {
     const failed = created.find((c) => c.status === 'rejected');
     if (failed) throw failed.reason;
     this.log.info({ session: this.id, room: this.room?.id, mountpoint: this.mountpoint?.id }, 'session media created');
+  }
+
+  /**
+   * Runs the session's worker events (its messages, the watch's verdicts) one at a time, in order: each awaits
+   * Janus or Redis, and a loss handled in the middle of a ready would forward to a worker already gone.
+   */
+  inOrder(event: () => Promise<void>): Promise<void> {
+    const done = this.workerEvents.then(event);
+    this.workerEvents = done.catch(() => undefined);
+    return done;
   }
 
   /** Destroys the room and mountpoint (after a failed creation the session may try again). */

@@ -245,7 +245,7 @@ export class SignalingServer {
       mountpointAudioPort: live.mountpoint!.audioPort,
       mountpointVideoRtcpPort: live.mountpoint!.videoRtcpPort,
     });
-    await store.listen(claims.sessionId, (m) => void this.onWorkerMessage(live, m));
+    await store.listen(claims.sessionId, (m) => void this.workerEvent(live, () => this.onWorkerMessage(live, m)));
     // Their TTL is a safety net for sessions that never end; a running one keeps them for a worker taking over.
     const ttl = this.deps.live.selfieTtlSeconds;
     live.imagesTimer = setInterval(() => void store.keepImages(live.id, ttl).catch(() => undefined), (ttl * 1000) / 2);
@@ -268,7 +268,23 @@ export class SignalingServer {
 
   private async onWorkerMessage(live: LiveSession, message: WorkerMessage): Promise<void> {
     if (live.ended) return;
+    // Only the worker holding the session is heard: a former one's late ready or failure (it was lost, the session
+    // moved on) would take the session from the worker that has it now.
+    const fromWorker =
+      message.type === 'worker-ready' || message.type === 'worker-failed' || message.type === 'worker-leaving';
+    if (fromWorker && message.workerId !== live.workerId) {
+      this.deps.log.info({ session: live.id, message }, 'ignored a worker that does not hold the session');
+      return;
+    }
     switch (message.type) {
+      case 'worker-claimed':
+        if (live.workerId === undefined) this.watchWorker(live, message.workerId);
+        // One worker holds a session: a second claimer lets it go.
+        else if (live.workerId !== message.workerId) {
+          const reason = 'another worker holds the session';
+          await this.deps.store.send(live.id, { type: 'end', reason, workerId: message.workerId });
+        }
+        break;
       case 'worker-ready':
         clearTimeout(live.workerTimer);
         live.workerTarget = {
@@ -293,13 +309,12 @@ export class SignalingServer {
           return;
         }
         await this.deps.store.update(live.id, { state: 'live', workerId: message.workerId });
-        this.watchWorker(live, message.workerId);
         this.emitStatus(live.id, { state: 'live' });
         this.deps.log.info({ session: live.id, worker: message.workerId }, 'session live');
         break;
       case 'worker-failed':
-        // The media path of a running session failed (an ffmpeg died): a worker may carry the session on afresh.
-        if (message.code === 'worker-failed' && message.workerId === live.workerId && this.mayMoveOn(live)) {
+        // The media path failed (an ffmpeg died, at the start or later): a worker may carry the session on afresh.
+        if (message.code === 'worker-failed' && this.mayMoveOn(live)) {
           await this.workerLost(live, message.workerId, `its worker failed: ${message.message}`);
           break;
         }
@@ -321,8 +336,8 @@ export class SignalingServer {
   }
 
   /**
-   * Watches the claimed worker: when its heartbeat stops (a restart, a stall) or its connections close (a crash, seen
-   * within a second instead of the heartbeat's few), the session moves to another.
+   * Watches the claiming worker, from its claim on: when its heartbeat stops (a restart, a stall) or its connections
+   * close (a crash, seen within a second instead of the heartbeat's few), the session moves to another.
    */
   private watchWorker(live: LiveSession, workerId: string): void {
     clearInterval(live.workerWatch);
@@ -336,8 +351,16 @@ export class SignalingServer {
       ]);
       goneChecks = connected === false ? goneChecks + 1 : 0;
       if (beating && goneChecks < WORKER_GONE_CHECKS) return;
-      await this.workerLost(live, workerId, beating ? 'its worker crashed' : 'its worker stopped');
+      const reason = beating ? 'its worker crashed' : 'its worker stopped';
+      await this.workerEvent(live, () => this.workerLost(live, workerId, reason));
     }, WORKER_CHECK_MS);
+  }
+
+  /** A worker event of `live`, after those before it (LiveSession.inOrder); a failure is logged. */
+  private workerEvent(live: LiveSession, event: () => Promise<void>): Promise<void> {
+    return live
+      .inOrder(event)
+      .catch((err) => this.deps.log.error({ err, session: live.id }, 'handling a worker event failed'));
   }
 
   /**
@@ -349,6 +372,8 @@ export class SignalingServer {
   private async workerLost(live: LiveSession, workerId: string, reason: string): Promise<void> {
     if (live.ended || live.workerId !== workerId) return;
     clearInterval(live.workerWatch);
+    // Lost while starting, the session's claim timer still runs: the time to find a worker starts again.
+    clearTimeout(live.workerTimer);
     live.workerId = live.workerTarget = undefined;
     this.deps.log.warn({ session: live.id, worker: workerId, reason }, 'offering the session to the workers again');
     await live.room

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { createLogger, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
@@ -219,5 +219,79 @@ if (await insideNetns(import.meta.filename)) {
         async () => (await redis.hget(RedisKeys.worker(workerId), 'active')) === '0' || undefined,
       );
     });
+
+    /**
+     * A new owner's session whose first claiming worker gets `signal` the moment its claim is heard, and what that
+     * worker sent (the sfu's `end` to it aside). A start that outran the signal shows as a `worker-ready` before the
+     * loss.
+     */
+    async function loseClaimer(t: TestContext, signal: 'SIGTERM' | 'SIGKILL') {
+      // At least two free workers, and their pids beforehand: no lookup between hearing the claim and the signal.
+      const freeWorkers = async () => {
+        const free = new Map<string, number>();
+        for (const id of await redis.smembers(RedisKeys.workers)) {
+          const { active, pid } = await redis.hgetall(RedisKeys.worker(id));
+          if (active === '0') free.set(id, Number(pid));
+        }
+        return free;
+      };
+      let pids = await freeWorkers();
+      while (pids.size < 2) {
+        await stack.addWorker();
+        pids = await freeWorkers();
+      }
+      const listener = new Redis(stack.redisUrl);
+      const page = await browser.page(stack.webUrl);
+      t.after(async () => {
+        listener.disconnect();
+        // Ended now, not after the owner's grace time: the next test needs its worker.
+        await page.getByTestId('end').click();
+        await page.context().close();
+      });
+      const heard: { type: string; workerId?: string }[] = [];
+      let lost: { workerId: string; at: number } | undefined;
+      listener.on('pmessage', (_pattern, _channel, text: string) => {
+        const message = JSON.parse(text);
+        heard.push(message);
+        if (message.type !== 'worker-claimed' || lost) return;
+        process.kill(pids.get(message.workerId)!, signal);
+        lost = { workerId: message.workerId, at: Date.now() };
+      });
+      await listener.psubscribe(RedisKeys.channel('*'));
+      await startOwnerSession(page, await testClip(), selfieFixture(), TEST_CLIP_FACE);
+      const firstFrameMs = await firstPersonalizedFrame(page, 15_000);
+      assert.ok(lost, 'a worker claimed the session');
+      const sent = heard.filter((m) => m.workerId === lost!.workerId && m.type !== 'end').map((m) => m.type);
+      return { page, lost, sent, firstFrameMs };
+    }
+
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      test(`a worker lost while it starts a session (${signal}) hands it on at once`, async (t) => {
+        // A pass-through worker is ready within milliseconds of its claim: a signal that came too late is tried again.
+        const tries: Awaited<ReturnType<typeof loseClaimer>>[] = [];
+        for (let k = 0; k < 3 && !tries.some((r) => !r.sent.includes('worker-ready')); k++) {
+          tries.push(await loseClaimer(t, signal));
+        }
+        const { page, lost, sent, firstFrameMs } = tries[tries.length - 1];
+        // Lost before it was ready (a stopping worker sends nothing after it leaves).
+        assert.deepEqual(sent, signal === 'SIGTERM' ? ['worker-claimed', 'worker-leaving'] : ['worker-claimed']);
+        const id = (await measurements(page)).sessionId!;
+        const record = await redis.hgetall(RedisKeys.session(id));
+        console.log(
+          JSON.stringify({
+            lostWhileStarting: signal,
+            tries: tries.length,
+            liveAfterLossMs: Date.now() - lost.at,
+            firstFrameMs,
+          }),
+        );
+        assert.equal(record.state, 'live');
+        assert.notEqual(record.workerId, lost.workerId);
+        assert.equal(record.movedBecause, signal === 'SIGTERM' ? 'its worker is stopping' : 'its worker crashed');
+        // Well inside the 10 s a session waits for a claim: the loss was noticed, not waited out.
+        assert.ok(firstFrameMs < 8000, `first frame after ${firstFrameMs} ms`);
+        assert.deepEqual((await measurements(page)).errors, []);
+      });
+    }
   });
 }

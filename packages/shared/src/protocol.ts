@@ -263,6 +263,11 @@ export interface ServerEvents {
 
 /** Messages on a session's Redis channel between the sfu and the worker that claimed it. */
 export const WorkerMessage = z.discriminatedUnion('type', [
+  /**
+   * worker → sfu: this worker took the session from the queue and is starting it; from here on the sfu watches it
+   * (a worker lost while starting hands the session on too) and hears only it.
+   */
+  z.object({ type: z.literal('worker-claimed'), workerId: z.string() }),
   z.object({
     type: z.literal('worker-ready'),
     workerId: z.string(),
