@@ -131,7 +131,11 @@ export function emit(socket: Socket, event: string, payload: unknown): Promise<A
 }
 
 /** A stack on fixed test ports inside the namespace (nothing else listens there); quiet unless asked. */
-export async function startTestStack(env: Record<string, string> = {}, workers = 1): Promise<LiveStack> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+  workers = 1,
+  supervise = false,
+): Promise<LiveStack> {
   const config = loadConfig();
   const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
   return LiveStack.start(
@@ -141,6 +145,7 @@ export async function startTestStack(env: Record<string, string> = {}, workers =
       webPort: 3100,
       rtpPorts: '20000-20999',
       workers,
+      supervise,
       // Tests choose the engine explicitly; the pass-through worker is the media path's baseline.
       env: { TOONCAST_LOG_LEVEL: level, TOONCAST_FRAME_PROCESSOR: 'passthrough', ...env },
     },

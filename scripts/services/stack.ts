@@ -35,7 +35,13 @@ export interface StackOptions {
   workers: number;
   /** Extra environment for the sfu and inference processes (e.g. TOONCAST_FRAME_PROCESSOR). */
   env?: Record<string, string>;
+  /** Restart the sfu, a worker or the web app when it exits on its own (see LiveStack.restartLater). */
+  supervise?: boolean;
 }
+
+/** Exits of a service that ran this long before count as its first in a row (see LiveStack.restartLater). */
+const STABLE_RUN_MS = 60_000;
+const MAX_RESTART_DELAY_MS = 30_000;
 
 function newestMtime(p: string): number {
   const stat = fs.statSync(p, { throwIfNoEntry: false });
@@ -70,10 +76,14 @@ export async function ensureWebBuild(log: Logger): Promise<void> {
  */
 export class LiveStack {
   private readonly owned: { stop(): Promise<void> }[] = [];
-  /** The inference workers' processes, in the order started. */
+  /** The inference workers' processes, in the order started (with restarts, the dead ones too). */
   readonly workers: OwnedProcess[] = [];
   redisUrl = '';
   janusUrl = '';
+  private stopping = false;
+  /** Per service role, its exits in a row (each within STABLE_RUN_MS of its start, but the first). */
+  private readonly quickExits = new Map<string, number>();
+  private readonly restarts = new Set<NodeJS.Timeout>();
 
   private constructor(
     readonly options: StackOptions,
@@ -110,11 +120,13 @@ export class LiveStack {
       this.owned.push(janus);
       this.janusUrl = await janus.start();
     }
-    this.node('sfu', 'apps/sfu/src/main.ts');
+    const startSfu = () => this.node('sfu', 'apps/sfu/src/main.ts', startSfu);
+    startSfu();
     for (let i = 0; i < o.workers; i++) this.startWorker();
     await build;
     const web = [NEXT_BIN, 'start', '-p', String(o.webPort), '-H', '0.0.0.0'];
-    this.spawn('web', process.execPath, web, this.serviceEnv(), WEB_DIR);
+    const startWeb = () => this.spawn('web', process.execPath, web, this.serviceEnv(), WEB_DIR, startWeb);
+    startWeb();
     await Promise.all([waitForTcp('127.0.0.1', o.sfuPort, 30_000), waitForTcp('127.0.0.1', o.webPort, 30_000)]);
     await this.waitForWorkers(this.workers);
   }
@@ -127,13 +139,17 @@ export class LiveStack {
   }
 
   private startWorker(): OwnedProcess {
-    const worker = this.node(`inference-${this.workers.length}`, 'apps/inference/src/main.ts');
+    const worker = this.node(`inference-${this.workers.length}`, 'apps/inference/src/main.ts', () =>
+      this.startWorker(),
+    );
     this.workers.push(worker);
     return worker;
   }
 
-  private node(name: string, entry: string): OwnedProcess {
-    return this.spawn(name, process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], this.serviceEnv());
+  /** A Node service; `restart` starts it again (with `supervise`). */
+  private node(name: string, entry: string, restart: () => void): OwnedProcess {
+    const args = ['--import', 'tsx', path.join(REPO_ROOT, entry)];
+    return this.spawn(name, process.execPath, args, this.serviceEnv(), REPO_ROOT, restart);
   }
 
   /** The services' environment: the caller's, with the stack's addresses and ports. */
@@ -151,10 +167,39 @@ export class LiveStack {
     };
   }
 
-  private spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT) {
-    const child = new OwnedProcess(name, command, args, this.log, { env, cwd });
+  private spawn(
+    name: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    restart: () => void,
+  ) {
+    const startedAt = Date.now();
+    const onExit = this.options.supervise
+      ? () => this.restartLater(name.replace(/-\d+$/, ''), Date.now() - startedAt, restart)
+      : undefined;
+    const child = new OwnedProcess(name, command, args, this.log, { env, cwd }, onExit);
     this.owned.push(child);
     return child;
+  }
+
+  /**
+   * Starts a service again after it exited on its own: at once the first time, then, while it keeps exiting within
+   * STABLE_RUN_MS of its start, after a delay doubling from 1 s to MAX_RESTART_DELAY_MS, so that a service that
+   * cannot start does not spin. A worker's sessions wait for it meanwhile (10 s) or move to another.
+   */
+  private restartLater(role: string, ranMs: number, restart: () => void): void {
+    if (this.stopping) return;
+    const inRow = ranMs < STABLE_RUN_MS ? (this.quickExits.get(role) ?? 0) + 1 : 1;
+    this.quickExits.set(role, inRow);
+    const delayMs = inRow === 1 ? 0 : Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** (inRow - 2));
+    this.log.warn({ service: role, ranMs, delayMs }, `restarting the ${role} process`);
+    const timer = setTimeout(() => {
+      this.restarts.delete(timer);
+      if (!this.stopping) restart();
+    }, delayMs);
+    this.restarts.add(timer);
   }
 
   /**
@@ -183,6 +228,8 @@ export class LiveStack {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.restarts) clearTimeout(timer);
     for (const p of this.owned.reverse()) await p.stop();
     this.owned.length = 0;
   }

@@ -3,7 +3,8 @@ import { LiveStack, lanAddress } from './stack.ts';
 
 /**
  * `npm start` for the live service: Redis and Janus (unless REDIS_URL / TOONCAST_JANUS_URL are given), one sfu
- * node, one inference worker and the web app; prints the URL and runs until Ctrl-C.
+ * node, one inference worker and the web app; prints the URL and runs until Ctrl-C, restarting the sfu, a worker
+ * or the web app that exits on its own.
  */
 const config = loadConfig();
 const log = createLogger('tooncast', config.logLevel);
@@ -17,6 +18,7 @@ const stack = await LiveStack.start(
     redisUrl: config.live.redisUrl,
     janusUrl: config.live.janusUrl,
     workers: config.live.workers,
+    supervise: true,
   },
   log,
 );

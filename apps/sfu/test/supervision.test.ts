@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { RedisKeys } from '@tooncast/shared';
+import { Redis } from 'ioredis';
+import { io } from 'socket.io-client';
+import { until } from '../../../scripts/services/browser.ts';
+import { emit, insideNetns, startTestStack } from '../../../scripts/services/harness.ts';
+import type { LiveStack } from '../../../scripts/services/stack.ts';
+import { type OwnedProcess, waitForTcp } from '../src/index.ts';
+
+/** Pids of the processes running `entry` (an app's main.ts). */
+function running(entry: string): number[] {
+  const found = spawnSync('pgrep', ['-f', entry], { encoding: 'utf8' }).stdout;
+  return found.split('\n').filter(Boolean).map(Number);
+}
+
+if (await insideNetns(import.meta.filename)) {
+  describe('npm start restarts a service that dies (Janus, Redis, sfu, a pass-through worker, web)', {
+    timeout: 120_000,
+  }, () => {
+    let stack: LiveStack;
+    let redis: Redis;
+
+    before(async () => {
+      stack = await startTestStack({}, 1, true);
+      redis = new Redis(stack.redisUrl);
+    });
+    after(async () => {
+      redis?.disconnect();
+      await stack?.stop();
+    });
+
+    /** Kills `worker`; its successor once it is registered, and how long after the kill it was started. */
+    async function replaced(worker: OwnedProcess) {
+      const count = stack.workers.length;
+      process.kill(worker.pid!, 'SIGKILL');
+      const killedAt = Date.now();
+      const startedMs = await until('a new worker process', 40_000, async () =>
+        stack.workers.length > count ? Date.now() - killedAt : undefined,
+      );
+      const successor = stack.workers[count];
+      await until('the new worker to register', 20_000, async () => {
+        const ids = await redis.smembers(RedisKeys.workers);
+        const pids = await Promise.all(ids.map((id) => redis.hget(RedisKeys.worker(id), 'pid')));
+        return pids.includes(String(successor.pid)) || undefined;
+      });
+      return { successor, startedMs };
+    }
+
+    test('a worker that dies is started again at once, then after a delay when it dies again soon', async () => {
+      const first = await replaced(stack.workers[0]);
+      const second = await replaced(first.successor);
+      console.log(JSON.stringify({ restartedAfterMs: [first.startedMs, second.startedMs] }));
+      // At once, then (the successor ran less than a minute) after 1 s; timers may fire late on a loaded machine.
+      assert.ok(first.startedMs < 1000, `first restart after ${first.startedMs} ms`);
+      assert.ok(second.startedMs >= 1000 && second.startedMs < 2500, `second restart after ${second.startedMs} ms`);
+      assert.equal(stack.workers.filter((w) => w.running).length, 1, 'one worker runs');
+    });
+
+    test('the sfu started again after it died serves new sessions', async () => {
+      const [sfu] = running('apps/sfu/src/main.ts');
+      assert.ok(sfu, 'the sfu runs');
+      process.kill(sfu, 'SIGKILL');
+      await until('a new sfu process', 10_000, async () => running('apps/sfu/src/main.ts').some((p) => p !== sfu));
+      await waitForTcp('127.0.0.1', stack.options.sfuPort, 30_000);
+      const socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });
+      try {
+        const created = await until('a session from the new sfu', 20_000, async () => {
+          const ack = await emit(socket, 'session:create', {}).catch(() => undefined);
+          return ack?.ok ? ack : undefined;
+        });
+        assert.equal(typeof created.ownerToken, 'string');
+      } finally {
+        socket.close();
+      }
+    });
+
+    test('a stopped stack starts nothing again', async () => {
+      redis.disconnect();
+      await stack.stop();
+      // Longer than the next restart delay would be.
+      await new Promise((r) => setTimeout(r, 5000));
+      for (const entry of ['apps/sfu/src/main.ts', 'apps/inference/src/main.ts']) {
+        assert.deepEqual(running(entry), [], `${entry} after the stop`);
+      }
+    });
+  });
+}
