@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Config, type Logger, RedisKeys, WorkerMessage, workerConnectionName } from '@tooncast/shared';
+import {
+  type Config,
+  type Logger,
+  RedisKeys,
+  RedisPresence,
+  sfuConnectionName,
+  WorkerMessage,
+  workerConnectionName,
+} from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { contourPublisher } from './contour-view.ts';
 import type { FrameProcessor } from './frame-processor.ts';
@@ -9,6 +17,9 @@ import { LivePipeline } from './media/pipeline.ts';
 
 const HEARTBEAT_MS = 1000;
 const HEARTBEAT_TTL_SECONDS = 4;
+/** How often the worker looks for its sessions' sfu nodes, and at how many checks in a row without one it lets go. */
+const SFU_CHECK_MS = 1000;
+const SFU_GONE_CHECKS = 2;
 /** RTP payload types the sfu's mountpoint expects (see apps/sfu StreamingMountpoint). */
 const VIDEO_PT = 96;
 const AUDIO_PT = 111;
@@ -16,6 +27,9 @@ const AUDIO_PT = 111;
 interface Claimed {
   pipeline: LivePipeline;
   processor: FrameProcessor;
+  /** The sfu node holding the session, and its checks in a row without a Redis connection. */
+  sfuNode?: string;
+  sfuGoneChecks: number;
 }
 
 /**
@@ -31,6 +45,8 @@ export class InferenceWorker {
   private readonly blocking: Redis;
   private readonly subscriber: Redis;
   private heartbeat?: NodeJS.Timeout;
+  private sfuWatch?: NodeJS.Timeout;
+  private readonly presence: RedisPresence;
   private stopped = false;
   private claimLoop?: Promise<void>;
 
@@ -44,6 +60,7 @@ export class InferenceWorker {
     this.redis = new Redis(redisUrl, { connectionName: workerConnectionName(this.id) });
     this.blocking = this.redis.duplicate();
     this.subscriber = this.redis.duplicate();
+    this.presence = new RedisPresence(this.redis, log);
     this.subscriber.on('message', (channel: string, text: string) => {
       const id = this.channels.get(channel);
       const parsed = WorkerMessage.safeParse(JSON.parse(text));
@@ -60,6 +77,7 @@ export class InferenceWorker {
     AudioRelay.prestart();
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.sfuWatch = setInterval(() => void this.watchSfuNodes(), SFU_CHECK_MS);
     this.claimLoop = this.claim();
     this.log.info({ worker: this.id, capacity: this.live.workerCapacity }, 'inference worker registered');
   }
@@ -150,7 +168,7 @@ export class InferenceWorker {
         void this.release(sessionId, 'pipeline failed');
       },
     );
-    this.sessions.set(sessionId, { pipeline, processor });
+    this.sessions.set(sessionId, { pipeline, processor, sfuNode: record.sfuNode, sfuGoneChecks: 0 });
     this.channels.set(RedisKeys.channel(sessionId), sessionId);
     // Held from here: a stop now hands it back (worker-leaving), and the sfu watches this worker from now on.
     await this.send(sessionId, { type: 'worker-claimed', workerId: this.id });
@@ -170,6 +188,22 @@ export class InferenceWorker {
     await this.send(sessionId, { type: 'worker-ready', workerId: this.id, host: this.live.rtpHost, ...ports });
     this.log.info({ session: sessionId, ...ports }, 'session claimed');
     await opened;
+  }
+
+  /**
+   * Lets go of sessions whose sfu node is gone (it crashed or restarted: nobody will send `end`), so their slots
+   * serve new sessions, and deletes their pictures (a session's selfie lives only while the session does). Two
+   * checks in a row, so a node's reconnect after a blip does not count.
+   */
+  private async watchSfuNodes(): Promise<void> {
+    for (const [sessionId, claimed] of this.sessions) {
+      if (!claimed.sfuNode) continue;
+      const connected = await this.presence.connected(sfuConnectionName(claimed.sfuNode));
+      claimed.sfuGoneChecks = connected === false ? claimed.sfuGoneChecks + 1 : 0;
+      if (claimed.sfuGoneChecks < SFU_GONE_CHECKS) continue;
+      await this.redis.del(RedisKeys.selfie(sessionId), RedisKeys.targetFrame(sessionId)).catch(() => undefined);
+      await this.release(sessionId, 'its sfu node is gone');
+    }
   }
 
   private async send(sessionId: string, message: WorkerMessage): Promise<void> {
@@ -196,6 +230,7 @@ export class InferenceWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
+    clearInterval(this.sfuWatch);
     // Handed back while the heartbeat key still lives, so the sfu hears that this is a stop (not seeing it gone).
     const sessions = [...this.sessions.keys()];
     const leaving = { type: 'worker-leaving', workerId: this.id } as const;

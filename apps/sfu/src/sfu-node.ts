@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { Config, Logger } from '@tooncast/shared';
+import { type Config, type Logger, RedisPresence, sfuConnectionName } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { ContourRelay } from './contour-relay.ts';
@@ -10,7 +11,6 @@ import { SelfieCheckClient } from './selfie-check.ts';
 import { SignalingServer } from './signaling.ts';
 import { SessionStore } from './store.ts';
 import { SessionTokens } from './tokens.ts';
-import { WorkerPresence } from './worker-presence.ts';
 
 /** Largest socket.io message accepted at all; per-request limits (selfie size, SDP size) give clear errors below it. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -36,7 +36,9 @@ export class SfuNode {
   ) {}
 
   static async start(o: SfuNodeOptions, log: Logger): Promise<SfuNode> {
-    const redis = new Redis(o.redisUrl, { lazyConnect: true });
+    const nodeId = randomUUID();
+    // The duplicates carry the name too: any of them open says the node lives.
+    const redis = new Redis(o.redisUrl, { lazyConnect: true, connectionName: sfuConnectionName(nodeId) });
     await redis.connect();
     const subscriber = redis.duplicate();
     const adapterPub = redis.duplicate();
@@ -57,9 +59,10 @@ export class SfuNode {
       adapter: createAdapter(adapterPub, adapterSub),
     });
     const signaling = new SignalingServer({
+      nodeId,
       io,
       store,
-      presence: new WorkerPresence(redis, log),
+      presence: new RedisPresence(redis, log),
       tokens,
       janus,
       controls,

@@ -4,6 +4,7 @@ import {
   type Config,
   type ImageUpload,
   type Logger,
+  type RedisPresence,
   type RequestName,
   type RequestPayload,
   Requests,
@@ -12,6 +13,7 @@ import {
   type ServerEvents,
   type ServiceError,
   type WorkerMessage,
+  workerConnectionName,
 } from '@tooncast/shared';
 import type { Server, Socket } from 'socket.io';
 import type { ContourRelay } from './contour-relay.ts';
@@ -24,7 +26,6 @@ import type { SessionStore } from './store.ts';
 import type { SessionTokens, TokenClaims } from './tokens.ts';
 import { type ImageUse, SELFIE, TARGET_FRAME, validateImage } from './uploaded-image.ts';
 import { MountpointWatchers } from './watchers.ts';
-import type { WorkerPresence } from './worker-presence.ts';
 
 /** How long a published session waits for a worker to claim it. */
 const WORKER_CLAIM_TIMEOUT_MS = 10_000;
@@ -49,9 +50,11 @@ interface SocketState {
 }
 
 export interface SignalingDeps {
+  /** This sfu node's id: its sessions' records name it, so workers see when it is gone (sfuConnectionName). */
+  nodeId: string;
   io: Server;
   store: SessionStore;
-  presence: WorkerPresence;
+  presence: RedisPresence;
   tokens: SessionTokens;
   janus: JanusConnection;
   controls: { videoroom: PluginHandle; streaming: PluginHandle };
@@ -239,6 +242,7 @@ export class SignalingServer {
     }
     await store.update(claims.sessionId, {
       state: 'starting',
+      sfuNode: this.deps.nodeId,
       roomId: live.room!.id,
       mountpointId: live.mountpoint!.id,
       mountpointVideoPort: live.mountpoint!.videoPort,
@@ -347,7 +351,7 @@ export class SignalingServer {
       // A Redis error is not a dead worker.
       const [beating, connected] = await Promise.all([
         this.deps.store.workerAlive(workerId).catch(() => true),
-        this.deps.presence.connected(workerId),
+        this.deps.presence.connected(workerConnectionName(workerId)),
       ]);
       goneChecks = connected === false ? goneChecks + 1 : 0;
       if (beating && goneChecks < WORKER_GONE_CHECKS) return;

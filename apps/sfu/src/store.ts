@@ -13,6 +13,8 @@ export interface SessionRecord {
   mountpointVideoRtcpPort?: number;
   roomId?: number;
   workerId?: string;
+  /** The sfu node holding the session (its LiveSession, the owner's connection). */
+  sfuNode?: string;
   /** Why the session last moved to another worker (a stop, a crash, a failed media path), for operators. */
   movedBecause?: string;
 }

@@ -227,11 +227,13 @@ if (await insideNetns(import.meta.filename)) {
      */
     async function loseClaimer(t: TestContext, signal: 'SIGTERM' | 'SIGKILL') {
       // At least two free workers, and their pids beforehand: no lookup between hearing the claim and the signal.
+      // (A killed worker's entry outlives it by up to its heartbeat's 4 s.)
       const freeWorkers = async () => {
+        const alive = new Set(stack.workers.filter((w) => w.running).map((w) => w.pid));
         const free = new Map<string, number>();
         for (const id of await redis.smembers(RedisKeys.workers)) {
           const { active, pid } = await redis.hgetall(RedisKeys.worker(id));
-          if (active === '0') free.set(id, Number(pid));
+          if (active === '0' && alive.has(Number(pid))) free.set(id, Number(pid));
         }
         return free;
       };

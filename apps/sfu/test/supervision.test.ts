@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { until } from '../../../scripts/services/browser.ts';
-import { emit, insideNetns, startTestStack } from '../../../scripts/services/harness.ts';
+import { emit, insideNetns, selfieFixture, startTestStack } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { type OwnedProcess, waitForTcp } from '../src/index.ts';
 
@@ -58,10 +60,42 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(stack.workers.filter((w) => w.running).length, 1, 'one worker runs');
     });
 
-    test('the sfu started again after it died serves new sessions', async () => {
+    /** The id of the sfu node connected to Redis now (its connections' name). */
+    async function sfuNodeId(): Promise<string> {
+      const names = ((await redis.client('LIST')) as string).match(/name=tooncast-sfu-(\S+)/);
+      assert.ok(names, 'an sfu node is connected');
+      return names[1];
+    }
+
+    test('the sfu started again after it died serves new sessions; the worker lets go of the old one’s', async () => {
+      // A session the node holds, claimed by the worker (as a publish leaves it; no browser needed).
+      const id = randomUUID();
+      await redis.hset(RedisKeys.session(id), {
+        state: 'starting',
+        sfuNode: await sfuNodeId(),
+        targetX: 0.5,
+        targetY: 0.5,
+        targetTime: 0,
+        mountpointVideoPort: 9,
+        mountpointAudioPort: 9,
+      });
+      await redis.set(RedisKeys.selfie(id), await fs.readFile(selfieFixture()));
+      await redis.lpush(RedisKeys.pending, id);
+      const worker = stack.workers.find((w) => w.running)!;
+      const activeOf = async () => {
+        for (const wid of await redis.smembers(RedisKeys.workers)) {
+          const { pid, active } = await redis.hgetall(RedisKeys.worker(wid));
+          if (pid === String(worker.pid)) return active;
+        }
+      };
+      await until('the worker to claim the session', 10_000, async () => (await activeOf()) === '1');
       const [sfu] = running('apps/sfu/src/main.ts');
       assert.ok(sfu, 'the sfu runs');
       process.kill(sfu, 'SIGKILL');
+      const killedAt = Date.now();
+      await until('the worker to let the session go', 10_000, async () => (await activeOf()) === '0');
+      console.log(JSON.stringify({ sessionLetGoAfterMs: Date.now() - killedAt }));
+      assert.equal(await redis.exists(RedisKeys.selfie(id)), 0, 'its selfie is deleted');
       await until('a new sfu process', 10_000, async () => running('apps/sfu/src/main.ts').some((p) => p !== sfu));
       await waitForTcp('127.0.0.1', stack.options.sfuPort, 30_000);
       const socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });

@@ -1,4 +1,5 @@
 export * from './config.ts';
 export * from './image.ts';
 export * from './logger.ts';
+export * from './presence.ts';
 export * from './protocol.ts';

@@ -331,3 +331,9 @@ export const RedisKeys = {
  * crashed worker gone before its heartbeat key expires.
  */
 export const workerConnectionName = (workerId: string) => `tooncast-worker-${workerId}`;
+
+/**
+ * The name an sfu node gives its Redis connections: a worker whose session's node is gone (a crash, a restart)
+ * lets the session go instead of holding its slot for nobody.
+ */
+export const sfuConnectionName = (nodeId: string) => `tooncast-sfu-${nodeId}`;
