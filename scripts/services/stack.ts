@@ -35,7 +35,7 @@ export interface StackOptions {
   workers: number;
   /** Extra environment for the sfu and inference processes (e.g. TOONCAST_FRAME_PROCESSOR). */
   env?: Record<string, string>;
-  /** Restart the sfu, a worker or the web app when it exits on its own (see LiveStack.restartLater). */
+  /** Restart Janus, the sfu, a worker or the web app when it exits on its own (see LiveStack.restartLater). */
   supervise?: boolean;
 }
 
@@ -116,7 +116,9 @@ export class LiveStack {
     }
     if (o.janusUrl) this.janusUrl = o.janusUrl;
     else {
-      const janus = new JanusProcess({ iceAddress: o.iceAddress, rtpPorts: o.rtpPorts }, this.log);
+      const respawn = () => void janus.respawn().catch((err) => this.log.error({ err }, 'janus did not restart'));
+      const onExit = o.supervise ? (ranMs: number) => this.restartLater('janus', ranMs, respawn) : undefined;
+      const janus = new JanusProcess({ iceAddress: o.iceAddress, rtpPorts: o.rtpPorts }, this.log, onExit);
       this.owned.push(janus);
       this.janusUrl = await janus.start();
     }

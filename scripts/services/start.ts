@@ -3,8 +3,8 @@ import { LiveStack, lanAddress } from './stack.ts';
 
 /**
  * `npm start` for the live service: Redis and Janus (unless REDIS_URL / TOONCAST_JANUS_URL are given), one sfu
- * node, one inference worker and the web app; prints the URL and runs until Ctrl-C, restarting the sfu, a worker
- * or the web app that exits on its own.
+ * node, one inference worker and the web app; prints the URL and runs until Ctrl-C, restarting Janus, the sfu, a
+ * worker or the web app when it exits on its own.
  */
 const config = loadConfig();
 const log = createLogger('tooncast', config.logLevel);

@@ -72,11 +72,15 @@ export class SfuNode {
       contours: new ContourRelay(sideChannels, io, log),
       log,
     });
-    janus.onClosed(() => log.error('lost the connection to janus; live sessions cannot continue'));
     await new Promise<void>((resolve) => server.listen(o.port, o.host ?? '0.0.0.0', resolve));
     const port = (server.address() as { port: number }).port;
     log.info({ port }, 'sfu signaling listening');
     return new SfuNode(io, signaling, janus, [redis, subscriber, adapterPub, adapterSub, sideChannels], log, port);
+  }
+
+  /** Janus went away (it died or restarted): this node's sessions cannot go on, and it has no Janus session left. */
+  onJanusLost(listener: () => void): void {
+    this.janus.onClosed(listener);
   }
 
   async stop(): Promise<void> {

@@ -3,13 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { RedisKeys } from '@tooncast/shared';
+import { createLogger, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { until } from '../../../scripts/services/browser.ts';
 import { emit, insideNetns, selfieFixture, startTestStack } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
-import { type OwnedProcess, waitForTcp } from '../src/index.ts';
+import { JanusConnection, type OwnedProcess, waitForTcp } from '../src/index.ts';
 
 /** Pids of the processes running `entry` (an app's main.ts). */
 function running(entry: string): number[] {
@@ -18,7 +18,7 @@ function running(entry: string): number[] {
 }
 
 if (await insideNetns(import.meta.filename)) {
-  describe('npm start restarts a service that dies (Janus, Redis, sfu, a pass-through worker, web)', {
+  describe('npm start restarts a service that dies (Janus, sfu, a pass-through worker, web; Redis)', {
     timeout: 120_000,
   }, () => {
     let stack: LiveStack;
@@ -60,6 +60,21 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(stack.workers.filter((w) => w.running).length, 1, 'one worker runs');
     });
 
+    /** The sfu on the stack's port (restarted: it listens once it is connected to Janus) gives a new owner a session. */
+    async function newSessionsServed() {
+      await waitForTcp('127.0.0.1', stack.options.sfuPort, 30_000);
+      const socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });
+      try {
+        const created = await until('a session from the new sfu', 20_000, async () => {
+          const ack = await emit(socket, 'session:create', {}).catch(() => undefined);
+          return ack?.ok ? ack : undefined;
+        });
+        assert.equal(typeof created.ownerToken, 'string');
+      } finally {
+        socket.close();
+      }
+    }
+
     /** The id of the sfu node connected to Redis now (its connections' name). */
     async function sfuNodeId(): Promise<string> {
       const names = ((await redis.client('LIST')) as string).match(/name=tooncast-sfu-(\S+)/);
@@ -97,17 +112,26 @@ if (await insideNetns(import.meta.filename)) {
       console.log(JSON.stringify({ sessionLetGoAfterMs: Date.now() - killedAt }));
       assert.equal(await redis.exists(RedisKeys.selfie(id)), 0, 'its selfie is deleted');
       await until('a new sfu process', 10_000, async () => running('apps/sfu/src/main.ts').some((p) => p !== sfu));
-      await waitForTcp('127.0.0.1', stack.options.sfuPort, 30_000);
-      const socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });
+      await newSessionsServed();
+    });
+
+    test('Janus that dies is started again, and so is the sfu that lost it; both serve again', async () => {
+      const [janus] = running('janus -C');
+      const [sfu] = running('apps/sfu/src/main.ts');
+      assert.ok(janus && sfu, 'janus and the sfu run');
+      process.kill(janus, 'SIGKILL');
+      await until('a new sfu process', 20_000, async () => running('apps/sfu/src/main.ts').some((p) => p !== sfu));
+      const connection = await until('janus to answer again', 20_000, () =>
+        JanusConnection.open(stack.janusUrl, createLogger('supervision-test', 'warn')).catch(() => undefined),
+      );
       try {
-        const created = await until('a session from the new sfu', 20_000, async () => {
-          const ack = await emit(socket, 'session:create', {}).catch(() => undefined);
-          return ack?.ok ? ack : undefined;
-        });
-        assert.equal(typeof created.ownerToken, 'string');
+        await connection.attach('janus.plugin.streaming');
       } finally {
-        socket.close();
+        await connection.close();
       }
+      assert.notEqual(running('janus -C')[0], janus);
+      // The new sfu connected to the new Janus before it listens.
+      await newSessionsServed();
     });
 
     test('a stopped stack starts nothing again', async () => {

@@ -29,9 +29,14 @@ export class JanusProcess {
   url = '';
   readonly adminSecret = randomBytes(18).toString('base64url');
 
+  private args: string[] = [];
+  private wsPort = 0;
+
+  /** `onExit(ranMs)`: Janus exited on its own, after running that long (see respawn). */
   constructor(
     private readonly options: JanusOptions,
     private readonly log: Logger,
+    private readonly onExit?: (ranMs: number) => void,
   ) {}
 
   async start(): Promise<string> {
@@ -46,6 +51,7 @@ export class JanusProcess {
     const transports = await folder('transports', TRANSPORTS, 'transports');
     const empty = await folder('none', [], '');
     const wsPort = await freeTcpPort();
+    this.wsPort = wsPort;
     const nat = this.options.iceAddress
       ? `ice_enforce_list = "${this.options.iceAddress}"`
       : 'ice_ignore_list = "vmnet,docker,veth"';
@@ -91,22 +97,33 @@ admin: {
       'janus.plugin.streaming.jcfg': 'general: {}\n',
     };
     for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(this.dir, name), text);
-    this.process = new OwnedProcess(
-      'janus',
-      'janus',
-      ['-C', path.join(this.dir, 'janus.jcfg'), '-F', this.dir, '-o', '-r', this.options.rtpPorts],
-      this.log,
-    );
+    this.args = ['-C', path.join(this.dir, 'janus.jcfg'), '-F', this.dir, '-o', '-r', this.options.rtpPorts];
     try {
-      await waitForTcp('127.0.0.1', wsPort, 15_000);
+      await this.spawn();
     } catch (err) {
-      const tail = this.process.lastLines();
       await this.stop();
-      throw new Error(`janus did not start: ${(err as Error).message}\n${tail}`);
+      throw err;
     }
     this.url = `ws://127.0.0.1:${wsPort}`;
     this.log.info({ url: this.url, iceAddress: this.options.iceAddress || 'all' }, 'janus started');
     return this.url;
+  }
+
+  /** Starts Janus again after it exited, with the first start's configuration: the same URL. */
+  async respawn(): Promise<void> {
+    await this.spawn();
+    this.log.info({ url: this.url }, 'janus started again');
+  }
+
+  private async spawn(): Promise<void> {
+    const startedAt = Date.now();
+    const onExit = this.onExit && (() => this.onExit?.(Date.now() - startedAt));
+    this.process = new OwnedProcess('janus', 'janus', this.args, this.log, {}, onExit);
+    try {
+      await waitForTcp('127.0.0.1', this.wsPort, 15_000);
+    } catch (err) {
+      throw new Error(`janus did not start: ${(err as Error).message}\n${this.process.lastLines()}`);
+    }
   }
 
   async stop(): Promise<void> {
