@@ -12,6 +12,8 @@ import { SignalingServer } from './signaling.ts';
 import { SessionStore } from './store.ts';
 import { SessionTokens } from './tokens.ts';
 
+/** How long the health check waits for Redis. */
+const HEALTH_TIMEOUT_MS = 2000;
 /** Largest socket.io message accepted at all; per-request limits (selfie size, SDP size) give clear errors below it. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -52,7 +54,8 @@ export class SfuNode {
       videoroom: await janus.attach('janus.plugin.videoroom'),
       streaming: await janus.attach('janus.plugin.streaming'),
     };
-    const server = http.createServer();
+    // socket.io answers its own path; everything else is the health check's (see health()).
+    const server = http.createServer((req, res) => void health(req, res));
     const io = new Server(server, {
       maxHttpBufferSize: MAX_MESSAGE_BYTES,
       cors: { origin: true },
@@ -72,6 +75,25 @@ export class SfuNode {
       contours: new ContourRelay(sideChannels, io, log),
       log,
     });
+    /**
+     * GET /healthz for load balancers and process managers: 200 with this node's sessions and the free worker slots
+     * while Redis answers (Janus: a node that loses it exits), else 503; any other path is a 404.
+     */
+    const health = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const reply = (status: number, body: object) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.url !== '/healthz') return reply(404, { error: 'not found' });
+      try {
+        // A Redis that is down queues commands: no answer in time is an answer too.
+        const late = new Promise<never>((_, reject) => {
+          setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS).unref();
+        });
+        const freeWorkerSlots = await Promise.race([store.freeWorkerSlots(), late]);
+        reply(200, { status: 'ok', node: nodeId, sessions: signaling.sessionCount, freeWorkerSlots });
+      } catch (err) {
+        reply(503, { status: 'unavailable', node: nodeId, reason: `redis: ${(err as Error).message}` });
+      }
+    };
     await new Promise<void>((resolve) => server.listen(o.port, o.host ?? '0.0.0.0', resolve));
     const port = (server.address() as { port: number }).port;
     log.info({ port }, 'sfu signaling listening');

@@ -520,6 +520,11 @@ export class SignalingServer {
     await this.deps.store.end(sessionId);
   }
 
+  /** Sessions this node holds (started, not ended). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.endSession(id, 'the server is shutting down')));
     await this.watchers.close();

@@ -226,21 +226,25 @@ if (await insideNetns(import.meta.filename)) {
      * loss.
      */
     async function loseClaimer(t: TestContext, signal: 'SIGTERM' | 'SIGKILL') {
-      // At least two free workers, and their pids beforehand: no lookup between hearing the claim and the signal.
-      // (A killed worker's entry outlives it by up to its heartbeat's 4 s.)
-      const freeWorkers = async () => {
+      // At least two free workers, and every live worker's pid beforehand (one still letting an earlier session go
+      // may claim too): no lookup between hearing the claim and the signal. A killed worker's entry outlives it by up
+      // to its heartbeat's 4 s.
+      const registered = async () => {
         const alive = new Set(stack.workers.filter((w) => w.running).map((w) => w.pid));
-        const free = new Map<string, number>();
+        const pids = new Map<string, number>();
+        let free = 0;
         for (const id of await redis.smembers(RedisKeys.workers)) {
           const { active, pid } = await redis.hgetall(RedisKeys.worker(id));
-          if (active === '0' && alive.has(Number(pid))) free.set(id, Number(pid));
+          if (!alive.has(Number(pid))) continue;
+          pids.set(id, Number(pid));
+          if (active === '0') free++;
         }
-        return free;
+        return { pids, free };
       };
-      let pids = await freeWorkers();
-      while (pids.size < 2) {
+      let workers = await registered();
+      while (workers.free < 2) {
         await stack.addWorker();
-        pids = await freeWorkers();
+        workers = await registered();
       }
       const listener = new Redis(stack.redisUrl);
       const page = await browser.page(stack.webUrl);
@@ -256,7 +260,10 @@ if (await insideNetns(import.meta.filename)) {
         const message = JSON.parse(text);
         heard.push(message);
         if (message.type !== 'worker-claimed' || lost) return;
-        process.kill(pids.get(message.workerId)!, signal);
+        const pid = workers.pids.get(message.workerId);
+        if (pid) process.kill(pid, signal);
+        // Registered after the look-up: one round trip later.
+        else void redis.hget(RedisKeys.worker(message.workerId), 'pid').then((p) => process.kill(Number(p), signal));
         lost = { workerId: message.workerId, at: Date.now() };
       });
       await listener.psubscribe(RedisKeys.channel('*'));

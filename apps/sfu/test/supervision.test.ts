@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, RedisKeys } from '@tooncast/shared';
+import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { until } from '../../../scripts/services/browser.ts';
@@ -50,16 +50,6 @@ if (await insideNetns(import.meta.filename)) {
       return { successor, startedMs };
     }
 
-    test('a worker that dies is started again at once, then after a delay when it dies again soon', async () => {
-      const first = await replaced(stack.workers[0]);
-      const second = await replaced(first.successor);
-      console.log(JSON.stringify({ restartedAfterMs: [first.startedMs, second.startedMs] }));
-      // At once, then (the successor ran less than a minute) after 1 s; timers may fire late on a loaded machine.
-      assert.ok(first.startedMs < 1000, `first restart after ${first.startedMs} ms`);
-      assert.ok(second.startedMs >= 1000 && second.startedMs < 2500, `second restart after ${second.startedMs} ms`);
-      assert.equal(stack.workers.filter((w) => w.running).length, 1, 'one worker runs');
-    });
-
     /** The sfu on the stack's port (restarted: it listens once it is connected to Janus) gives a new owner a session. */
     async function newSessionsServed() {
       await waitForTcp('127.0.0.1', stack.options.sfuPort, 30_000);
@@ -85,9 +75,10 @@ if (await insideNetns(import.meta.filename)) {
     test('the sfu started again after it died serves new sessions; the worker lets go of the old one’s', async () => {
       // A session the node holds, claimed by the worker (as a publish leaves it; no browser needed).
       const id = randomUUID();
+      const node = await sfuNodeId();
       await redis.hset(RedisKeys.session(id), {
         state: 'starting',
-        sfuNode: await sfuNodeId(),
+        sfuNode: node,
         targetX: 0.5,
         targetY: 0.5,
         targetTime: 0,
@@ -111,8 +102,26 @@ if (await insideNetns(import.meta.filename)) {
       await until('the worker to let the session go', 10_000, async () => (await activeOf()) === '0');
       console.log(JSON.stringify({ sessionLetGoAfterMs: Date.now() - killedAt }));
       assert.equal(await redis.exists(RedisKeys.selfie(id)), 0, 'its selfie is deleted');
+      // The new node's health check: up, holding nothing, every slot of the (only) worker free again.
+      await waitForTcp('127.0.0.1', stack.options.sfuPort, 30_000);
+      const health = await fetch(`http://127.0.0.1:${stack.options.sfuPort}/healthz`);
+      assert.equal(health.status, 200);
+      const body = await health.json();
+      const freeWorkerSlots = loadConfig().live.workerCapacity;
+      assert.deepEqual({ ...body, node: undefined }, { status: 'ok', node: undefined, sessions: 0, freeWorkerSlots });
+      assert.notEqual(body.node, node);
       await until('a new sfu process', 10_000, async () => running('apps/sfu/src/main.ts').some((p) => p !== sfu));
       await newSessionsServed();
+    });
+
+    test('a worker that dies is started again at once, then after a delay when it dies again soon', async () => {
+      const first = await replaced(stack.workers[0]);
+      const second = await replaced(first.successor);
+      console.log(JSON.stringify({ restartedAfterMs: [first.startedMs, second.startedMs] }));
+      // At once, then (the successor ran less than a minute) after 1 s; timers may fire late on a loaded machine.
+      assert.ok(first.startedMs < 1000, `first restart after ${first.startedMs} ms`);
+      assert.ok(second.startedMs >= 1000 && second.startedMs < 2500, `second restart after ${second.startedMs} ms`);
+      assert.equal(stack.workers.filter((w) => w.running).length, 1, 'one worker runs');
     });
 
     test('Janus that dies is started again, and so is the sfu that lost it; both serve again', async () => {
