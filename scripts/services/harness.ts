@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,6 +112,12 @@ export async function synthTestClip(markerEverySeconds = 0): Promise<SynthTestCl
 }
 
 export const selfieFixture = () => path.join(loadConfig().fixturesDir, 'selfies/astronaut.png');
+
+/** Pids of the processes `pgrep` finds with these arguments (e.g. `-f ENTRY`, `-P PARENT NAME`). */
+export function pgrep(...args: string[]): number[] {
+  const found = spawnSync('pgrep', args, { encoding: 'utf8' }).stdout;
+  return found.split('\n').filter(Boolean).map(Number);
+}
 
 /** A 256×256 flat grey PNG in a fresh temporary folder: a picture with no face in it. */
 export async function blankSelfie(): Promise<string> {

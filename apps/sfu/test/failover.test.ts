@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { createLogger, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
@@ -12,7 +11,7 @@ import {
   until,
   viewerJoin,
 } from '../../../scripts/services/browser.ts';
-import { insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
+import { insideNetns, pgrep, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { TEST_CLIP_FACE } from '../../../scripts/services/test-clip.ts';
 import { JanusConnection } from '../src/janus/index.ts';
@@ -35,10 +34,7 @@ async function longestPause(page: Page, since: number): Promise<number> {
 }
 
 /** The ffmpeg processes (decoder, encoder) a worker runs. */
-function codecs(workerPid: number): number[] {
-  const found = spawnSync('pgrep', ['-P', String(workerPid), 'ffmpeg'], { encoding: 'utf8' }).stdout;
-  return found.split('\n').filter(Boolean).map(Number);
-}
+const codecs = (workerPid: number) => pgrep('-P', String(workerPid), 'ffmpeg');
 
 if (await insideNetns(import.meta.filename)) {
   describe('a lost inference worker (Janus, Redis, sfu, pass-through workers, web, Chromium)', {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
@@ -7,15 +6,12 @@ import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { until } from '../../../scripts/services/browser.ts';
-import { emit, insideNetns, selfieFixture, startTestStack } from '../../../scripts/services/harness.ts';
+import { emit, insideNetns, pgrep, selfieFixture, startTestStack } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { JanusConnection, type OwnedProcess, waitForTcp } from '../src/index.ts';
 
 /** Pids of the processes running `entry` (an app's main.ts). */
-function running(entry: string): number[] {
-  const found = spawnSync('pgrep', ['-f', entry], { encoding: 'utf8' }).stdout;
-  return found.split('\n').filter(Boolean).map(Number);
-}
+const running = (entry: string) => pgrep('-f', entry);
 
 if (await insideNetns(import.meta.filename)) {
   describe('npm start restarts a service that dies (Janus, sfu, a pass-through worker, web; Redis)', {
