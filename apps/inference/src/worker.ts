@@ -183,8 +183,8 @@ export class InferenceWorker {
     // the character picked on the clicked frame; the pipeline hands frames to the processor once it is open.
     const ports = await pipeline.listen(this.live.rtpHost, opened);
     await this.beat();
-    // Released meanwhile (the worker stopping, the session moved on): another worker is, or will be, its worker.
-    if (this.sessions.get(sessionId)?.pipeline !== pipeline) return;
+    // Stopping, or released meanwhile (the session moved on): another worker is, or will be, its worker.
+    if (this.stopped || this.sessions.get(sessionId)?.pipeline !== pipeline) return;
     await this.send(sessionId, { type: 'worker-ready', workerId: this.id, host: this.live.rtpHost, ...ports });
     this.log.info({ session: sessionId, ...ports }, 'session claimed');
     await opened;

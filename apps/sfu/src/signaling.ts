@@ -253,9 +253,7 @@ export class SignalingServer {
     // Their TTL is a safety net for sessions that never end; a running one keeps them for a worker taking over.
     const ttl = this.deps.live.selfieTtlSeconds;
     live.imagesTimer = setInterval(() => void store.keepImages(live.id, ttl).catch(() => undefined), (ttl * 1000) / 2);
-    live.workerTimer = setTimeout(() => {
-      void this.failSession(live, { code: 'no-worker', message: 'no inference worker picked up the session' });
-    }, WORKER_CLAIM_TIMEOUT_MS);
+    this.awaitClaim(live, { code: 'no-worker', message: 'no inference worker picked up the session' });
     // A worker opens the session (the selfie's analysis) while Janus answers and the browser connects.
     await store.enqueue(claims.sessionId);
     this.emitStatus(claims.sessionId, { state: 'starting' });
@@ -278,16 +276,15 @@ export class SignalingServer {
       message.type === 'worker-ready' || message.type === 'worker-failed' || message.type === 'worker-leaving';
     if (fromWorker && message.workerId !== live.workerId) {
       this.deps.log.info({ session: live.id, message }, 'ignored a worker that does not hold the session');
+      // It may have missed the `end` sent at its claim (it listens only from then on), and must not feed the stream.
+      if (message.type === 'worker-ready') await this.dismiss(live, message.workerId);
       return;
     }
     switch (message.type) {
       case 'worker-claimed':
         if (live.workerId === undefined) this.watchWorker(live, message.workerId);
         // One worker holds a session: a second claimer lets it go.
-        else if (live.workerId !== message.workerId) {
-          const reason = 'another worker holds the session';
-          await this.deps.store.send(live.id, { type: 'end', reason, workerId: message.workerId });
-        }
+        else if (live.workerId !== message.workerId) await this.dismiss(live, message.workerId);
         break;
       case 'worker-ready':
         clearTimeout(live.workerTimer);
@@ -360,6 +357,11 @@ export class SignalingServer {
     }, WORKER_CHECK_MS);
   }
 
+  /** Tells a worker that does not hold the session to let it go. */
+  private async dismiss(live: LiveSession, workerId: string): Promise<void> {
+    await this.deps.store.send(live.id, { type: 'end', reason: 'another worker holds the session', workerId });
+  }
+
   /** A worker event of `live`, after those before it (LiveSession.inOrder); a failure is logged. */
   private workerEvent(live: LiveSession, event: () => Promise<void>): Promise<void> {
     return live
@@ -387,13 +389,32 @@ export class SignalingServer {
     await this.deps.store.send(live.id, { type: 'end', reason: 'the session moved to another worker', workerId });
     await this.deps.store.update(live.id, { state: 'starting', movedBecause: reason });
     this.emitStatus(live.id, { state: 'starting' });
+    this.awaitClaim(live, {
+      code: 'worker-failed',
+      message: 'the inference worker stopped and no other worker took the session over',
+    });
+    await this.deps.store.enqueue(live.id);
+  }
+
+  /**
+   * Gives the workers WORKER_CLAIM_TIMEOUT_MS to claim the (queued) session. A session still queued then found no
+   * free worker and fails with `error`. One that left the queue unclaimed was taken by a worker that died before it
+   * announced the claim: it is queued again, as a lost worker's session would be.
+   */
+  private awaitClaim(live: LiveSession, error: ServiceError): void {
     live.workerTimer = setTimeout(() => {
-      void this.failSession(live, {
-        code: 'worker-failed',
-        message: 'the inference worker stopped and no other worker took the session over',
+      void this.workerEvent(live, async () => {
+        if (live.ended || live.workerId) return;
+        if (!(await this.deps.store.isQueued(live.id)) && this.mayMoveOn(live)) {
+          this.deps.log.warn({ session: live.id }, 'a worker took the session and never claimed it; queued again');
+          await this.deps.store.update(live.id, { movedBecause: 'a worker took it and never claimed it' });
+          this.awaitClaim(live, error);
+          await this.deps.store.enqueue(live.id);
+          return;
+        }
+        await this.failSession(live, error);
       });
     }, WORKER_CLAIM_TIMEOUT_MS);
-    await this.deps.store.enqueue(live.id);
   }
 
   /** Whether the session may move on after its media path failed, counting this failure. */

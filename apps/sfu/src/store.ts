@@ -126,6 +126,11 @@ export class SessionStore {
     await this.redis.rpush(RedisKeys.pending, id);
   }
 
+  /** Whether the session waits in the queue (no worker has taken it). */
+  async isQueued(id: string): Promise<boolean> {
+    return (await this.redis.lpos(RedisKeys.pending, id)) !== null;
+  }
+
   async listen(id: string, listener: (message: WorkerMessage) => void): Promise<void> {
     this.listeners.set(RedisKeys.channel(id), listener);
     await this.subscriber.subscribe(RedisKeys.channel(id));

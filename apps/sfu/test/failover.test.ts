@@ -217,14 +217,10 @@ if (await insideNetns(import.meta.filename)) {
     });
 
     /**
-     * A new owner's session whose first claiming worker gets `signal` the moment its claim is heard, and what that
-     * worker sent (the sfu's `end` to it aside). A start that outran the signal shows as a `worker-ready` before the
-     * loss.
+     * The registered workers' pids once at least `count` of them are free, adding workers as needed. A killed
+     * worker's entry outlives it by up to its heartbeat's 4 s: only running processes count.
      */
-    async function loseClaimer(t: TestContext, signal: 'SIGTERM' | 'SIGKILL') {
-      // At least two free workers, and every live worker's pid beforehand (one still letting an earlier session go
-      // may claim too): no lookup between hearing the claim and the signal. A killed worker's entry outlives it by up
-      // to its heartbeat's 4 s.
+    async function freeWorkers(count: number) {
       const registered = async () => {
         const alive = new Set(stack.workers.filter((w) => w.running).map((w) => w.pid));
         const pids = new Map<string, number>();
@@ -238,10 +234,22 @@ if (await insideNetns(import.meta.filename)) {
         return { pids, free };
       };
       let workers = await registered();
-      while (workers.free < 2) {
+      while (workers.free < count) {
         await stack.addWorker();
         workers = await registered();
       }
+      return workers;
+    }
+
+    /**
+     * A new owner's session whose first claiming worker gets `signal` the moment its claim is heard, and what that
+     * worker sent (the sfu's `end` to it aside). A start that outran the signal shows as a `worker-ready` before the
+     * loss.
+     */
+    async function loseClaimer(t: TestContext, signal: 'SIGTERM' | 'SIGKILL') {
+      // At least two free workers, and every live worker's pid beforehand (one still letting an earlier session go
+      // may claim too): no lookup between hearing the claim and the signal.
+      const workers = await freeWorkers(2);
       const listener = new Redis(stack.redisUrl);
       const page = await browser.page(stack.webUrl);
       t.after(async () => {
@@ -269,6 +277,35 @@ if (await insideNetns(import.meta.filename)) {
       const sent = heard.filter((m) => m.workerId === lost!.workerId && m.type !== 'end').map((m) => m.type);
       return { page, lost, sent, firstFrameMs };
     }
+
+    test('a session a worker took from the queue and never claimed (it died at once) is queued again', async (t) => {
+      const { pids } = await freeWorkers(1);
+      const page = await browser.page(stack.webUrl);
+      const signalAll = (signal: 'SIGSTOP' | 'SIGCONT') => {
+        for (const pid of pids.values()) process.kill(pid, signal);
+      };
+      t.after(async () => {
+        signalAll('SIGCONT');
+        await page.getByTestId('end').click();
+        await page.context().close();
+      });
+      // Stopped past their 1 s BLPOP, no worker waits on the queue: the test takes the session itself, as a worker
+      // that died right after taking it would. The workers' registry entries live on (4 s), so the start is taken.
+      await startOwnerSession(page, await testClip(), selfieFixture(), TEST_CLIP_FACE, async () => {
+        signalAll('SIGSTOP');
+        await new Promise((r) => setTimeout(r, 1200));
+      });
+      const taken = await until('the session in the queue', 5000, () =>
+        redis.lpop(RedisKeys.pending).then((v) => v ?? undefined),
+      );
+      signalAll('SIGCONT');
+      const firstFrameMs = await firstPersonalizedFrame(page, 25_000);
+      const record = await redis.hgetall(RedisKeys.session(taken));
+      console.log(JSON.stringify({ lostFromQueue: { firstFrameMs } }));
+      assert.equal(record.state, 'live');
+      assert.equal(record.movedBecause, 'a worker took it and never claimed it');
+      assert.deepEqual((await measurements(page)).errors, []);
+    });
 
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       test(`a worker lost while it starts a session (${signal}) hands it on at once`, async (t) => {
