@@ -397,15 +397,19 @@ export class SignalingServer {
   }
 
   /**
-   * Gives the workers WORKER_CLAIM_TIMEOUT_MS to claim the (queued) session. A session still queued then found no
-   * free worker and fails with `error`. One that left the queue unclaimed was taken by a worker that died before it
-   * announced the claim: it is queued again, as a lost worker's session would be.
+   * Gives the workers WORKER_CLAIM_TIMEOUT_MS to take the (queued) session and report ready (`worker-ready` stops
+   * this). A session still queued then found no free worker and fails with `error`. One claimed but not ready (a
+   * stuck start) moves on as a lost worker's does; one that left the queue unclaimed was taken by a worker that died
+   * before it announced the claim, and is queued again. Both count as moves (at most three a minute).
    */
   private awaitClaim(live: LiveSession, error: ServiceError): void {
     live.workerTimer = setTimeout(() => {
       void this.workerEvent(live, async () => {
-        if (live.ended || live.workerId) return;
-        if (!(await this.deps.store.isQueued(live.id)) && this.mayMoveOn(live)) {
+        if (live.ended) return;
+        const claimer = live.workerId;
+        const taken = claimer !== undefined || !(await this.deps.store.isQueued(live.id));
+        if (taken && this.mayMoveOn(live)) {
+          if (claimer) return this.workerLost(live, claimer, 'its worker did not get ready in time');
           this.deps.log.warn({ session: live.id }, 'a worker took the session and never claimed it; queued again');
           await this.deps.store.update(live.id, { movedBecause: 'a worker took it and never claimed it' });
           this.awaitClaim(live, error);
