@@ -73,10 +73,15 @@ if (await insideNetns(import.meta.filename)) {
       t.after(() => owner.context().close());
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
       const first = await firstPersonalizedFrame(owner, 15_000);
-      const inboundBefore = (await inboundVideo(owner))!;
+      // The receiving connection's counters: Chrome may list none yet when the first frame has just shown (one CI
+      // run read them as undefined here).
+      const inbound = () => until('inbound video statistics', 5000, () => inboundVideo(owner));
+      const inboundBefore = await inbound();
       await new Promise((r) => setTimeout(r, 6000));
       const m = await measurements(owner);
-      const inboundAfter = (await inboundVideo(owner))!;
+      const inboundAfter = await inbound();
+      const emitted = inboundAfter.jitterBufferEmittedCount - inboundBefore.jitterBufferEmittedCount;
+      assert.ok(emitted > 0, `one connection's counters, advancing: ${emitted} frames emitted in 6 s`);
       // Mean ms per frame over those 6 s of one of Chrome's cumulative counters.
       const perFrame = (counter: 'jitterBufferDelay' | 'jitterBufferTargetDelay') =>
         (1000 * (inboundAfter[counter] - inboundBefore[counter])) /
