@@ -387,12 +387,18 @@ export class SignalingServer {
       .catch((err) => this.deps.log.warn({ err, session: live.id }, 'could not stop the forward to the old worker'));
     // A worker that only missed its beats (stalled, not dead) lets the session go when it hears this.
     await this.deps.store.send(live.id, { type: 'end', reason: 'the session moved to another worker', workerId });
-    await this.deps.store.update(live.id, { state: 'starting', movedBecause: reason });
-    this.emitStatus(live.id, { state: 'starting' });
-    this.awaitClaim(live, {
+    const error = {
       code: 'worker-failed',
       message: 'the inference worker stopped and no other worker took the session over',
-    });
+    } as const;
+    this.emitStatus(live.id, { state: 'starting' });
+    await this.offerAgain(live, reason, error);
+  }
+
+  /** Queues the session for the workers again (`reason` kept for operators), who then have the claim time. */
+  private async offerAgain(live: LiveSession, reason: string, error: ServiceError): Promise<void> {
+    await this.deps.store.update(live.id, { state: 'starting', movedBecause: reason });
+    this.awaitClaim(live, error);
     await this.deps.store.enqueue(live.id);
   }
 
@@ -411,17 +417,14 @@ export class SignalingServer {
         if (taken && this.mayMoveOn(live)) {
           if (claimer) return this.workerLost(live, claimer, 'its worker did not get ready in time');
           this.deps.log.warn({ session: live.id }, 'a worker took the session and never claimed it; queued again');
-          await this.deps.store.update(live.id, { movedBecause: 'a worker took it and never claimed it' });
-          this.awaitClaim(live, error);
-          await this.deps.store.enqueue(live.id);
-          return;
+          return this.offerAgain(live, 'a worker took it and never claimed it', error);
         }
         await this.failSession(live, error);
       });
     }, WORKER_CLAIM_TIMEOUT_MS);
   }
 
-  /** Whether the session may move on after its media path failed, counting this failure. */
+  /** Whether the session may move on once more (a failed media path, a stuck or lost start), counting this move. */
   private mayMoveOn(live: LiveSession): boolean {
     const now = Date.now();
     live.failures = [...live.failures.filter((at) => now - at < FAILURES_WINDOW_MS), now];
