@@ -263,24 +263,28 @@ if (await insideNetns(import.meta.filename)) {
         await page.getByTestId('end').click();
         await page.context().close();
       });
-      const heard: { type: string; workerId?: string }[] = [];
-      let lost: { workerId: string; at: number } | undefined;
-      listener.on('pmessage', (_pattern, _channel, text: string) => {
+      // Earlier sessions (an earlier try's, moving when its worker is lost) are not this one.
+      const earlier = new Set(await redis.keys(RedisKeys.session('*')));
+      const heard: { type: string; workerId?: string; channel: string }[] = [];
+      let lost: { workerId: string; at: number; channel: string } | undefined;
+      listener.on('pmessage', (_pattern, channel: string, text: string) => {
+        if (earlier.has(RedisKeys.session(channel.split(':')[2]))) return;
         const message = JSON.parse(text);
-        heard.push(message);
+        heard.push({ ...message, channel });
         if (message.type !== 'worker-claimed' || lost) return;
         const pid = workers.pids.get(message.workerId);
         if (pid) process.kill(pid, signal);
         // Registered after the look-up: one round trip later.
         else void redis.hget(RedisKeys.worker(message.workerId), 'pid').then((p) => process.kill(Number(p), signal));
-        lost = { workerId: message.workerId, at: Date.now() };
+        lost = { workerId: message.workerId, at: Date.now(), channel };
       });
       await listener.psubscribe(RedisKeys.channel('*'));
       await startOwnerSession(page, await testClip(), selfieFixture(), TEST_CLIP_FACE);
       const firstFrameMs = await firstPersonalizedFrame(page, 15_000);
       assert.ok(lost, 'a worker claimed the session');
-      const sent = heard.filter((m) => m.workerId === lost!.workerId && m.type !== 'end').map((m) => m.type);
-      return { page, lost, sent, firstFrameMs };
+      const { workerId, channel } = lost;
+      const sent = heard.filter((m) => m.workerId === workerId && m.channel === channel && m.type !== 'end');
+      return { page, lost, sent: sent.map((m) => m.type), firstFrameMs };
     }
 
     test('a session a worker took from the queue and never claimed (it died at once) is queued again', async (t) => {

@@ -330,7 +330,9 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(resumed.state, 'live');
       await shot(owner, 'resumed');
       const ids = resumed.received.map((r) => r.id);
-      assert.ok(ids.at(-1)! !== ids[0], `the resumed stream moves: ${ids.join(',')}`);
+      // Distinct frames, not first against last: the first shown after the reload can be the last one from before
+      // it, which the resumed clip (back at the second the page saved) reaches again (one CI run: 71, 52 … 71).
+      assert.ok(new Set(ids).size > ids.length / 2, `the resumed stream moves: ${ids.join(',')}`);
       const seen = (await measurements(viewer)).received.length;
       await until('the viewer seeing the resumed stream', 10_000, async () =>
         (await measurements(viewer)).received.length > seen + 10 ? true : undefined,
