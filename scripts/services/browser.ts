@@ -53,6 +53,44 @@ export class TestBrowser {
   }
 }
 
+/**
+ * A test's cleanup: ends the owner page's stream at once (its End button, when the stream got that far), not after
+ * the owner's grace time, so that the next test finds its worker free; then closes the page.
+ */
+export async function endAndClose(owner: Page): Promise<void> {
+  await owner
+    .getByTestId('end')
+    .click({ timeout: 2000 })
+    .catch(() => undefined);
+  await owner.context().close();
+}
+
+/** A page init script (TestBrowser.page) that keeps every RTCPeerConnection the page makes, for connectedPorts. */
+export const KEEP_PEER_CONNECTIONS = `(() => {
+  const Native = RTCPeerConnection;
+  const made = (window.peerConnections = []);
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); made.push(this); }
+  };
+})()`;
+
+/** The page's UDP port of each connected RTCPeerConnection's selected candidate pair (needs KEEP_PEER_CONNECTIONS). */
+export function connectedPorts(page: Page): Promise<number[]> {
+  return page.evaluate(async () => {
+    const ports: number[] = [];
+    for (const pc of (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections) {
+      if (pc.connectionState !== 'connected') continue;
+      // A Map of report objects (this file's type library has the DOM without its iterables).
+      const stats = (await pc.getStats()) as unknown as Map<string, Record<string, string & number>>;
+      const transport = [...stats.values()].find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+      const pair = transport && stats.get(transport.selectedCandidatePairId);
+      const local = pair && stats.get(pair.localCandidateId);
+      if (local) ports.push(local.port);
+    }
+    return ports;
+  });
+}
+
 /** What the page exposes as `window.tooncast` (see apps/web/lib/measure.ts). */
 export async function measurements(page: Page): Promise<StreamMeasurements> {
   await page.waitForFunction(() => 'tooncast' in window);

@@ -119,6 +119,53 @@ export function pgrep(...args: string[]): number[] {
   return found.split('\n').filter(Boolean).map(Number);
 }
 
+/**
+ * Drops UDP from and to `ports` in the test's network namespace and leaves everything else alone: media paths die
+ * while signaling (TCP) stays up. This kernel has no tc drop action, so their packets go to an HTB class of 8 bit/s
+ * behind a one-packet queue. Returns the undo.
+ */
+export function blockUdpPorts(ports: number[]): () => void {
+  if (process.env.TOONCAST_IN_NETNS !== '1') throw new Error('blockUdpPorts runs only inside the private namespace');
+  const tc = (...args: string[]) => {
+    const run = spawnSync('tc', args, { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`tc ${args.join(' ')}: ${run.stderr.trim()}`);
+  };
+  tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1');
+  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
+  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '8bit', 'ceil', '8bit');
+  tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:2', 'pfifo', 'limit', '1');
+  for (const port of ports) {
+    for (const end of ['sport', 'dport']) {
+      tc(
+        'filter',
+        'add',
+        'dev',
+        'lo',
+        'parent',
+        '1:',
+        'protocol',
+        'ip',
+        'prio',
+        '1',
+        'u32',
+        'match',
+        'ip',
+        'protocol',
+        '17',
+        '0xff',
+        'match',
+        'ip',
+        end,
+        String(port),
+        '0xffff',
+        'flowid',
+        '1:2',
+      );
+    }
+  }
+  return () => tc('qdisc', 'del', 'dev', 'lo', 'root');
+}
+
 /** A 256×256 flat grey PNG in a fresh temporary folder: a picture with no face in it. */
 export async function blankSelfie(): Promise<string> {
   const png = new PNG({ width: 256, height: 256 });

@@ -90,7 +90,7 @@ export class SignalingServer {
     this.handle(socket, 'session:create', async () => this.createSession(socket, state));
     this.handle(socket, 'selfie:upload', async (p) => this.uploadSelfie(p));
     this.handle(socket, 'target:choose', async (p) => this.chooseTarget(p));
-    this.handle(socket, 'publish', async (p) => this.publish(p));
+    this.handle(socket, 'publish', async (p) => this.publish(socket, p));
     this.handle(socket, 'subscribe', async (p) => this.subscribe(socket, state, p));
     this.handle(socket, 'subscribe:answer', async (p) => {
       await this.authorize(p.token, ['owner', 'viewer']);
@@ -219,12 +219,17 @@ export class SignalingServer {
     return {};
   }
 
-  private async publish(p: RequestPayload<'publish'>): Promise<ResponseFields['publish']> {
+  private async publish(socket: Socket, p: RequestPayload<'publish'>): Promise<ResponseFields['publish']> {
     const claims = await this.authorize(p.token, ['owner']);
     const live = this.ownerSession(claims);
     const { store } = this.deps;
-    // A resumed owner publishes into the session's room again (replacing a publisher the old page left behind).
-    if (live.room) return this.republish(live, p.offer);
+    // A resumed owner publishes into the session's room again (replacing a publisher the old page left behind), and
+    // so does an owner whose media path died: from the owner's connection, that ends the wait for them.
+    if (live.room) {
+      const republished = await this.republish(live, p.offer);
+      if (live.ownerSocketId === socket.id) clearTimeout(live.graceTimer);
+      return republished;
+    }
     if (!(await store.hasImage('selfie', claims.sessionId))) {
       throw new ServiceFailure('selfie-missing', 'upload a selfie first');
     }

@@ -4,6 +4,7 @@ import { createLogger, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
 import {
+  endAndClose,
   firstPersonalizedFrame,
   measurements,
   startOwnerSession,
@@ -259,9 +260,7 @@ if (await insideNetns(import.meta.filename)) {
       const page = await browser.page(stack.webUrl);
       t.after(async () => {
         listener.disconnect();
-        // Ended now, not after the owner's grace time: the next test needs its worker.
-        await page.getByTestId('end').click();
-        await page.context().close();
+        await endAndClose(page);
       });
       // Earlier sessions (an earlier try's, moving when its worker is lost) are not this one.
       const earlier = new Set(await redis.keys(RedisKeys.session('*')));
@@ -295,8 +294,7 @@ if (await insideNetns(import.meta.filename)) {
       };
       t.after(async () => {
         signalAll('SIGCONT');
-        await page.getByTestId('end').click();
-        await page.context().close();
+        await endAndClose(page);
       });
       // Stopped past their 1 s BLPOP, no worker waits on the queue: the test takes the session itself, as a worker
       // that died right after taking it would. The workers' registry entries live on (4 s), so the start is taken.

@@ -5,9 +5,12 @@ import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import {
+  connectedPorts,
+  endAndClose,
   firstPersonalizedFrame,
   glassToGlass,
   inboundVideo,
+  KEEP_PEER_CONNECTIONS,
   measurements,
   percentile,
   startOwnerSession,
@@ -15,7 +18,14 @@ import {
   until,
   viewerJoin,
 } from '../../../scripts/services/browser.ts';
-import { emit, insideNetns, selfieFixture, startTestStack, testClip } from '../../../scripts/services/harness.ts';
+import {
+  blockUdpPorts,
+  emit,
+  insideNetns,
+  selfieFixture,
+  startTestStack,
+  testClip,
+} from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { TEST_CLIP_FACE as FACE } from '../../../scripts/services/test-clip.ts';
 import { JanusConnection } from '../src/janus/index.ts';
@@ -70,7 +80,7 @@ if (await insideNetns(import.meta.filename)) {
 
     test('owner gets the personalized stream, a viewer joins by the share link', async (t) => {
       const owner = await browser.page(stack.webUrl);
-      t.after(() => owner.context().close());
+      t.after(() => endAndClose(owner));
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
       const first = await firstPersonalizedFrame(owner, 15_000);
       // The receiving connection's counters: Chrome may list none yet when the first frame has just shown (one CI
@@ -165,7 +175,7 @@ if (await insideNetns(import.meta.filename)) {
 
     test('a browser that plays sound only after a tap: the viewer sees the picture muted, one tap brings the sound', async (t) => {
       const owner = await browser.page(stack.webUrl);
-      t.after(() => owner.context().close());
+      t.after(() => endAndClose(owner));
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
       await firstPersonalizedFrame(owner, 15_000);
       // Chrome's autoplay policy, which the test browser's flags switch off: sound only after the viewer touched the
@@ -269,6 +279,52 @@ if (await insideNetns(import.meta.filename)) {
       const unknown = await fetch(`${stack.webUrl}/watch?token=x&view=tv`);
       assert.equal(unknown.status, 400);
       assert.match(await unknown.text(), /"tv" is not one Tooncast knows: use party, overlay, kiosk/);
+    });
+
+    test("a media path that dies while signaling stays up is negotiated anew: the owner's two, a viewer's", async (t) => {
+      const owner = await browser.page(stack.webUrl, KEEP_PEER_CONNECTIONS);
+      t.after(() => endAndClose(owner));
+      await startOwnerSession(owner, clip, selfieFixture(), FACE);
+      await firstPersonalizedFrame(owner, 15_000);
+      const viewer = await browser.page((await measurements(owner)).shareUrl!, KEEP_PEER_CONNECTIONS);
+      t.after(() => viewer.context().close());
+      await firstPersonalizedFrame(viewer, 15_000);
+      const ownerPorts = await connectedPorts(owner);
+      const viewerPorts = await connectedPorts(viewer);
+      assert.equal(ownerPorts.length, 2, `the owner publishes and watches: ports ${ownerPorts}`);
+      assert.equal(viewerPorts.length, 1, `the viewer watches: ports ${viewerPorts}`);
+
+      const unblock = blockUdpPorts([...ownerPorts, ...viewerPorts]);
+      t.after(unblock);
+      const blockedAt = Date.now();
+      // Fresh frames after the renegotiation: the picture is back, and it advances.
+      const recovered = (page: Page, connections: string[]) =>
+        until(`${connections.join(' and ')} negotiated anew, then 24 fresh frames`, 30_000, async () => {
+          const m = await measurements(page);
+          if (m.errors.length) throw new Error(`the page reports: ${m.errors.join('; ')}`);
+          const renewed = connections.map((c) => m.renegotiated.find((r) => r.connection === c)?.at);
+          if (renewed.some((at) => at === undefined)) return undefined;
+          const since = Math.max(...(renewed as number[]));
+          const fresh = m.received.filter((r) => r.at > since);
+          return new Set(fresh.map((r) => r.id)).size >= 24
+            ? { lostAfterMs: renewed.map((at) => at! - blockedAt), pictureBackMs: fresh[0].at - blockedAt }
+            : undefined;
+        });
+      const [ownerBack, viewerBack] = await Promise.all([
+        recovered(owner, ['publisher', 'watcher']),
+        recovered(viewer, ['watcher']),
+      ]);
+      console.log(JSON.stringify({ ownerBack, viewerBack }));
+      const renewedPorts = [...(await connectedPorts(owner)), ...(await connectedPorts(viewer))];
+      assert.equal(renewedPorts.length, 3, 'the dead connections were closed');
+      assert.ok(
+        renewedPorts.every((port) => !ownerPorts.includes(port) && !viewerPorts.includes(port)),
+        'every connection is a new one',
+      );
+      // The owner's wait for a lost publisher (if Janus noticed) ended with the new one: the session stays.
+      await new Promise((r) => setTimeout(r, (loadConfig().live.ownerGraceSeconds + 1) * 1000));
+      assert.equal((await measurements(viewer)).state, 'live');
+      assert.equal((await measurements(owner)).state, 'live');
     });
 
     describe('bad input gets a clear error and the services keep running', () => {

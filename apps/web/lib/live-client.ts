@@ -41,6 +41,34 @@ export function newConnection(): RTCPeerConnection {
   return new RTCPeerConnection();
 }
 
+/**
+ * How long a connection may stay 'disconnected' before it counts as lost, ms. Chrome says so after about 5 s without
+ * answers to its checks (6 s measured) and may still get the path back by itself; a picture frozen for longer is
+ * worse than a new connection (about a second).
+ */
+const DISCONNECTED_GRACE_MS = 2000;
+
+/**
+ * Calls `lost` once when `pc`'s media path is gone while signaling may stay up (a network handover, a NAT
+ * rebinding, a firewall dropping UDP): 'failed', or 'disconnected' for DISCONNECTED_GRACE_MS. Neither Chrome nor
+ * the service negotiates a new path by itself; the page does, on the signaling connection it still has.
+ */
+export function onMediaLost(pc: RTCPeerConnection, lost: () => void): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const gone = () => pc.connectionState === 'failed' || pc.connectionState === 'disconnected';
+  const fire = () => {
+    if (!gone()) return;
+    pc.removeEventListener('connectionstatechange', changed);
+    lost();
+  };
+  const changed = () => {
+    clearTimeout(timer);
+    if (pc.connectionState === 'failed') fire();
+    else if (pc.connectionState === 'disconnected') timer = setTimeout(fire, DISCONNECTED_GRACE_MS);
+  };
+  pc.addEventListener('connectionstatechange', changed);
+}
+
 /** Publishes the clip (video + audio tracks) into the session's VideoRoom on `pc`. */
 export async function publish(
   socket: Socket,

@@ -19,6 +19,7 @@ export function createMeasurements(): PageMeasurements {
     errors: [],
     sourceShown: {},
     received: [],
+    renegotiated: [],
     contours: [],
     contourFrames: 0,
     contourUnmatched: 0,

@@ -2,7 +2,15 @@ import type { ContourFrame, LiveStats, ResponseFields, ServiceError, SessionStat
 import type { Socket } from 'socket.io-client';
 import type { Selfie, SelfieCheck } from '../components/SelfiePicker.tsx';
 import { watchFrameIds } from './frame-id.ts';
-import { connectSignaling, newConnection, publish, request, ServiceErrorEvent, subscribe } from './live-client.ts';
+import {
+  connectSignaling,
+  newConnection,
+  onMediaLost,
+  publish,
+  request,
+  ServiceErrorEvent,
+  subscribe,
+} from './live-client.ts';
 import { createMeasurements, latestGlassToGlass, measureInbound, type PageMeasurements } from './measure.ts';
 import { describeError } from './messages.ts';
 import { forgetSession, loadClip, loadSession, type SavedSession, saveClip, saveSession } from './resume.ts';
@@ -62,6 +70,8 @@ export class OwnerSession {
   /** Connections made when start is pressed (see newConnection), taken over by the first publish and watch. */
   private early?: { publisher?: RTCPeerConnection; watcher?: RTCPeerConnection };
   private watching = false;
+  /** The publisher's media path died (see mediaLost) and was not renewed yet. */
+  private publisherLost = false;
   private contourView = false;
   private stopFrameIds?: () => void;
   private clipTimer?: ReturnType<typeof setInterval>;
@@ -206,8 +216,11 @@ export class OwnerSession {
     // its sound.
     clip.muted = true;
     const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
+    const publisher = await publish(this.socket, this.saved!.ownerToken, stream, this.takeEarly('publisher'));
     this.publisher?.close();
-    this.publisher = await publish(this.socket, this.saved!.ownerToken, stream, this.takeEarly('publisher'));
+    this.publisher = publisher;
+    this.publisherLost = false;
+    onMediaLost(publisher, () => this.mediaLost('publisher', publisher));
     this.view.published(stream.getVideoTracks()[0]);
     clearInterval(this.clipTimer);
     this.clipTimer = setInterval(() => {
@@ -234,10 +247,28 @@ export class OwnerSession {
       );
       this.watcher?.close();
       this.watcher = pc;
+      onMediaLost(pc, () => this.mediaLost('watcher', pc));
     } catch (err) {
       this.watching = false;
       // Not live yet: the next status event tries again.
       if (errorOf(err).code !== 'not-live') this.fail(errorOf(err));
+    }
+  }
+
+  /**
+   * A media path died while signaling may stay up: it is negotiated anew. Without signaling, the reconnect's resume
+   * renews both.
+   */
+  private mediaLost(connection: 'publisher' | 'watcher', pc: RTCPeerConnection): void {
+    if (pc !== this[connection] || !this.saved) return;
+    this.m.renegotiated.push({ connection, at: Date.now() });
+    if (connection === 'publisher') this.publisherLost = true;
+    if (!this.socket.connected) return;
+    if (connection === 'watcher') {
+      this.watching = false;
+      void this.watch();
+    } else {
+      this.publishClip().catch((err) => this.fail(errorOf(err)));
     }
   }
 
@@ -256,14 +287,14 @@ export class OwnerSession {
       if (r.state === 'starting' || r.state === 'live') void this.watch();
       if (this.contourView) await this.setContourView(true);
       // After a reload the old page's stream is gone (or going): publish the clip again from where it was.
-      if (reloaded || !r.publishing) {
+      if (reloaded) {
         const url = saved.clip === 'file' ? URL.createObjectURL((await loadClip()) ?? new Blob()) : DEMO_CLIP_URL;
         this.view.restore(saved, url);
         const clip = this.clip();
         await clipReady(clip, url);
-        if (reloaded) clip.currentTime = saved.clipTime;
-        await this.publishClip();
+        clip.currentTime = saved.clipTime;
       }
+      if (reloaded || !r.publishing || this.publisherLost) await this.publishClip();
     } catch (err) {
       forgetSession();
       this.saved = undefined;

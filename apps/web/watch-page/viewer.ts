@@ -4,7 +4,7 @@
  * asked for as soon as signaling is up), before it touches the page.
  */
 import type { ServiceError, SessionState } from '@tooncast/shared';
-import { connectSignaling, newConnection, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
+import { connectSignaling, newConnection, onMediaLost, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
 import { createMeasurements, measureInbound, measureReceived } from '../lib/measure.ts';
 import { describeError } from '../lib/messages.ts';
 import { playLive, unmute } from '../lib/playback.ts';
@@ -46,20 +46,46 @@ function show(stream: MediaStream): void {
   document.querySelector('[data-testid="waiting"]')?.remove();
 }
 
+/** The picture pauses while the session moves to another worker ('starting') or the page renegotiates. */
+let renegotiating = false;
+function showConnecting(): void {
+  connecting.hidden = !renegotiating && !(pc && m.state === 'starting');
+}
+
 async function join(): Promise<void> {
   try {
-    pc?.close();
     m.joinSteps ??= { signaling: Date.now() };
     const fresh = early ?? newConnection();
     early = undefined;
     // Its statistics from the start: the first frame can show before the answer's acknowledgement comes back.
     measureInbound(fresh, m);
-    pc = await subscribe(socket, token, show, m.joinSteps, fresh);
+    const joined = await subscribe(socket, token, show, m.joinSteps, fresh);
+    // Closed only now: two joins may overlap (a reconnect and a lost path), and the later one wins.
+    pc?.close();
+    pc = joined;
+    onMediaLost(joined, () => rejoin(joined));
     m.state = 'live';
     showError(undefined);
   } catch (err) {
     report(err instanceof ServiceErrorEvent ? err.error : { code: 'internal', message: String(err) });
+  } finally {
+    renegotiating = false;
+    showConnecting();
   }
+}
+
+/**
+ * The media path died with signaling still up; without signaling, the reconnect joins anew ('connect'). Should
+ * this join fail (the session is moving), the next 'starting' or 'live' status joins.
+ */
+function rejoin(lost: RTCPeerConnection): void {
+  if (lost !== pc || !socket.connected) return;
+  m.renegotiated.push({ connection: 'watcher', at: Date.now() });
+  lost.close();
+  pc = undefined;
+  renegotiating = true;
+  showConnecting();
+  void join();
 }
 
 socket.on('service:error', report);
@@ -67,8 +93,7 @@ socket.on('connect', () => void join());
 socket.on('connect_error', () => showError('Cannot reach the Tooncast service.'));
 socket.on('session:status', (status: { state: SessionState; error?: ServiceError }) => {
   m.state = status.state;
-  // While watching, 'starting' means the session is moving to another worker: the picture pauses.
-  connecting.hidden = status.state !== 'starting' || !pc;
+  showConnecting();
   if ((status.state === 'starting' || status.state === 'live') && !pc) void join();
   if (status.state === 'ended') {
     document.querySelector<HTMLElement>('figure.live')!.hidden = true;

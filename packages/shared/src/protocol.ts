@@ -175,6 +175,8 @@ export interface StreamMeasurements {
   received: { id: number; at: number; glassToGlassMs?: number }[];
   shareUrl?: string;
   sessionId?: string;
+  /** Media paths the page found lost while signaling stayed up, and negotiated anew: which, wall-clock ms. */
+  renegotiated: { connection: 'publisher' | 'watcher'; at: number }[];
   /** The worker's latest report. */
   workerStats?: LiveStats;
 }
