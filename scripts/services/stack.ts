@@ -80,6 +80,8 @@ export class LiveStack {
   readonly workers: OwnedProcess[] = [];
   redisUrl = '';
   janusUrl = '';
+  /** The plugins' admin_key of the Janus this stack started (else the caller's TOONCAST_JANUS_ADMIN_KEY). */
+  janusAdminKey = '';
   private stopping = false;
   /** Per service role, its exits in a row (each within STABLE_RUN_MS of its start, but the first). */
   private readonly quickExits = new Map<string, number>();
@@ -121,6 +123,7 @@ export class LiveStack {
       const janus = new JanusProcess({ iceAddress: o.iceAddress, rtpPorts: o.rtpPorts }, this.log, onExit);
       this.owned.push(janus);
       this.janusUrl = await janus.start();
+      this.janusAdminKey = janus.adminKey;
     }
     const startSfu = () => this.node('sfu', 'apps/sfu/src/main.ts', startSfu);
     startSfu();
@@ -163,6 +166,7 @@ export class LiveStack {
       ...NEXT_ENV,
       REDIS_URL: this.redisUrl,
       TOONCAST_JANUS_URL: this.janusUrl,
+      ...(this.janusAdminKey && { TOONCAST_JANUS_ADMIN_KEY: this.janusAdminKey }),
       TOONCAST_SFU_PORT: String(o.sfuPort),
       TOONCAST_WEB_PORT: String(o.webPort),
       TOONCAST_LIVE_HOST: o.iceAddress,

@@ -36,14 +36,16 @@ export class LiveSession {
     private readonly log: Logger,
   ) {}
 
+  /** `description`: whose room and mountpoint they are (see janusOwnerTag). */
   async createMedia(
     janus: JanusConnection,
     controls: { videoroom: PluginHandle; streaming: PluginHandle },
+    description: string,
   ): Promise<void> {
     // Both at once; when one fails, the other is kept (once created) for releaseMedia.
     const created = await Promise.allSettled([
-      VideoRoom.create(janus, controls.videoroom).then((r) => (this.room = r)),
-      StreamingMountpoint.create(controls.streaming).then((m) => (this.mountpoint = m)),
+      VideoRoom.create(janus, controls.videoroom, description).then((r) => (this.room = r)),
+      StreamingMountpoint.create(controls.streaming, description).then((m) => (this.mountpoint = m)),
     ]);
     const failed = created.find((c) => c.status === 'rejected');
     if (failed) throw failed.reason;

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { ContourRelay } from './contour-relay.ts';
 import { JanusConnection } from './janus/index.ts';
+import { OrphanSweep } from './orphans.ts';
 import { acceptAnySelfieFace, type SelfieFaceCheck } from './selfie.ts';
 import { SelfieCheckClient } from './selfie-check.ts';
 import { SignalingServer } from './signaling.ts';
@@ -31,6 +32,7 @@ export class SfuNode {
   private constructor(
     private readonly io: Server,
     private readonly signaling: SignalingServer,
+    private readonly sweep: OrphanSweep,
     private readonly janus: JanusConnection,
     private readonly redis: Redis[],
     private readonly log: Logger,
@@ -51,9 +53,10 @@ export class SfuNode {
     const tokens = new SessionTokens(o.live.tokenSecret ?? (await store.sharedTokenSecret()), o.live.tokenTtlSeconds);
     const janus = await JanusConnection.open(o.janusUrl, log);
     const controls = {
-      videoroom: await janus.attach('janus.plugin.videoroom'),
-      streaming: await janus.attach('janus.plugin.streaming'),
+      videoroom: await janus.attach('janus.plugin.videoroom', o.live.janusAdminKey),
+      streaming: await janus.attach('janus.plugin.streaming', o.live.janusAdminKey),
     };
+    const presence = new RedisPresence(redis, log);
     // socket.io answers its own path; everything else is the health check's (see health()).
     const server = http.createServer((req, res) => void health(req, res));
     const io = new Server(server, {
@@ -65,7 +68,7 @@ export class SfuNode {
       nodeId,
       io,
       store,
-      presence: new RedisPresence(redis, log),
+      presence,
       tokens,
       janus,
       controls,
@@ -97,7 +100,9 @@ export class SfuNode {
     await new Promise<void>((resolve) => server.listen(o.port, o.host ?? '0.0.0.0', resolve));
     const port = (server.address() as { port: number }).port;
     log.info({ port }, 'sfu signaling listening');
-    return new SfuNode(io, signaling, janus, [redis, subscriber, adapterPub, adapterSub, sideChannels], log, port);
+    const sweep = new OrphanSweep(nodeId, controls, presence, log);
+    const connections = [redis, subscriber, adapterPub, adapterSub, sideChannels];
+    return new SfuNode(io, signaling, sweep, janus, connections, log, port);
   }
 
   /** Janus went away (it died or restarted): this node's sessions cannot go on, and it has no Janus session left. */
@@ -106,6 +111,7 @@ export class SfuNode {
   }
 
   async stop(): Promise<void> {
+    this.sweep.close();
     await this.signaling.close();
     await new Promise((r) => this.io.close(r));
     await this.janus.close();

@@ -20,6 +20,7 @@ import type { ContourRelay } from './contour-relay.ts';
 import { isServiceError, ServiceFailure } from './errors.ts';
 import type { JanusConnection, PluginHandle, StreamingViewer } from './janus/index.ts';
 import { LiveSession } from './live-session.ts';
+import { janusOwnerTag } from './orphans.ts';
 import type { SelfieFaceCheck } from './selfie.ts';
 import type { SelfieCheckClient } from './selfie-check.ts';
 import type { SessionStore } from './store.ts';
@@ -239,7 +240,7 @@ export class SignalingServer {
       throw new ServiceFailure('no-worker', 'all inference workers are busy; try again in a minute');
     }
     try {
-      await live.createMedia(this.deps.janus, this.deps.controls);
+      await live.createMedia(this.deps.janus, this.deps.controls, janusOwnerTag(this.deps.nodeId, live.id));
     } catch (err) {
       this.deps.log.error({ err, session: claims.sessionId }, 'janus refused the session');
       await live.releaseMedia();

@@ -120,7 +120,7 @@ if (await insideNetns(import.meta.filename)) {
       const frames = await shownAgain(movedAt, endedAt);
       const janus = await JanusConnection.open(stack.janusUrl, createLogger('failover-test', 'warn'));
       const forwarders = await janus
-        .attach('janus.plugin.videoroom')
+        .attach('janus.plugin.videoroom', stack.janusAdminKey)
         .then((videoroom) => videoroom.request({ request: 'listforwarders', room: Number(record.roomId) }))
         .finally(() => janus.close());
       const publishers = forwarders.data.publishers as { forwarders: { port: number }[] }[];

@@ -452,7 +452,13 @@ if (await insideNetns(import.meta.filename)) {
 
     test('a second sfu node serves viewers of a session owned by the first (Redis adapter)', async () => {
       const second = await SfuNode.start(
-        { redisUrl: stack.redisUrl, janusUrl: stack.janusUrl, port: 0, host: '127.0.0.1', live: loadConfig().live },
+        {
+          redisUrl: stack.redisUrl,
+          janusUrl: stack.janusUrl,
+          port: 0,
+          host: '127.0.0.1',
+          live: { ...loadConfig().live, janusAdminKey: stack.janusAdminKey },
+        },
         createLogger('second-sfu', 'warn'),
       );
       try {
@@ -496,8 +502,8 @@ if (await insideNetns(import.meta.filename)) {
       await owner.context().close();
       const janus = await JanusConnection.open(stack.janusUrl, createLogger('lifecycle-test', 'warn'));
       try {
-        const videoroom = await janus.attach('janus.plugin.videoroom');
-        const streaming = await janus.attach('janus.plugin.streaming');
+        const videoroom = await janus.attach('janus.plugin.videoroom', stack.janusAdminKey);
+        const streaming = await janus.attach('janus.plugin.streaming', stack.janusAdminKey);
         const released = await until('the session to be released', 10_000, async () => {
           const keys = await redis.exists(
             RedisKeys.session(sessionId),

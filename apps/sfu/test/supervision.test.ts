@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
+import { createLogger, loadConfig, RedisKeys, sfuConnectionName } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { until } from '../../../scripts/services/browser.ts';
 import { emit, insideNetns, pgrep, selfieFixture, startTestStack } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
-import { JanusConnection, type OwnedProcess, waitForTcp } from '../src/index.ts';
+import { JanusConnection, type OwnedProcess, StreamingMountpoint, VideoRoom, waitForTcp } from '../src/index.ts';
+import { janusOwnerTag } from '../src/orphans.ts';
 
 /** Pids of the processes running `entry` (an app's main.ts). */
 const running = (entry: string) => pgrep('-f', entry);
@@ -68,10 +69,33 @@ if (await insideNetns(import.meta.filename)) {
       return names[1];
     }
 
-    test('the sfu started again after it died serves new sessions; the worker lets go of the old one’s', async () => {
+    test('the sfu started again after it died serves new sessions; the worker lets go of the old one’s, Janus drops its room', async (t) => {
       // A session the node holds, claimed by the worker (as a publish leaves it; no browser needed).
       const id = randomUUID();
       const node = await sfuNodeId();
+      // Its room and mountpoint in Janus, and two that must stay: another live node's (this test's Redis connection
+      // stands for it) and one that is not Tooncast's.
+      const janus = await JanusConnection.open(stack.janusUrl, createLogger('supervision-test', 'warn'));
+      const alive = new Redis(stack.redisUrl, { connectionName: sfuConnectionName('alive-node') });
+      const videoroom = await janus.attach('janus.plugin.videoroom', stack.janusAdminKey);
+      const streaming = await janus.attach('janus.plugin.streaming', stack.janusAdminKey);
+      const orphanRoom = await VideoRoom.create(janus, videoroom, janusOwnerTag(node, id));
+      const orphanMountpoint = await StreamingMountpoint.create(streaming, janusOwnerTag(node, id));
+      const othersRoom = await VideoRoom.create(janus, videoroom, janusOwnerTag('alive-node', randomUUID()));
+      const foreignRoom = await VideoRoom.create(janus, videoroom, 'a room of another application');
+      t.after(async () => {
+        await Promise.all([othersRoom.destroy(), foreignRoom.destroy()]);
+        alive.disconnect();
+        await janus.close();
+      });
+      const roomExists = async (room: VideoRoom) =>
+        (await videoroom.request({ request: 'exists', room: room.id })).data.exists === true;
+      const mountpointExists = (mountpoint: StreamingMountpoint) =>
+        streaming.request({ request: 'info', id: mountpoint.id }).then(
+          () => true,
+          () => false,
+        );
+      assert.ok((await roomExists(orphanRoom)) && (await mountpointExists(orphanMountpoint)));
       await redis.hset(RedisKeys.session(id), {
         state: 'starting',
         sfuNode: node,
@@ -108,6 +132,14 @@ if (await insideNetns(import.meta.filename)) {
       assert.notEqual(body.node, node);
       await until('a new sfu process', 10_000, async () => running('apps/sfu/src/main.ts').some((p) => p !== sfu));
       await newSessionsServed();
+      // Two sweeps 5 s apart, after the new node started.
+      await until('the dead node’s room and mountpoint to be destroyed', 20_000, async () => {
+        const left = (await roomExists(orphanRoom)) || (await mountpointExists(orphanMountpoint));
+        return left ? undefined : true;
+      });
+      console.log(JSON.stringify({ orphansDestroyedAfterMs: Date.now() - killedAt }));
+      assert.ok(await roomExists(othersRoom), 'a live node’s room stays');
+      assert.ok(await roomExists(foreignRoom), 'a room that is not Tooncast’s stays');
     });
 
     test('a worker that dies is started again at once, then after a delay when it dies again soon', async () => {

@@ -18,12 +18,12 @@ if (await insideNetns(import.meta.filename)) {
     before(async () => {
       janusProcess = new JanusProcess({ iceAddress: loadConfig().live.host, rtpPorts: '21000-21999' }, log);
       janus = await JanusConnection.open(await janusProcess.start(), log);
-      control = await janus.attach('janus.plugin.streaming');
+      control = await janus.attach('janus.plugin.streaming', janusProcess.adminKey);
       // Counts the handles attached from here on (each watcher is one), through the real connection.
       const attach = janus.attach.bind(janus);
-      janus.attach = (plugin) => {
+      janus.attach = (plugin, adminKey) => {
         attaches++;
-        return attach(plugin);
+        return attach(plugin, adminKey);
       };
     });
     after(async () => {
@@ -36,7 +36,7 @@ if (await insideNetns(import.meta.filename)) {
       ((await control.request({ request: 'info', id: mountpoint.id })).data.info as { viewers: number }).viewers;
 
     test('each watcher handed out has a spare behind it; the next takes it; the last to close takes it along', async () => {
-      const mountpoint = await StreamingMountpoint.create(control);
+      const mountpoint = await StreamingMountpoint.create(control, 'watchers test');
       const watchers = new MountpointWatchers(janus, 150, log);
       try {
         const first = await watchers.watch(mountpoint.id);
@@ -63,8 +63,8 @@ if (await insideNetns(import.meta.filename)) {
     });
 
     test('the end of a mountpoint closes its spare, which Janus leaves open', async () => {
-      const mountpoint = await StreamingMountpoint.create(control);
-      const other = await StreamingMountpoint.create(control);
+      const mountpoint = await StreamingMountpoint.create(control, 'watchers test');
+      const other = await StreamingMountpoint.create(control, 'watchers test');
       const watchers = new MountpointWatchers(janus, 150, log);
       try {
         const first = await watchers.watch(mountpoint.id);

@@ -76,6 +76,11 @@ export const ConfigSchema = z.object({
     redisUrl: z.string().optional(),
     /** TOONCAST_JANUS_URL: an existing Janus WebSocket API; when absent the launcher starts Janus. */
     janusUrl: z.string().optional(),
+    /**
+     * TOONCAST_JANUS_ADMIN_KEY: the VideoRoom and Streaming plugins' admin_key, which creating, forwarding and listing
+     * their rooms and mountpoints need (the launcher sets a random one per run for the Janus it starts).
+     */
+    janusAdminKey: z.string().optional(),
     /** TOONCAST_RTP_HOST: address on which Janus and the workers exchange plain RTP (same host by default). */
     rtpHost: z.string().default('127.0.0.1'),
     /** TOONCAST_SFU_PORT: socket.io signaling port. */
@@ -182,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: env.TOONCAST_LIVE_HOST,
       redisUrl: env.REDIS_URL || undefined,
       janusUrl: env.TOONCAST_JANUS_URL || undefined,
+      janusAdminKey: env.TOONCAST_JANUS_ADMIN_KEY || undefined,
       rtpHost: env.TOONCAST_RTP_HOST,
       sfuPort: env.TOONCAST_SFU_PORT,
       webPort: env.TOONCAST_WEB_PORT,

@@ -22,15 +22,20 @@ class RawPluginHandle extends Handle {
   }
 }
 
-/** One plugin handle with typed requests: plugin errors (error_code) become JanusError. */
+/**
+ * One plugin handle with typed requests: plugin errors (error_code) become JanusError. A control handle carries the
+ * plugin's admin_key in every request (creating, forwarding and listing need it; the rest ignore it).
+ */
 export class PluginHandle {
   constructor(
     private readonly handle: JanodeHandle,
     private readonly plugin: string,
+    private readonly adminKey?: string,
   ) {}
 
   async request(body: Record<string, unknown>, jsep?: Jsep): Promise<{ data: Record<string, unknown>; jsep?: Jsep }> {
-    const response: JanusResponse = await this.handle.message(body, jsep);
+    const keyed = this.adminKey ? { ...body, admin_key: this.adminKey } : body;
+    const response: JanusResponse = await this.handle.message(keyed, jsep);
     const data = response.plugindata?.data ?? {};
     if (typeof data.error_code === 'number') {
       throw new JanusError(`${this.plugin} ${String(body.request)}: ${String(data.error)} (${data.error_code})`);
@@ -73,8 +78,9 @@ export class JanusConnection {
     return new JanusConnection(connection, session, log);
   }
 
-  async attach(plugin: 'janus.plugin.videoroom' | 'janus.plugin.streaming'): Promise<PluginHandle> {
-    return new PluginHandle(await this.session.attach({ id: plugin, Handle: RawPluginHandle }), plugin);
+  /** `adminKey`: for a control handle (see PluginHandle). */
+  async attach(plugin: 'janus.plugin.videoroom' | 'janus.plugin.streaming', adminKey?: string): Promise<PluginHandle> {
+    return new PluginHandle(await this.session.attach({ id: plugin, Handle: RawPluginHandle }), plugin, adminKey);
   }
 
   /** Reports a connection lost without close() being called. */

@@ -18,12 +18,14 @@ export class StreamingMountpoint {
     readonly videoRtcpPort: number,
   ) {}
 
-  static async create(control: PluginHandle): Promise<StreamingMountpoint> {
+  /** `description`: whose mountpoint it is (see janusOwnerTag). */
+  static async create(control: PluginHandle, description: string): Promise<StreamingMountpoint> {
     const id = randomInt(1, 2 ** 47);
     const { data } = await control.request({
       request: 'create',
       type: 'rtp',
       id,
+      description,
       is_private: true,
       permanent: false,
       // Lets each watcher's video carry the playout-delay extension (see StreamingViewer.start).

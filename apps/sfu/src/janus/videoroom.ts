@@ -27,11 +27,13 @@ export class VideoRoom {
     readonly id: number,
   ) {}
 
-  static async create(janus: JanusConnection, control: PluginHandle): Promise<VideoRoom> {
+  /** `description`: whose room it is (see janusOwnerTag). */
+  static async create(janus: JanusConnection, control: PluginHandle, description: string): Promise<VideoRoom> {
     const id = randomInt(1, 2 ** 47);
     await control.request({
       request: 'create',
       room: id,
+      description,
       publishers: 1,
       is_private: true,
       permanent: false,

@@ -28,6 +28,8 @@ export class JanusProcess {
   /** ws://127.0.0.1:PORT, what janode connects to. */
   url = '';
   readonly adminSecret = randomBytes(18).toString('base64url');
+  /** The plugins' admin_key (TOONCAST_JANUS_ADMIN_KEY for the sfu): nothing else may make or list rooms. */
+  readonly adminKey = randomBytes(18).toString('base64url');
 
   private args: string[] = [];
   private wsPort = 0;
@@ -93,8 +95,8 @@ admin: {
   admin_wss = false
 }
 `,
-      'janus.plugin.videoroom.jcfg': 'general: {}\n',
-      'janus.plugin.streaming.jcfg': 'general: {}\n',
+      'janus.plugin.videoroom.jcfg': `general: {\n  admin_key = "${this.adminKey}"\n}\n`,
+      'janus.plugin.streaming.jcfg': `general: {\n  admin_key = "${this.adminKey}"\n}\n`,
     };
     for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(this.dir, name), text);
     this.args = ['-C', path.join(this.dir, 'janus.jcfg'), '-F', this.dir, '-o', '-r', this.options.rtpPorts];
