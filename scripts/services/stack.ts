@@ -112,7 +112,9 @@ export class LiveStack {
     const build = ensureWebBuild(this.log);
     if (o.redisUrl) this.redisUrl = o.redisUrl;
     else {
-      const redis = new RedisProcess(this.log);
+      const respawn = () => void redis.respawn().catch((err) => this.log.error({ err }, 'redis did not restart'));
+      const onExit = o.supervise ? (ranMs: number) => this.restartLater('redis', ranMs, respawn) : undefined;
+      const redis = new RedisProcess(this.log, onExit);
       this.owned.push(redis);
       this.redisUrl = await redis.start();
     }

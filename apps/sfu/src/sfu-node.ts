@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { type Config, type Logger, RedisPresence, sfuConnectionName } from '@tooncast/shared';
+import { type Config, type Logger, RedisPresence, type ServiceError, sfuConnectionName } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { ContourRelay } from './contour-relay.ts';
@@ -12,6 +12,11 @@ import { SelfieCheckClient } from './selfie-check.ts';
 import { SignalingServer } from './signaling.ts';
 import { SessionStore } from './store.ts';
 import { SessionTokens } from './tokens.ts';
+
+/** Which run of a Redis server this is: it changes when Redis restarts or a replica takes over. */
+async function redisRunId(redis: Redis): Promise<string> {
+  return /run_id:(\w+)/.exec(await redis.info('server'))?.[1] ?? '';
+}
 
 /** How long the health check waits for Redis. */
 const HEALTH_TIMEOUT_MS = 2000;
@@ -37,6 +42,7 @@ export class SfuNode {
     private readonly redis: Redis[],
     private readonly log: Logger,
     readonly port: number,
+    private readonly redisRunId: string,
   ) {}
 
   static async start(o: SfuNodeOptions, log: Logger): Promise<SfuNode> {
@@ -102,7 +108,7 @@ export class SfuNode {
     log.info({ port }, 'sfu signaling listening');
     const sweep = new OrphanSweep(nodeId, controls, presence, log);
     const connections = [redis, subscriber, adapterPub, adapterSub, sideChannels];
-    return new SfuNode(io, signaling, sweep, janus, connections, log, port);
+    return new SfuNode(io, signaling, sweep, janus, connections, log, port, await redisRunId(redis));
   }
 
   /** Janus went away (it died or restarted): this node's sessions cannot go on, and it has no Janus session left. */
@@ -110,9 +116,21 @@ export class SfuNode {
     this.janus.onClosed(listener);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Redis was replaced: restarted (empty: it keeps nothing on disk) or failed over. The sessions' records, pictures
+   * and the token secret are gone, so this node's sessions cannot go on (see main.ts).
+   */
+  onRedisReplaced(listener: () => void): void {
+    const [redis] = this.redis;
+    redis.on('ready', async () => {
+      if ((await redisRunId(redis).catch(() => this.redisRunId)) !== this.redisRunId) listener();
+    });
+  }
+
+  /** `error`: why the sessions end, when it is not an ordinary shutdown. */
+  async stop(error?: ServiceError): Promise<void> {
     this.sweep.close();
-    await this.signaling.close();
+    await this.signaling.close(error);
     await new Promise((r) => this.io.close(r));
     await this.janus.close();
     for (const r of this.redis) r.disconnect();

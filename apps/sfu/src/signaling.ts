@@ -559,8 +559,10 @@ export class SignalingServer {
     return this.sessions.size;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.sessions.keys()].map((id) => this.endSession(id, 'the server is shutting down')));
+  /** Ends every session this node holds: for the shutdown, or with `error` when they cannot go on. */
+  async close(error?: ServiceError): Promise<void> {
+    const reason = error?.message ?? 'the server is shutting down';
+    await Promise.all([...this.sessions.keys()].map((id) => this.endSession(id, reason, error)));
     await this.watchers.close();
   }
 }

@@ -171,6 +171,37 @@ if (await insideNetns(import.meta.filename)) {
       await newSessionsServed();
     });
 
+    test('Redis that dies is started again (empty); the sfu ends its sessions with a clear error and makes way for a fresh node', async () => {
+      const socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });
+      try {
+        const ended = new Promise<{ state: string; error?: { code: string } }>((resolve) =>
+          socket.on('session:status', (s) => s.state === 'ended' && resolve(s)),
+        );
+        assert.equal((await emit(socket, 'session:create', {})).ok, true);
+        const [server] = running('redis-server');
+        const [sfu] = running('apps/sfu/src/main.ts');
+        assert.ok(server && sfu, 'redis and the sfu run');
+        process.kill(server, 'SIGKILL');
+        const killedAt = Date.now();
+        const status = await until('the session to end', 10_000, async () =>
+          Promise.race([ended, new Promise<undefined>((r) => setTimeout(r, 100))]),
+        );
+        console.log(JSON.stringify({ sessionEndedAfterMs: Date.now() - killedAt }));
+        assert.equal(status.error?.code, 'service-restarted');
+        await until('a new redis-server', 10_000, async () => running('redis-server').some((p) => p !== server));
+        await until('a new sfu process', 10_000, async () => running('apps/sfu/src/main.ts').some((p) => p !== sfu));
+      } finally {
+        socket.close();
+      }
+      await newSessionsServed();
+      // The worker listed itself in the new Redis, with every slot free.
+      const freeWorkerSlots = loadConfig().live.workerCapacity;
+      await until('the worker listed again', 10_000, async () => {
+        const health = await fetch(`http://127.0.0.1:${stack.options.sfuPort}/healthz`).then((r) => r.json());
+        return health.freeWorkerSlots === freeWorkerSlots || undefined;
+      });
+    });
+
     test('a stopped stack starts nothing again', async () => {
       redis.disconnect();
       await stack.stop();

@@ -22,6 +22,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   'no-worker': 'All personalization workers are busy. Try again in a minute.',
   'worker-failed': 'The personalization worker stopped. Start the stream again.',
   'janus-failed': 'The media server refused the stream. Start it again.',
+  'service-restarted': 'The service restarted and lost this stream. Start it again.',
   'too-many-requests': 'Too many requests at once; slow down a little.',
   internal: 'Something went wrong on the server.',
 };

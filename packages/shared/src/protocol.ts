@@ -26,6 +26,7 @@ export const ErrorCode = z.enum([
   'no-worker',
   'worker-failed',
   'janus-failed',
+  'service-restarted',
   'too-many-requests',
   'internal',
 ]);

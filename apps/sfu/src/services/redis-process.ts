@@ -5,27 +5,51 @@ import { freeTcpPort, waitForTcp } from './ports.ts';
 /** A private redis-server on an ephemeral loopback port with persistence off (selfies must never touch disk). */
 export class RedisProcess {
   private process?: OwnedProcess;
+  private port = 0;
   url = '';
 
-  constructor(private readonly log: Logger) {}
+  /** `onExit(ranMs)`: redis-server exited on its own, after running that long (see respawn). */
+  constructor(
+    private readonly log: Logger,
+    private readonly onExit?: (ranMs: number) => void,
+  ) {}
 
   async start(): Promise<string> {
-    const port = await freeTcpPort();
-    this.process = new OwnedProcess(
-      'redis',
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'],
-      this.log,
-    );
+    this.port = await freeTcpPort();
+    await this.spawn();
+    this.url = `redis://127.0.0.1:${this.port}`;
+    this.log.info({ url: this.url }, 'redis started');
+    return this.url;
+  }
+
+  /** Starts redis-server again after it exited, on the same port: empty, as it keeps nothing on disk. */
+  async respawn(): Promise<void> {
+    await this.spawn();
+    this.log.info({ url: this.url }, 'redis started again');
+  }
+
+  private async spawn(): Promise<void> {
+    const startedAt = Date.now();
+    const onExit = this.onExit && (() => this.onExit?.(Date.now() - startedAt));
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      '/tmp',
+    ];
+    this.process = new OwnedProcess('redis', 'redis-server', args, this.log, {}, onExit);
     try {
-      await waitForTcp('127.0.0.1', port, 10_000);
+      await waitForTcp('127.0.0.1', this.port, 10_000);
     } catch (err) {
       await this.process.stop();
       throw new Error(`redis-server did not start: ${(err as Error).message}\n${this.process.lastLines()}`);
     }
-    this.url = `redis://127.0.0.1:${port}`;
-    this.log.info({ url: this.url }, 'redis started');
-    return this.url;
   }
 
   async stop(): Promise<void> {
