@@ -24,6 +24,8 @@ interface JanusObject {
 export class OrphanSweep {
   private suspects = new Set<string>();
   private readonly timer: NodeJS.Timeout;
+  /** A sweep still waiting on a slow Janus or Redis: the next one skips its turn. */
+  private sweeping = false;
 
   constructor(
     private readonly nodeId: string,
@@ -36,6 +38,8 @@ export class OrphanSweep {
   }
 
   private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
     try {
       const suspects = new Set<string>();
       for (const object of await this.tagged()) {
@@ -49,6 +53,8 @@ export class OrphanSweep {
     } catch (err) {
       // Janus going away is the node's end anyway (SfuNode.onJanusLost); anything else waits for the next sweep.
       this.log.warn({ err }, 'could not look for orphaned Janus rooms');
+    } finally {
+      this.sweeping = false;
     }
   }
 

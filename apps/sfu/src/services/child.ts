@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Logger } from '@tooncast/shared';
+import { waitForTcp } from './ports.ts';
 
 /**
  * A service process we own: spawned with piped output (last lines kept for error messages),
@@ -63,4 +64,29 @@ export class OwnedProcess {
     clearTimeout(timer);
     this.log.debug({ service: this.name }, `${this.name} stopped`);
   }
+}
+
+/**
+ * Starts a service that listens on loopback `port` once up; `onExit(ranMs)` hears of an exit on its own, with how
+ * long it ran (a supervisor's restart delay). Fails with its last output lines, and stops it, when it does not
+ * listen within `timeoutMs`.
+ */
+export async function spawnListening(
+  name: string,
+  command: string,
+  args: readonly string[],
+  port: number,
+  timeoutMs: number,
+  log: Logger,
+  onExit?: (ranMs: number) => void,
+): Promise<OwnedProcess> {
+  const startedAt = Date.now();
+  const child = new OwnedProcess(name, command, args, log, {}, onExit && (() => onExit(Date.now() - startedAt)));
+  try {
+    await waitForTcp('127.0.0.1', port, timeoutMs);
+  } catch (err) {
+    await child.stop();
+    throw new Error(`${command} did not start: ${(err as Error).message}\n${child.lastLines()}`);
+  }
+  return child;
 }

@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@tooncast/shared';
-import { OwnedProcess } from './child.ts';
-import { freeTcpPort, waitForTcp } from './ports.ts';
+import { type OwnedProcess, spawnListening } from './child.ts';
+import { freeTcpPort } from './ports.ts';
 
 const JANUS_LIB = '/usr/lib/x86_64-linux-gnu/janus';
 const PLUGINS = ['libjanus_videoroom.so', 'libjanus_streaming.so'];
@@ -118,14 +118,7 @@ admin: {
   }
 
   private async spawn(): Promise<void> {
-    const startedAt = Date.now();
-    const onExit = this.onExit && (() => this.onExit?.(Date.now() - startedAt));
-    this.process = new OwnedProcess('janus', 'janus', this.args, this.log, {}, onExit);
-    try {
-      await waitForTcp('127.0.0.1', this.wsPort, 15_000);
-    } catch (err) {
-      throw new Error(`janus did not start: ${(err as Error).message}\n${this.process.lastLines()}`);
-    }
+    this.process = await spawnListening('janus', 'janus', this.args, this.wsPort, 15_000, this.log, this.onExit);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Logger } from '@tooncast/shared';
-import { OwnedProcess } from './child.ts';
-import { freeTcpPort, waitForTcp } from './ports.ts';
+import { type OwnedProcess, spawnListening } from './child.ts';
+import { freeTcpPort } from './ports.ts';
 
 /** A private redis-server on an ephemeral loopback port with persistence off (selfies must never touch disk). */
 export class RedisProcess {
@@ -29,27 +29,9 @@ export class RedisProcess {
   }
 
   private async spawn(): Promise<void> {
-    const startedAt = Date.now();
-    const onExit = this.onExit && (() => this.onExit?.(Date.now() - startedAt));
-    const args = [
-      '--port',
-      String(this.port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      '/tmp',
-    ];
-    this.process = new OwnedProcess('redis', 'redis-server', args, this.log, {}, onExit);
-    try {
-      await waitForTcp('127.0.0.1', this.port, 10_000);
-    } catch (err) {
-      await this.process.stop();
-      throw new Error(`redis-server did not start: ${(err as Error).message}\n${this.process.lastLines()}`);
-    }
+    const port = String(this.port);
+    const args = ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'];
+    this.process = await spawnListening('redis', 'redis-server', args, this.port, 10_000, this.log, this.onExit);
   }
 
   async stop(): Promise<void> {
