@@ -74,6 +74,16 @@ export const KEEP_PEER_CONNECTIONS = `(() => {
   };
 })()`;
 
+/** A page init script that records each text the page's connecting note showed, in `window.notesShown`. */
+export const RECORD_CONNECTING_NOTES = `(() => {
+  const shown = (window.notesShown = []);
+  setInterval(() => {
+    const note = document.querySelector('[data-testid="connecting"]');
+    const text = note && !note.hidden && note.textContent;
+    if (text && !shown.includes(text)) shown.push(text);
+  }, 50);
+})()`;
+
 /** The page's UDP port of each connected RTCPeerConnection's selected candidate pair (needs KEEP_PEER_CONNECTIONS). */
 export function connectedPorts(page: Page): Promise<number[]> {
   return page.evaluate(async () => {

@@ -13,6 +13,7 @@ import {
   KEEP_PEER_CONNECTIONS,
   measurements,
   percentile,
+  RECORD_CONNECTING_NOTES,
   startOwnerSession,
   TestBrowser,
   until,
@@ -282,11 +283,12 @@ if (await insideNetns(import.meta.filename)) {
     });
 
     test("a media path that dies while signaling stays up is negotiated anew: the owner's two, a viewer's", async (t) => {
-      const owner = await browser.page(stack.webUrl, KEEP_PEER_CONNECTIONS);
+      const watched = `${KEEP_PEER_CONNECTIONS};${RECORD_CONNECTING_NOTES}`;
+      const owner = await browser.page(stack.webUrl, watched);
       t.after(() => endAndClose(owner));
       await startOwnerSession(owner, clip, selfieFixture(), FACE);
       await firstPersonalizedFrame(owner, 15_000);
-      const viewer = await browser.page((await measurements(owner)).shareUrl!, KEEP_PEER_CONNECTIONS);
+      const viewer = await browser.page((await measurements(owner)).shareUrl!, watched);
       t.after(() => viewer.context().close());
       await firstPersonalizedFrame(viewer, 15_000);
       const ownerPorts = await connectedPorts(owner);
@@ -315,6 +317,15 @@ if (await insideNetns(import.meta.filename)) {
         recovered(viewer, ['watcher']),
       ]);
       console.log(JSON.stringify({ ownerBack, viewerBack }));
+      // Both pages said so while they renegotiated, and the notes went with it.
+      for (const page of [owner, viewer]) {
+        const notes = await page.evaluate(() => (window as unknown as { notesShown: string[] }).notesShown);
+        assert.ok(notes.includes('Reconnecting the stream…'), `notes shown: ${JSON.stringify(notes)}`);
+      }
+      await until('the reconnecting notes to go', 5000, async () => {
+        const shown = await Promise.all([owner, viewer].map((p) => p.getByTestId('connecting').isVisible()));
+        return shown.every((visible) => !visible) || undefined;
+      });
       const renewedPorts = [...(await connectedPorts(owner)), ...(await connectedPorts(viewer))];
       assert.equal(renewedPorts.length, 3, 'the dead connections were closed');
       assert.ok(

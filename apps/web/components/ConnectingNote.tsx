@@ -1,11 +1,14 @@
+import { CONNECTING } from '../lib/messages.ts';
+
 /**
- * Shown while a session waits for an inference worker: at its start, and while it moves to another worker (the one
- * it had stopped), when the picture pauses for a few seconds. The watch page renders it hidden and shows it itself.
+ * Shown while the picture pauses: a session waits for an inference worker (at its start, and while it moves to
+ * another worker), or a media path that died is negotiated anew (`network`). The watch page renders it hidden and
+ * shows it itself.
  */
-export function ConnectingNote({ hidden }: { hidden?: boolean }) {
+export function ConnectingNote({ hidden, reason = 'worker' }: { hidden?: boolean; reason?: keyof typeof CONNECTING }) {
   return (
     <p className="hint" data-testid="connecting" hidden={hidden}>
-      Connecting to a personalization worker…
+      {CONNECTING[reason]}
     </p>
   );
 }

@@ -73,6 +73,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
   const targetFrame = useRef<Promise<Uint8Array<ArrayBuffer> | undefined>>(undefined);
   const [state, setState] = useState<OwnerState>('idle');
   const [error, setError] = useState<string>();
+  const [reconnecting, setReconnecting] = useState(false);
   const [stats, setStats] = useState<LiveStats>();
   const [g2g, setG2g] = useState<number>();
   const [personalized, setPersonalized] = useState<MediaStream>();
@@ -101,6 +102,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
         setTarget(saved.target);
       },
       contour: (frame) => contourView.current?.show(frame),
+      reconnecting: setReconnecting,
     });
     setSession(owner);
     return () => owner.close();
@@ -192,6 +194,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
       <ErrorBanner error={error} />
       {state === 'resuming' && <p className="hint">Resuming your stream…</p>}
       {state === 'starting' && <ConnectingNote />}
+      {reconnecting && state === 'live' && <ConnectingNote reason="network" />}
       {state === 'idle' && (
         <>
           <section>

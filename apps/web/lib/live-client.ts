@@ -69,6 +69,25 @@ export function onMediaLost(pc: RTCPeerConnection, lost: () => void): void {
   pc.addEventListener('connectionstatechange', changed);
 }
 
+/** Resolves once `pc` is connected (true), or failed, closed or still not connected after `timeoutMs` (false). */
+export function whenConnected(pc: RTCPeerConnection, timeoutMs = 10_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (connected: boolean) => {
+      clearTimeout(timer);
+      pc.removeEventListener('connectionstatechange', changed);
+      resolve(connected);
+    };
+    const changed = () => {
+      if (pc.connectionState === 'connected') done(true);
+      else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') done(false);
+    };
+    // close() sets 'closed' without an event: the timeout ends the wait then.
+    const timer = setTimeout(() => done(false), timeoutMs);
+    pc.addEventListener('connectionstatechange', changed);
+    changed();
+  });
+}
+
 /** Publishes the clip (video + audio tracks) into the session's VideoRoom on `pc`. */
 export async function publish(
   socket: Socket,

@@ -27,6 +27,12 @@ const MESSAGES: Record<ErrorCode, string> = {
   internal: 'Something went wrong on the server.',
 };
 
+/** What a paused picture waits for, as the pages' connecting note says it. */
+export const CONNECTING = {
+  worker: 'Connecting to a personalization worker…',
+  network: 'Reconnecting the stream…',
+} as const;
+
 export function describeError(error: ServiceError): string {
   return `${MESSAGES[error.code] ?? error.message} (${error.message})`;
 }

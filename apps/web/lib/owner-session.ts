@@ -10,6 +10,7 @@ import {
   request,
   ServiceErrorEvent,
   subscribe,
+  whenConnected,
 } from './live-client.ts';
 import { createMeasurements, latestGlassToGlass, measureInbound, type PageMeasurements } from './measure.ts';
 import { describeError } from './messages.ts';
@@ -33,6 +34,8 @@ export interface OwnerView {
   /** After a reload: show the saved choices again (the clip to publish from, the clicked face). */
   restore(saved: SavedSession, clipUrl: string): void;
   contour(frame: ContourFrame): void;
+  /** Whether a lost media path is being negotiated anew (the picture is frozen meanwhile). */
+  reconnecting(on: boolean): void;
 }
 
 function errorOf(err: unknown): ServiceError {
@@ -72,6 +75,8 @@ export class OwnerSession {
   private watching = false;
   /** The publisher's media path died (see mediaLost) and was not renewed yet. */
   private publisherLost = false;
+  /** Lost media paths being negotiated anew. */
+  private renewing = 0;
   private contourView = false;
   private stopFrameIds?: () => void;
   private clipTimer?: ReturnType<typeof setInterval>;
@@ -264,12 +269,19 @@ export class OwnerSession {
     this.m.renegotiated.push({ connection, at: Date.now() });
     if (connection === 'publisher') this.publisherLost = true;
     if (!this.socket.connected) return;
-    if (connection === 'watcher') {
-      this.watching = false;
-      void this.watch();
-    } else {
-      this.publishClip().catch((err) => this.fail(errorOf(err)));
-    }
+    this.view.reconnecting(++this.renewing > 0);
+    // Until the new connection is up: the picture stays frozen that long.
+    const renew = async () => {
+      if (connection === 'watcher') {
+        this.watching = false;
+        await this.watch();
+      } else await this.publishClip();
+      const renewed = this[connection];
+      if (renewed && renewed !== pc) await whenConnected(renewed);
+    };
+    void renew()
+      .catch((err) => this.fail(errorOf(err)))
+      .finally(() => this.view.reconnecting(--this.renewing > 0));
   }
 
   private async resume(): Promise<void> {

@@ -4,9 +4,16 @@
  * asked for as soon as signaling is up), before it touches the page.
  */
 import type { ServiceError, SessionState } from '@tooncast/shared';
-import { connectSignaling, newConnection, onMediaLost, ServiceErrorEvent, subscribe } from '../lib/live-client.ts';
+import {
+  connectSignaling,
+  newConnection,
+  onMediaLost,
+  ServiceErrorEvent,
+  subscribe,
+  whenConnected,
+} from '../lib/live-client.ts';
 import { createMeasurements, measureInbound, measureReceived } from '../lib/measure.ts';
-import { describeError } from '../lib/messages.ts';
+import { CONNECTING, describeError } from '../lib/messages.ts';
 import { playLive, unmute } from '../lib/playback.ts';
 
 const m = createMeasurements();
@@ -49,6 +56,7 @@ function show(stream: MediaStream): void {
 /** The picture pauses while the session moves to another worker ('starting') or the page renegotiates. */
 let renegotiating = false;
 function showConnecting(): void {
+  connecting.textContent = CONNECTING[renegotiating ? 'network' : 'worker'];
   connecting.hidden = !renegotiating && !(pc && m.state === 'starting');
 }
 
@@ -69,7 +77,6 @@ async function join(): Promise<void> {
   } catch (err) {
     report(err instanceof ServiceErrorEvent ? err.error : { code: 'internal', message: String(err) });
   } finally {
-    renegotiating = false;
     showConnecting();
   }
 }
@@ -85,7 +92,13 @@ function rejoin(lost: RTCPeerConnection): void {
   pc = undefined;
   renegotiating = true;
   showConnecting();
-  void join();
+  // The note stays until the new connection is up: the picture is frozen that long.
+  void join()
+    .then(() => pc && whenConnected(pc))
+    .finally(() => {
+      renegotiating = false;
+      showConnecting();
+    });
 }
 
 socket.on('service:error', report);
