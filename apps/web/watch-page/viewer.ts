@@ -86,7 +86,8 @@ async function join(): Promise<void> {
  * this join fail (the session is moving), the next 'starting' or 'live' status joins.
  */
 function rejoin(lost: RTCPeerConnection): void {
-  if (lost !== pc || !socket.connected) return;
+  // An ended stream's connection dies too (the service hangs up): nothing to join.
+  if (lost !== pc || !socket.connected || m.state === 'ended') return;
   m.renegotiated.push({ connection: 'watcher', at: Date.now() });
   lost.close();
   pc = undefined;
