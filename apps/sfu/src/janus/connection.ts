@@ -7,6 +7,14 @@ export type Jsep = { type: 'offer' | 'answer'; sdp: string };
 
 export class JanusError extends Error {
   override name = 'JanusError';
+
+  /** The plugin's error_code. */
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -38,7 +46,8 @@ export class PluginHandle {
     const response: JanusResponse = await this.handle.message(keyed, jsep);
     const data = response.plugindata?.data ?? {};
     if (typeof data.error_code === 'number') {
-      throw new JanusError(`${this.plugin} ${String(body.request)}: ${String(data.error)} (${data.error_code})`);
+      const message = `${this.plugin} ${String(body.request)}: ${String(data.error)} (${data.error_code})`;
+      throw new JanusError(message, data.error_code);
     }
     return { data, jsep: response.jsep };
   }

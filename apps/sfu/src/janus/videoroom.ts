@@ -1,5 +1,10 @@
 import { randomInt } from 'node:crypto';
-import type { JanusConnection, Jsep, PluginHandle } from './connection.ts';
+import { type JanusConnection, JanusError, type Jsep, type PluginHandle } from './connection.ts';
+
+/** VideoRoom's error code for a room whose publishers are all taken. */
+const ROOM_FULL = 432;
+/** How long a replaced publisher may take to leave the room, ms. */
+const PUBLISHER_LEAVE_MS = 3000;
 
 export interface RtpTarget {
   host: string;
@@ -51,13 +56,37 @@ export class VideoRoom {
     this.publisher = publisher;
     // Only the current publisher's hangup counts: a replaced one (the owner's page reloaded) may hang up late.
     publisher.onHangup((reason) => this.publisher === publisher && onHangup(reason));
-    const { data, jsep } = await publisher.request(
-      { request: 'joinandconfigure', ptype: 'publisher', room: this.id, display: 'owner', audio: true, video: true },
-      offer,
-    );
+    const { data, jsep } = await this.join(publisher, offer);
     if (!jsep || typeof data.id !== 'number') throw new Error('janus returned no answer to the publish offer');
     this.feed = data.id;
     return jsep;
+  }
+
+  /**
+   * Joins `publisher` to the room. The publisher it replaces may not have left yet: Janus lets it go only once it
+   * has torn its PeerConnection down, after the detach was acknowledged (one CI run refused a renegotiating owner
+   * with "Maximum number of publishers (1) already reached"), so a full room is tried again for a while.
+   */
+  private async join(publisher: PluginHandle, offer: Jsep) {
+    const until = Date.now() + PUBLISHER_LEAVE_MS;
+    for (;;) {
+      try {
+        return await publisher.request(
+          {
+            request: 'joinandconfigure',
+            ptype: 'publisher',
+            room: this.id,
+            display: 'owner',
+            audio: true,
+            video: true,
+          },
+          offer,
+        );
+      } catch (err) {
+        if (!(err instanceof JanusError && err.code === ROOM_FULL) || Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   /** The publisher left (the owner's page reloaded): the room takes a new one, forwarded again. */
