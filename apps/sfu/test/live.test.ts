@@ -4,6 +4,8 @@ import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
+import { StunResponder } from '../../../loadtests/src/stun-responder.ts';
+import { WatchPartyViewer } from '../../../loadtests/src/watch-party-viewer.ts';
 import {
   connectedPorts,
   endAndClose,
@@ -336,6 +338,35 @@ if (await insideNetns(import.meta.filename)) {
       await new Promise((r) => setTimeout(r, (loadConfig().live.ownerGraceSeconds + 1) * 1000));
       assert.equal((await measurements(viewer)).state, 'live');
       assert.equal((await measurements(owner)).state, 'live');
+    });
+
+    test('viewers on another WebRTC stack (werift, no browser) join at once; each gets a keyframe and a steady stream', async (t) => {
+      const owner = await browser.page(stack.webUrl);
+      t.after(() => endAndClose(owner));
+      await startOwnerSession(owner, clip, selfieFixture(), FACE);
+      await firstPersonalizedFrame(owner, 15_000);
+      const token = new URL((await measurements(owner)).shareUrl!).searchParams.get('token')!;
+      const stun = await StunResponder.start(stack.options.iceAddress);
+      const crowd = Array.from({ length: 4 }, () => new WatchPartyViewer(stun.url));
+      t.after(async () => {
+        await Promise.all(crowd.map((v) => v.close()));
+        stun.close();
+      });
+      await Promise.all(crowd.map(async (viewer) => viewer.join(await connect(), token)));
+      await until(
+        'every viewer’s first keyframe',
+        10_000,
+        async () => crowd.every((v) => v.record.firstKeyframeMs !== undefined) || undefined,
+      );
+      const before = crowd.map((v) => v.record.frames);
+      await new Promise((r) => setTimeout(r, 3000));
+      const perSecond = crowd.map((v, i) => (v.record.frames - before[i]) / 3);
+      console.log(JSON.stringify({ firstKeyframeMs: crowd.map((v) => v.record.firstKeyframeMs), perSecond }));
+      // The clip plays at 24 frames a second; a lost packet costs the frames up to the next keyframe.
+      assert.ok(
+        perSecond.every((fps) => fps >= 12),
+        `frames a second per viewer: ${perSecond}`,
+      );
     });
 
     describe('bad input gets a clear error and the services keep running', () => {
