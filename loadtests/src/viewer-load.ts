@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { targetPointAt } from '@tooncast/synth';
-import { io, type Socket } from 'socket.io-client';
 import {
   firstPersonalizedFrame,
   measurements,
@@ -19,7 +18,14 @@ import {
   TestBrowser,
   until,
 } from '../../scripts/services/browser.ts';
-import { insideNetns, pgrep, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
+import {
+  connectToSfu,
+  insideNetns,
+  pgrep,
+  selfieFixture,
+  startTestStack,
+  synthTestClip,
+} from '../../scripts/services/harness.ts';
 import type { LiveStack } from '../../scripts/services/stack.ts';
 import { StunResponder } from './stun-responder.ts';
 import { WatchPartyViewer } from './watch-party-viewer.ts';
@@ -53,18 +59,10 @@ function cpuMeter() {
   };
 }
 
-function connect(stack: LiveStack): Promise<Socket> {
-  const socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
 const round1 = (v: number) => Math.round(10 * v) / 10;
 
 async function crowd(stack: LiveStack, stun: StunResponder, token: string, size: number, seconds: number) {
-  const sockets = await Promise.all(Array.from({ length: size }, () => connect(stack)));
+  const sockets = await Promise.all(Array.from({ length: size }, () => connectToSfu(stack)));
   const viewers = sockets.map(() => new WatchPartyViewer(stun.url));
   try {
     const joinCpu = cpuMeter();

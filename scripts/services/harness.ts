@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { createLogger, loadConfig, REPO_ROOT } from '@tooncast/shared';
 import { createClipRenderer, type FrameTruth } from '@tooncast/synth';
 import { PNG } from 'pngjs';
-import type { Socket } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import { LiveStack } from './stack.ts';
 import { DEFAULT_TEST_CLIP, writeTestClip } from './test-clip.ts';
 
@@ -126,44 +126,22 @@ export function pgrep(...args: string[]): number[] {
  */
 export function blockUdpPorts(ports: number[]): () => void {
   if (process.env.TOONCAST_IN_NETNS !== '1') throw new Error('blockUdpPorts runs only inside the private namespace');
-  const tc = (...args: string[]) => {
-    const run = spawnSync('tc', args, { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`tc ${args.join(' ')}: ${run.stderr.trim()}`);
+  const tc = (command: string) => {
+    const run = spawnSync('tc', command.split(' '), { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`tc ${command}: ${run.stderr.trim()}`);
   };
-  tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '8bit', 'ceil', '8bit');
-  tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:2', 'pfifo', 'limit', '1');
+  tc('qdisc add dev lo root handle 1: htb default 1');
+  tc('class add dev lo parent 1: classid 1:1 htb rate 10gbit');
+  tc('class add dev lo parent 1: classid 1:2 htb rate 8bit ceil 8bit');
+  tc('qdisc add dev lo parent 1:2 pfifo limit 1');
   for (const port of ports) {
     for (const end of ['sport', 'dport']) {
       tc(
-        'filter',
-        'add',
-        'dev',
-        'lo',
-        'parent',
-        '1:',
-        'protocol',
-        'ip',
-        'prio',
-        '1',
-        'u32',
-        'match',
-        'ip',
-        'protocol',
-        '17',
-        '0xff',
-        'match',
-        'ip',
-        end,
-        String(port),
-        '0xffff',
-        'flowid',
-        '1:2',
+        `filter add dev lo parent 1: protocol ip prio 1 u32 match ip protocol 17 0xff match ip ${end} ${port} 0xffff flowid 1:2`,
       );
     }
   }
-  return () => tc('qdisc', 'del', 'dev', 'lo', 'root');
+  return () => tc('qdisc del dev lo root');
 }
 
 /** A 256×256 flat grey PNG in a fresh temporary folder: a picture with no face in it. */
@@ -173,6 +151,13 @@ export async function blankSelfie(): Promise<string> {
   const file = path.join(await fs.promises.mkdtemp(path.join(os.tmpdir(), 'tooncast-selfie-')), 'blank.png');
   await fs.promises.writeFile(file, PNG.sync.write(png));
   return file;
+}
+
+/** A signaling connection to the stack's sfu, once connected (as a page's). */
+export async function connectToSfu(stack: LiveStack): Promise<Socket> {
+  const socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return socket;
 }
 
 /** A signaling request's acknowledgement: `ok`, or the service's error, and the response fields. */

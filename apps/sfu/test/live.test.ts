@@ -23,6 +23,7 @@ import {
 } from '../../../scripts/services/browser.ts';
 import {
   blockUdpPorts,
+  connectToSfu,
   emit,
   insideNetns,
   selfieFixture,
@@ -60,9 +61,8 @@ if (await insideNetns(import.meta.filename)) {
     let clip: string;
     const sockets: Socket[] = [];
     const connect = async () => {
-      const socket = io(`http://127.0.0.1:${stack.options.sfuPort}`, { transports: ['websocket'] });
+      const socket = await connectToSfu(stack);
       sockets.push(socket);
-      await new Promise<void>((r) => socket.once('connect', () => r()));
       return socket;
     };
 
