@@ -82,6 +82,13 @@ function secondOf(now: Record<string, Stats>, before: Record<string, Stats>) {
       frames: d('outbound-rtp-video', 'framesEncoded'),
       keyframes: d('outbound-rtp-video', 'keyFramesEncoded'),
       limitation: now['outbound-rtp-video'].qualityLimitationReason,
+      kbps: Math.round((8 * d('outbound-rtp-video', 'bytesSent')) / 1000),
+      // Time packets waited in the sender's pacer: a large frame queues the ones behind it.
+      pacerMs:
+        Math.round((1000 * d('outbound-rtp-video', 'totalPacketSendDelay')) / d('outbound-rtp-video', 'packetsSent')) ||
+        0,
+      encodeMs:
+        Math.round((1000 * d('outbound-rtp-video', 'totalEncodeTime')) / d('outbound-rtp-video', 'framesEncoded')) || 0,
     },
     received: now['inbound-rtp-video'] && {
       frames: d('inbound-rtp-video', 'framesDecoded'),

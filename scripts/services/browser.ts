@@ -113,6 +113,30 @@ export async function inboundVideo(page: Page): Promise<Record<string, number> |
   );
 }
 
+/**
+ * The published video as sent (needs KEEP_PEER_CONNECTIONS): its encoding's parameters, the size of the frames
+ * encoded, and the bytes sent so far.
+ */
+export function outboundVideo(page: Page) {
+  return page.evaluate(async () => {
+    for (const pc of (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections) {
+      const sender = pc.getSenders().find((s) => s.track?.kind === 'video');
+      if (!sender || pc.connectionState !== 'connected') continue;
+      const stats = [...((await sender.getStats()) as unknown as Map<string, Record<string, number>>).values()];
+      const rtp = stats.find((s) => (s.type as unknown) === 'outbound-rtp');
+      const { maxBitrate, scaleResolutionDownBy } = sender.getParameters().encodings[0];
+      return {
+        maxBitrate,
+        scaleResolutionDownBy,
+        frameWidth: rtp?.frameWidth,
+        frameHeight: rtp?.frameHeight,
+        bytesSent: rtp?.bytesSent,
+      };
+    }
+    return undefined;
+  });
+}
+
 /** Waits for the page's first personalized frame, failing on any error it reports; ms from its start. */
 export function firstPersonalizedFrame(page: Page, timeoutMs: number): Promise<number> {
   return until('the first personalized frame', timeoutMs, async () => {

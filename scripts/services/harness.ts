@@ -8,7 +8,7 @@ import { createClipRenderer, type FrameTruth } from '@tooncast/synth';
 import { PNG } from 'pngjs';
 import { io, type Socket } from 'socket.io-client';
 import { LiveStack } from './stack.ts';
-import { DEFAULT_TEST_CLIP, writeTestClip } from './test-clip.ts';
+import { DEFAULT_TEST_CLIP, type TestClipOptions, writeTestClip } from './test-clip.ts';
 
 /**
  * Live tests and benchmarks need Janus, Redis and Chromium in a private network namespace. Called at the top of
@@ -62,12 +62,13 @@ function failureReport(output: string): string {
 /** Names the cached clips' drawing: a change to it (e.g. the flash marker) must not reuse old files. */
 const CLIP_FORMAT = 'patch-flash';
 
-/** The test clip with frame-id barcodes and flash/click markers, made once and cached. */
-export async function testClip(): Promise<string> {
-  const file = path.join(REPO_ROOT, `.cache/live/test-clip-${CLIP_FORMAT}.webm`);
+/** The test clip with frame-id barcodes and flash/click markers (another size or length if asked), made once and cached. */
+export async function testClip(options: Partial<TestClipOptions> = {}): Promise<string> {
+  const o = { ...DEFAULT_TEST_CLIP, ...options };
+  const file = path.join(REPO_ROOT, `.cache/live/test-clip-${o.width}x${o.height}-${o.seconds}s-${CLIP_FORMAT}.webm`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    await writeTestClip(`${file}.tmp.webm`);
+    await writeTestClip(`${file}.tmp.webm`, o);
     fs.renameSync(`${file}.tmp.webm`, file);
   }
   return file;

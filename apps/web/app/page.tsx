@@ -4,5 +4,6 @@ import { OwnerApp } from '../components/OwnerApp.tsx';
 export const dynamic = 'force-dynamic';
 
 export default function Home() {
-  return <OwnerApp sfuPort={loadConfig().live.sfuPort} />;
+  const { sfuPort, publishBitrate, frameSize } = loadConfig().live;
+  return <OwnerApp service={{ sfuPort, publishBitrate, frameSize }} />;
 }

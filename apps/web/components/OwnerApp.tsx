@@ -3,7 +3,7 @@ import type { LiveStats } from '@tooncast/shared';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ContourView } from '../lib/contour-view.ts';
 import { measureReceived } from '../lib/measure.ts';
-import { DEMO_CLIP_URL, OwnerSession, type OwnerState } from '../lib/owner-session.ts';
+import { DEMO_CLIP_URL, type OwnerService, OwnerSession, type OwnerState } from '../lib/owner-session.ts';
 import type { SavedSession } from '../lib/resume.ts';
 import { bytesOf, snapshot } from '../lib/snapshot.ts';
 import { watchLink } from '../lib/watch-views.ts';
@@ -65,7 +65,7 @@ const DAMAGED_CLIP = 'it is damaged, or uses a codec this browser cannot decode'
 const KEEP_DRAWN = 600;
 
 /** The owner's page: clip, selfie, target click, start; then original and personalized side by side. */
-export function OwnerApp({ sfuPort }: { sfuPort: number }) {
+export function OwnerApp({ service }: { service: OwnerService }) {
   const [clipUrl, setClipUrl] = useState(DEMO_CLIP_URL);
   const [clipFile, setClipFile] = useState<Blob>();
   const [selfie, setSelfie] = useState<Selfie>();
@@ -87,7 +87,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
   const contourView = useRef<ContourView>(undefined);
 
   useEffect(() => {
-    const owner = new OwnerSession(sfuPort, () => clipRef.current!, {
+    const owner = new OwnerSession(service, () => clipRef.current!, {
       state: setState,
       error: setError,
       stats: (s, ms) => {
@@ -106,7 +106,7 @@ export function OwnerApp({ sfuPort }: { sfuPort: number }) {
     });
     setSession(owner);
     return () => owner.close();
-  }, [sfuPort]);
+  }, [service]);
 
   const running = state === 'starting' || state === 'live';
   useEffect(() => {

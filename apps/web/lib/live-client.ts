@@ -88,14 +88,21 @@ export function whenConnected(pc: RTCPeerConnection, timeoutMs = 10_000): Promis
   });
 }
 
+/** How the clip's video is encoded: at most this many bit/s (undefined: the browser chooses), scaled down by. */
+export interface ClipEncoding {
+  maxBitrate?: number;
+  scaleResolutionDownBy: number;
+}
+
 /** Publishes the clip (video + audio tracks) into the session's VideoRoom on `pc`. */
 export async function publish(
   socket: Socket,
   token: string,
   stream: MediaStream,
+  encoding: ClipEncoding,
   pc = newConnection(),
 ): Promise<RTCPeerConnection> {
-  return closedOnFailure(pc, () => offerClip(socket, token, stream, pc));
+  return closedOnFailure(pc, () => offerClip(socket, token, stream, encoding, pc));
 }
 
 /** `pc` once `negotiate` succeeded; closed when it failed. */
@@ -109,13 +116,20 @@ async function closedOnFailure(pc: RTCPeerConnection, negotiate: () => Promise<v
   }
 }
 
-async function offerClip(socket: Socket, token: string, stream: MediaStream, pc: RTCPeerConnection): Promise<void> {
+async function offerClip(
+  socket: Socket,
+  token: string,
+  stream: MediaStream,
+  encoding: ClipEncoding,
+  pc: RTCPeerConnection,
+): Promise<void> {
   for (const track of stream.getTracks()) {
     const sender = pc.addTrack(track, stream);
     if (track.kind === 'video') {
-      // The worker needs the full picture from the first frame; do not let Chrome start at 320x180.
       const params = sender.getParameters();
+      // The worker needs the full picture from the first frame; do not let Chrome start at 320x180.
       params.degradationPreference = 'maintain-resolution';
+      if (params.encodings[0]) Object.assign(params.encodings[0], encoding);
       await sender.setParameters(params).catch(() => undefined);
     }
   }

@@ -22,6 +22,15 @@ const SELFIE_CHECK_SPACING_MS = 450;
 
 export type OwnerState = SessionState | 'idle' | 'resuming';
 
+/** What the owner's page needs of the service's configuration. */
+export interface OwnerService {
+  sfuPort: number;
+  /** The most the published clip's video may spend, bit/s (undefined: the browser chooses). */
+  publishBitrate?: number;
+  /** The worker's frame size: a larger clip is published scaled down to fit it. */
+  frameSize: { width: number; height: number };
+}
+
 /** What the owner page shows; the session calls these as things happen. */
 export interface OwnerView {
   state(state: OwnerState): void;
@@ -82,12 +91,12 @@ export class OwnerSession {
   private clipTimer?: ReturnType<typeof setInterval>;
 
   constructor(
-    sfuPort: number,
+    private readonly service: OwnerService,
     private readonly clip: () => HTMLVideoElement,
     private readonly view: OwnerView,
   ) {
     this.m = createMeasurements();
-    const socket = connectSignaling(sfuPort);
+    const socket = connectSignaling(service.sfuPort);
     this.socket = socket;
     socket.on('service:error', (e: ServiceError) => this.fail(e));
     socket.on('stats', (s: LiveStats) => {
@@ -221,7 +230,16 @@ export class OwnerSession {
     // its sound.
     clip.muted = true;
     const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
-    const publisher = await publish(this.socket, this.saved!.ownerToken, stream, this.takeEarly('publisher'));
+    const { publishBitrate, frameSize } = this.service;
+    // The worker scales every frame to its size: larger ones would only cost the encoder, the uplink and its decoder.
+    const scale = Math.max(1, clip.videoWidth / frameSize.width, clip.videoHeight / frameSize.height);
+    const publisher = await publish(
+      this.socket,
+      this.saved!.ownerToken,
+      stream,
+      { maxBitrate: publishBitrate, scaleResolutionDownBy: scale },
+      this.takeEarly('publisher'),
+    );
     this.publisher?.close();
     this.publisher = publisher;
     this.publisherLost = false;

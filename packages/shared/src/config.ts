@@ -141,6 +141,15 @@ export const ConfigSchema = z.object({
       .union([z.literal('off'), z.coerce.number().int().min(0).max(10_000)])
       .default(150)
       .transform((v) => (v === 'off' ? undefined : v)),
+    /**
+     * TOONCAST_PUBLISH_BITRATE: the most the owner's browser spends on the clip it publishes, bit/s ('off' leaves it
+     * to the browser). Chrome's own choice for 640x360 fills the room's 2 Mbit/s cap, so its sender has no headroom:
+     * the big frame of a scene cut (the clip's loop) then held every frame behind it 100-200 ms for a second or two.
+     */
+    publishBitrate: z
+      .union([z.literal('off'), z.coerce.number().int().min(100_000).max(10_000_000)])
+      .default(1_000_000)
+      .transform((v) => (v === 'off' ? undefined : v)),
     /** TOONCAST_DEMO_CLIP: the cartoon clip the web app offers; by default the built-in synthetic one `npm start` renders. */
     demoClip: z.string().default(path.join(DEMO_CLIP_DIR, 'clip.mp4')),
     /**
@@ -204,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       frameProcessor: env.TOONCAST_FRAME_PROCESSOR,
       playout: env.TOONCAST_PLAYOUT,
       maxPlayoutDelayMs: env.TOONCAST_MAX_PLAYOUT_DELAY,
+      publishBitrate: env.TOONCAST_PUBLISH_BITRATE,
       demoClip: env.TOONCAST_DEMO_CLIP || undefined,
       ownerGraceSeconds: env.TOONCAST_OWNER_GRACE,
     },

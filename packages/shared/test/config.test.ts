@@ -16,3 +16,10 @@ test('a bad variable is named in one readable error', () => {
       e instanceof ConfigError && /models\.executionProvider/.test(e.message) && /intraOpThreads/.test(e.message),
   );
 });
+
+test("the publish bitrate: bit/s, 'off' leaves it to the browser, a nonsense value is refused", () => {
+  assert.equal(loadConfig({}).live.publishBitrate, 1_000_000);
+  assert.equal(loadConfig({ TOONCAST_PUBLISH_BITRATE: '600000' }).live.publishBitrate, 600_000);
+  assert.equal(loadConfig({ TOONCAST_PUBLISH_BITRATE: 'off' }).live.publishBitrate, undefined);
+  assert.throws(() => loadConfig({ TOONCAST_PUBLISH_BITRATE: '1.5' }), /live\.publishBitrate/);
+});
