@@ -2,21 +2,25 @@ import type { FrameAnalysis } from '@tooncast/engine';
 import { CONTOUR_THUMBNAIL, type ContourFrame, RedisKeys, type RgbImage } from '@tooncast/shared';
 import type { Redis } from 'ioredis';
 import type { FrameInfo } from './frame-processor.ts';
+import type { PictureRect } from './media/picture-rect.ts';
 
 /** At most this many contour frames a second reach the owner (the clip runs at 24–30 fps). */
 const MAX_CONTOUR_FPS = 30;
 
-/** Box-averaged luma thumbnail of the frame, base64: the owner page matches it against the clip frames it showed. */
-export function lumaThumbnail(frame: RgbImage): string {
+/**
+ * Box-averaged luma thumbnail of the clip's picture in the frame, base64: the owner page matches it against the clip
+ * frames it showed.
+ */
+export function lumaThumbnail(frame: RgbImage, picture: PictureRect): string {
   const { width: tw, height: th } = CONTOUR_THUMBNAIL;
   const out = Buffer.alloc(tw * th);
-  const { width, height, data } = frame;
+  const { width, data } = frame;
   for (let ty = 0; ty < th; ty++) {
-    const y0 = Math.floor((ty * height) / th);
-    const y1 = Math.floor(((ty + 1) * height) / th);
+    const y0 = picture.y + Math.floor((ty * picture.height) / th);
+    const y1 = picture.y + Math.floor(((ty + 1) * picture.height) / th);
     for (let tx = 0; tx < tw; tx++) {
-      const x0 = Math.floor((tx * width) / tw);
-      const x1 = Math.floor(((tx + 1) * width) / tw);
+      const x0 = picture.x + Math.floor((tx * picture.width) / tw);
+      const x1 = picture.x + Math.floor(((tx + 1) * picture.width) / tw);
       let sum = 0;
       // Every second pixel in each direction: plenty for a 20×20 px cell's mean.
       let n = 0;
@@ -34,27 +38,18 @@ export function lumaThumbnail(frame: RgbImage): string {
 }
 
 /**
- * Step 1's contour figure of one frame as the compact, frame-normalized message the debug view draws; `thumbnail`
- * is the frame's lumaThumbnail, taken before the face was composited into it.
+ * Step 1's contour figure of one frame as the compact message the debug view draws, normalized on the clip's
+ * picture; `thumbnail` is the frame's lumaThumbnail, taken before the face was composited into it.
  */
-export function contourFrame(
-  frame: { width: number; height: number; thumbnail: string },
-  analysis: FrameAnalysis,
-  info: FrameInfo,
-): ContourFrame {
+export function contourFrame(thumbnail: string, analysis: FrameAnalysis, info: FrameInfo): ContourFrame {
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
+  const { x: px, y: py, width, height } = info.picture;
   const lines = (analysis.face?.contour.polylines ?? []).map((line) => ({
     organ: line.organ,
     closed: line.closed,
-    points: line.points.flatMap(([x, y]) => [round(x / frame.width), round(y / frame.height)]),
+    points: line.points.flatMap(([x, y]) => [round((x - px) / width), round((y - py) / height)]),
   }));
-  return {
-    frameIndex: info.index,
-    timeSec: info.timeSec,
-    state: analysis.state,
-    thumbnail: frame.thumbnail,
-    lines,
-  };
+  return { frameIndex: info.index, timeSec: info.timeSec, state: analysis.state, thumbnail, lines };
 }
 
 /** Publishes a session's contour frames on its Redis contour channel, at most MAX_CONTOUR_FPS a second. */

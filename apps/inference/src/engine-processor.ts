@@ -14,8 +14,9 @@ import { sessionOpeners } from '@tooncast/models';
 import type { Config, ContourFrame, Logger, RgbImage } from '@tooncast/shared';
 import { createClipRenderer, targetPointAt } from '@tooncast/synth';
 import { contourFrame, lumaThumbnail } from './contour-view.ts';
-import { decodeImage } from './decode-image.ts';
+import { decodeImage, decodeIntoFrame } from './decode-image.ts';
 import type { FrameInfo, FrameProcessor, TargetPoint } from './frame-processor.ts';
+import type { PictureRect } from './media/picture-rect.ts';
 
 /** Opens every model of the method once per worker process; sessions share them. */
 export function openEngineModels(config: Config): Promise<PipelineModels> {
@@ -65,7 +66,7 @@ export class EngineProcessor implements FrameProcessor {
     private readonly log: Logger,
     /** Fusion switch and stylizer settings, from the configuration. */
     private readonly options: PipelineOptions,
-    /** The live frames' size: the clicked frame is scaled to it, so the character looks as it will live. */
+    /** The live frames' size: the clicked frame is fitted into it, so the character looks as it will live. */
     private readonly frameSize: Config['live']['frameSize'],
   ) {}
 
@@ -86,10 +87,9 @@ export class EngineProcessor implements FrameProcessor {
       if (!(await this.pickOnLiveFrame(frame, info))) return frame;
     }
     // The owner page matches the thumbnail against the original clip frames: taken before the face goes in.
-    const thumbnail = this.contourListener && lumaThumbnail(frame);
-    const { width, height } = frame;
+    const thumbnail = this.contourListener && lumaThumbnail(frame, info.picture);
     const result = await this.pipeline!.process(frame, info.index, info.timeSec, { inPlace: true });
-    if (thumbnail) this.contourListener?.(contourFrame({ width, height, thumbnail }, result.analysis, info));
+    if (thumbnail) this.contourListener?.(contourFrame(thumbnail, result.analysis, info));
     return result.output;
   }
 
@@ -97,17 +97,17 @@ export class EngineProcessor implements FrameProcessor {
     this.contourListener = listener;
   }
 
-  /** The click on `frame`, in its pixels. */
-  private clickOn(frame: RgbImage, timeSec: number) {
+  /** The click (normalized on the clip's picture) in frame pixels, where the picture sits in the frame. */
+  private clickOn(picture: PictureRect, timeSec: number) {
     const { x, y } = this.target!;
-    return { timeSec, point: [x * frame.width, y * frame.height] as [number, number] };
+    return { timeSec, point: [picture.x + x * picture.width, picture.y + y * picture.height] as [number, number] };
   }
 
   /** Builds the pipeline from the character on the clicked frame; if that fails, the live frames pick it. */
   private async pickOnClickedFrame(bytes: Uint8Array): Promise<void> {
     try {
-      const frame = await decodeImage(bytes, this.frameSize);
-      const picked = await this.models.analysis.pick(frame, this.clickOn(frame, this.target!.timeSeconds));
+      const { image, picture } = await decodeIntoFrame(bytes, this.frameSize);
+      const picked = await this.models.analysis.pick(image, this.clickOn(picture, this.target!.timeSeconds));
       this.pipeline = new ToonPipeline(this.models, this.selfie!, picked, this.options);
       this.log.info('target character found on the clicked frame');
     } catch (err) {
@@ -118,7 +118,7 @@ export class EngineProcessor implements FrameProcessor {
   private async pickOnLiveFrame(frame: RgbImage, info: FrameInfo): Promise<boolean> {
     this.pickAttempts++;
     try {
-      const picked = await this.models.analysis.pick(frame, this.clickOn(frame, info.timeSec));
+      const picked = await this.models.analysis.pick(frame, this.clickOn(info.picture, info.timeSec));
       this.pipeline = new ToonPipeline(this.models, this.selfie!, picked, this.options);
       this.log.info({ attempts: this.pickAttempts }, 'target character found');
       return true;

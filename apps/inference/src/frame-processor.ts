@@ -1,4 +1,5 @@
 import type { ContourFrame, RgbImage } from '@tooncast/shared';
+import type { PictureRect } from './media/picture-rect.ts';
 
 /**
  * Where the owner clicked the character's face: normalized frame coordinates, the clip time of that frame and, from
@@ -15,6 +16,8 @@ export interface TargetPoint {
 export interface FrameInfo {
   index: number;
   timeSec: number;
+  /** Where the clip's picture sits in the frame (the rest is black, see fitPicture). */
+  picture: PictureRect;
 }
 
 /**

@@ -6,10 +6,11 @@ import { CONTOUR_THUMBNAIL, ContourFrame, createLogger, loadConfig } from '@toon
 import { createClipRenderer, targetPointAt } from '@tooncast/synth';
 import { lumaThumbnail } from '../src/contour-view.ts';
 import { EngineProcessor, openEngineModels } from '../src/engine-processor.ts';
+import { PORTRAIT, pillarbox } from './pillarbox.ts';
 
 const config = loadConfig();
 
-test('the debug view gets valid contour frames that sit on the target face, only while watched', async () => {
+test('the debug view gets valid contour frames that sit on the target face in the clip picture, only while watched', async () => {
   const models = await openEngineModels(config);
   const selfie = await fs.readFile(path.join(config.fixturesDir, 'selfies/astronaut.png'));
   const renderer = createClipRenderer();
@@ -27,9 +28,11 @@ test('the debug view gets valid contour frames that sit on the target face, only
   for (let i = 0; i < 8; i++) {
     if (i === 2) processor.watchContours((f) => frames.push(f));
     if (i === 6) processor.watchContours(undefined);
+    // A portrait clip's picture in the frame: the figure comes normalized on that picture, as the page shows it.
     const clip = renderer.render(start + i);
-    const thumbnail = lumaThumbnail(clip.image);
-    await processor.process(clip.image, { index: i, timeSec: i / 24 });
+    const image = pillarbox(clip.image);
+    const thumbnail = lumaThumbnail(image, PORTRAIT);
+    await processor.process(image, { index: i, timeSec: i / 24, picture: PORTRAIT });
     if (i < 2 || i >= 6) continue;
     const frame = ContourFrame.parse(frames.at(-1));
     assert.equal(frame.frameIndex, i);
@@ -41,8 +44,9 @@ test('the debug view gets valid contour frames that sit on the target face, only
     const truth = clip.truth.characters.find((c) => c.id === 'target')!.landmarks;
     // The face oval's box against the ground-truth landmarks' box (the oval spans the face).
     const centre = (v: number[]) => (Math.min(...v) + Math.max(...v)) / 2;
-    const size = (Math.max(...truth.map(([x]) => x)) - Math.min(...truth.map(([x]) => x))) / width;
-    const dx = centre(oval.filter((_, k) => k % 2 === 0)) - centre(truth.map(([x]) => x / width));
+    const { x: px, width: pw } = PORTRAIT;
+    const size = (Math.max(...truth.map(([x]) => x)) - Math.min(...truth.map(([x]) => x))) / pw;
+    const dx = centre(oval.filter((_, k) => k % 2 === 0)) - centre(truth.map(([x]) => (x - px) / pw));
     const dy = centre(oval.filter((_, k) => k % 2 === 1)) - centre(truth.map(([, y]) => y / height));
     assert.ok(Math.hypot(dx, dy) < 0.1 * size, `frame ${i}: oval centre off by ${Math.hypot(dx, dy) / size} faces`);
   }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
-import { decodeImage } from '../src/decode-image.ts';
+import { decodeImage, decodeIntoFrame } from '../src/decode-image.ts';
+import { fitPicture } from '../src/media/picture-rect.ts';
 
 /** A W×H RGBA PNG whose pixel (x, y) is (x, y, x + y) with alpha 128. */
 function gradientPng(width: number, height: number): Buffer {
@@ -63,11 +64,25 @@ test('a JPEG is turned upright as its EXIF orientation says', async () => {
   assert.ok(r2 < 160, `top left should be grey, is ${pixel(image, 8, 8)}`);
 });
 
-test('`size` scales the picture to the live frames', async () => {
-  const image = await decodeImage(await markedJpeg(1280, 720), { width: 640, height: 360 });
-  assert.deepEqual([image.width, image.height, image.data.length], [640, 360, 640 * 360 * 3]);
-  const [r, g] = pixel(image, 100, 100);
-  assert.ok(r > 180 && g < 80, `the red quadrant should stay top left, is ${pixel(image, 100, 100)}`);
+test('a clicked frame is fitted into the live frame as the stream is: scaled, or pillarboxed when narrower', async () => {
+  const frame = { width: 640, height: 360 };
+  const hd = await decodeIntoFrame(await markedJpeg(1280, 720), frame);
+  assert.deepEqual([hd.image.width, hd.image.height, hd.image.data.length], [640, 360, 640 * 360 * 3]);
+  assert.deepEqual(hd.picture, { x: 0, y: 0, width: 640, height: 360 });
+  const [r, g] = pixel(hd.image, 100, 100);
+  assert.ok(r > 180 && g < 80, `the red quadrant should stay top left, is ${pixel(hd.image, 100, 100)}`);
+  // A phone's portrait photo (stored landscape, EXIF turns it): its upright shape decides the fit.
+  const portrait = await decodeIntoFrame(await markedJpeg(640, 360, 6), frame);
+  assert.deepEqual(portrait.picture, fitPicture({ width: 360, height: 640 }, frame));
+  assert.deepEqual(portrait.picture, { x: 219, y: 0, width: 202, height: 360 });
+  const { x, width } = portrait.picture;
+  assert.deepEqual(pixel(portrait.image, x - 2, 180), [0, 0, 0], 'black beside the picture');
+  assert.deepEqual(pixel(portrait.image, x + width + 1, 180), [0, 0, 0], 'black beside the picture');
+  const [r2, g2] = pixel(portrait.image, x + width - 20, 40);
+  assert.ok(
+    r2 > 180 && g2 < 80,
+    `the turned red quadrant should be top right, is ${pixel(portrait.image, x + width - 20, 40)}`,
+  );
 });
 
 test('bytes that are no picture are refused with a clear error', async () => {

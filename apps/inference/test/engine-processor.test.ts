@@ -8,6 +8,7 @@ import { type ClipFrame, createClipRenderer, targetPointAt } from '@tooncast/syn
 import { PNG } from 'pngjs';
 import { EngineProcessor, openEngineModels } from '../src/engine-processor.ts';
 import type { TargetPoint } from '../src/frame-processor.ts';
+import { PORTRAIT, pillarbox, wholeFrame } from './pillarbox.ts';
 
 const config = loadConfig();
 const log = createLogger('engine-processor-test', 'warn');
@@ -45,9 +46,14 @@ function click(frame?: Uint8Array): TargetPoint {
 }
 
 /** Share of the character's face pixels (its ground-truth landmark box) the processor changed on `frame`. */
-async function faceChanged(processor: EngineProcessor, frame: ClipFrame, index: number): Promise<number> {
+async function faceChanged(
+  processor: EngineProcessor,
+  frame: ClipFrame,
+  index: number,
+  picture = wholeFrame(frame.image),
+): Promise<number> {
   const original = Uint8Array.from(frame.image.data);
-  const out = await processor.process(frame.image, { index, timeSec: index / 24 });
+  const out = await processor.process(frame.image, { index, timeSec: index / 24, picture });
   const target = frame.truth.characters.find((c) => c.id === 'target')!;
   const xs = target.landmarks.map(([x]) => x);
   const ys = target.landmarks.map(([, y]) => y);
@@ -104,6 +110,29 @@ test('a clicked frame that does not show the character, or does not decode, leav
     await processor.open(selfie, click(frame));
     const share = await faceChanged(processor, renderer.render(CLICKED), 0);
     assert.ok(share > 0.2, `only ${Math.round(share * 100)} % of the face pixels changed`);
+    await processor.close();
+  }
+});
+
+test('a portrait clip pillarboxed into the live frames: the click on its picture finds the character', async () => {
+  const point = targetPointAt([renderer.render(CLICKED).truth], CLICKED);
+  const { x, y, width: w, height: h } = PORTRAIT;
+  const onPicture = { x: (point.x - x) / w, y: (point.y - y) / h, timeSeconds: CLICKED / 24 };
+  // What the page sends: the clicked frame as the clip shows it (the portrait picture alone).
+  const shown = renderer.render(CLICKED).image;
+  const picture = { width: w, height: h, data: new Uint8Array(w * h * 3) };
+  for (let row = 0; row < h; row++) {
+    picture.data.set(shown.data.subarray(3 * (row * width + x), 3 * (row * width + x + w)), 3 * row * w);
+  }
+  for (const frame of [undefined, pngOf(picture)]) {
+    const processor = newProcessor();
+    await processor.open(selfie, { ...onPicture, frame });
+    const live = renderer.render(CLICKED);
+    const share = await faceChanged(processor, { ...live, image: pillarbox(live.image) }, 0, PORTRAIT);
+    assert.ok(
+      share > 0.2,
+      `${frame ? 'clicked' : 'live'} frame: only ${Math.round(share * 100)} % of the face changed`,
+    );
     await processor.close();
   }
 });

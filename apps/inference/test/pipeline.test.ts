@@ -7,6 +7,7 @@ import { DEFAULT_TEST_CLIP, drawFrame, readBarcode } from '../../../scripts/serv
 import { type FrameProcessor, PassThroughProcessor } from '../src/frame-processor.ts';
 import { Vp8Decoder, Vp8Encoder } from '../src/media/codec.ts';
 import { percentileOf } from '../src/media/frame-timing.ts';
+import type { PictureRect, Size } from '../src/media/picture-rect.ts';
 import { LivePipeline, type PipelineStats } from '../src/media/pipeline.ts';
 import { asksForKeyframe, emptyReceiverReport } from '../src/media/rtcp.ts';
 import { buildRtp, parseRtp } from '../src/media/rtp.ts';
@@ -45,6 +46,8 @@ interface RunOptions {
   timelineJump?: { at: number; ticks: number };
   /** The publisher's RTP timestamps jitter as a publishing Chrome's capture times do (synth capturedTimes). */
   captureJitter?: boolean;
+  /** The publisher's picture size (default: the worker's frame size). */
+  source?: Size;
 }
 
 /**
@@ -53,7 +56,7 @@ interface RunOptions {
  */
 async function runPipeline(
   processor: FrameProcessor,
-  { stall, keyframeRequestAt, lossAt, timelineJump, firstTimestamp = 1000, captureJitter }: RunOptions = {},
+  { stall, keyframeRequestAt, lossAt, timelineJump, firstTimestamp = 1000, captureJitter, source }: RunOptions = {},
 ): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
@@ -132,8 +135,9 @@ async function runPipeline(
   const captured = capturedTimes();
   let index = 0;
   const held: Buffer[] = [];
+  const clip = { ...DEFAULT_TEST_CLIP, ...source };
   const encoder = new Vp8Encoder(
-    { width, height, keyframeInterval: 24, bitrateKbps: 2000 },
+    { width: clip.width, height: clip.height, keyframeInterval: 24, bitrateKbps: 2000 },
     (vp8) => {
       const i = index++;
       const jump = timelineJump && i + 1 >= timelineJump.at ? timelineJump.ticks : 0;
@@ -146,12 +150,12 @@ async function runPipeline(
     log,
     fail,
   );
-  const rgb = new Uint8Array(width * height * 3);
+  const rgb = new Uint8Array(clip.width * clip.height * 3);
   const started = performance.now();
   for (let i = 0; i < FRAMES; i++) {
     if (Array.isArray(keyframeRequestAt) && keyframeRequestAt.includes(i + 1)) askKeyframe();
-    drawFrame(i + 1, DEFAULT_TEST_CLIP, rgb);
-    encoder.encode({ width, height, data: Buffer.from(rgb) });
+    drawFrame(i + 1, clip, rgb);
+    encoder.encode({ width: clip.width, height: clip.height, data: Buffer.from(rgb) });
     const audio = buildRtp({ payloadType: 111, marker: false, sequence: i, timestamp: i * 960, ssrc: 7 }, [
       Buffer.alloc(60),
     ]);
@@ -224,6 +228,26 @@ test('publisher timestamps that wrap past 2^32 keep every frame and its timestam
   assert.ok(inOrder(ids), 'frames come out in order');
   assert.ok(ids.includes(30) && ids.includes(32), 'frames either side of the wrap');
   for (const r of received) assert.equal(r.timestamp, (first + (r.id! - 1) * 3750) >>> 0, `frame ${r.id}'s timestamp`);
+});
+
+test('a 4:3 clip keeps its shape: pillarboxed into the frame, the processor told where its picture is', async () => {
+  const seen: { picture: PictureRect; blue: number[] }[] = [];
+  const recorder: FrameProcessor = {
+    async open() {},
+    async close() {},
+    process(frame, info) {
+      // The blue of the test clip's sky under the barcode: 200 in the picture, 0 in the bars beside it.
+      const blue = [40, 320, 600].map((x) => frame.data[3 * (40 * width + x) + 2]);
+      seen.push({ picture: info.picture, blue });
+      return frame;
+    },
+  };
+  await runPipeline(recorder, { source: { width: 480, height: 360 } });
+  assert.ok(seen.length >= FRAMES - 2, `${seen.length} of ${FRAMES} frames processed`);
+  for (const { picture, blue } of seen) {
+    assert.deepEqual(picture, { x: 80, y: 0, width: 480, height: 360 });
+    assert.ok(blue[0] < 16 && blue[2] < 16 && blue[1] > 150, `black bars beside the sky: blue ${blue}`);
+  }
 });
 
 /** A processor slower than the frame rate (60 ms per 41.7 ms frame), like the engine on a loaded machine. */

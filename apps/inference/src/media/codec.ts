@@ -3,6 +3,7 @@ import ffmpeg from '@ffmpeg-installer/ffmpeg';
 import type { Logger, RgbImage } from '@tooncast/shared';
 import { FramePool } from './frame-pool.ts';
 import { IvfReader, ivfFrameHeader, ivfHeader } from './ivf.ts';
+import { pictureFilter } from './picture-rect.ts';
 
 /** ffmpeg used as a pure codec on stdin/stdout; RTP (de)packetizing stays in our code. */
 class FfmpegCodec {
@@ -38,7 +39,10 @@ class FfmpegCodec {
   }
 }
 
-/** VP8 (IVF on stdin) → RGB frames of a fixed size; `-threads 1` avoids frame-threading delay. */
+/**
+ * VP8 (IVF on stdin) → RGB frames of a fixed size, the picture fitted into it (see fitPicture); `-threads 1` avoids
+ * frame-threading delay.
+ */
 export class Vp8Decoder extends FfmpegCodec {
   private readonly pool: FramePool;
   /** The frame being read from stdout, and how much of it arrived. */
@@ -56,7 +60,7 @@ export class Vp8Decoder extends FfmpegCodec {
     // biome-ignore format: one ffmpeg option per line pair reads best
     super('decoder', [
       '-threads', '1', '-f', 'ivf', '-probesize', '32', '-analyzeduration', '0', '-i', 'pipe:0',
-      '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-vsync', '0', '-f', 'rawvideo', '-flush_packets', '1', 'pipe:1',
+      '-vf', pictureFilter({ width, height }), '-pix_fmt', 'rgb24', '-vsync', '0', '-f', 'rawvideo', '-flush_packets', '1', 'pipe:1',
     ], log, onFailure);
     this.pool = new FramePool(width * height * 3);
     // Each frame gets its own exact ArrayBuffer (no concatenation), which a consumer may keep, transfer to another

@@ -7,6 +7,7 @@ import { Vp8Decoder, Vp8Encoder } from './codec.ts';
 import { CaptureSteps, type FrameTimes, percentileOf, type StageSummary, StageTimes } from './frame-timing.ts';
 import { KeyframeRequests } from './keyframe-requests.ts';
 import { OutputTimeline } from './output-timeline.ts';
+import { fitPicture, type PictureRect, type Size } from './picture-rect.ts';
 import { PlayoutDelay } from './playout-delay.ts';
 import { PublisherKeyframes } from './publisher-keyframes.ts';
 import { parseRtp } from './rtp.ts';
@@ -91,6 +92,8 @@ interface InFlight {
   times: FrameTimes;
   /** The picture sent before, encoded again as a keyframe for a watcher (see repeatAsKeyframe). */
   repeat?: boolean;
+  /** Where the publisher's picture sits in the decoded frame. */
+  picture: PictureRect;
 }
 
 /**
@@ -111,7 +114,9 @@ export class LivePipeline {
   /** Started with the pipeline: an ffmpeg start on the first keyframe would delay the first frame. */
   private readonly decoder: Vp8Decoder;
   /** The publisher's picture size, from its first keyframe. */
-  private decoderSize?: { width: number; height: number };
+  private decoderSize?: Size;
+  /** Where the publisher's picture sits in the decoded frames, from its last keyframe (a republished clip may differ). */
+  private picture?: PictureRect;
   private readonly encoder: Vp8Encoder;
   private keyframeRequests?: KeyframeRequests;
   private publisherKeyframes?: PublisherKeyframes;
@@ -209,12 +214,13 @@ export class LivePipeline {
     const frame = this.depacketizer.push(packet, performance.now());
     if (this.depacketizer.waitingForKeyframe) this.publisherKeyframes?.ask();
     if (!frame) return;
-    if (!this.decoderSize) {
-      const size = vp8KeyframeSize(frame.data);
-      if (!size) return;
-      this.log.info({ publisherSize: size }, 'first keyframe from publisher');
-      this.decoderSize = size;
+    const size = frame.keyframe ? vp8KeyframeSize(frame.data) : undefined;
+    if (size) {
+      if (!this.decoderSize) this.log.info({ publisherSize: size }, 'first keyframe from publisher');
+      this.decoderSize ??= size;
+      this.picture = fitPicture(size, this.options);
     }
+    if (!this.picture) return;
     this.counters.framesIn++;
     // A decoder this far behind cannot keep up: every later frame would be as late, so skip to the publisher's
     // next keyframe, asked for at once, instead.
@@ -232,8 +238,8 @@ export class LivePipeline {
     const { timestamp, newTimeline } = this.timeline.map(frame.timestamp, frame.arrivedAt);
     if (newTimeline) this.log.info('the publisher started a new timeline; the output continues its own');
     this.captureSteps.add(frame.timestamp, newTimeline);
-    this.decodeQueue.push({ timestamp, times: { arrived: frame.arrivedAt } });
-    this.decoder.decode(frame.data, timestamp, this.decoderSize);
+    this.decodeQueue.push({ timestamp, times: { arrived: frame.arrivedAt }, picture: this.picture });
+    this.decoder.decode(frame.data, timestamp, this.decoderSize!);
   }
 
   private onDecoded(frame: RgbImage): void {
@@ -267,7 +273,8 @@ export class LivePipeline {
       this.firstTimestamp ??= meta.timestamp;
       const timeSec = ((meta.timestamp - this.firstTimestamp) >>> 0) / 90_000;
       meta.times.processStart = this.processingSince = performance.now();
-      const result = await this.processor.process(frame, { index: this.processedFrames++, timeSec });
+      const info = { index: this.processedFrames++, timeSec, picture: meta.picture };
+      const result = await this.processor.process(frame, info);
       meta.times.processEnd = performance.now();
       this.recentProcessMs.push(meta.times.processEnd - meta.times.processStart);
       if (this.recentProcessMs.length > PROCESS_HISTORY) this.recentProcessMs.shift();
@@ -313,6 +320,7 @@ export class LivePipeline {
       timestamp: (last.meta.timestamp + 1) >>> 0,
       times: { arrived: last.meta.times.arrived },
       repeat: true,
+      picture: last.meta.picture,
     };
     last.meta = meta;
     const index = this.encode(last);
