@@ -88,7 +88,10 @@ export function whenConnected(pc: RTCPeerConnection, timeoutMs = 10_000): Promis
   });
 }
 
-/** How the clip's video is encoded: at most this many bit/s (undefined: the browser chooses), scaled down by. */
+/**
+ * How the clip's video is encoded: at most `maxBitrate` bit/s (undefined: the browser chooses), its sides divided by
+ * `scaleResolutionDownBy`.
+ */
 export interface ClipEncoding {
   maxBitrate?: number;
   scaleResolutionDownBy: number;

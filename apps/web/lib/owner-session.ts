@@ -231,7 +231,7 @@ export class OwnerSession {
     clip.muted = true;
     const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
     const { publishBitrate, frameSize } = this.service;
-    // The worker scales every frame to its size: larger ones would only cost the encoder, the uplink and its decoder.
+    // The worker fits every frame into its size: larger ones would only cost the encoder, the uplink and its decoder.
     const scale = Math.max(1, clip.videoWidth / frameSize.width, clip.videoHeight / frameSize.height);
     const publisher = await publish(
       this.socket,

@@ -220,7 +220,7 @@ export class LivePipeline {
       this.decoderSize ??= size;
       this.picture = fitPicture(size, this.options);
     }
-    if (!this.picture) return;
+    if (!this.picture || !this.decoderSize) return;
     this.counters.framesIn++;
     // A decoder this far behind cannot keep up: every later frame would be as late, so skip to the publisher's
     // next keyframe, asked for at once, instead.
@@ -239,7 +239,7 @@ export class LivePipeline {
     if (newTimeline) this.log.info('the publisher started a new timeline; the output continues its own');
     this.captureSteps.add(frame.timestamp, newTimeline);
     this.decodeQueue.push({ timestamp, times: { arrived: frame.arrivedAt }, picture: this.picture });
-    this.decoder.decode(frame.data, timestamp, this.decoderSize!);
+    this.decoder.decode(frame.data, timestamp, this.decoderSize);
   }
 
   private onDecoded(frame: RgbImage): void {
