@@ -199,6 +199,32 @@ if (await insideNetns(import.meta.filename)) {
       assert.ok(kbps < (1.25 * live.publishBitrate!) / 1000, `${Math.round(kbps)} kbit/s within the cap`);
     });
 
+    test('a 4:3 HD clip goes out at the frame height and comes back pillarboxed, its frames measured as any', async (t) => {
+      const clip43 = await testClip({ width: 960, height: 720, seconds: 6 });
+      const owner = await browser.page(stack.webUrl, KEEP_PEER_CONNECTIONS);
+      t.after(() => endAndClose(owner));
+      await startOwnerSession(owner, clip43, selfieFixture(), FACE);
+      await firstPersonalizedFrame(owner, 15_000);
+      const sent = await until('the published video', 5000, () => outboundVideo(owner));
+      assert.deepEqual([sent.frameWidth, sent.frameHeight, sent.scaleResolutionDownBy], [480, 360, 2]);
+      // Barcoded frames with their glass-to-glass latency: the reader finds the band between the bars.
+      const m = await until('barcoded personalized frames', 10_000, async () => {
+        const seen = await measurements(owner);
+        return glassToGlass(seen).length >= 24 ? seen : undefined;
+      });
+      // The picture's blue sky under the barcode, black beside it (fitPicture: 480x360 at x = 80 of 640).
+      const blue = await owner.evaluate(() => {
+        const video = document.querySelector('[data-testid="video-personalized"]') as HTMLVideoElement;
+        const canvas = document.createElement('canvas');
+        [canvas.width, canvas.height] = [video.videoWidth, video.videoHeight];
+        const g = canvas.getContext('2d')!;
+        g.drawImage(video, 0, 0);
+        return [40, 320, 600].map((x) => g.getImageData(x, 40, 1, 1).data[2]);
+      });
+      console.log(JSON.stringify({ clip43: { sent, blue, frames: m.received.length } }));
+      assert.ok(blue[0] < 24 && blue[2] < 24 && blue[1] > 150, `black bars beside the sky: blue ${blue}`);
+    });
+
     test('a browser that plays sound only after a tap: the viewer sees the picture muted, one tap brings the sound', async (t) => {
       const owner = await browser.page(stack.webUrl);
       t.after(() => endAndClose(owner));

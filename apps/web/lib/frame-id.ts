@@ -10,30 +10,48 @@ export const BARCODE_CELLS = BARCODE_BITS + 2;
 /** Band height as a fraction of the frame height. */
 export const BARCODE_BAND = 0.06;
 
-/** Reads the frame id from a video element or a copy of its frame, or undefined when it carries no barcode. */
+/** Luma at or above this is a white cell; below BLACK_BELOW a black one; between, the read fails. */
+const WHITE_FROM = 160;
+const BLACK_BELOW = 96;
+
+/**
+ * Reads the frame id from a video element or a copy of its frame, or undefined when it carries no barcode. The band
+ * spans the clip's picture, which a stream of another shape carries pillarboxed (black beside it): the band is found
+ * by its white end cells.
+ */
 export function readFrameId(
   source: HTMLVideoElement | HTMLCanvasElement,
   canvas: HTMLCanvasElement,
 ): number | undefined {
   const [w, h] =
     source instanceof HTMLVideoElement ? [source.videoWidth, source.videoHeight] : [source.width, source.height];
-  const width = BARCODE_CELLS * 4;
-  canvas.width = width;
+  canvas.width = Math.max(1, w);
   canvas.height = 1;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx || !w) return undefined;
-  ctx.drawImage(source, 0, (h * BARCODE_BAND) / 2, w, 1, 0, 0, width, 1);
-  const row = ctx.getImageData(0, 0, width, 1).data;
-  const luma = (cell: number) => {
-    const i = (cell * 4 + 2) * 4;
-    return (row[i] + row[i + 1] + row[i + 2]) / 3;
+  ctx.drawImage(source, 0, (h * BARCODE_BAND) / 2, w, 1, 0, 0, w, 1);
+  const row = ctx.getImageData(0, 0, w, 1).data;
+  const luma = (x: number) => (row[4 * x] + row[4 * x + 1] + row[4 * x + 2]) / 3;
+  let left = 0;
+  while (left < w && luma(left) < WHITE_FROM) left++;
+  let right = w - 1;
+  while (right > left && luma(right) < WHITE_FROM) right--;
+  const cell = (right - left + 1) / BARCODE_CELLS;
+  if (cell < 3) return undefined;
+  // The middle half of a cell, averaged: its edges blur into the neighbours.
+  const cellLuma = (c: number) => {
+    const from = Math.round(left + (c + 0.25) * cell);
+    const to = Math.max(from + 1, Math.round(left + (c + 0.75) * cell));
+    let sum = 0;
+    for (let x = from; x < to; x++) sum += luma(x);
+    return sum / (to - from);
   };
-  if (luma(0) < 160 || luma(BARCODE_CELLS - 1) < 160) return undefined;
+  if (cellLuma(0) < WHITE_FROM || cellLuma(BARCODE_CELLS - 1) < WHITE_FROM) return undefined;
   let id = 0;
   for (let bit = 0; bit < BARCODE_BITS; bit++) {
-    const v = luma(bit + 1);
-    if (v > 96 && v < 160) return undefined;
-    id = id * 2 + (v >= 160 ? 1 : 0);
+    const v = cellLuma(bit + 1);
+    if (v >= BLACK_BELOW && v < WHITE_FROM) return undefined;
+    id = id * 2 + (v >= WHITE_FROM ? 1 : 0);
   }
   return id;
 }
