@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
@@ -177,12 +177,18 @@ if (await insideNetns(import.meta.filename)) {
       );
     });
 
-    test("an HD clip is published at the worker's frame size, within the publish bitrate", async (t) => {
-      const hd = await testClip({ width: 1280, height: 720, seconds: 6 });
+    /** An owner page streaming a 6 s test clip of `size`, its connections kept (for outboundVideo). */
+    const ownerStreaming = async (t: TestContext, size: { width: number; height: number }) => {
+      const clip = await testClip({ ...size, seconds: 6 });
       const owner = await browser.page(stack.webUrl, KEEP_PEER_CONNECTIONS);
       t.after(() => endAndClose(owner));
-      await startOwnerSession(owner, hd, selfieFixture(), FACE);
+      await startOwnerSession(owner, clip, selfieFixture(), FACE);
       await firstPersonalizedFrame(owner, 15_000);
+      return owner;
+    };
+
+    test("an HD clip is published at the worker's frame size, within the publish bitrate", async (t) => {
+      const owner = await ownerStreaming(t, { width: 1280, height: 720 });
       const sent = () => until('the published video', 5000, () => outboundVideo(owner));
       const before = await sent();
       await new Promise((r) => setTimeout(r, 4000));
@@ -200,11 +206,7 @@ if (await insideNetns(import.meta.filename)) {
     });
 
     test('a 4:3 HD clip goes out at the frame height and comes back pillarboxed, its frames measured as any', async (t) => {
-      const clip43 = await testClip({ width: 960, height: 720, seconds: 6 });
-      const owner = await browser.page(stack.webUrl, KEEP_PEER_CONNECTIONS);
-      t.after(() => endAndClose(owner));
-      await startOwnerSession(owner, clip43, selfieFixture(), FACE);
-      await firstPersonalizedFrame(owner, 15_000);
+      const owner = await ownerStreaming(t, { width: 960, height: 720 });
       const sent = await until('the published video', 5000, () => outboundVideo(owner));
       assert.deepEqual([sent.frameWidth, sent.frameHeight, sent.scaleResolutionDownBy], [480, 360, 2]);
       // Barcoded frames with their glass-to-glass latency: the reader finds the band between the bars.
