@@ -62,10 +62,14 @@ function failureReport(output: string): string {
 /** Names the cached clips' drawing: a change to it (e.g. the flash marker) must not reuse old files. */
 const CLIP_FORMAT = 'patch-flash';
 
-/** The test clip with frame-id barcodes and flash/click markers (another size or length if asked), made once and cached. */
+/**
+ * The test clip with frame-id barcodes and flash/click markers (of other options if asked), made once per options
+ * and cached.
+ */
 export async function testClip(options: Partial<TestClipOptions> = {}): Promise<string> {
   const o = { ...DEFAULT_TEST_CLIP, ...options };
-  const file = path.join(REPO_ROOT, `.cache/live/test-clip-${o.width}x${o.height}-${o.seconds}s-${CLIP_FORMAT}.webm`);
+  const name = `${o.width}x${o.height}-${o.fps}fps-${o.seconds}s-m${o.markerEverySeconds}`;
+  const file = path.join(REPO_ROOT, `.cache/live/test-clip-${name}-${CLIP_FORMAT}.webm`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     await writeTestClip(`${file}.tmp.webm`, o);
