@@ -25,8 +25,9 @@ export function readFrameId(
 ): number | undefined {
   const [w, h] =
     source instanceof HTMLVideoElement ? [source.videoWidth, source.videoHeight] : [source.width, source.height];
-  canvas.width = Math.max(1, w);
-  canvas.height = 1;
+  // Resized only when the frame's width changes: setting a canvas's size, even to the same, reallocates it.
+  if (canvas.width !== Math.max(1, w)) canvas.width = Math.max(1, w);
+  if (canvas.height !== 1) canvas.height = 1;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx || !w) return undefined;
   ctx.drawImage(source, 0, (h * BARCODE_BAND) / 2, w, 1, 0, 0, w, 1);
