@@ -15,6 +15,8 @@ const STRETCH_PAINTED = [4, 8] as const;
 const STRETCH_SMOOTHING = 4;
 /** Width (px) of the band along the lids that keeps its pixels when the iris moves. */
 const LID_BAND = 0.5;
+/** The colour of teeth in an opened mouth, before its shading. */
+const TEETH = [228, 222, 208] as const;
 
 /**
  * The first face image's painted parts, drawn over the warped selfie: what the selfie does not show (the mouth
@@ -165,7 +167,7 @@ export class FacePainter {
         const tongueW = 0.6 * smoothstep(0.7, 0.95, v);
         const o = k * 3;
         for (let ch = 0; ch < 3; ch++) {
-          let c = cavity[ch] + teeth * ([228, 222, 208][ch] * shade - cavity[ch]);
+          let c = cavity[ch] + teeth * (TEETH[ch] * shade - cavity[ch]);
           c += tongueW * (tongue[ch] - c);
           img.data[o + ch] = clampByte(img.data[o + ch] + m * (c - img.data[o + ch]));
         }

@@ -19,13 +19,19 @@ export function colorStats(img: RgbImage, mask?: FloatMap, box?: PixelBox): Colo
   }
   const b = box ?? { x0: 0, y0: 0, x1: img.width, y1: img.height };
   const d = img.data;
+  const weights = mask?.data;
+  // No closure may capture these sums: V8 would keep them in a heap context and box a number per pixel.
   let w = 0;
-  const s = [0, 0, 0];
-  const q = [0, 0, 0];
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let q0 = 0;
+  let q1 = 0;
+  let q2 = 0;
   for (let y = b.y0; y < b.y1; y++) {
     for (let x = b.x0; x < b.x1; x++) {
       const k = y * img.width + x;
-      const m = mask ? mask.data[k] : 1;
+      const m = weights ? weights[k] : 1;
       if (m <= 0) continue;
       const r = d[k * 3];
       const g = d[k * 3 + 1];
@@ -34,17 +40,21 @@ export function colorStats(img: RgbImage, mask?: FloatMap, box?: PixelBox): Colo
       const a = r - g;
       const c = (r + g) / 2 - bl;
       w += m;
-      s[0] += m * l;
-      s[1] += m * a;
-      s[2] += m * c;
-      q[0] += m * l * l;
-      q[1] += m * a * a;
-      q[2] += m * c * c;
+      s0 += m * l;
+      s1 += m * a;
+      s2 += m * c;
+      q0 += m * l * l;
+      q1 += m * a * a;
+      q2 += m * c * c;
     }
   }
   if (w <= 0) return { mean: [0, 0, 0], std: [0, 0, 0], weight: 0 };
-  const mean = s.map((v) => v / w) as [number, number, number];
-  const std = q.map((v, i) => Math.sqrt(Math.max(0, v / w - mean[i] * mean[i]))) as [number, number, number];
+  const mean: [number, number, number] = [s0 / w, s1 / w, s2 / w];
+  const std: [number, number, number] = [
+    Math.sqrt(Math.max(0, q0 / w - mean[0] * mean[0])),
+    Math.sqrt(Math.max(0, q1 / w - mean[1] * mean[1])),
+    Math.sqrt(Math.max(0, q2 / w - mean[2] * mean[2])),
+  ];
   return { mean, std, weight: w };
 }
 
