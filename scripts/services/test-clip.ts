@@ -3,11 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ffmpeg from '@ffmpeg-installer/ffmpeg';
-
-/** Layout of the frame-id barcode; apps/web/lib/frame-id.ts reads exactly this. */
-const BARCODE_BITS = 16;
-const BARCODE_CELLS = BARCODE_BITS + 2;
-const BARCODE_BAND = 0.06;
+import { BARCODE_BAND, BARCODE_CELLS, barcodeCellWhite, readBarcodeRow } from '@tooncast/shared/frame-barcode';
 
 export interface TestClipOptions {
   width: number;
@@ -78,8 +74,7 @@ export function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array, sc
   const band = Math.round(height * BARCODE_BAND);
   const cell = width / BARCODE_CELLS;
   for (let c = 0; c < BARCODE_CELLS; c++) {
-    const bit = c === 0 || c === BARCODE_CELLS - 1 ? 1 : (index >> (BARCODE_BITS - c)) & 1;
-    const v = bit ? 255 : 0;
+    const v = barcodeCellWhite(index, c) ? 255 : 0;
     for (let y = 0; y < band; y++)
       rgb.fill(v, (y * width + Math.floor(c * cell)) * 3, (y * width + Math.floor((c + 1) * cell)) * 3);
   }
@@ -88,15 +83,7 @@ export function drawFrame(index: number, o: TestClipOptions, rgb: Uint8Array, sc
 /** Reads the frame id from an RGB frame of the test clip, or undefined when the band is not a valid barcode. */
 export function readBarcode(rgb: Uint8Array, width: number, height: number): number | undefined {
   const y = Math.floor((height * BARCODE_BAND) / 2);
-  const cell = width / BARCODE_CELLS;
-  const luma = (c: number) => {
-    const i = (y * width + Math.floor((c + 0.5) * cell)) * 3;
-    return (rgb[i] + rgb[i + 1] + rgb[i + 2]) / 3;
-  };
-  if (luma(0) < 160 || luma(BARCODE_CELLS - 1) < 160) return undefined;
-  let id = 0;
-  for (let c = 1; c <= BARCODE_BITS; c++) id = id * 2 + (luma(c) >= 128 ? 1 : 0);
-  return id;
+  return readBarcodeRow(rgb.subarray(y * width * 3, (y + 1) * width * 3), width, 3);
 }
 
 /** Mono 48 kHz PCM: silence with a 10 ms 1 kHz click at every marker. */
