@@ -47,13 +47,18 @@ async function encodedClip(frames: number): Promise<Buffer[]> {
       reject,
     );
     const rgb = new Uint8Array(width * height * 3);
-    for (let i = 0; i < frames; i++) {
-      const index = START_FRAME + (i % (renderer.frameCount - START_FRAME));
-      drawFrame(index, { ...DEFAULT_TEST_CLIP, markerEverySeconds: 2 }, rgb, (n, into) =>
-        into.set(renderer.render(n).image.data),
-      );
-      encoder.encode({ width, height, data: rgb });
-    }
+    const draw = async () => {
+      for (let i = 0; i < frames; i++) {
+        const index = START_FRAME + (i % (renderer.frameCount - START_FRAME));
+        drawFrame(index, { ...DEFAULT_TEST_CLIP, markerEverySeconds: 2 }, rgb, (n, into) =>
+          into.set(renderer.render(n).image.data),
+        );
+        // The encoder reads the frame's memory until ffmpeg took all of it; only then is the next frame drawn there.
+        // (Drawn at once, every frame but its first rows was the last one: the bench played a still picture.)
+        await new Promise<void>((consumed) => encoder.encode({ width, height, data: rgb }, consumed));
+      }
+    };
+    draw().catch(reject);
   });
   await done;
   return out;
