@@ -1,6 +1,8 @@
 'use client';
 import type { SelfieVerdict } from '@tooncast/shared';
 import { useEffect, useRef, useState } from 'react';
+import { ServiceErrorEvent } from '../lib/live-client.ts';
+import { describeError, isInputFault } from '../lib/messages.ts';
 import { bytesOf, snapshot } from '../lib/snapshot.ts';
 
 export interface Selfie {
@@ -110,7 +112,12 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
     try {
       v = await check(bytes, mime);
     } catch (err) {
-      setRefusal(`The selfie could not be checked now (${(err as Error).message}). Try again in a moment.`);
+      // A file that is no photo is refused for good; a busy or unreachable service may pass on a later try.
+      setRefusal(
+        err instanceof ServiceErrorEvent && isInputFault(err.error)
+          ? `This file cannot be used as a selfie. ${describeError(err.error)}`
+          : `The selfie could not be checked now (${(err as Error).message}). Try again in a moment.`,
+      );
       return false;
     }
     setVerdict(v);

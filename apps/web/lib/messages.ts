@@ -33,6 +33,21 @@ export const CONNECTING = {
   network: 'Reconnecting the stream…',
 } as const;
 
+/** Errors the sent input itself causes: sending it again cannot help (the others may pass on a later try). */
+const INPUT_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'bad-request',
+  'too-large',
+  'selfie-unsupported',
+  'selfie-too-large',
+  'selfie-no-face',
+  'target-frame-unsupported',
+  'target-frame-too-large',
+]);
+
+export function isInputFault(error: ServiceError): boolean {
+  return INPUT_FAULTS.has(error.code);
+}
+
 export function describeError(error: ServiceError): string {
   return `${MESSAGES[error.code] ?? error.message} (${error.message})`;
 }

@@ -105,7 +105,7 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(garbage.error?.code, 'selfie-unsupported');
     });
 
-    test('the webcam preview shows live guidance; a blank selfie file is refused before the start', async (t) => {
+    test('the webcam preview shows live guidance; a blank selfie, or a file that is no picture, is refused before the start', async (t) => {
       const page = await browser.page(stack.webUrl);
       t.after(() => page.context().close());
       await page.getByTestId('use-webcam').click();
@@ -130,6 +130,18 @@ if (await insideNetns(import.meta.filename)) {
         async () =>
           /cannot be used: no face/.test((await page.getByTestId('selfie-refusal').textContent()) ?? '') || undefined,
       );
+      // A file that is no picture is refused for what it is, not as a check to try again.
+      await page.getByTestId('selfie-file').setInputFiles({
+        name: 'selfie.png',
+        mimeType: 'image/png',
+        buffer: Buffer.from('not a picture'),
+      });
+      const refusal = await until('the refusal of a file that is no picture', 10_000, async () => {
+        const text = (await page.getByTestId('selfie-refusal').textContent()) ?? '';
+        return /PNG or JPEG/.test(text) ? text : undefined;
+      });
+      assert.match(refusal, /^This file cannot be used as a selfie\. The selfie must be a PNG or JPEG photo/);
+      assert.doesNotMatch(refusal, /try again/i);
     });
 
     /** The session the owner page saved to resume after a reload (its tokens), if any. */
