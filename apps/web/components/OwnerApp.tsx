@@ -1,6 +1,6 @@
 'use client';
 import type { LiveStats } from '@tooncast/shared';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type CSSProperties, useCallback, useEffect, useRef, useState } from 'react';
 import { ContourView } from '../lib/contour-view.ts';
 import { measureReceived } from '../lib/measure.ts';
 import { DEMO_CLIP_URL, type OwnerService, OwnerSession, type OwnerState } from '../lib/owner-session.ts';
@@ -68,6 +68,8 @@ const KEEP_DRAWN = 600;
 export function OwnerApp({ service }: { service: OwnerService }) {
   const [clipUrl, setClipUrl] = useState(DEMO_CLIP_URL);
   const [clipFile, setClipFile] = useState<Blob>();
+  /** The clip's width over its height, which sizes its frame (see .clip .frame in styles.css). */
+  const [clipAspect, setClipAspect] = useState(16 / 9);
   const [selfie, setSelfie] = useState<Selfie>();
   const [target, setTarget] = useState<Target>();
   const targetFrame = useRef<Promise<Uint8Array<ArrayBuffer> | undefined>>(undefined);
@@ -228,7 +230,7 @@ export function OwnerApp({ service }: { service: OwnerService }) {
       )}
       <div className="row">
         <div className="clip">
-          <div className="frame">
+          <div className="frame" style={{ '--clip-aspect': clipAspect } as CSSProperties}>
             {/* biome-ignore lint/a11y/useMediaCaption: a user's own clip has no caption track */}
             <video
               ref={clipRef}
@@ -237,7 +239,11 @@ export function OwnerApp({ service }: { service: OwnerService }) {
               crossOrigin="anonymous"
               onClick={onClipClick}
               onError={(e) => refuseClip(e.currentTarget.error?.code === 4 ? UNSUPPORTED_CLIP : DAMAGED_CLIP)}
-              onLoadedMetadata={(e) => e.currentTarget.videoWidth === 0 && refuseClip('it has no picture')}
+              onLoadedMetadata={(e) => {
+                const { videoWidth, videoHeight } = e.currentTarget;
+                if (videoWidth === 0) refuseClip('it has no picture');
+                else setClipAspect(videoWidth / videoHeight);
+              }}
               data-testid="clip"
             />
             {debugView && running && <canvas ref={contourCanvas} className="contour" data-testid="contour-view" />}

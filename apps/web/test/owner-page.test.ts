@@ -210,6 +210,12 @@ if (await insideNetns(import.meta.filename)) {
     test('the contour-figure view draws the target figure over the frame it was computed on', async (t) => {
       const JUDGED = 40;
       const owner = await startOnTarget(t);
+      // The original and the personalized video side by side, at one size (the clip was shown at its own 640 px).
+      const [original, personalized] = await Promise.all(
+        ['clip', 'video-personalized'].map(async (id) => (await owner.getByTestId(id).boundingBox())!),
+      );
+      assert.ok(Math.abs(original.width - personalized.width) <= 1, JSON.stringify({ original, personalized }));
+      assert.ok(Math.abs(original.height - personalized.height) <= 1, JSON.stringify({ original, personalized }));
       await owner.getByTestId('contour-toggle').check();
       const judgeable = (d: DrawnContour) =>
         d.frameId !== undefined &&
