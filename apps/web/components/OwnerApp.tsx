@@ -144,12 +144,17 @@ export function OwnerApp({ service }: { service: OwnerService }) {
     setError(undefined);
   };
 
+  /** Back to the demo clip; the file chooser no longer names the uploaded one. */
+  const selectDemoClip = () => {
+    chooseClip(DEMO_CLIP_URL);
+    if (clipInput.current) clipInput.current.value = '';
+  };
+
   /** An uploaded clip this browser cannot show: say why and go back to the demo clip (the selfie stays). */
   const refuseClip = (why: string) => {
     if (!clipFile || state !== 'idle') return;
     const name = clipFile instanceof File ? `"${clipFile.name}"` : 'The clip';
-    chooseClip(DEMO_CLIP_URL);
-    if (clipInput.current) clipInput.current.value = '';
+    selectDemoClip();
     setError(
       `${name} cannot be used: ${why}. MP4 (H.264) and WebM clips play in every browser; the demo clip is selected again.`,
     );
@@ -202,22 +207,29 @@ export function OwnerApp({ service }: { service: OwnerService }) {
           <section>
             <h2>1. Cartoon clip</h2>
             <label>
-              <input type="radio" checked={clipUrl === DEMO_CLIP_URL} onChange={() => chooseClip(DEMO_CLIP_URL)} /> Demo
-              clip
+              <input type="radio" name="clip" checked={clipUrl === DEMO_CLIP_URL} onChange={selectDemoClip} /> Demo clip
             </label>{' '}
             <label>
-              or upload{' '}
               <input
-                ref={clipInput}
-                type="file"
-                accept="video/*"
-                data-testid="clip-file"
-                onChange={(e) => {
-                  const file = e.target.files?.[0];
-                  if (file) chooseClip(URL.createObjectURL(file), file);
-                }}
-              />
-            </label>
+                type="radio"
+                name="clip"
+                checked={clipUrl !== DEMO_CLIP_URL}
+                onChange={() => clipInput.current?.click()}
+                data-testid="own-clip"
+              />{' '}
+              Your own clip
+            </label>{' '}
+            <input
+              ref={clipInput}
+              type="file"
+              accept="video/*"
+              aria-label="your own clip"
+              data-testid="clip-file"
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                if (file) chooseClip(URL.createObjectURL(file), file);
+              }}
+            />
           </section>
           <section>
             <h2>2. Your selfie</h2>

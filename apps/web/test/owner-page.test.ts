@@ -161,6 +161,7 @@ if (await insideNetns(import.meta.filename)) {
       });
       await video.click({ position: { x: 100, y: 100 } });
       assert.equal(await marked(), 1, 'the click marks a face');
+      assert.ok(await page.getByTestId('own-clip').isChecked(), 'the own-clip choice shows the upload');
       const broken = path.join(tmp, 'holiday.mp4');
       await fs.writeFile(broken, 'this is not a video');
       await page.getByTestId('clip-file').setInputFiles(broken);
@@ -171,9 +172,14 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(await marked(), 0, 'no face is marked on the demo clip');
       assert.ok(await page.getByTestId('start').isDisabled());
       assert.match((await video.getAttribute('src')) ?? '', /\/clips\/demo$/);
-      // A good clip again: the message goes.
+      assert.equal(await page.getByTestId('clip-file').inputValue(), '', 'the file chooser names no refused clip');
+      assert.ok(!(await page.getByTestId('own-clip').isChecked()));
+      // A good clip again: the message goes. The demo choice then goes back to the demo clip.
       await page.getByTestId('clip-file').setInputFiles(clip.file);
       await page.getByTestId('error').waitFor({ state: 'detached', timeout: 10_000 });
+      await page.getByLabel('Demo clip').check();
+      assert.match((await video.getAttribute('src')) ?? '', /\/clips\/demo$/);
+      assert.equal(await page.getByTestId('clip-file').inputValue(), '');
     });
 
     /** An owner page that pressed start on the clip with the target clicked. */
