@@ -46,13 +46,15 @@ export function readBarcodeRow(row: ArrayLike<number>, width: number, channels: 
   const cellShade = (c: number): 'black' | 'white' | undefined => {
     const from = Math.round(left + (c + 0.25) * cell);
     const to = Math.max(from + 1, Math.round(left + (c + 0.75) * cell));
-    const mean = [0, 1, 2].map((ch) => {
-      let sum = 0;
-      for (let x = from; x < to; x++) sum += channel(x, ch);
-      return sum / (to - from);
-    });
-    if (Math.max(...mean) - Math.min(...mean) > MAX_TINT) return undefined;
-    const luma = (mean[0] + mean[1] + mean[2]) / 3;
+    let [r, g, b] = [0, 0, 0];
+    for (let x = from; x < to; x++) {
+      r += channel(x, 0);
+      g += channel(x, 1);
+      b += channel(x, 2);
+    }
+    const n = to - from;
+    if ((Math.max(r, g, b) - Math.min(r, g, b)) / n > MAX_TINT) return undefined;
+    const luma = (r + g + b) / (3 * n);
     return luma >= WHITE_FROM ? 'white' : luma < BLACK_BELOW ? 'black' : undefined;
   };
   if (cellShade(0) !== 'white' || cellShade(BARCODE_CELLS - 1) !== 'white') return undefined;

@@ -198,8 +198,10 @@ export class DisFlowEstimator implements FlowEstimator {
         let best = patchCost(next, tpl, warped, x0 + u, y0 + v, size);
         const idx = j * xs.length + i;
         // The two neighbours by index (no array per patch: this runs for hundreds of patches a frame).
+        const left = i > 0 ? idx - 1 : -1;
+        const upper = j > 0 ? idx - xs.length : -1;
         for (let n = 0; n < 2; n++) {
-          const nb = n === 0 ? (i > 0 ? idx - 1 : -1) : j > 0 ? idx - xs.length : -1;
+          const nb = n === 0 ? left : upper;
           if (nb < 0) continue;
           const cost = patchCost(next, tpl, warped, x0 + pu[nb], y0 + pv[nb], size);
           if (cost < best) {
