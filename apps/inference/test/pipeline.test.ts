@@ -156,7 +156,8 @@ async function runPipeline(
     if (Array.isArray(keyframeRequestAt) && keyframeRequestAt.includes(i + 1)) askKeyframe();
     drawFrame(i + 1, clip, rgb);
     encoder.encode({ width: clip.width, height: clip.height, data: Buffer.from(rgb) });
-    const audio = buildRtp({ payloadType: 111, marker: false, sequence: i, timestamp: i * 960, ssrc: 7 }, [
+    // Sound in real time: one packet a frame, 1/24 s of 48 kHz.
+    const audio = buildRtp({ payloadType: 111, marker: false, sequence: i, timestamp: i * 2000, ssrc: 7 }, [
       Buffer.alloc(60),
     ]);
     sender.send(audio, input.audioPort, '127.0.0.1');

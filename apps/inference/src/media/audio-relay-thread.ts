@@ -1,24 +1,24 @@
 /**
  * The clip audio's relays, in one thread per worker process (started once: a thread start costs a second or
  * more on a loaded machine, which would delay every session's first frame). Each relay re-sends a session's Opus
- * RTP packets to its mountpoint after the current video delay. Any timing jitter here makes the browser's audio
- * jitter buffer grow, and the video is delayed to stay in sync with it, so this loop does nothing else (the main
- * thread moves ~30 MB/s of frames through pipes).
+ * RTP packets to its mountpoint on a steady clock, after the current video delay (see AudioRetimer). Any timing
+ * jitter here makes the browser's audio jitter buffer grow, and the video is delayed to stay in sync with it, so
+ * this loop does nothing else (the main thread moves ~30 MB/s of frames through pipes).
  */
 import dgram from 'node:dgram';
 import { parentPort } from 'node:worker_threads';
+import { AudioRetimer } from './audio-retimer.ts';
 
 export type RelayRequest =
   | { type: 'open'; id: number; host: string; outHost: string; outPort: number }
   | { type: 'delay'; id: number; delayMs: number }
   | { type: 'close'; id: number };
-export type RelayReply = { id: number; port?: number; error?: string; closed?: true };
+export type RelayReply = { id: number; port?: number; error?: string; closed?: { dropped: number } };
 
 interface Relay {
   input: dgram.Socket;
   output: dgram.Socket;
-  delayMs: number;
-  lastSendAt: number;
+  retimer: AudioRetimer;
 }
 
 const relays = new Map<number, Relay>();
@@ -28,15 +28,16 @@ function open(m: Extract<RelayRequest, { type: 'open' }>): void {
   const relay: Relay = {
     input: dgram.createSocket('udp4'),
     output: dgram.createSocket('udp4'),
-    delayMs: 0,
-    lastSendAt: 0,
+    retimer: new AudioRetimer(),
   };
   relays.set(m.id, relay);
   relay.input.on('message', (packet) => {
+    if (packet.length < 12) return;
     const now = performance.now();
-    const sendAt = Math.max(now + relay.delayMs, relay.lastSendAt);
-    relay.lastSendAt = sendAt;
-    setTimeout(() => relay.output.send(packet, m.outPort, m.outHost), sendAt - now);
+    const placed = relay.retimer.place(packet.readUInt32BE(4), now);
+    if (!placed) return;
+    packet.writeUInt32BE(placed.timestamp, 4);
+    setTimeout(() => relay.output.send(packet, m.outPort, m.outHost), placed.at - now);
   });
   relay.input.once('error', (err) => port.postMessage({ id: m.id, error: err.message } satisfies RelayReply));
   relay.input.bind(0, m.host, () =>
@@ -51,14 +52,14 @@ port.on('message', (m: RelayRequest) => {
       open(m);
       break;
     case 'delay':
-      if (relay) relay.delayMs = m.delayMs;
+      if (relay) relay.retimer.delayMs = m.delayMs;
       break;
     case 'close':
       relays.delete(m.id);
       // Packets still waiting for their time are dropped with the output socket.
       relay?.input.close();
       relay?.output.close();
-      port.postMessage({ id: m.id, closed: true } satisfies RelayReply);
+      port.postMessage({ id: m.id, closed: { dropped: relay?.retimer.dropped ?? 0 } } satisfies RelayReply);
       break;
   }
 });

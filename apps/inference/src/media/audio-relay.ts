@@ -60,7 +60,8 @@ export class AudioRelay {
     relayThread().postMessage({ type: 'delay', id: this.id, delayMs } satisfies RelayRequest);
   }
 
-  async close(): Promise<void> {
-    await request({ type: 'close', id: this.id });
+  /** Stops the relay; resolves to the number of packets it dropped as too late (see AudioRetimer). */
+  async close(): Promise<number> {
+    return (await request({ type: 'close', id: this.id })).closed?.dropped ?? 0;
   }
 }

@@ -424,6 +424,7 @@ export class LivePipeline {
     for (const s of [this.videoIn, this.out]) s.close();
     this.keyframeRequests?.close();
     this.publisherKeyframes?.close();
-    await Promise.all([this.decoder.close(), this.encoder.close(), this.audio?.close()]);
+    const [, , dropped] = await Promise.all([this.decoder.close(), this.encoder.close(), this.audio?.close()]);
+    if (dropped) this.log.info({ dropped }, 'clip audio: packets dropped as too late');
   }
 }
