@@ -2,8 +2,8 @@
  * Live-service benchmark (runs itself inside a private network namespace): for each frame processor (pass-through
  * first, as the baseline, then the engine), one owner session and LATE_JOINS late viewers one after another (the
  * last stays) in headless Chromium for `--seconds` (default 120), then JSON on stdout: first-frame time, the late
- * viewers' times (their median, and its steps), glass-to-glass p50/p95 from the frame-id barcode, Chrome's
- * freezeCount in steady state, and the viewer's audio-to-video offset from the clip's flash/click markers. Every
+ * viewers' times (their median, and its steps), glass-to-glass p50/p95 from the frame-id barcode (at the owner, and
+ * at the viewer against the owner page's clip), Chrome's freezeCount in steady state, and the viewer's audio-to-video offset from the clip's flash/click markers. Every
  * processor is compared with the pass-through worker measured in the same run.
  *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout asap|paced|both] [--max-delay 100,off]
  *     [--processors passthrough,engine] [--rounds 1]
@@ -24,6 +24,7 @@ import {
   percentile,
   startOwnerSession,
   TestBrowser,
+  viewerGlassToGlass,
   viewerJoin,
 } from '../../scripts/services/browser.ts';
 import { insideNetns, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
@@ -90,6 +91,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     const viewerIn = (await inboundVideo(viewer))!;
     const ownerMeasurements = await measurements(owner);
     const g2g = glassToGlass(ownerMeasurements, steadyFrom);
+    const viewerG2g = viewerGlassToGlass(await measurements(viewer), ownerMeasurements, steadyFrom);
     // Chrome's mean video jitter-buffer delay over the steady window only.
     const jitterBufferMs = (end: Record<string, number>, start: Record<string, number>) =>
       (1000 * (end.jitterBufferDelay - start.jitterBufferDelay)) /
@@ -111,6 +113,8 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
       glassToGlassP50: percentile(g2g, 0.5),
       glassToGlassP95: percentile(g2g, 0.95),
       glassToGlassFrames: g2g.length,
+      viewerGlassToGlassP50: percentile(viewerG2g, 0.5),
+      viewerGlassToGlassP95: percentile(viewerG2g, 0.95),
       ownerFreezeCount: ownerIn.freezeCount - ownerBefore.freezeCount,
       viewerFreezeCount: viewerIn.freezeCount - viewerBefore.freezeCount,
       ownerFreezesMs: Math.round(1000 * (ownerIn.totalFreezesDuration - ownerBefore.totalFreezesDuration)),
@@ -172,6 +176,8 @@ function summarizeRounds(
     glassToGlassP50: number;
     glassToGlassP95: number;
     glassToGlassP95OverBaselineMs: number;
+    viewerGlassToGlassP50: number;
+    viewerGlassToGlassP95: number;
     lateJoinerMs: number;
     ownerFreezeCount: number;
     viewerFreezeCount: number;
@@ -197,6 +203,8 @@ function summarizeRounds(
       glassToGlassP50: mid((r) => r.glassToGlassP50),
       glassToGlassP95: mid((r) => r.glassToGlassP95),
       glassToGlassP95OverBaselineMs: mid((r) => r.glassToGlassP95OverBaselineMs),
+      viewerGlassToGlassP50: mid((r) => r.viewerGlassToGlassP50),
+      viewerGlassToGlassP95: mid((r) => r.viewerGlassToGlassP95),
       lateJoinerMs: mid((r) => r.lateJoinerMs),
       freezesOwnerViewer: runs.map((r) => [r.ownerFreezeCount, r.viewerFreezeCount]),
     };

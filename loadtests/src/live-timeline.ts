@@ -4,17 +4,19 @@
  * Where latency and freezes come from over one session (runs itself inside the private network namespace): an owner
  * and a late viewer in headless Chromium, then JSON lines on stdout, one per second (the publisher's encoder and
  * keyframes, the worker's fps and latency, each watcher's freezes, video and audio jitter-buffer delay, target and
- * minimum, and the spread of arrival delays: when each frame's last packet arrived against its RTP timestamp, over
- * the session's fastest frame), and a summary: every render gap over 120 ms of the clip, the owner and the viewer,
- * with the gap the same two frames had in the clip as the owner page showed it (a gap already in the source came
- * from the publisher's page, not from the media path).
+ * minimum, the audio's interarrival jitter and sound-device delay, and the spread of arrival delays: when each
+ * frame's last packet arrived against its RTP timestamp, over the session's fastest frame), and a summary: every
+ * render gap over 120 ms of the clip, the owner and the viewer, with the gap the same two frames had in the clip as
+ * the owner page showed it (a gap already in the source came from the publisher's page, not from the media path),
+ * and each watcher's glass-to-glass time split at the frame's arrival (upstream: publisher, Janus, worker;
+ * downstream: jitter buffer, decode, render).
  *   node --import tsx loadtests/src/live-timeline.ts [--seconds 60] [--processor passthrough|engine] [--env K=V,...]
  */
 import os from 'node:os';
-import type { StreamMeasurements } from '@tooncast/shared/protocol';
 import { targetPointAt } from '@tooncast/synth';
 import type { Page } from 'playwright-core';
 import {
+  clipShowings,
   firstPersonalizedFrame,
   measurements,
   percentile,
@@ -61,6 +63,7 @@ async function rtpStats(page: Page): Promise<Record<string, Stats>> {
       if (pc.connectionState === 'closed') continue;
       for (const s of (await pc.getStats()).values()) {
         if (s.type === 'inbound-rtp' || s.type === 'outbound-rtp') out[`${s.type}-${s.kind}`] = { ...s };
+        if (s.type === 'media-playout') out.playout = { ...s };
       }
     }
     return out;
@@ -96,7 +99,12 @@ function secondOf(now: Record<string, Stats>, before: Record<string, Stats>) {
       freezes: d('inbound-rtp-video', 'freezeCount'),
       lost: d('inbound-rtp-video', 'packetsLost'),
       video: buffer('video'),
-      audio: buffer('audio'),
+      audio: {
+        ...buffer('audio'),
+        // RFC 3550 interarrival jitter, and the sound device's own delay, which A/V sync adds to the audio's.
+        jitter: Math.round(1000 * Number(now['inbound-rtp-audio']?.jitter ?? 0)),
+        device: Math.round((1000 * d('playout', 'totalPlayoutDelay')) / d('playout', 'totalSamplesCount')) || 0,
+      },
     },
   };
 }
@@ -121,25 +129,24 @@ function arrivalSpread(frames: number[][], t0: number): Record<number, { p50: nu
   );
 }
 
-type SourceShown = (id: number, near: number) => number | undefined;
+type SourceShown = ReturnType<typeof clipShowings>;
 
 /**
- * When the clip showed frame `id` in the loop nearest `near` (the clip loops, so its ids come back): from the owner
- * page's glass-to-glass pairs.
+ * Where each frame's glass-to-glass time went: from the clip showing it to its last packet reaching the watcher
+ * (publisher, Janus, worker, network), and from there to the watcher showing it (jitter buffer, decode, render).
  */
-function sourceShownFrom(received: StreamMeasurements['received']): SourceShown {
-  const byId = new Map<number, { at: number; shown: number }[]>();
-  for (const r of received) {
-    if (r.glassToGlassMs === undefined) continue;
-    const pairs = byId.get(r.id) ?? [];
-    pairs.push({ at: r.at, shown: r.at - r.glassToGlassMs });
-    byId.set(r.id, pairs);
+function latencySplit(frames: number[][], ids: Map<number, number>, sourceShown: SourceShown, t0: number) {
+  const upstream: number[] = [];
+  const downstream: number[] = [];
+  for (const [at, received] of frames) {
+    const id = ids.get(at);
+    const shown = id === undefined ? undefined : sourceShown(id, at);
+    if (at < t0 || received < 0 || shown === undefined) continue;
+    upstream.push(received - shown);
+    downstream.push(at - received);
   }
-  return (id, near) => {
-    let best: { at: number; shown: number } | undefined;
-    for (const s of byId.get(id) ?? []) if (!best || Math.abs(s.at - near) < Math.abs(best.at - near)) best = s;
-    return best?.shown;
-  };
+  const p = (v: number[]) => ({ p50: Math.round(percentile(v, 0.5)), p95: Math.round(percentile(v, 0.95)) });
+  return { frames: upstream.length, upstreamMs: p(upstream), downstreamMs: p(downstream) };
 }
 
 /** Render gaps over GAP_MS after `t0`, each with the gap between the same two frame ids in the source clip. */
@@ -210,7 +217,7 @@ if (await insideNetns(import.meta.filename, false)) {
       ...(await owner.evaluate(() => (window as unknown as { presented: Record<string, number[][]> }).presented)),
       ...(await viewer.evaluate(() => (window as unknown as { presented: Record<string, number[][]> }).presented)),
     };
-    const sourceShown = sourceShownFrom((await measurements(owner)).received);
+    const sourceShown = clipShowings(await measurements(owner));
     const idsOf = async (page: Page) => new Map((await measurements(page)).received.map((r) => [r.at, r.id]));
     const ids = { clip: new Map<number, number>(), owner: await idsOf(owner), viewer: await idsOf(viewer) };
     const summary = Object.fromEntries(
@@ -218,7 +225,12 @@ if (await insideNetns(import.meta.filename, false)) {
         name,
         {
           renderGaps: renderGaps(frames[name], ids[name], sourceShown, t0),
-          ...(name === 'clip' ? {} : { arrivalSpreadBySecond: arrivalSpread(frames[name], t0) }),
+          ...(name === 'clip'
+            ? {}
+            : {
+                latencySplit: latencySplit(frames[name], ids[name], sourceShown, t0),
+                arrivalSpreadBySecond: arrivalSpread(frames[name], t0),
+              }),
         },
       ]),
     );

@@ -224,6 +224,38 @@ export function glassToGlass(m: StreamMeasurements, since = 0): number[] {
   return m.received.flatMap((r) => (r.at >= since && r.glassToGlassMs !== undefined ? [r.glassToGlassMs] : []));
 }
 
+/** A frame shown longer than this after the clip showed its id is paired with another loop of the clip, ms. */
+const PAIRING_MS = 3000;
+
+/**
+ * When the owner page's clip showed frame `id` last before `at` (the clip loops, so its ids come back), from the
+ * owner page's glass-to-glass pairs; undefined when no showing within `PAIRING_MS` is known. Every page runs on this
+ * machine's clock, so a viewer's frames are timed by it too.
+ */
+export function clipShowings(owner: StreamMeasurements): (id: number, at: number) => number | undefined {
+  const byId = new Map<number, number[]>();
+  for (const r of owner.received) {
+    if (r.glassToGlassMs === undefined) continue;
+    const shown = byId.get(r.id) ?? [];
+    shown.push(r.at - r.glassToGlassMs);
+    byId.set(r.id, shown);
+  }
+  return (id, at) => {
+    let last: number | undefined;
+    for (const shown of byId.get(id) ?? []) if (shown <= at && at - shown < PAIRING_MS) last = shown;
+    return last;
+  };
+}
+
+/** Glass-to-glass latency (ms) of a viewer page's frames since `since`, against the owner page's clip. */
+export function viewerGlassToGlass(viewer: StreamMeasurements, owner: StreamMeasurements, since: number): number[] {
+  const shownAt = clipShowings(owner);
+  return viewer.received.flatMap((r) => {
+    const shown = r.at >= since ? shownAt(r.id, r.at) : undefined;
+    return shown === undefined ? [] : [r.at - shown];
+  });
+}
+
 export function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN;
