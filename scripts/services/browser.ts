@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { StreamMeasurements } from '@tooncast/shared';
+import { MAX_PAIRING_MS, type StreamMeasurements } from '@tooncast/shared';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Flags that work for headless Chromium as root with WebRTC inside the private namespace. */
@@ -224,13 +224,10 @@ export function glassToGlass(m: StreamMeasurements, since = 0): number[] {
   return m.received.flatMap((r) => (r.at >= since && r.glassToGlassMs !== undefined ? [r.glassToGlassMs] : []));
 }
 
-/** A frame shown longer than this after the clip showed its id is paired with another loop of the clip, ms. */
-const PAIRING_MS = 3000;
-
 /**
  * When the owner page's clip showed frame `id` last before `at` (the clip loops, so its ids come back), from the
- * owner page's glass-to-glass pairs; undefined when no showing within `PAIRING_MS` is known. Every page runs on this
- * machine's clock, so a viewer's frames are timed by it too.
+ * owner page's glass-to-glass pairs; undefined when no showing within `MAX_PAIRING_MS` is known. Every page runs on
+ * this machine's clock, so a viewer's frames are timed by it too.
  */
 export function clipShowings(owner: StreamMeasurements): (id: number, at: number) => number | undefined {
   const byId = new Map<number, number[]>();
@@ -242,7 +239,7 @@ export function clipShowings(owner: StreamMeasurements): (id: number, at: number
   }
   return (id, at) => {
     let last: number | undefined;
-    for (const shown of byId.get(id) ?? []) if (shown <= at && at - shown < PAIRING_MS) last = shown;
+    for (const shown of byId.get(id) ?? []) if (shown <= at && at - shown < MAX_PAIRING_MS) last = shown;
     return last;
   };
 }

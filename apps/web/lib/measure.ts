@@ -1,4 +1,4 @@
-import type { StreamMeasurements } from '@tooncast/shared/protocol';
+import { MAX_PAIRING_MS, type StreamMeasurements } from '@tooncast/shared/protocol';
 import type { DrawnContour } from './contour-view.ts';
 import { watchFrameIds } from './frame-id.ts';
 import { inboundVideoStats } from './live-client.ts';
@@ -27,12 +27,6 @@ export function createMeasurements(): PageMeasurements {
   (window as unknown as { tooncast: PageMeasurements }).tooncast = m;
   return m;
 }
-
-/**
- * A clip showing of a frame id longer ago than this belongs to an earlier loop (the clip's frame callbacks, which a
- * loaded page sometimes misses, did not see this loop's), ms.
- */
-const MAX_PAIRING_MS = 3000;
 
 /** Records first-frame time and barcode ids of the personalized video. */
 export function measureReceived(video: HTMLVideoElement, m: PageMeasurements): () => void {

@@ -152,6 +152,13 @@ export interface StartSteps extends JoinSteps {
 }
 
 /**
+ * A clip showing of a frame id longer ago than this belongs to an earlier loop (the clip's frame callbacks, which a
+ * loaded page sometimes misses, did not see this loop's), ms: how the pages and the benchmarks pair a personalized
+ * frame with the clip's showing of its id.
+ */
+export const MAX_PAIRING_MS = 3000;
+
+/**
  * What a live page measured about the personalized stream, as it exposes it on `window.tooncast` (apps/web
  * lib/measure.ts) for the live tests and the benchmark to read the same numbers the overlay shows.
  */

@@ -22,7 +22,7 @@ export interface Placement {
 }
 
 /**
- * Sends the clip audio on its own clock, a steady hold after the fastest path, whatever the jitter before it. A
+ * Sends the clip audio on its own clock, a steady time after the fastest path, whatever the jitter before it. A
  * receiver's audio jitter buffer sizes itself on the worst arrivals it saw over the last half minute or so (NetEq:
  * the largest lateness of each half second, a 95th percentile of those), and A/V sync holds the video as long. The
  * publisher's own jitter (a media element's sound comes in bursts, up to 20 ms apart), a stall upstream, and the step
@@ -30,11 +30,11 @@ export interface Placement {
  * fall ~20 ms further behind each time) all reached every watcher.
  *
  * So a packet is sent at its timestamp's time on the fastest path plus the video's delay through the worker (which
- * the sound must match) and a hold. A packet later than that by a little goes at once; a later one
- * is dropped (its moment has passed: a backlog catching up after a stall is skipped, not played late). When the
- * path gets slower for good (late packets keep coming at one lateness, or half a second passes without a packet as
- * fast as before), the clock moves on with it, and so do the timestamps: receivers see a gap in the sound, not late
- * packets. A delay that grows moves the timestamps on likewise.
+ * the sound must match) and a hold. A packet later than that by a little goes at once; a later one is dropped (its
+ * moment has passed: a backlog catching up after a stall is skipped, not played late). When the path gets slower
+ * for good (late packets keep coming at one lateness, or half a second passes without a packet as fast as before),
+ * the clock moves on with it, and so do the timestamps: receivers see a gap in the sound, not late packets. A delay
+ * that grows moves the timestamps on likewise.
  */
 export class AudioRetimer {
   private readonly perMs: number;
