@@ -19,6 +19,8 @@ interface Relay {
   input: dgram.Socket;
   output: dgram.Socket;
   retimer: AudioRetimer;
+  /** Packets waiting for their time. */
+  waiting: Set<NodeJS.Timeout>;
 }
 
 const relays = new Map<number, Relay>();
@@ -29,6 +31,7 @@ function open(m: Extract<RelayRequest, { type: 'open' }>): void {
     input: dgram.createSocket('udp4'),
     output: dgram.createSocket('udp4'),
     retimer: new AudioRetimer(),
+    waiting: new Set(),
   };
   relays.set(m.id, relay);
   relay.input.on('message', (packet) => {
@@ -37,7 +40,11 @@ function open(m: Extract<RelayRequest, { type: 'open' }>): void {
     const placed = relay.retimer.place(packet.readUInt32BE(4), now);
     if (!placed) return;
     packet.writeUInt32BE(placed.timestamp, 4);
-    setTimeout(() => relay.output.send(packet, m.outPort, m.outHost), placed.at - now);
+    const timer = setTimeout(() => {
+      relay.waiting.delete(timer);
+      relay.output.send(packet, m.outPort, m.outHost);
+    }, placed.at - now);
+    relay.waiting.add(timer);
   });
   relay.input.once('error', (err) => port.postMessage({ id: m.id, error: err.message } satisfies RelayReply));
   relay.input.bind(0, m.host, () =>
@@ -56,7 +63,9 @@ port.on('message', (m: RelayRequest) => {
       break;
     case 'close':
       relays.delete(m.id);
-      // Packets still waiting for their time are dropped with the output socket.
+      // Packets still waiting for their time are dropped: sent on the closed socket, one would throw and end this
+      // thread, with every other session's sound.
+      for (const timer of relay?.waiting ?? []) clearTimeout(timer);
       relay?.input.close();
       relay?.output.close();
       port.postMessage({ id: m.id, closed: { dropped: relay?.retimer.dropped ?? 0 } } satisfies RelayReply);

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { test } from 'node:test';
+import { AudioRelay } from '../src/media/audio-relay.ts';
+
+const HOST = '127.0.0.1';
+
+function opusPacket(sequence: number): Buffer {
+  const p = Buffer.alloc(40);
+  p[0] = 0x80;
+  p[1] = 111;
+  p.writeUInt16BE(sequence, 2);
+  p.writeUInt32BE(sequence * 960, 4);
+  return p;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('closing one session while its sound waits leaves the other sessions on the relay thread relaying', async (t) => {
+  const mountpoint = dgram.createSocket('udp4');
+  const sender = dgram.createSocket('udp4');
+  t.after(() => {
+    mountpoint.close();
+    sender.close();
+  });
+  await new Promise<void>((r) => mountpoint.bind(0, HOST, () => r()));
+  const received: Buffer[] = [];
+  mountpoint.on('message', (m) => received.push(m));
+  const output = { host: HOST, port: mountpoint.address().port };
+  const [closing, staying] = await Promise.all([AudioRelay.start(HOST, output), AudioRelay.start(HOST, output)]);
+  t.after(() => staying.close());
+
+  closing.setDelay(200);
+  for (let i = 0; i < 5; i++) sender.send(opusPacket(i), closing.port, HOST);
+  await sleep(50);
+  await closing.close();
+
+  staying.setDelay(50);
+  await sleep(300);
+  received.length = 0;
+  for (let i = 0; i < 10; i++) {
+    sender.send(opusPacket(i), staying.port, HOST);
+    await sleep(20);
+  }
+  await sleep(300);
+  assert.ok(received.length >= 9, `the other session's sound goes on (${received.length} of 10 packets)`);
+  // The video delay grew from 0 to 50 ms before its first packet: the timestamps moved on by as much (48 kHz).
+  assert.equal(received[0].readUInt32BE(4) - received[0].readUInt16BE(2) * 960, 50 * 48);
+});
