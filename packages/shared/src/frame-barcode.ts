@@ -46,7 +46,9 @@ export function readBarcodeRow(row: ArrayLike<number>, width: number, channels: 
   const cellShade = (c: number): 'black' | 'white' | undefined => {
     const from = Math.round(left + (c + 0.25) * cell);
     const to = Math.max(from + 1, Math.round(left + (c + 0.75) * cell));
-    let [r, g, b] = [0, 0, 0];
+    let r = 0;
+    let g = 0;
+    let b = 0;
     for (let x = from; x < to; x++) {
       r += channel(x, 0);
       g += channel(x, 1);

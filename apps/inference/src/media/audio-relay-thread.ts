@@ -19,8 +19,6 @@ interface Relay {
   input: dgram.Socket;
   output: dgram.Socket;
   retimer: AudioRetimer;
-  /** Packets waiting for their time. */
-  waiting: Set<NodeJS.Timeout>;
 }
 
 const relays = new Map<number, Relay>();
@@ -31,7 +29,6 @@ function open(m: Extract<RelayRequest, { type: 'open' }>): void {
     input: dgram.createSocket('udp4'),
     output: dgram.createSocket('udp4'),
     retimer: new AudioRetimer(),
-    waiting: new Set(),
   };
   relays.set(m.id, relay);
   relay.input.on('message', (packet) => {
@@ -40,11 +37,9 @@ function open(m: Extract<RelayRequest, { type: 'open' }>): void {
     const placed = relay.retimer.place(packet.readUInt32BE(4), now);
     if (!placed) return;
     packet.writeUInt32BE(placed.timestamp, 4);
-    const timer = setTimeout(() => {
-      relay.waiting.delete(timer);
-      relay.output.send(packet, m.outPort, m.outHost);
-    }, placed.at - now);
-    relay.waiting.add(timer);
+    // A packet whose relay closed meanwhile is dropped: sent on the closed socket, it would throw and end this
+    // thread, with every other session's sound.
+    setTimeout(() => relays.get(m.id) === relay && relay.output.send(packet, m.outPort, m.outHost), placed.at - now);
   });
   relay.input.once('error', (err) => port.postMessage({ id: m.id, error: err.message } satisfies RelayReply));
   relay.input.bind(0, m.host, () =>
@@ -63,9 +58,7 @@ port.on('message', (m: RelayRequest) => {
       break;
     case 'close':
       relays.delete(m.id);
-      // Packets still waiting for their time are dropped: sent on the closed socket, one would throw and end this
-      // thread, with every other session's sound.
-      for (const timer of relay?.waiting ?? []) clearTimeout(timer);
+      // Packets still waiting for their time are dropped (see open).
       relay?.input.close();
       relay?.output.close();
       port.postMessage({ id: m.id, closed: { dropped: relay?.retimer.dropped ?? 0 } } satisfies RelayReply);
