@@ -93,6 +93,11 @@ export class EngineProcessor implements FrameProcessor {
     return result.output;
   }
 
+  /** Between frames: what the next frame's fusion needs is computed now (see ToonPipeline.prepareNextFrame). */
+  prepareNextFrame(): void {
+    this.pipeline?.prepareNextFrame();
+  }
+
   watchContours(listener: ((frame: ContourFrame) => void) | undefined): void {
     this.contourListener = listener;
   }

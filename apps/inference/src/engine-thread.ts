@@ -26,6 +26,15 @@ function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
+/** After a frame has left; a failure here must not answer its (already answered) call: the next frame retries. */
+function prepareNextFrame(session: EngineProcessor): void {
+  try {
+    session.prepareNextFrame();
+  } catch (err) {
+    log.error({ err }, 'preparing the next frame failed');
+  }
+}
+
 port.on('message', async (m: EngineRequest) => {
   try {
     switch (m.type) {
@@ -43,11 +52,13 @@ port.on('message', async (m: EngineRequest) => {
       }
       case 'process': {
         const frame: RgbImage = { width: m.width, height: m.height, data: new Uint8Array(m.data) };
-        const out = await sessions.get(m.session)!.process(frame, m.info);
+        const session = sessions.get(m.session)!;
+        const out = await session.process(frame, m.info);
         const data = out.data.buffer === m.data ? m.data : Uint8Array.from(out.data).buffer;
         const contour = contours.get(m.session);
         contours.delete(m.session);
         reply({ type: 'frame', call: m.call, width: out.width, height: out.height, data, contour }, [data]);
+        prepareNextFrame(session);
         break;
       }
       case 'contour-view':

@@ -157,4 +157,12 @@ export class ToonPipeline {
       times: clock.take(),
     };
   }
+
+  /**
+   * Step 2's flow for the next frame (between the two last final face images), computed now: a live caller runs
+   * this once its frame has left, so the next frame does not wait for it. Optional: `process` computes it otherwise.
+   */
+  prepareNextFrame(): void {
+    this.fusion.prepare(this.history);
+  }
 }

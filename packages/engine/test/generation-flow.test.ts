@@ -199,6 +199,51 @@ describe('generation: fusion of first and second face images', () => {
     assert.ok(meanAbsDiff(jittered, frame(3), 16) > 3, 'jitter taken for a change of pace');
   });
 
+  it('computes the next frame’s flows between frames when asked, with the same final faces', () => {
+    /** DIS flow that counts its estimates. */
+    const counted = () => {
+      const dis = new DisFlowEstimator();
+      const counter = {
+        calls: 0,
+        estimate(a: RgbImage, b: RgbImage) {
+          counter.calls++;
+          return dis.estimate(a, b);
+        },
+      };
+      return counter;
+    };
+    const flows = () => {
+      const predictionFlow = counted();
+      const consistencyFlow = counted();
+      return { predictionFlow, consistencyFlow, calls: () => predictionFlow.calls + consistencyFlow.calls };
+    };
+    const inline = flows();
+    const prepared = flows();
+    const inlineFusion = new FaceFusion(inline);
+    const preparedFusion = new FaceFusion(prepared);
+    const inlineHistory = new FusionHistory();
+    const preparedHistory = new FusionHistory();
+    const estimatesInFuse: number[] = [];
+    for (let t = 0; t < 6; t++) {
+      const expected = inlineFusion.fuse(frame(t), inlineHistory).finalFace;
+      const before = prepared.calls();
+      const actual = preparedFusion.fuse(frame(t), preparedHistory).finalFace;
+      estimatesInFuse.push(prepared.calls() - before);
+      assert.deepEqual(actual, expected, `frame ${t}`);
+      preparedFusion.prepare(preparedHistory);
+    }
+    assert.deepEqual(estimatesInFuse, [0, 0, 0, 0, 0, 0]);
+    // No more estimates than inline, but for the pair prepared after the last frame, for a frame that did not come.
+    assert.equal(prepared.calls(), inline.calls() + 2);
+    // A history that changed after `prepare` (another final face pushed): the flows are estimated again, for it.
+    preparedHistory.push(frame(6));
+    const before = prepared.calls();
+    const afterPush = preparedFusion.fuse(frame(7), preparedHistory).finalFace;
+    assert.equal(prepared.calls() - before, 2);
+    inlineHistory.push(frame(6));
+    assert.deepEqual(afterPush, inlineFusion.fuse(frame(7), inlineHistory).finalFace);
+  });
+
   it('lets the first face image win where the expression changes', () => {
     const history = new FusionHistory();
     history.push(frame(0));

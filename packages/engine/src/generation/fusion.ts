@@ -87,6 +87,14 @@ export interface FusionResult {
   secondWeight?: FloatMap;
 }
 
+/** The flows between one pair of final face images (held by identity: history images are never modified). */
+interface PairFlows {
+  last: RgbImage;
+  beforeLast: RgbImage;
+  backward: Flow;
+  forward: Flow;
+}
+
 const DEFAULTS = {
   enabled: true,
   consistencyPx: 1.5,
@@ -104,6 +112,8 @@ const DEFAULTS = {
 export class FaceFusion {
   private readonly options: typeof DEFAULTS & Required<Pick<FusionOptions, 'predictionFlow' | 'consistencyFlow'>>;
   private readonly scratch = new Scratch();
+  /** The flows of the last pair of final faces estimated (each estimator's result lives until its next estimate). */
+  private pairFlows?: PairFlows;
 
   constructor(options: FusionOptions = {}) {
     const merged = { ...DEFAULTS, ...definedOnly(options) };
@@ -138,14 +148,35 @@ export class FaceFusion {
       history.push(firstFace, timeSec);
       return { finalFace: firstFace };
     }
-    const backward = this.options.predictionFlow.estimate(last, beforeLast);
-    const forward = this.options.consistencyFlow.estimate(beforeLast, last);
+    const { backward, forward } = this.flows(last, beforeLast);
     const scale = motionScale(history, timeSec);
     const secondFace = backwardWarp(last, backward, this.image('second', last.width, last.height), scale);
     const secondWeight = this.weights(firstFace, secondFace, backward, forward);
     const finalFace = blend(firstFace, secondFace, secondWeight);
     history.push(finalFace, timeSec);
     return { finalFace, secondFace, secondWeight };
+  }
+
+  /**
+   * Computes the flows the next `fuse` needs (between the two final faces `history` holds now), so that a caller with
+   * time between frames takes them off the next frame's latency; without it, `fuse` computes the same flows itself.
+   */
+  prepare(history: FusionHistory): void {
+    const { last, beforeLast } = history;
+    if (this.options.enabled && last && beforeLast) this.flows(last, beforeLast);
+  }
+
+  /** The prediction flow (last → before-last) and its consistency check's flow, for one pair of final faces. */
+  private flows(last: RgbImage, beforeLast: RgbImage): PairFlows {
+    if (this.pairFlows?.last !== last || this.pairFlows.beforeLast !== beforeLast) {
+      this.pairFlows = {
+        last,
+        beforeLast,
+        backward: this.options.predictionFlow.estimate(last, beforeLast),
+        forward: this.options.consistencyFlow.estimate(beforeLast, last),
+      };
+    }
+    return this.pairFlows;
   }
 
   /**
