@@ -8,8 +8,8 @@
  * frame's last packet arrived against its RTP timestamp, over the session's fastest frame), and a summary: every
  * render gap over 120 ms of the clip, the owner and the viewer, with the gap the same two frames had in the clip as
  * the owner page showed it (a gap already in the source came from the publisher's page, not from the media path),
- * and each watcher's glass-to-glass time split at the frame's arrival (upstream: publisher, Janus, worker;
- * downstream: jitter buffer, decode, render).
+ * each watcher's glass-to-glass time split at the frame's arrival (upstream: publisher, Janus, worker;
+ * downstream: jitter buffer, decode, render), and the viewer's audio lead at each flash/click marker.
  *   node --import tsx loadtests/src/live-timeline.ts [--seconds 60] [--processor passthrough|engine] [--env K=V,...]
  */
 import os from 'node:os';
@@ -25,6 +25,8 @@ import {
   viewerJoin,
 } from '../../scripts/services/browser.ts';
 import { insideNetns, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
+import { FLASH_PATCH } from '../../scripts/services/test-clip.ts';
+import { type AvMarks, audioLeads, installAvProbe } from './av-probe.ts';
 
 const WARMUP_MS = 5000;
 const GAP_MS = 120;
@@ -197,6 +199,7 @@ if (await insideNetns(import.meta.filename, false)) {
     await viewerJoin(viewer, 20_000);
     await viewer.evaluate('window.__name = (f) => f');
     await viewer.evaluate(watchFrames, ['viewer', VIDEOS.viewer] as [string, string]);
+    await viewer.evaluate(installAvProbe, [VIDEOS.viewer, FLASH_PATCH] as [string, readonly number[]]);
     const t0 = Date.now();
     let before = { owner: await rtpStats(owner), viewer: await rtpStats(viewer) };
     while (Date.now() < t0 + seconds * 1000) {
@@ -206,7 +209,12 @@ if (await insideNetns(import.meta.filename, false)) {
       const row = {
         t: Math.round((Date.now() - t0) / 100) / 10,
         load1m: os.loadavg()[0],
-        worker: worker && { fps: worker.fps, totalP95: worker.stages?.total.p95, dropped: worker.framesDropped },
+        worker: worker && {
+          fps: worker.fps,
+          totalP95: worker.stages?.total.p95,
+          dropped: worker.framesDropped,
+          audioDelay: worker.audioDelayMs,
+        },
         owner: secondOf(now.owner, before.owner),
         viewer: secondOf(now.viewer, before.viewer).received,
       };
@@ -234,7 +242,14 @@ if (await insideNetns(import.meta.filename, false)) {
         },
       ]),
     );
-    console.log(JSON.stringify({ summary }));
+    // The viewer's audio lead at each flash/click marker (ms; positive: sound first), at its second of t0.
+    const marks = await viewer.evaluate(() => (window as unknown as { avMarks: AvMarks }).avMarks);
+    const viewerOrigin = await viewer.evaluate(() => performance.timeOrigin);
+    const avLeads = audioLeads(marks).map((l) => [
+      Math.round((viewerOrigin + l.at - t0) / 100) / 10,
+      Math.round(l.lead),
+    ]);
+    console.log(JSON.stringify({ summary: { ...summary, viewer: { ...summary.viewer, avLeads } } }));
   } finally {
     await browser.close();
     await stack.stop();
