@@ -51,3 +51,19 @@ test('asap: frames leave when ready; the delay (for the audio) is the median lat
   );
   assert.ok(delay.delayMs >= 10 && delay.delayMs <= 53, `audio delay ${delay.delayMs}`);
 });
+
+test('asap: the audio delay holds through a noisy latency and follows a lasting step, up and down', () => {
+  // 3 s windows whose median latency wanders by 10–20 ms (an engine on a loaded machine), then a lasting rise.
+  const wander = [0, 12, -5, 15, 2, 18, -3, 10, 5, 14, -2, 16];
+  const noisy = (i: number) => 40 + wander[Math.floor(i / 72) % wander.length] + (i % 5) * 2;
+  const delay = new PlayoutDelay('asap');
+  const changes = play(delay, 72 * wander.length, noisy).filter((s) => s.changed).length;
+  assert.ok(changes <= 3, `${changes} changes through the wander (each one re-times the sound)`);
+  const level = delay.delayMs;
+  assert.ok(level >= 40 && level <= 60, `delay ${level} near the median latency`);
+  const risen = play(delay, 72 * 3, (i) => noisy(i) + 40, 40_000);
+  assert.ok(delay.delayMs >= level + 30, `followed the rise: ${level} → ${delay.delayMs}`);
+  assert.ok(risen.filter((s) => s.changed).length <= 2, 'in one or two steps');
+  play(delay, 72 * 3, noisy, 50_000);
+  assert.ok(Math.abs(delay.delayMs - level) <= 10, `back down: ${delay.delayMs} against ${level}`);
+});

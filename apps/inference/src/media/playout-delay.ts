@@ -9,8 +9,10 @@ const RETUNE_MS = 3000;
 const COVERED = 0.9;
 /** More late frames than this share in a window raise the delay. */
 const LATE_SHARE = 0.15;
-/** The delay comes down only when the latency fell by more than this, ms (each change re-times the audio). */
-const LOWER_STEP_MS = 10;
+/** The delay comes down (in 'asap' mode also up) only when the latency moved by more than this, ms. */
+const STEP_MS = 10;
+/** Retune windows whose frames the audio's delay in 'asap' mode is the median of (~9 s). */
+const ASAP_WINDOWS = 3;
 /** Headroom over the covered latency, ms. */
 const MARGIN_MS = 3;
 /** A frame is never held longer than this after it arrived, whatever the latency does, ms. */
@@ -28,6 +30,8 @@ const MAX_DELAY_MS = 250;
 export class PlayoutDelay {
   delayMs = 0;
   private ready: number[] = [];
+  /** The frames' latencies of the last retune windows ('asap'). */
+  private recent: number[][] = [];
   private late = 0;
   private tunedAt = Number.NEGATIVE_INFINITY;
   private lastSendAt = 0;
@@ -51,15 +55,36 @@ export class PlayoutDelay {
   retune(now: number): boolean {
     if (this.ready.length < TUNE_FRAMES || now - this.tunedAt < RETUNE_MS) return false;
     const first = this.tunedAt < 0;
-    // The first window may still clear a start-up backlog: start from its median, late frames raise it later.
-    const covered = percentileOf(this.ready, first || this.mode === 'asap' ? 0.5 : COVERED);
-    const target = Math.min(MAX_DELAY_MS, Math.ceil(covered + MARGIN_MS));
-    const tooLate = this.late > this.ready.length * LATE_SHARE;
+    const target = this.mode === 'asap' ? this.soundTarget(first) : this.pacedTarget(first);
     this.ready = [];
     this.late = 0;
     this.tunedAt = now;
-    if (!first && !(tooLate && target > this.delayMs) && !(target < this.delayMs - LOWER_STEP_MS)) return false;
+    if (target === undefined) return false;
     this.delayMs = target;
     return true;
   }
+
+  /** 'paced': covers most frames; raised as soon as too many came late, lowered when the latency fell by a step. */
+  private pacedTarget(first: boolean): number | undefined {
+    // The first window may still clear a start-up backlog: start from its median, late frames raise it later.
+    const target = withMargin(percentileOf(this.ready, first ? 0.5 : COVERED));
+    const tooLate = this.late > this.ready.length * LATE_SHARE;
+    return first || (tooLate && target > this.delayMs) || target < this.delayMs - STEP_MS ? target : undefined;
+  }
+
+  /**
+   * 'asap': frames are not held, so the delay only times the sound, and each change re-times it (a gap, or packets
+   * early against the clock the receivers' A/V sync had mapped). So it is the median latency over the last few
+   * windows and moves only by more than a step, either way: on one window's median, raised on any rise, it changed
+   * every 3–4 s by 10–25 ms under the engine.
+   */
+  private soundTarget(first: boolean): number | undefined {
+    this.recent = [...this.recent.slice(1 - ASAP_WINDOWS), this.ready];
+    const target = withMargin(percentileOf(this.recent.flat(), 0.5));
+    return first || Math.abs(target - this.delayMs) > STEP_MS ? target : undefined;
+  }
+}
+
+function withMargin(latency: number): number {
+  return Math.min(MAX_DELAY_MS, Math.ceil(latency + MARGIN_MS));
 }
