@@ -52,10 +52,11 @@ export class VideoWriter {
     }
     if (this.proc.exitCode !== null || this.proc.stdin.destroyed) await this.fail();
     this.frames++;
-    if (!this.proc.stdin.write(image.data)) {
-      const died = await Promise.race([once(this.proc.stdin, 'drain').then(() => false), this.exited.then(() => true)]);
-      if (died) await this.fail();
-    }
+    // Settles once ffmpeg's pipe has the bytes: the stream queues a chunk by reference, and callers reuse their frame
+    // (a pipeline's output buffer is valid until its next frame). Waiting for 'drain' only covered frames larger
+    // than the stream's 16 kB buffer: a smaller one could be overwritten while still queued.
+    const written = new Promise<boolean>((resolve) => this.proc.stdin.write(image.data, (err) => resolve(!err)));
+    if (!(await Promise.race([written, this.exited.then(() => false)]))) await this.fail();
   }
 
   private async fail(): Promise<never> {
