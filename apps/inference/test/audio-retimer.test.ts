@@ -104,6 +104,26 @@ test('the sound follows the video delay; a larger delay moves the timestamps on 
   assert.equal(retimer.dropped, 0);
 });
 
+test('a shorter video delay skips the sound its timestamps would give twice: no burst, no step for the receivers', () => {
+  const retimer = new AudioRetimer();
+  retimer.delayMs = 60;
+  const before = relay(retimer, 100, (i) => 5 + jitter(i));
+  retimer.delayMs = 30;
+  const after = relay(retimer, 200, (i) => 5 + jitter(i), { from: 100 });
+  const sent = [...before, ...after];
+  assert.ok(arrivalSpread(sent) < 2, `receivers see a ${arrivalSpread(sent).toFixed(1)} ms step`);
+  // 30 ms earlier: two packets' sound (40 ms) skipped, a 10 ms gap in the timestamps.
+  assert.deepEqual(
+    Array.from({ length: 200 }, (_, i) => i).filter((i) => !sent.some((s) => s.index === i)),
+    [100, 101],
+  );
+  assert.equal(retimer.dropped, 2);
+  const gapMs = ((after[0].timestamp - before.at(-1)!.timestamp) | 0) / 48 - PACKET_MS;
+  assert.ok(Math.abs(gapMs - 10) < 0.1, `gap ${gapMs} ms`);
+  const spacing = after.slice(1).map((s, k) => s.at - after[k].at);
+  assert.ok(Math.min(...spacing) > PACKET_MS - 2, `a burst: packets ${Math.min(...spacing)} ms apart`);
+});
+
 test('timestamps that wrap around 2^32', () => {
   const retimer = new AudioRetimer();
   const sent = relay(retimer, 200, (i) => 5 + jitter(i), { first: 2 ** 32 - 50 * TICKS });

@@ -33,8 +33,8 @@ export interface Placement {
  * the sound must match) and a hold. A packet later than that by a little goes at once; a later one is dropped (its
  * moment has passed: a backlog catching up after a stall is skipped, not played late). When the path gets slower
  * for good (late packets keep coming at one lateness, or half a second passes without a packet as fast as before),
- * the clock moves on with it, and so do the timestamps: receivers see a gap in the sound, not late packets. A delay
- * that grows moves the timestamps on likewise.
+ * the clock moves on with it, and so do the timestamps: receivers see a gap in the sound, not late packets. A change
+ * of the delay moves the timestamps likewise (see delayMs).
  */
 export class AudioRetimer {
   private readonly perMs: number;
@@ -47,24 +47,38 @@ export class AudioRetimer {
   /** Added to every timestamp, in clock units (the steps the path and the delay took). */
   private shift = 0;
   private lastAt = Number.NEGATIVE_INFINITY;
+  /** The last timestamp sent (shifted), and one packet's sound in timestamp units (the least step seen: no DTX gap). */
+  private lastSent?: number;
+  private packetTicks = Number.POSITIVE_INFINITY;
   private late: number[] = [];
   private delay = 0;
+  /** Packets not sent: too late, or their sound skipped for a shorter delay. */
   dropped = 0;
 
   constructor(clockRate = 48_000) {
     this.perMs = clockRate / 1000;
   }
 
-  /** The video's delay through the worker, which the sound follows, ms. */
+  /**
+   * The video's delay through the worker, which the sound follows, ms. The clock and the timestamps move together
+   * either way, so the line the receivers' A/V sync maps timestamps to time by (Janus's sender reports: each
+   * packet's timestamp at its send time) holds: a longer delay leaves a gap in the sound, a shorter one skips the
+   * sound its timestamps would give twice. (A shorter delay that moved only the clock sent a burst, and shifted that
+   * line for the ~20 sender reports Chrome fits it over.)
+   */
   set delayMs(ms: number) {
-    if (ms > this.delay) this.moveOn(ms - this.delay);
+    this.moveOn(ms - this.delay);
     this.delay = ms;
   }
 
   /** Where a packet with RTP `timestamp` that arrived `now` goes; undefined: drop it. */
   place(timestamp: number, now: number): Placement | undefined {
     // Signed 32-bit difference: timestamps wrap.
-    if (this.lastTimestamp !== undefined) this.timeMs += ((timestamp - this.lastTimestamp) | 0) / this.perMs;
+    if (this.lastTimestamp !== undefined) {
+      const step = (timestamp - this.lastTimestamp) | 0;
+      this.timeMs += step / this.perMs;
+      if (step > 0) this.packetTicks = Math.min(step, this.packetTicks);
+    }
     this.lastTimestamp = timestamp;
     const path = now - this.timeMs;
     this.fastest = Math.min(this.fastest, path);
@@ -101,9 +115,16 @@ export class AudioRetimer {
     this.window = { fastest: Number.POSITIVE_INFINITY, packets: 0 };
   }
 
-  private send(at: number): Placement {
+  private send(at: number): Placement | undefined {
+    const timestamp = (this.lastTimestamp! + this.shift) >>> 0;
+    // After a shorter delay: this packet's sound overlaps what was sent (its timestamps stepped back).
+    if (this.lastSent !== undefined && ((timestamp - this.lastSent) | 0) < this.packetTicks) {
+      this.dropped++;
+      return undefined;
+    }
+    this.lastSent = timestamp;
     this.lastAt = Math.max(at, this.lastAt);
-    return { at: this.lastAt, timestamp: (this.lastTimestamp! + this.shift) >>> 0 };
+    return { at: this.lastAt, timestamp };
   }
 
   /** Moves the timestamps on by `ms`: the receivers see a gap in the sound where the clock jumped. */
