@@ -2,7 +2,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MAX_PAIRING_MS, type StreamMeasurements } from '@tooncast/shared';
+import type { StreamMeasurements } from '@tooncast/shared';
+import { MAX_PAIRING_MS } from '@tooncast/shared/frame-barcode';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Flags that work for headless Chromium as root with WebRTC inside the private namespace. */

@@ -1,6 +1,6 @@
 import { ORGANS, type PipelineFrame } from '@tooncast/engine';
 import { createRgbImage, type FloatMap, type RgbImage } from '@tooncast/shared';
-import { ORGAN_COLOURS } from '@tooncast/shared/protocol';
+import { ORGAN_COLOURS } from '@tooncast/shared/debug-view';
 
 /** Organ colours of the contour-figure tile, in ORGANS order. */
 const ORGAN_RGB = ORGANS.map((organ) => ORGAN_COLOURS[organ]);

@@ -1,5 +1,6 @@
 // The protocol alone: the package index also holds the server-side config, which the browser bundle cannot load.
-import { CONTOUR_THUMBNAIL, type ContourFrame, ORGAN_COLOURS, TRACKING_STATE_COLOURS } from '@tooncast/shared/protocol';
+import { CONTOUR_THUMBNAIL, ORGAN_COLOURS, TRACKING_STATE_COLOURS } from '@tooncast/shared/debug-view';
+import type { ContourFrame } from '@tooncast/shared/protocol';
 import { readFrameId } from './frame-id.ts';
 import { type FrameReader, readPresentedFrames, readTrackFrames } from './frame-source.ts';
 

@@ -1,4 +1,5 @@
-import { MAX_PAIRING_MS, type StreamMeasurements } from '@tooncast/shared/protocol';
+import { MAX_PAIRING_MS } from '@tooncast/shared/frame-barcode';
+import type { StreamMeasurements } from '@tooncast/shared/protocol';
 import type { DrawnContour } from './contour-view.ts';
 import { watchFrameIds } from './frame-id.ts';
 import { inboundVideoStats } from './live-client.ts';

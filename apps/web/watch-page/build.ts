@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '@tooncast/shared';
-import { build } from 'esbuild';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { ConnectingNote } from '../components/ConnectingNote.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { LiveVideo } from '../components/LiveVideo.tsx';
 import { SFU_PORT_SLOT, VIEW_SLOT, WATCH_PAGE_FILE } from './page-file.ts';
+import { viewerScript } from './viewer-script.ts';
 
 const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
 
@@ -18,15 +18,7 @@ const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
  * app's; the script comes last, when the elements it uses exist.
  */
 export async function buildWatchPage(): Promise<void> {
-  const bundle = await build({
-    entryPoints: [path.join(WEB_DIR, 'watch-page/viewer.ts')],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    target: 'es2022',
-    write: false,
-  });
-  const script = bundle.outputFiles[0].text;
+  const script = (await viewerScript()).text;
   if (script.includes('</script')) throw new Error('the watch page script cannot be inlined: it contains </script');
   const styles = await fs.readFile(path.join(WEB_DIR, 'app/styles.css'), 'utf8');
   const html = `<!DOCTYPE html>

@@ -6,6 +6,12 @@
  */
 export const BARCODE_BITS = 16;
 export const BARCODE_CELLS = BARCODE_BITS + 2;
+/**
+ * A clip showing of a frame id longer ago than this belongs to an earlier loop (the clip's frame callbacks, which a
+ * loaded page sometimes misses, did not see this loop's), ms: how the pages and the benchmarks pair a personalized
+ * frame with the clip's showing of its id. (Here, not in the protocol module: that one brings zod into the pages.)
+ */
+export const MAX_PAIRING_MS = 3000;
 /** Band height as a fraction of the frame height. */
 export const BARCODE_BAND = 0.06;
 /** The largest id a barcode carries: all data cells white is a white band (a sky, a title), not a frame id. */

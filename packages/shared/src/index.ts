@@ -1,4 +1,5 @@
 export * from './config.ts';
+export * from './debug-view.ts';
 export * from './image.ts';
 export * from './logger.ts';
 export * from './presence.ts';

@@ -152,13 +152,6 @@ export interface StartSteps extends JoinSteps {
 }
 
 /**
- * A clip showing of a frame id longer ago than this belongs to an earlier loop (the clip's frame callbacks, which a
- * loaded page sometimes misses, did not see this loop's), ms: how the pages and the benchmarks pair a personalized
- * frame with the clip's showing of its id.
- */
-export const MAX_PAIRING_MS = 3000;
-
-/**
  * What a live page measured about the personalized stream, as it exposes it on `window.tooncast` (apps/web
  * lib/measure.ts) for the live tests and the benchmark to read the same numbers the overlay shows.
  */
@@ -221,30 +214,6 @@ export type ContourOrgan = z.infer<typeof ContourOrgan>;
 /** How step 1 followed the character in a frame (packages/engine TargetTracker). */
 export const TrackingState = z.enum(['tracking', 'held', 'reacquired', 'lost']);
 export type TrackingState = z.infer<typeof TrackingState>;
-
-type Rgb = readonly [number, number, number];
-
-/** Debug colours (RGB) of the contour figure's organs: the engine's drawings, the CLI's grid, the owner page's view. */
-export const ORGAN_COLOURS: Record<ContourOrgan, Rgb> = {
-  faceOval: [255, 255, 255],
-  brows: [255, 170, 0],
-  eyes: [0, 220, 255],
-  irises: [0, 120, 255],
-  nose: [120, 255, 120],
-  lipsOuter: [255, 60, 120],
-  lipsInner: [255, 150, 200],
-};
-
-/** Debug colours (RGB) of the tracking states, in the engine's overlay and the owner page's view. */
-export const TRACKING_STATE_COLOURS: Record<TrackingState, Rgb> = {
-  tracking: [40, 220, 60],
-  held: [150, 220, 60],
-  reacquired: [255, 210, 0],
-  lost: [230, 30, 30],
-};
-
-/** Side of the analysed frame's luma thumbnail a contour frame carries, columns × rows. */
-export const CONTOUR_THUMBNAIL = { width: 32, height: 18 } as const;
 
 /**
  * Step 1's contour figure of one analysed frame, for the owner's debug view. Points are normalized to the frame

@@ -1,5 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
-import { ORGAN_COLOURS } from '@tooncast/shared/protocol';
+import { ORGAN_COLOURS } from '@tooncast/shared/debug-view';
 import { type Affine, applyAffine, type Point } from '../geometry.ts';
 import { type FaceSpace, frameToFaceSpace } from '../image/faceSpace.ts';
 import type { Landmarks } from './mesh.ts';

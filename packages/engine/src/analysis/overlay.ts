@@ -1,5 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
-import { TRACKING_STATE_COLOURS } from '@tooncast/shared/protocol';
+import { TRACKING_STATE_COLOURS } from '@tooncast/shared/debug-view';
 import { drawContourFigure } from './contour.ts';
 import type { FrameAnalysis } from './stage.ts';
 import { strokeSegment } from './stroke.ts';
