@@ -284,6 +284,23 @@ export function OwnerApp({ service }: { service: OwnerService }) {
             </p>
           )}
         </div>
+        {/* Beside the clip, where the personalized video will be: in view whatever the clip's shape. */}
+        {state === 'idle' && (
+          <section className="start">
+            <p className="hint">
+              {!selfie ? 'Add a selfie. ' : ''}
+              {!target ? "Pause the clip and click the character's face. " : ''}
+            </p>
+            <button
+              type="button"
+              disabled={!selfie || !target || !session}
+              onClick={() => void session?.start(selfie!, target!, targetFrame.current, clipFile)}
+              data-testid="start"
+            >
+              Start personalized stream
+            </button>
+          </section>
+        )}
         {/* After the end, no frozen last picture under stale figures: the note and 'Start another' say it. */}
         {state !== 'idle' && state !== 'resuming' && state !== 'ended' && (
           <LiveVideo
@@ -295,22 +312,6 @@ export function OwnerApp({ service }: { service: OwnerService }) {
           />
         )}
       </div>
-      {state === 'idle' && (
-        <section>
-          <p className="hint">
-            {!selfie ? 'Add a selfie. ' : ''}
-            {!target ? "Pause the clip and click the character's face. " : ''}
-          </p>
-          <button
-            type="button"
-            disabled={!selfie || !target || !session}
-            onClick={() => void session?.start(selfie!, target!, targetFrame.current, clipFile)}
-            data-testid="start"
-          >
-            Start personalized stream
-          </button>
-        </section>
-      )}
       {shareUrl && running && (
         <section>
           Share this link for a watch party:{' '}

@@ -123,6 +123,22 @@ if (await insideNetns(import.meta.filename)) {
       // The astronaut smiles: the selfie is accepted with advice, which is no refusal.
       assert.match((await page.getByTestId('selfie-note').textContent()) ?? '', /accepted\. Note: your mouth is open/);
       assert.equal(await page.getByTestId('selfie-refusal').count(), 0);
+      // Start stays in view (the window is 1400×900) beside the clip, a portrait clip's too: below the clip, a
+      // portrait one as tall as 70 % of the window put it out of view.
+      const startInView = async (clipShape: string) => {
+        const box = (await page.getByTestId('start').boundingBox())!;
+        assert.ok(box.y + box.height <= 900, `with a ${clipShape} clip, Start is at y ${box.y}`);
+      };
+      await startInView('16:9');
+      const portrait = path.join(tmp, 'portrait.webm');
+      const turned = ['-vf', 'transpose=1', '-an', '-c:v', 'libvpx', '-b:v', '1M'];
+      await ffmpegRun(['-i', clip.file, '-t', '2', ...turned, portrait]);
+      await page.getByTestId('clip-file').setInputFiles(portrait);
+      await until('the portrait clip', 10_000, async () =>
+        page.getByTestId('clip').evaluate((v: HTMLVideoElement) => v.videoHeight > v.videoWidth || undefined),
+      );
+      await startInView('portrait');
+      await shot(page, 'portrait-clip');
       await page.getByTestId('selfie-file').setInputFiles(await blankSelfie());
       await until(
         'the refusal of the blank selfie',
