@@ -1,4 +1,5 @@
-// The protocol alone: the package index also holds the server-side config, which the browser bundle cannot load.
+// Zod-free modules for values: the package index holds the server-side config, and the protocol module's schemas
+// would bring zod (~450 kB) into the page.
 import { CONTOUR_THUMBNAIL, ORGAN_COLOURS, TRACKING_STATE_COLOURS } from '@tooncast/shared/debug-view';
 import type { ContourFrame } from '@tooncast/shared/protocol';
 import { readFrameId } from './frame-id.ts';
