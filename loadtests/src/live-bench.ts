@@ -39,6 +39,7 @@ const LATE_JOINS = 5;
 /** Between two late joins, ms. */
 const JOIN_SPACING_MS = 2000;
 const VIEWER_VIDEO = 'video[data-testid="video-watch party"]';
+const OWNER_VIDEO = 'video[data-testid="video-personalized"]';
 
 type Processor = 'passthrough' | string;
 
@@ -74,8 +75,13 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     joins.push(await viewerJoin(viewer, 20_000));
     const lateJoiner = joins.toSorted((a, b) => a.ms - b.ms)[Math.floor(LATE_JOINS / 2)];
     // tsx compiles with keepNames, which wraps inner functions in a __name helper the page does not have.
-    await viewer.evaluate('window.__name = (f) => f');
-    await viewer.evaluate(installAvProbe, [VIEWER_VIDEO, FLASH_PATCH] as [string, readonly number[]]);
+    for (const [page, video] of [
+      [viewer, VIEWER_VIDEO],
+      [owner, OWNER_VIDEO],
+    ] as const) {
+      await page.evaluate('window.__name = (f) => f');
+      await page.evaluate(installAvProbe, [video, FLASH_PATCH] as [string, readonly number[]]);
+    }
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const steadyFrom = Date.now();
     const loadStart = os.loadavg()[0];
@@ -97,9 +103,13 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     const jitterBufferMs = (end: Record<string, number>, start: Record<string, number>) =>
       (1000 * (end.jitterBufferDelay - start.jitterBufferDelay)) /
       (end.jitterBufferEmittedCount - start.jitterBufferEmittedCount);
-    const marks = await viewer.evaluate(() => (window as unknown as { avMarks: AvMarks }).avMarks);
+    const avMarks = (page: typeof owner) => page.evaluate(() => (window as unknown as { avMarks: AvMarks }).avMarks);
+    const marks = await avMarks(viewer);
     const timed = audioLeads(marks);
     const leads = timed.map((l) => l.lead);
+    // The owner's page plays the clip's own sound, delayed by the picture's delay it finds (see DelayedClipSound).
+    const ownerTimed = audioLeads(await avMarks(owner));
+    const ownerLeads = ownerTimed.map((l) => l.lead);
     return {
       processor,
       playout,
@@ -133,16 +143,35 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
         driftMsPerMinute: leadDrift(timed),
         markers: leads.length,
         // Each marker's lead (ms) at its time (s from the first), beside the worker's audio delay each second.
-        series: timed.map((l) => [Math.round((l.at - timed[0].at) / 100) / 10, Math.round(l.lead)]),
+        series: leadSeries(timed),
         workerAudioDelayMs: workerReports.map((r) => r.audioDelayMs),
       },
       audioMarks: { flashes: marks.flashes.length, clicks: marks.clicks.length, audioRunning: marks.audioRunning },
-      withinBt1359: leads.length > 0 && leads.every((l) => l <= 45 && l >= -125),
+      withinBt1359: withinBt1359(leads),
+      ownerAudioLeadMs: {
+        median: percentile(ownerLeads, 0.5),
+        min: Math.min(...ownerLeads),
+        max: Math.max(...ownerLeads),
+        markers: ownerLeads.length,
+        series: leadSeries(ownerTimed),
+        pictureDelayMs: ownerMeasurements.pictureDelayMs,
+      },
+      ownerWithinBt1359: withinBt1359(ownerLeads),
     };
   } finally {
     await browser.close();
     await stack.stop();
   }
+}
+
+/** Each marker's lead (ms) at its time (s from the first marker). */
+function leadSeries(timed: { at: number; lead: number }[]): number[][] {
+  return timed.map((l) => [Math.round((l.at - timed[0].at) / 100) / 10, Math.round(l.lead)]);
+}
+
+/** ITU-R BT.1359 detectability: from +45 ms (sound early) to −125 ms (sound late). */
+function withinBt1359(leads: number[]): boolean {
+  return leads.length > 0 && leads.every((l) => l <= 45 && l >= -125);
 }
 
 /**

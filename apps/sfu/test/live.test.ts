@@ -104,7 +104,7 @@ if (await insideNetns(import.meta.filename)) {
       // loaded cores reached 68–85 ms while the frames waited 30–43 ms (the cap clamps the delay applied).
       const bufferDelayMs = perFrame('jitterBufferDelay');
       const targetDelayMs = perFrame('jitterBufferTargetDelay');
-      // The owner hears the clip once: from the personalized stream (in sync with it), the original muted.
+      // The owner hears the clip once, the original muted: its own sound, played with the personalized picture.
       const audio = await owner.evaluate(() => {
         const clip = document.querySelector('[data-testid="clip"]') as HTMLVideoElement;
         const live = document.querySelector('[data-testid="video-personalized"]') as HTMLVideoElement;
@@ -135,6 +135,7 @@ if (await insideNetns(import.meta.filename)) {
           lateJoinerMs: late.ms,
           lateJoinerStepsMs: late.stepsMs,
           glassToGlassP50: percentile(g2g, 0.5),
+          pictureDelayMs: m.pictureDelayMs,
           glassToGlassP95: percentile(g2g, 0.95),
           frames: g2g.length,
           bufferDelayMs,
@@ -147,6 +148,13 @@ if (await insideNetns(import.meta.filename)) {
       );
       assert.ok(bufferDelayMs <= PLAYOUT_CAP_MS + 5, `Chrome's video buffer delay ${bufferDelayMs} ms obeys the cap`);
       assert.deepEqual(audio, { clipMuted: true, liveMuted: false, liveAudio: ['live'] });
+      // That sound is delayed as much as the picture trails the clip, which the page finds by matching frames'
+      // content, not by the barcode: within two frames of the barcode's glass-to-glass median.
+      const g2gMedian = percentile(g2g, 0.5);
+      assert.ok(
+        m.pictureDelayMs !== undefined && Math.abs(m.pictureDelayMs - g2gMedian) <= 80,
+        `the picture's delay found ${m.pictureDelayMs} ms, by the barcode ${g2gMedian} ms`,
+      );
       const ids = m.received.map((r) => r.id);
       assert.ok(ids.length > 60, `only ${ids.length} barcoded frames were seen in 6 s`);
       // The clip is captured at its own pace, so a frame may repeat; it must never go back.
@@ -223,8 +231,20 @@ if (await insideNetns(import.meta.filename)) {
         g.drawImage(video, 0, 0);
         return [40, 320, 600].map((x) => g.getImageData(x, 40, 1, 1).data[2]);
       });
-      console.log(JSON.stringify({ clip43: { sent, blue, frames: m.received.length } }));
+      // The page finds the picture's delay by content between the bars too (the owner's sound follows it).
+      const found = await until('the picture delay found by content', 10_000, async () => {
+        const seen = await measurements(owner);
+        return seen.pictureDelayMs !== undefined ? seen : undefined;
+      });
+      const g2gMedian = percentile(glassToGlass(found), 0.5);
+      console.log(
+        JSON.stringify({ clip43: { sent, blue, frames: m.received.length, g2gMedian, found: found.pictureDelayMs } }),
+      );
       assert.ok(blue[0] < 24 && blue[2] < 24 && blue[1] > 150, `black bars beside the sky: blue ${blue}`);
+      assert.ok(
+        Math.abs(found.pictureDelayMs! - g2gMedian) <= 80,
+        `the picture's delay found ${found.pictureDelayMs} ms, by the barcode ${g2gMedian} ms`,
+      );
     });
 
     test('a browser that plays sound only after a tap: the viewer sees the picture muted, one tap brings the sound', async (t) => {

@@ -2,7 +2,6 @@
 import type { LiveStats } from '@tooncast/shared';
 import { type CSSProperties, useCallback, useEffect, useRef, useState } from 'react';
 import { ContourView } from '../lib/contour-view.ts';
-import { measureReceived } from '../lib/measure.ts';
 import { DEMO_CLIP_URL, type OwnerService, OwnerSession, type OwnerState } from '../lib/owner-session.ts';
 import type { SavedSession } from '../lib/resume.ts';
 import { bytesOf, snapshot } from '../lib/snapshot.ts';
@@ -191,7 +190,7 @@ export function OwnerApp({ service }: { service: OwnerService }) {
 
   const onPersonalizedVideo = useCallback(
     (video: HTMLVideoElement) => {
-      if (session) measureReceived(video, session.m);
+      session?.showing(video);
     },
     [session],
   );

@@ -141,25 +141,32 @@ async function offerClip(
   await pc.setRemoteDescription(answer);
 }
 
-/**
- * Watches the personalized stream (owner or viewer token) on `pc`; `recorded`, when given, records when each step
- * was done (the pages' join measurements; only then are Chrome's counters polled for the first frame).
- */
+/** How a page watches the personalized stream. */
+export interface WatchOptions {
+  /** Records when each step was done (the pages' join measurements; only then are Chrome's counters polled). */
+  recorded?: JoinSteps;
+  /** The connection to use (see newConnection). */
+  pc?: RTCPeerConnection;
+  /** Whether the stream's sound is received (the owner's page plays its own; see DelayedClipSound). */
+  sound?: boolean;
+}
+
+/** Watches the personalized stream (owner or viewer token). */
 export async function subscribe(
   socket: Socket,
   token: string,
   onStream: (stream: MediaStream) => void,
-  recorded?: JoinSteps,
-  pc = newConnection(),
+  options: WatchOptions = {},
 ): Promise<RTCPeerConnection> {
-  return closedOnFailure(pc, () => answerStream(socket, token, onStream, recorded, pc));
+  const pc = options.pc ?? newConnection();
+  return closedOnFailure(pc, () => answerStream(socket, token, onStream, options, pc));
 }
 
 async function answerStream(
   socket: Socket,
   token: string,
   onStream: (stream: MediaStream) => void,
-  recorded: JoinSteps | undefined,
+  { recorded, sound = true }: WatchOptions,
   pc: RTCPeerConnection,
 ): Promise<void> {
   const steps = recorded ?? {};
@@ -172,6 +179,8 @@ async function answerStream(
     if (recorded) void timeFirstFrame(pc, recorded);
   });
   await pc.setRemoteDescription(offer);
+  // Declined in the answer: Janus then sends none.
+  if (!sound) for (const t of pc.getTransceivers()) if (t.receiver.track.kind === 'audio') t.direction = 'inactive';
   steps.remoteSet ??= Date.now();
   await pc.setLocalDescription(await pc.createAnswer());
   steps.answerSent ??= Date.now();

@@ -2,6 +2,7 @@ import type { ContourFrame, LiveStats, ResponseFields, ServiceError, SessionStat
 import type { Socket } from 'socket.io-client';
 import type { Selfie, SelfieCheck } from '../components/SelfiePicker.tsx';
 import { watchFrameIds } from './frame-id.ts';
+import { readPresentedFrames } from './frame-source.ts';
 import {
   connectSignaling,
   newConnection,
@@ -12,9 +13,18 @@ import {
   subscribe,
   whenConnected,
 } from './live-client.ts';
-import { createMeasurements, latestGlassToGlass, measureInbound, type PageMeasurements } from './measure.ts';
+import {
+  createMeasurements,
+  latestGlassToGlass,
+  measureInbound,
+  measureReceived,
+  type PageMeasurements,
+} from './measure.ts';
 import { describeError } from './messages.ts';
+import { DelayedClipSound } from './owner-sound.ts';
 import { forgetSession, loadClip, loadSession, type SavedSession, saveClip, saveSession } from './resume.ts';
+import { takeThumbnail } from './thumbnail.ts';
+import { VideoDelayEstimator } from './video-delay.ts';
 
 export const DEMO_CLIP_URL = '/clips/demo';
 /** Spacing of selfie checks, a little over the service's limit (apps/sfu SELFIE_CHECK_INTERVAL_MS). */
@@ -89,6 +99,14 @@ export class OwnerSession {
   private contourView = false;
   private stopFrameIds?: () => void;
   private clipTimer?: ReturnType<typeof setInterval>;
+  /** The clip's sound as the owner hears it, from the first publish on. */
+  private sound?: DelayedClipSound;
+  private readonly pictureDelay = new VideoDelayEstimator();
+  private stopClipThumbnails?: () => void;
+  /** The personalized <video> the page shows, and the stop of its readers. */
+  private shown?: { video: HTMLVideoElement; stop: () => void };
+  /** The last stream the service sent, and what the page shows of it (its picture, the delayed clip sound). */
+  private composed?: { from: MediaStream; shown: MediaStream };
 
   constructor(
     private readonly service: OwnerService,
@@ -212,6 +230,7 @@ export class OwnerSession {
       this.saved = this.created = undefined;
       clearInterval(this.clipTimer);
       this.clip().muted = false;
+      this.sound?.from(undefined);
       // The service hung up both connections; another start makes new ones.
       this.closeConnections();
       this.watching = false;
@@ -225,11 +244,15 @@ export class OwnerSession {
     this.stopFrameIds ??= watchFrameIds(clip, (id, at) => {
       this.m.sourceShown[id] = at;
     });
+    this.stopClipThumbnails ??= this.readThumbnails(clip, undefined, (at, thumb) =>
+      this.pictureDelay.source(at, thumb),
+    );
     await clip.play();
-    // The owner hears the clip from the personalized stream, in sync with it, not twice; the captured track keeps
+    // The owner hears the clip with the personalized picture, delayed as much, not twice; the captured track keeps
     // its sound.
     clip.muted = true;
     const stream = (clip as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
+    this.clipSound().from(stream.getAudioTracks()[0]);
     const { publishBitrate, frameSize } = this.service;
     // The worker fits every frame into its size: larger ones would only cost the encoder, the uplink and its decoder.
     const scale = Math.max(1, clip.videoWidth / frameSize.width, clip.videoHeight / frameSize.height);
@@ -261,13 +284,11 @@ export class OwnerSession {
       const connection = this.takeEarly('watcher');
       // Its statistics from the start: the first frame can show before the answer's acknowledgement comes back.
       measureInbound(connection, this.m);
-      const pc = await subscribe(
-        this.socket,
-        this.saved.ownerToken,
-        (s) => this.view.personalized(s),
-        this.m.startSteps,
-        connection,
-      );
+      const pc = await subscribe(this.socket, this.saved.ownerToken, (s) => this.view.personalized(this.compose(s)), {
+        recorded: this.m.startSteps,
+        pc: connection,
+        sound: false,
+      });
       this.watcher?.close();
       this.watcher = pc;
       onMediaLost(pc, () => this.mediaLost('watcher', pc));
@@ -300,6 +321,57 @@ export class OwnerSession {
     void renew()
       .catch((err) => this.fail(errorOf(err)))
       .finally(() => this.view.reconnecting(--this.renewing > 0));
+  }
+
+  /** The service's stream as the page shows it: its picture, with the clip's sound delayed to match. */
+  private compose(from: MediaStream): MediaStream {
+    if (this.composed?.from !== from)
+      this.composed = { from, shown: new MediaStream([...from.getVideoTracks(), this.clipSound().track]) };
+    return this.composed.shown;
+  }
+
+  /** Made on first use: a page that never starts needs no audio. */
+  private clipSound(): DelayedClipSound {
+    this.sound ??= new DelayedClipSound();
+    return this.sound;
+  }
+
+  /**
+   * The personalized <video> now showing: its barcodes are measured, and its frames matched with the clip's to
+   * find how far to delay the sound.
+   */
+  showing(video: HTMLVideoElement): void {
+    if (this.shown?.video === video) return;
+    this.shown?.stop();
+    const stopIds = measureReceived(video, this.m);
+    const clipAspect = () => this.clip().videoWidth / this.clip().videoHeight;
+    const stopThumbnails = this.readThumbnails(video, clipAspect, (at, thumb) => {
+      if (!this.pictureDelay.received(at, thumb)) return;
+      this.m.pictureDelayMs = this.pictureDelay.delayMs;
+      this.clipSound().matchPicture(this.pictureDelay.delayMs!);
+    });
+    this.shown = {
+      video,
+      stop: () => {
+        stopIds();
+        stopThumbnails();
+      },
+    };
+  }
+
+  /**
+   * Calls `onThumbnail` with each frame `video` presents, as a thumbnail of the clip's shape `aspect` gives (see
+   * takeThumbnail), at its presentation time (epoch ms).
+   */
+  private readThumbnails(
+    video: HTMLVideoElement,
+    aspect: (() => number) | undefined,
+    onThumbnail: (at: number, thumb: Uint8Array) => void,
+  ): () => void {
+    const canvas = document.createElement('canvas');
+    return readPresentedFrames(video, (_picture, _width, _height, at) =>
+      onThumbnail(performance.timeOrigin + at, takeThumbnail(video, canvas, aspect?.())),
+    ).stop;
   }
 
   private async resume(): Promise<void> {
@@ -338,6 +410,9 @@ export class OwnerSession {
   close(): void {
     clearInterval(this.clipTimer);
     this.stopFrameIds?.();
+    this.stopClipThumbnails?.();
+    this.shown?.stop();
+    this.sound?.close();
     this.socket.close();
     this.closeConnections();
   }

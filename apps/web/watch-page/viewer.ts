@@ -67,7 +67,7 @@ async function join(): Promise<void> {
     early = undefined;
     // Its statistics from the start: the first frame can show before the answer's acknowledgement comes back.
     measureInbound(fresh, m);
-    const joined = await subscribe(socket, token, show, m.joinSteps, fresh);
+    const joined = await subscribe(socket, token, show, { recorded: m.joinSteps, pc: fresh });
     // Closed only now: two joins may overlap (a reconnect and a lost path), and the later one wins.
     pc?.close();
     pc = joined;

@@ -180,6 +180,11 @@ export interface StreamMeasurements {
   renegotiated: { connection: 'publisher' | 'watcher'; at: number }[];
   /** The worker's latest report. */
   workerStats?: LiveStats;
+  /**
+   * How far the personalized picture trails the clip, ms, as the page finds it without the barcode; its sound of
+   * the clip follows (owner page only).
+   */
+  pictureDelayMs?: number;
 }
 
 /** Why the engine's selfie analysis refuses a selfie (packages/engine SelfieProblem). */
