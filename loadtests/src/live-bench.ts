@@ -3,9 +3,9 @@
  * first, as the baseline, then the engine), one owner session and LATE_JOINS late viewers one after another (the
  * last stays) in headless Chromium for `--seconds` (default 120), then JSON on stdout: first-frame time, the late
  * viewers' times (their median, and its steps), glass-to-glass p50/p95 from the frame-id barcode (at the owner, and
- * at the viewer against the owner page's clip), Chrome's freezeCount in steady state, and the viewer's audio-to-video
- * offset from the clip's flash/click markers. Every processor is compared with the pass-through worker measured in
- * the same run.
+ * at the viewer against the owner page's clip), Chrome's freezeCount in steady state, and the audio-to-video offset
+ * from the clip's flash/click markers at the viewer and at the owner page (which plays its own sound of the clip).
+ * Every processor is compared with the pass-through worker measured in the same run.
  *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout asap|paced|both] [--max-delay 100,off]
  *     [--processors passthrough,engine] [--rounds 1]
  * `--max-delay` lists values of TOONCAST_MAX_PLAYOUT_DELAY to compare (the configured default when absent).
