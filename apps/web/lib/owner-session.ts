@@ -105,8 +105,8 @@ export class OwnerSession {
   private stopClipThumbnails?: () => void;
   /** The personalized <video> the page shows, and the stop of its readers. */
   private shown?: { video: HTMLVideoElement; stop: () => void };
-  /** The last stream the service sent, and what the page shows of it (its picture, the delayed clip sound). */
-  private composed?: { from: MediaStream; shown: MediaStream };
+  /** The picture track the service sent last, and the stream the page shows of it (with the delayed clip sound). */
+  private composed?: { picture?: MediaStreamTrack; shown: MediaStream };
 
   constructor(
     private readonly service: OwnerService,
@@ -323,10 +323,16 @@ export class OwnerSession {
       .finally(() => this.view.reconnecting(--this.renewing > 0));
   }
 
-  /** The service's stream as the page shows it: its picture, with the clip's sound delayed to match. */
+  /**
+   * The service's stream as the page shows it: its picture, with the clip's sound delayed to match. Made again only
+   * for another picture track: each track event of a connection hands over the same stream.
+   */
   private compose(from: MediaStream): MediaStream {
-    if (this.composed?.from !== from)
-      this.composed = { from, shown: new MediaStream([...from.getVideoTracks(), this.clipSound().track]) };
+    const picture = from.getVideoTracks()[0];
+    if (!this.composed || this.composed.picture !== picture) {
+      const tracks = picture ? [picture, this.clipSound().track] : [this.clipSound().track];
+      this.composed = { picture, shown: new MediaStream(tracks) };
+    }
     return this.composed.shown;
   }
 

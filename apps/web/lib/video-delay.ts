@@ -21,7 +21,10 @@ const MIN_CONTRAST = 4;
 const REPAINTED = 24;
 /** The estimate is the median of the matches of the last SAMPLES_MS; a slow scene gives few. */
 const SAMPLES_MS = 4000;
-/** Matches within AGREE_MS of their median needed in SAMPLES_MS for an estimate; with fewer, the last one stays. */
+/**
+ * An estimate needs matches within AGREE_MS of their median: at least FIRST_SAMPLES, and half of those of the last
+ * SAMPLES_MS; with fewer, the last estimate stays.
+ */
 const FIRST_SAMPLES = 5;
 const AGREE_MS = 50;
 /** The estimate moves only by more than this, ms: each move re-times the sound, which is heard. */
