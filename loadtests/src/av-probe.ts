@@ -75,6 +75,11 @@ export function audioLeads(marks: AvMarks): { at: number; lead: number }[] {
   return leads;
 }
 
+/** Whether every lead is within ITU-R BT.1359 detectability (see audioLeads); false without any. */
+export function withinBt1359(leads: readonly number[]): boolean {
+  return leads.length > 0 && leads.every((l) => l <= 45 && l >= -125);
+}
+
 /** Least-squares slope of the audio lead over time, ms per minute: a clock drift between sound and picture. */
 export function leadDrift(leads: readonly { at: number; lead: number }[]): number {
   if (leads.length < 3) return Number.NaN;

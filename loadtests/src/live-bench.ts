@@ -30,7 +30,7 @@ import {
 } from '../../scripts/services/browser.ts';
 import { insideNetns, selfieFixture, startTestStack, synthTestClip } from '../../scripts/services/harness.ts';
 import { FLASH_PATCH } from '../../scripts/services/test-clip.ts';
-import { type AvMarks, audioLeads, installAvProbe, leadDrift } from './av-probe.ts';
+import { type AvMarks, audioLeads, installAvProbe, leadDrift, withinBt1359 } from './av-probe.ts';
 
 const START_FRAME = 24;
 const WARMUP_MS = 5000;
@@ -167,11 +167,6 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
 /** Each marker's lead (ms) at its time (s from the first marker). */
 function leadSeries(timed: { at: number; lead: number }[]): number[][] {
   return timed.map((l) => [Math.round((l.at - timed[0].at) / 100) / 10, Math.round(l.lead)]);
-}
-
-/** ITU-R BT.1359 detectability: from +45 ms (sound early) to −125 ms (sound late). */
-function withinBt1359(leads: number[]): boolean {
-  return leads.length > 0 && leads.every((l) => l <= 45 && l >= -125);
 }
 
 /**

@@ -4,6 +4,7 @@ import { CONTOUR_THUMBNAIL, ORGAN_COLOURS, TRACKING_STATE_COLOURS } from '@toonc
 import type { ContourFrame } from '@tooncast/shared/protocol';
 import { readFrameId } from './frame-id.ts';
 import { type FrameReader, readPresentedFrames, readTrackFrames } from './frame-source.ts';
+import { lumaThumbnail } from './thumbnail.ts';
 
 /** How long shown clip frames are kept to be matched with the worker's figures (its latency stays well below). */
 const KEEP_MS = 3000;
@@ -56,31 +57,6 @@ export interface DrawnContour {
   lines: ContourFrame['lines'];
 }
 
-/** Luma thumbnail of a picture, CONTOUR_THUMBNAIL sized, box-averaged like the worker's (apps/inference contour-view). */
-function lumaThumbnail(source: CanvasImageSource, scratch: CanvasRenderingContext2D): Uint8Array {
-  const { width: tw, height: th } = CONTOUR_THUMBNAIL;
-  const f = 4;
-  scratch.canvas.width = tw * f;
-  scratch.canvas.height = th * f;
-  scratch.imageSmoothingQuality = 'high';
-  scratch.drawImage(source, 0, 0, tw * f, th * f);
-  const px = scratch.getImageData(0, 0, tw * f, th * f).data;
-  const out = new Uint8Array(tw * th);
-  for (let ty = 0; ty < th; ty++) {
-    for (let tx = 0; tx < tw; tx++) {
-      let sum = 0;
-      for (let y = ty * f; y < (ty + 1) * f; y++) {
-        for (let x = tx * f; x < (tx + 1) * f; x++) {
-          const i = (y * tw * f + x) * 4;
-          sum += 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
-        }
-      }
-      out[ty * tw + tx] = Math.round(sum / (f * f));
-    }
-  }
-  return out;
-}
-
 function decodeThumbnail(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
@@ -119,7 +95,8 @@ export class ContourView {
     picture.width = width;
     picture.height = height;
     picture.getContext('2d')!.drawImage(source, 0, 0);
-    const luma = lumaThumbnail(picture, this.scratch);
+    // Box-averaged like the worker's thumbnail (apps/inference contour-view).
+    const luma = lumaThumbnail(picture, this.scratch, CONTOUR_THUMBNAIL, 4);
     this.shown.push({ at, keptAt: performance.now(), luma, picture, frameId: readFrameId(picture, this.barcode) });
     // After a source clock went back, the frames kept before would never leave: the window starts afresh.
     while (this.shown.length && (this.shown[0].at < at - KEEP_MS || this.shown[0].at > at)) {

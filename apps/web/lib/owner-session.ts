@@ -23,7 +23,7 @@ import {
 import { describeError } from './messages.ts';
 import { DelayedClipSound } from './owner-sound.ts';
 import { forgetSession, loadClip, loadSession, type SavedSession, saveClip, saveSession } from './resume.ts';
-import { takeThumbnail } from './thumbnail.ts';
+import { centredRect, lumaThumbnail, MATCH_GRID } from './thumbnail.ts';
 import { VideoDelayEstimator } from './video-delay.ts';
 
 export const DEMO_CLIP_URL = '/clips/demo';
@@ -367,17 +367,18 @@ export class OwnerSession {
 
   /**
    * Calls `onThumbnail` with each frame `video` presents, as a thumbnail of the clip's shape `aspect` gives (see
-   * takeThumbnail), at its presentation time (epoch ms).
+   * centredRect), at its presentation time (epoch ms).
    */
   private readThumbnails(
     video: HTMLVideoElement,
     aspect: (() => number) | undefined,
     onThumbnail: (at: number, thumb: Uint8Array) => void,
   ): () => void {
-    const canvas = document.createElement('canvas');
-    return readPresentedFrames(video, (_picture, _width, _height, at) =>
-      onThumbnail(performance.timeOrigin + at, takeThumbnail(video, canvas, aspect?.())),
-    ).stop;
+    const scratch = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+    return readPresentedFrames(video, (_picture, width, height, at) => {
+      const rect = aspect && centredRect(width, height, aspect());
+      onThumbnail(performance.timeOrigin + at, lumaThumbnail(video, scratch, MATCH_GRID, 2, rect));
+    }).stop;
   }
 
   private async resume(): Promise<void> {

@@ -4,18 +4,19 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FFMPEG_PATH } from '@tooncast/media';
-import { THUMB_SIDE } from '../lib/thumbnail.ts';
+import { MATCH_GRID } from '../lib/thumbnail.ts';
 import { VideoDelayEstimator } from '../lib/video-delay.ts';
 
 const FRAME_MS = 1000 / 24;
-const CELLS = THUMB_SIDE * THUMB_SIDE;
+const { width: SIDE } = MATCH_GRID;
+const CELLS = MATCH_GRID.width * MATCH_GRID.height;
 const BBB = path.resolve(fileURLToPath(import.meta.url), '../../../../../shared/fixtures/clips/bbb_slapstick.mp4');
 
 /** The fixture clip's frames as the pages' thumbnails (area-averaged luma), without a barcode. */
 function clipThumbnails(seconds: number): Uint8Array[] {
   const raw = execFileSync(FFMPEG_PATH, [
     ...['-v', 'error', '-i', BBB, '-t', String(seconds)],
-    ...['-vf', `scale=${THUMB_SIDE}:${THUMB_SIDE}:flags=area,format=gray`, '-f', 'rawvideo', '-'],
+    ...['-vf', `scale=${MATCH_GRID.width}:${MATCH_GRID.height}:flags=area,format=gray`, '-f', 'rawvideo', '-'],
   ]);
   return Array.from({ length: raw.length / CELLS }, (_, i) => raw.subarray(i * CELLS, (i + 1) * CELLS));
 }
@@ -36,7 +37,7 @@ function noise(seed: number): () => number {
 function personalized(thumb: Uint8Array, random: () => number): Uint8Array {
   const out = new Uint8Array(thumb.length);
   for (let i = 0; i < thumb.length; i++) {
-    const [x, y] = [i % THUMB_SIDE, Math.floor(i / THUMB_SIDE)];
+    const [x, y] = [i % SIDE, Math.floor(i / SIDE)];
     const face = x >= 5 && x < 11 && y >= 3 && y < 9;
     out[i] = Math.max(0, Math.min(255, (face ? 200 : thumb[i] + 3) + 4 * random()));
   }
