@@ -103,8 +103,8 @@ export class OwnerSession {
   private sound?: DelayedClipSound;
   private readonly pictureDelay = new VideoDelayEstimator();
   private stopClipThumbnails?: () => void;
-  /** The personalized <video> the page shows, and the stop of its readers. */
-  private shown?: { video: HTMLVideoElement; stop: () => void };
+  /** Stops the readers of the personalized <video>'s frames. */
+  private stopShown?: () => void;
   /** The picture track the service sent last, and the stream the page shows of it (with the delayed clip sound). */
   private composed?: { picture?: MediaStreamTrack; shown: MediaStream };
 
@@ -343,12 +343,12 @@ export class OwnerSession {
   }
 
   /**
-   * The personalized <video> now showing: its barcodes are measured, and its frames matched with the clip's to
-   * find how far to delay the sound.
+   * The personalized <video> shows a new stream: its barcodes are measured, and its frames matched with the clip's
+   * to find how far to delay the sound. The readers start again with each stream (a renegotiation brings one), as
+   * the measurements did before: read once per element, a CI run saw no fresh frames after a renegotiation.
    */
   showing(video: HTMLVideoElement): void {
-    if (this.shown?.video === video) return;
-    this.shown?.stop();
+    this.stopShown?.();
     const stopIds = measureReceived(video, this.m);
     const clipAspect = () => this.clip().videoWidth / this.clip().videoHeight;
     const stopThumbnails = this.readThumbnails(video, clipAspect, (at, thumb) => {
@@ -356,12 +356,9 @@ export class OwnerSession {
       this.m.pictureDelayMs = this.pictureDelay.delayMs;
       this.clipSound().matchPicture(this.pictureDelay.delayMs!);
     });
-    this.shown = {
-      video,
-      stop: () => {
-        stopIds();
-        stopThumbnails();
-      },
+    this.stopShown = () => {
+      stopIds();
+      stopThumbnails();
     };
   }
 
@@ -418,7 +415,7 @@ export class OwnerSession {
     clearInterval(this.clipTimer);
     this.stopFrameIds?.();
     this.stopClipThumbnails?.();
-    this.shown?.stop();
+    this.stopShown?.();
     this.sound?.close();
     this.socket.close();
     this.closeConnections();
