@@ -39,22 +39,43 @@ export function installAvProbe([selector, patch]: [string, readonly number[]]): 
     }
   };
 
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = 8;
-  const g = canvas.getContext('2d', { willReadFrequently: true })!;
+  // The patch is read through a VideoFrame, not a canvas: drawing a video frame on a canvas converts all of it, ~4 ms
+  // of the page's main thread a frame, which the probe would add to the page it measures.
+  let pixels = new Uint8Array(0);
+  let busy = false;
   const onFrame: VideoFrameRequestCallback = (_now, meta) => {
-    const [w, h] = [video.videoWidth, video.videoHeight];
-    // The patch's middle half, clear of its edges' blur.
-    const [x0, y0, x1, y1] = [patch[0] * w, patch[1] * h, patch[2] * w, patch[3] * h];
-    const [sw, sh] = [(x1 - x0) / 2, (y1 - y0) / 2];
-    g.drawImage(video, x0 + sw / 2, y0 + sh / 2, sw, sh, 0, 0, 8, 8);
-    const px = g.getImageData(0, 0, 8, 8).data;
-    let sum = 0;
-    for (let i = 0; i < px.length; i += 4) sum += (px[i] + px[i + 1] + px[i + 2]) / 3;
-    const at = meta.presentationTime;
-    const last = marks.flashes[marks.flashes.length - 1];
-    if (sum / 64 > 220 && (last === undefined || at - last > 500)) marks.flashes.push(at);
     video.requestVideoFrameCallback(onFrame);
+    if (busy) return;
+    const frame = new VideoFrame(video);
+    const { width: w, height: h } = frame.visibleRect!;
+    // The patch's middle half, clear of its edges' blur, on even pixels (whole chroma samples).
+    const even = (v: number) => 2 * Math.round(v / 2);
+    const [x0, y0] = [
+      even((patch[0] + (patch[2] - patch[0]) / 4) * w),
+      even((patch[1] + (patch[3] - patch[1]) / 4) * h),
+    ];
+    const rect = {
+      x: x0,
+      y: y0,
+      width: Math.max(2, even(((patch[2] - patch[0]) / 2) * w)),
+      height: Math.max(2, even(((patch[3] - patch[1]) / 2) * h)),
+    };
+    const size = rect.width * rect.height * 4;
+    if (pixels.length < size) pixels = new Uint8Array(size);
+    busy = true;
+    void frame
+      .copyTo(pixels, { rect, format: 'RGBA' })
+      .then(() => {
+        let sum = 0;
+        for (let i = 0; i < size; i += 4) sum += (pixels[i] + pixels[i + 1] + pixels[i + 2]) / 3;
+        const at = meta.presentationTime;
+        const last = marks.flashes[marks.flashes.length - 1];
+        if (sum / (size / 4) > 220 && (last === undefined || at - last > 500)) marks.flashes.push(at);
+      })
+      .finally(() => {
+        frame.close();
+        busy = false;
+      });
   };
   video.requestVideoFrameCallback(onFrame);
 }

@@ -2,7 +2,7 @@ import type { ContourFrame, LiveStats, ResponseFields, ServiceError, SessionStat
 import type { Socket } from 'socket.io-client';
 import type { Selfie, SelfieCheck } from '../components/SelfiePicker.tsx';
 import { watchFrameIds } from './frame-id.ts';
-import { readPresentedFrames } from './frame-source.ts';
+import { readPresentedPixels } from './frame-pixels.ts';
 import {
   connectSignaling,
   newConnection,
@@ -23,7 +23,7 @@ import {
 import { describeError } from './messages.ts';
 import { DelayedClipSound } from './owner-sound.ts';
 import { forgetSession, loadClip, loadSession, type SavedSession, saveClip, saveSession } from './resume.ts';
-import { centredRect, lumaThumbnail, MATCH_GRID } from './thumbnail.ts';
+import { centredRect, lumaCells, MATCH_GRID } from './thumbnail.ts';
 import { VideoDelayEstimator } from './video-delay.ts';
 
 export const DEMO_CLIP_URL = '/clips/demo';
@@ -371,11 +371,11 @@ export class OwnerSession {
     aspect: (() => number) | undefined,
     onThumbnail: (at: number, thumb: Uint8Array) => void,
   ): () => void {
-    const scratch = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
-    return readPresentedFrames(video, (_picture, width, height, at) => {
-      const rect = aspect && centredRect(width, height, aspect());
-      onThumbnail(performance.timeOrigin + at, lumaThumbnail(video, scratch, MATCH_GRID, 2, rect));
-    }).stop;
+    const rectOf = (width: number, height: number) =>
+      aspect ? centredRect(width, height, aspect()) : { x: 0, y: 0, width, height };
+    return readPresentedPixels(video, rectOf, (pixels, at) =>
+      onThumbnail(performance.timeOrigin + at, lumaCells(pixels, MATCH_GRID)),
+    );
   }
 
   private async resume(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Pixels } from './frame-pixels.ts';
+
 /** A thumbnail's grid, cells. */
 export interface ThumbnailGrid {
   width: number;
@@ -34,15 +36,24 @@ export function lumaThumbnail(
   scratch.imageSmoothingQuality = 'high';
   if (rect) scratch.drawImage(source, rect.x, rect.y, rect.width, rect.height, 0, 0, w, h);
   else scratch.drawImage(source, 0, 0, w, h);
-  const px = scratch.getImageData(0, 0, w, h).data;
+  return lumaCells({ data: scratch.getImageData(0, 0, w, h).data, width: w, height: h }, grid);
+}
+
+/** Grey levels of RGBA `pixels` on `grid`: each cell the mean of the pixels it covers. */
+export function lumaCells(pixels: Pixels, grid: ThumbnailGrid): Uint8Array {
+  const { data, width: w, height: h } = pixels;
   const sums = new Float64Array(grid.width * grid.height);
-  for (let y = 0; y < h; y++)
+  const counts = new Uint32Array(sums.length);
+  for (let y = 0; y < h; y++) {
+    const row = Math.floor((y * grid.height) / h) * grid.width;
     for (let x = 0; x < w; x++) {
       const i = 4 * (y * w + x);
-      sums[Math.floor(y / oversample) * grid.width + Math.floor(x / oversample)] +=
-        0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
+      const cell = row + Math.floor((x * grid.width) / w);
+      sums[cell] += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+      counts[cell]++;
     }
-  return Uint8Array.from(sums, (s) => Math.round(s / (oversample * oversample)));
+  }
+  return Uint8Array.from(sums, (s, c) => Math.round(s / Math.max(1, counts[c])));
 }
 
 /**
