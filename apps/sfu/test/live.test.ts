@@ -372,19 +372,26 @@ if (await insideNetns(import.meta.filename)) {
       const unblock = blockUdpPorts([...ownerPorts, ...viewerPorts]);
       t.after(unblock);
       const blockedAt = Date.now();
-      // Fresh frames after the renegotiation: the picture is back, and it advances.
-      const recovered = (page: Page, connections: string[]) =>
-        until(`${connections.join(' and ')} negotiated anew, then 24 fresh frames`, 30_000, async () => {
+      // Fresh frames after the renegotiation: the picture is back, and it advances. A timeout says how far it got.
+      const recovered = (page: Page, connections: string[]) => {
+        let seen = 'no measurements';
+        return until(`${connections.join(' and ')} negotiated anew, then 24 fresh frames`, 30_000, async () => {
           const m = await measurements(page);
           if (m.errors.length) throw new Error(`the page reports: ${m.errors.join('; ')}`);
           const renewed = connections.map((c) => m.renegotiated.find((r) => r.connection === c)?.at);
+          const last = m.received.at(-1);
+          seen = `renegotiated ${renewed.map((at) => (at === undefined ? 'not yet' : at - blockedAt))} ms after the block, last frame id ${last?.id} at ${last && Math.round(last.at - blockedAt)} ms`;
           if (renewed.some((at) => at === undefined)) return undefined;
           const since = Math.max(...(renewed as number[]));
           const fresh = m.received.filter((r) => r.at > since);
+          seen += `, ${new Set(fresh.map((r) => r.id)).size} fresh ids`;
           return new Set(fresh.map((r) => r.id)).size >= 24
             ? { lostAfterMs: renewed.map((at) => at! - blockedAt), pictureBackMs: fresh[0].at - blockedAt }
             : undefined;
+        }).catch((err: Error) => {
+          throw new Error(`${err.message}; the page: ${seen}`);
         });
+      };
       const [ownerBack, viewerBack] = await Promise.all([
         recovered(owner, ['publisher', 'watcher']),
         recovered(viewer, ['watcher']),
