@@ -40,7 +40,8 @@ export function installAvProbe([selector, patch]: [string, readonly number[]]): 
   };
 
   // The patch is read through a VideoFrame, not a canvas: drawing a video frame on a canvas converts all of it, ~4 ms
-  // of the page's main thread a frame, which the probe would add to the page it measures.
+  // of the page's main thread a frame, which the probe would add to the page it measures. (As the pages' own reader,
+  // readPresentedPixels, does; evaluated in the page, the probe cannot import it.)
   let pixels = new Uint8Array(0);
   let busy = false;
   const onFrame: VideoFrameRequestCallback = (_now, meta) => {
