@@ -384,8 +384,9 @@ if (await insideNetns(import.meta.filename)) {
           if (renewed.some((at) => at === undefined)) return undefined;
           const since = Math.max(...(renewed as number[]));
           const fresh = m.received.filter((r) => r.at > since);
-          seen += `, ${new Set(fresh.map((r) => r.id)).size} fresh ids`;
-          return new Set(fresh.map((r) => r.id)).size >= 24
+          const freshIds = new Set(fresh.map((r) => r.id)).size;
+          seen += `, ${freshIds} fresh ids`;
+          return freshIds >= 24
             ? { lostAfterMs: renewed.map((at) => at! - blockedAt), pictureBackMs: fresh[0].at - blockedAt }
             : undefined;
         }).catch((err: Error) => {

@@ -18,24 +18,22 @@ export interface SourceRect {
 export const MATCH_GRID: ThumbnailGrid = { width: 16, height: 16 };
 
 /**
- * Grey levels of `source` (or of its `rect`) on `grid`, each cell the mean of `oversample`² pixels: the picture is
- * drawn at `oversample` times the grid and averaged here, because a canvas shrinking a frame 20-fold in one step
- * samples a few pixels per cell, which coding noise then swings. `scratch` is the caller's canvas for it.
+ * Grey levels of `source` on `grid`, each cell the mean of `oversample`² pixels: the picture is drawn at `oversample`
+ * times the grid and averaged here, because a canvas shrinking a frame 20-fold in one step samples a few pixels per
+ * cell, which coding noise then swings. `scratch` is the caller's canvas for it.
  */
 export function lumaThumbnail(
   source: CanvasImageSource,
   scratch: CanvasRenderingContext2D,
   grid: ThumbnailGrid,
   oversample: number,
-  rect?: SourceRect,
 ): Uint8Array {
   const [w, h] = [grid.width * oversample, grid.height * oversample];
   // Resized only when it must: setting a canvas's size, even to the same, reallocates it.
   if (scratch.canvas.width !== w) scratch.canvas.width = w;
   if (scratch.canvas.height !== h) scratch.canvas.height = h;
   scratch.imageSmoothingQuality = 'high';
-  if (rect) scratch.drawImage(source, rect.x, rect.y, rect.width, rect.height, 0, 0, w, h);
-  else scratch.drawImage(source, 0, 0, w, h);
+  scratch.drawImage(source, 0, 0, w, h);
   return lumaCells({ data: scratch.getImageData(0, 0, w, h).data, width: w, height: h }, grid);
 }
 

@@ -83,17 +83,17 @@ export class VideoDelayEstimator {
  * everywhere.
  */
 function matchErrors(candidates: Uint8Array[], thumb: Uint8Array): Float32Array {
-  const all = new Uint8Array(thumb.length).fill(1);
-  const closest = candidates[argmin(meanSquares(candidates, thumb, all))];
+  const closest = candidates[argmin(meanSquares(candidates, thumb))];
   const kept = Uint8Array.from(closest, (v, i) => (Math.abs(v - thumb[i]) <= REPAINTED ? 1 : 0));
   return meanSquares(candidates, thumb, kept);
 }
 
-function meanSquares(candidates: Uint8Array[], thumb: Uint8Array, kept: Uint8Array): Float32Array {
-  const n = kept.reduce((s, k) => s + k, 0);
+/** Mean squared difference of each candidate from `thumb` over the `kept` cells (all without it). */
+function meanSquares(candidates: Uint8Array[], thumb: Uint8Array, kept?: Uint8Array): Float32Array {
+  const n = kept ? kept.reduce((s, k) => s + k, 0) : thumb.length;
   return Float32Array.from(candidates, (c) => {
     let sum = 0;
-    for (let i = 0; i < thumb.length; i++) if (kept[i]) sum += (c[i] - thumb[i]) ** 2;
+    for (let i = 0; i < thumb.length; i++) if (!kept || kept[i]) sum += (c[i] - thumb[i]) ** 2;
     return n ? sum / n : Number.POSITIVE_INFINITY;
   });
 }
