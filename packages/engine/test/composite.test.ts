@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRgbImage, type RgbImage } from '@tooncast/shared';
+import { createFloatMap, createRgbImage, type RgbImage } from '@tooncast/shared';
 import { Compositor } from '../src/composite/index.ts';
 import { type Affine, applyAffine } from '../src/geometry.ts';
-import { createFaceSpace, syntheticLandmarks, texturedImage, transformPoints } from '../src/image/index.ts';
+import {
+  boxBlurFloat,
+  createFaceSpace,
+  fillPolygon,
+  syntheticLandmarks,
+  texturedImage,
+  transformPoints,
+} from '../src/image/index.ts';
 import { loadFaceTopology } from '../src/topology.ts';
 
 const topology = await loadFaceTopology();
@@ -112,6 +119,69 @@ describe('composite: stylized face into the cartoon frame', () => {
     const luma = (p: number[]) => (p[0] + p[1] + p[2]) / 3;
     assert.ok(luma(after.mean) <= 1.25 * luma(before.mean) + 2, `${before.mean} → ${after.mean}`);
     assert.ok(dist(after.mean, skin) > 60, `${after.mean}: the face was repainted in the character's colour`);
+  });
+
+  describe("the character's own eyes and brows are covered, never shown beside the new face's", () => {
+    const blue = [20, 60, 200];
+    const ring = (lm: Float32Array, idx: readonly number[]) => idx.flatMap((i) => [lm[3 * i], lm[3 * i + 1]]);
+    const features = [contours.rightEye, contours.leftEye, contours.rightBrow, contours.leftBrow];
+    /** The flat cartoon face with its eyes and brows (as `lm` places them) painted blue, and where they are. */
+    const painted = (lm: Float32Array) => {
+      const marks = createFloatMap(W, H);
+      for (const idx of features) fillPolygon(marks, ring(lm, idx), 1);
+      const data = frame.data.slice();
+      for (let k = 0; k < W * H; k++) if (marks.data[k] > 0) data.set(blue, 3 * k);
+      return { character: { width: W, height: H, data }, marks: marks.data };
+    };
+    // Exact colours: one band, no harmony, no occluder model.
+    const exact = { harmonize: 0, twoBand: false, occlusion: false };
+    const colour = [90, 140, 220];
+
+    it('inside the feather band of the oval', () => {
+      const { character, marks } = painted(landmarks);
+      // A band so wide that the eyes and brows lie in it, where the face is blended with the character.
+      const out = new Compositor(contours, { ...exact, feather: 0.45 }).composite(character, face, {
+        faceToFrame,
+        landmarks,
+      });
+      let blended = 0;
+      for (let k = 0; k < W * H; k++) {
+        const p = [out.data[3 * k], out.data[3 * k + 1], out.data[3 * k + 2]];
+        if (marks[k] > 0) assert.ok(dist(p, colour) < 3, `a feature pixel shows ${p}, not the face's ${colour}`);
+        else if (dist(p, colour) > 3 && dist(p, [240, 200, 60]) > 3 && dist(p, px(frame, k % W, (k / W) | 0)) > 3) {
+          blended++;
+        }
+      }
+      assert.ok(blended > 2000, `only ${blended} skin pixels blended: the band no longer feathers`);
+    });
+
+    it('a little out of the oval, and not at all far from it', () => {
+      // FaceMesh's oval on a turned head is too tight on the far side: here the oval is shrunk round its centre, so
+      // the eyes and brows stick out of it; and the left brow's ring is moved far off the face (a failed fit).
+      const lm = landmarks.slice();
+      const oval = contours.faceOval;
+      const [cx, cy] = [0, 1].map((a) => oval.reduce((sum, i) => sum + lm[3 * i + a], 0) / oval.length);
+      for (const i of oval) {
+        lm[3 * i] = cx + 0.6 * (lm[3 * i] - cx);
+        lm[3 * i + 1] = cy + 0.6 * (lm[3 * i + 1] - cy);
+      }
+      for (const i of contours.leftBrow) lm[3 * i] -= 150;
+      const { character, marks } = painted(lm);
+      const out = new Compositor(contours, exact).composite(character, face, { faceToFrame, landmarks: lm });
+      const inOval = fillPolygon(createFloatMap(W, H), ring(lm, oval), 1);
+      const nearOval = boxBlurFloat(inOval, 4).data;
+      const farBrow = fillPolygon(createFloatMap(W, H), ring(lm, contours.leftBrow), 1).data;
+      let out4 = 0;
+      for (let k = 0; k < W * H; k++) {
+        const p = [out.data[3 * k], out.data[3 * k + 1], out.data[3 * k + 2]];
+        if (farBrow[k] > 0) assert.deepEqual(p, blue, 'a ring far off the oval was painted over');
+        else if (marks[k] > 0 && inOval.data[k] === 0 && nearOval[k] > 0) {
+          out4++;
+          assert.ok(dist(p, colour) < 3, `a feature pixel out of the oval shows ${p}, not the face's ${colour}`);
+        }
+      }
+      assert.ok(out4 > 20, `only ${out4} feature pixels lie just out of the shrunk oval`);
+    });
   });
 
   it('writes into a given output, the frame itself included', () => {

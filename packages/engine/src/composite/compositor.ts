@@ -1,9 +1,16 @@
-import type { RgbImage } from '@tooncast/shared';
+import type { FloatMap, RgbImage } from '@tooncast/shared';
 import { type Affine, invertAffine } from '../geometry.ts';
 import { boxBlurFloat, boxBlurRgb } from '../image/blur.ts';
 import { clampByte, colorStats } from '../image/color.ts';
 import { checkLandmarks, type FaceContours } from '../image/faceSpace.ts';
-import { featheredPolygonMask, fillPolygon, type PixelBox, polygonBounds, shiftPolygon } from '../image/mask.ts';
+import {
+  distanceToOutline,
+  featheredPolygonMask,
+  fillPolygon,
+  type PixelBox,
+  polygonBounds,
+  shiftPolygon,
+} from '../image/mask.ts';
 import { sampleRgbInto } from '../image/sample.ts';
 import { Scratch } from '../image/scratch.ts';
 import { applyHarmony, harmonyBetween, NO_HARMONY } from './harmony.ts';
@@ -32,15 +39,22 @@ export interface CompositorOptions {
 
 const DEFAULTS: Required<CompositorOptions> = { feather: 0.08, harmonize: 0.4, twoBand: true, occlusion: true };
 
-/** The organ rings the compositor needs: the oval it replaces, and the mouth and eyes, which may change colour. */
-export type CompositorContours = Pick<FaceContours, 'faceOval' | 'outerLips' | 'rightEye' | 'leftEye'>;
+/**
+ * The organ rings the compositor needs: the oval it replaces; the mouth and eyes, which may change colour; and with
+ * them the brows, which the new face must cover wholly.
+ */
+export type CompositorContours = Pick<
+  FaceContours,
+  'faceOval' | 'outerLips' | 'rightEye' | 'leftEye' | 'rightBrow' | 'leftBrow'
+>;
 
 /**
  * Method step 4: puts the stylized face back into the cartoon frame. The face is mapped to frame space, masked by
- * the character's face oval with a distance-feathered edge minus whatever covers the face (an occluder mask from a
- * colour model of the character's own face), colour-matched to the character in its low frequencies, and blended
- * (optionally two-band). Only the oval's bounding box differs from the frame; with no face the frame passes through
- * unchanged (the same object).
+ * the character's face oval with a distance-feathered edge, raised over the character's own features (which may
+ * stick out of the oval a little), minus whatever covers the face (an occluder mask from a colour model of the
+ * character's own face), colour-matched to the character in its low frequencies, and blended (optionally two-band).
+ * Only the oval's bounding box (grown over those features) differs from the frame; with no face the frame passes
+ * through unchanged (the same object).
  *
  * Ownership: unless the caller passes `out`, the returned frame is the compositor's own buffer, valid until the
  * next `composite` call (copy it to keep it longer). A session composites frame after frame, so no full frame is
@@ -87,22 +101,28 @@ export class Compositor {
     const lm = placement.landmarks;
     const ring = (idx: readonly number[]) => idx.flatMap((i) => [lm[3 * i], lm[3 * i + 1]]);
     const poly = ring(this.contours.faceOval);
-    const box = polygonBounds(poly, frame.width, frame.height, 1);
+    const oval = polygonBounds(poly, frame.width, frame.height, 1);
+    const ovalWidth = Math.max(oval.x1 - oval.x0, oval.y1 - oval.y0);
+    if (Math.min(oval.x1 - oval.x0, oval.y1 - oval.y0) < 3) return this.composite(frame, undefined, undefined, out);
+    const feather = Math.max(1.5, this.options.feather * ovalWidth);
+    const box = this.boxWithFeatures(oval, poly, ring, feather, frame);
     const bw = box.x1 - box.x0;
     const bh = box.y1 - box.y0;
-    if (bw < 3 || bh < 3) return this.composite(frame, undefined, undefined, out);
-    const ovalWidth = Math.max(bw, bh);
-    const feather = Math.max(1.5, this.options.feather * ovalWidth);
     const n = bw * bh;
     const s = this.scratch;
     const mask = featheredPolygonMask(bw, bh, shiftPolygon(poly, box.x0, box.y0), feather, {
       out: s.floats('mask', n),
       dist: s.floats('dist', n),
     }).data;
+    const organs = { width: bw, height: bh, data: s.floats('organs', n, true) };
+    for (const idx of [this.contours.outerLips, this.contours.rightEye, this.contours.leftEye]) {
+      fillPolygon(organs, shiftPolygon(ring(idx), box.x0, box.y0), 1);
+    }
+    this.coverFeatures(mask, organs, box, ring, poly, feather);
     const character = crop(frame, box, s.bytes('character', 3 * n));
     const toFace = invertAffine(placement.faceToFrame);
     const alpha = this.options.occlusion
-      ? this.unoccluded(character, mask, box, ring, feather, toFace, face.width)
+      ? this.unoccluded(character, mask, organs, box, feather, toFace, face.width)
       : mask;
     const warped = this.warpIntoBox(face, toFace, box, mask, character);
     const harmony =
@@ -139,6 +159,73 @@ export class Compositor {
   }
 
   /**
+   * The oval's box, grown to take in the character's features where they stick out of the oval, by `margin` px at
+   * most (see coverFeatures). Usually they do not, and the box stays the oval's.
+   */
+  private boxWithFeatures(
+    oval: PixelBox,
+    poly: number[],
+    ring: (idx: readonly number[]) => number[],
+    margin: number,
+    frame: RgbImage,
+  ): PixelBox {
+    const features = this.featureRings().flatMap(ring);
+    const f = polygonBounds(features, frame.width, frame.height, Math.ceil(margin / 2) + 1);
+    const reach = polygonBounds(poly, frame.width, frame.height, Math.ceil(margin) + 1);
+    return {
+      x0: Math.max(reach.x0, Math.min(oval.x0, f.x0)),
+      y0: Math.max(reach.y0, Math.min(oval.y0, f.y0)),
+      x1: Math.min(reach.x1, Math.max(oval.x1, f.x1)),
+      y1: Math.min(reach.y1, Math.max(oval.y1, f.y1)),
+    };
+  }
+
+  private featureRings(): (readonly number[])[] {
+    const c = this.contours;
+    return [c.outerLips, c.rightEye, c.leftEye, c.rightBrow, c.leftBrow];
+  }
+
+  /**
+   * Raises the mask to 1 over the character's own features (`organs`: mouth and eyes; and the brows), and to a ramp
+   * `margin` px wide around them, inside the oval and up to `margin` px out of it. FaceMesh's oval hugs a turned
+   * head too tightly on its far side: the far eye and brow lie in the feather band or stick out of the oval, and the
+   * cartoon's own eye would show beside the new face's as a ghost.
+   */
+  private coverFeatures(
+    mask: Float32Array,
+    organs: FloatMap,
+    box: PixelBox,
+    ring: (idx: readonly number[]) => number[],
+    poly: number[],
+    margin: number,
+  ): void {
+    const s = this.scratch;
+    const n = mask.length;
+    const { width: bw, height: bh } = organs;
+    const features = { width: bw, height: bh, data: s.floats('features', n) };
+    features.data.set(organs.data);
+    for (const idx of [this.contours.rightBrow, this.contours.leftBrow]) {
+      fillPolygon(features, shiftPolygon(ring(idx), box.x0, box.y0), 1);
+    }
+    // A box blur is half its height at a feature's straight edge: twice it covers the edge and ramps down outside.
+    const spread = boxBlurFloat(
+      features,
+      margin,
+      { width: bw, height: bh, data: s.floats('featuresSpread', n) },
+      s.floats('featuresTmp', n),
+    ).data;
+    const filled = features.data;
+    for (let k = 0; k < n; k++) {
+      const cover = Math.max(filled[k], Math.min(1, 2 * spread[k]));
+      if (cover <= mask[k]) continue;
+      // Out of the oval only near it: a ring far off is a failed fit, not a feature.
+      if (mask[k] > 0 || distanceToOutline(poly, (k % bw) + box.x0, ((k / bw) | 0) + box.y0) <= margin) {
+        mask[k] = cover;
+      }
+    }
+  }
+
+  /**
    * The oval mask minus occluders: pixels whose colour the character's skin (the face without its mouth and eyes)
    * does not show. Features — mouth and eyes, and wherever the first frame showed non-skin colours (FaceFeatureMap,
    * for the drawn features FaceMesh's rings miss) — are not learnt, and count as covered only where an occluder
@@ -147,8 +234,8 @@ export class Compositor {
   private unoccluded(
     character: RgbImage,
     mask: Float32Array,
+    organs: FloatMap,
     box: PixelBox,
-    ring: (idx: readonly number[]) => number[],
     feather: number,
     toFace: Affine,
     faceSize: number,
@@ -156,10 +243,6 @@ export class Compositor {
     const { width: bw, height: bh } = character;
     const n = bw * bh;
     const s = this.scratch;
-    const organs = { width: bw, height: bh, data: s.floats('organs', n, true) };
-    for (const idx of [this.contours.outerLips, this.contours.rightEye, this.contours.leftEye]) {
-      fillPolygon(organs, shiftPolygon(ring(idx), box.x0, box.y0), 1);
-    }
     const skin = s.floats('skin', n);
     for (let k = 0; k < n; k++) skin[k] = mask[k] >= 1 && organs.data[k] === 0 ? 1 : 0;
     this.features ??= new FaceFeatureMap(faceSize);

@@ -86,15 +86,34 @@ function nearestSegmentDistance(
     const y1 = Math.min(height - 1, Math.ceil(Math.max(ay, ay + ey) + reach));
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
-        const t = Math.max(0, Math.min(1, ((x - ax) * ex + (y - ay) * ey) / len2));
-        const dx = x - ax - t * ex;
-        const dy = y - ay - t * ey;
-        const d = Math.sqrt(dx * dx + dy * dy);
+        const d = segmentDistance(x, y, ax, ay, ex, ey, len2);
         const k = y * width + x;
         if (d < dist[k]) dist[k] = d;
       }
     }
   }
+}
+
+/** Distance from (x, y) to the segment from (ax, ay) along (ex, ey), whose squared length is `len2`. */
+function segmentDistance(x: number, y: number, ax: number, ay: number, ex: number, ey: number, len2: number): number {
+  const t = Math.max(0, Math.min(1, ((x - ax) * ex + (y - ay) * ey) / len2));
+  const dx = x - ax - t * ex;
+  const dy = y - ay - t * ey;
+  return Math.sqrt(dx * dx + dy * dy);
+}
+
+/** Distance from (x, y) to a closed polygon's outline (for a few pixels; see nearestSegmentDistance for many). */
+export function distanceToOutline(poly: Polygon, x: number, y: number): number {
+  const n = checkPolygon(poly);
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0, j = n - 1; i < n; j = i++) {
+    const ax = poly[2 * j];
+    const ay = poly[2 * j + 1];
+    const ex = poly[2 * i] - ax;
+    const ey = poly[2 * i + 1] - ay;
+    best = Math.min(best, segmentDistance(x, y, ax, ay, ex, ey, ex * ex + ey * ey || 1));
+  }
+  return best;
 }
 
 const smoothstep01 = (t: number) => (t >= 1 ? 1 : t <= 0 ? 0 : t * t * (3 - 2 * t));
