@@ -133,27 +133,30 @@ describe('composite: stylized face into the cartoon frame', () => {
       for (let k = 0; k < W * H; k++) if (marks.data[k] > 0) data.set(blue, 3 * k);
       return { character: { width: W, height: H, data }, marks: marks.data };
     };
-    // Exact colours: one band, no harmony, no occluder model.
+    // Exact colours: no harmony, no occluder model (and one band where the mask is feathered).
     const exact = { harmonize: 0, twoBand: false, occlusion: false };
     const colour = [90, 140, 220];
 
-    it('inside the feather band of the oval', () => {
-      const { character, marks } = painted(landmarks);
-      // A band so wide that the eyes and brows lie in it, where the face is blended with the character.
-      const out = new Compositor(contours, { ...exact, feather: 0.45 }).composite(character, face, {
-        faceToFrame,
-        landmarks,
-      });
-      let blended = 0;
-      for (let k = 0; k < W * H; k++) {
-        const p = [out.data[3 * k], out.data[3 * k + 1], out.data[3 * k + 2]];
-        if (marks[k] > 0) assert.ok(dist(p, colour) < 3, `a feature pixel shows ${p}, not the face's ${colour}`);
-        else if (dist(p, colour) > 3 && dist(p, [240, 200, 60]) > 3 && dist(p, px(frame, k % W, (k / W) | 0)) > 3) {
-          blended++;
+    for (const twoBand of [false, true]) {
+      it(`inside the feather band of the oval (${twoBand ? 'two bands' : 'one band'})`, () => {
+        const { character, marks } = painted(landmarks);
+        // A band so wide that the eyes and brows lie in it, where the face is blended with the character; with two
+        // bands, the low band's weight is blurred as well.
+        const out = new Compositor(contours, { ...exact, twoBand, feather: 0.45 }).composite(character, face, {
+          faceToFrame,
+          landmarks,
+        });
+        let blended = 0;
+        for (let k = 0; k < W * H; k++) {
+          const p = [out.data[3 * k], out.data[3 * k + 1], out.data[3 * k + 2]];
+          if (marks[k] > 0) assert.ok(dist(p, colour) < 3, `a feature pixel shows ${p}, not the face's ${colour}`);
+          else if (dist(p, colour) > 3 && dist(p, [240, 200, 60]) > 3 && dist(p, px(frame, k % W, (k / W) | 0)) > 3) {
+            blended++;
+          }
         }
-      }
-      assert.ok(blended > 2000, `only ${blended} skin pixels blended: the band no longer feathers`);
-    });
+        assert.ok(blended > 2000, `only ${blended} skin pixels blended: the band no longer feathers`);
+      });
+    }
 
     it('a little out of the oval, and not at all far from it', () => {
       // FaceMesh's oval on a turned head is too tight on the far side: here the oval is shrunk round its centre, so

@@ -118,7 +118,7 @@ export class Compositor {
     for (const idx of [this.contours.outerLips, this.contours.rightEye, this.contours.leftEye]) {
       fillPolygon(organs, shiftPolygon(ring(idx), box.x0, box.y0), 1);
     }
-    this.coverFeatures(mask, organs, box, ring, poly, feather);
+    const cover = this.coverFeatures(mask, organs, box, ring, poly, feather);
     const character = crop(frame, box, s.bytes('character', 3 * n));
     const toFace = invertAffine(placement.faceToFrame);
     const alpha = this.options.occlusion
@@ -143,6 +143,9 @@ export class Compositor {
         { width: bw, height: bh, data: s.floats('soft', n) },
         s.floats('softTmp', n),
       );
+      // The blur pulls the low band's weight down near the oval's edge; over the features it stays whole, or the
+      // cartoon's eye colour would tint the new face's.
+      for (let k = 0; k < n; k++) if (cover[k] > soft.data[k]) soft.data[k] = cover[k];
       const tmp = s.bytes('lowTmp', 3 * n);
       const lowC = boxBlurRgb(character, r, { width: bw, height: bh, data: s.bytes('lowC', 3 * n) }, tmp);
       const lowF = boxBlurRgb(warped, r, { width: bw, height: bh, data: s.bytes('lowF', 3 * n) }, tmp);
@@ -189,7 +192,7 @@ export class Compositor {
    * Raises the mask to 1 over the character's own features (`organs`: mouth and eyes; and the brows), and to a ramp
    * `margin` px wide around them, inside the oval and up to `margin` px out of it. FaceMesh's oval hugs a turned
    * head too tightly on its far side: the far eye and brow lie in the feather band or stick out of the oval, and the
-   * cartoon's own eye would show beside the new face's as a ghost.
+   * cartoon's own eye would show beside the new face's as a ghost. Returns the cover applied (0 elsewhere).
    */
   private coverFeatures(
     mask: Float32Array,
@@ -198,7 +201,7 @@ export class Compositor {
     ring: (idx: readonly number[]) => number[],
     poly: number[],
     margin: number,
-  ): void {
+  ): Float32Array {
     const s = this.scratch;
     const n = mask.length;
     const { width: bw, height: bh } = organs;
@@ -215,14 +218,17 @@ export class Compositor {
       s.floats('featuresTmp', n),
     ).data;
     const filled = features.data;
+    const applied = s.floats('featureCover', n, true);
     for (let k = 0; k < n; k++) {
       const cover = Math.max(filled[k], Math.min(1, 2 * spread[k]));
       if (cover <= mask[k]) continue;
       // Out of the oval only near it: a ring far off is a failed fit, not a feature.
       if (mask[k] > 0 || distanceToOutline(poly, (k % bw) + box.x0, ((k / bw) | 0) + box.y0) <= margin) {
         mask[k] = cover;
+        applied[k] = cover;
       }
     }
+    return applied;
   }
 
   /**
