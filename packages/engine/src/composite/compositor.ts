@@ -162,8 +162,8 @@ export class Compositor {
   }
 
   /**
-   * The oval's box, grown to take in the character's features where they stick out of the oval, by `margin` px at
-   * most (see coverFeatures). Usually they do not, and the box stays the oval's.
+   * The oval's box, grown to take in the character's features and the `margin` round them where they come near
+   * the oval's edge, by `margin` px out of it at most (see coverFeatures). Usually they do not: the oval's box.
    */
   private boxWithFeatures(
     oval: PixelBox,
@@ -172,9 +172,9 @@ export class Compositor {
     margin: number,
     frame: RgbImage,
   ): PixelBox {
-    const features = this.featureRings().flatMap(ring);
-    const f = polygonBounds(features, frame.width, frame.height, Math.ceil(margin / 2) + 1);
-    const reach = polygonBounds(poly, frame.width, frame.height, Math.ceil(margin) + 1);
+    const pad = Math.ceil(margin) + 1;
+    const f = polygonBounds(this.featureRings().flatMap(ring), frame.width, frame.height, pad);
+    const reach = polygonBounds(poly, frame.width, frame.height, pad);
     return {
       x0: Math.max(reach.x0, Math.min(oval.x0, f.x0)),
       y0: Math.max(reach.y0, Math.min(oval.y0, f.y0)),
