@@ -105,20 +105,25 @@ export class Compositor {
     const ovalWidth = Math.max(oval.x1 - oval.x0, oval.y1 - oval.y0);
     if (Math.min(oval.x1 - oval.x0, oval.y1 - oval.y0) < 3) return this.composite(frame, undefined, undefined, out);
     const feather = Math.max(1.5, this.options.feather * ovalWidth);
-    const box = this.boxWithFeatures(oval, poly, ring, feather, frame);
+    const featureRings = this.featureRings().map(ring);
+    // Features deep inside the oval are under a whole mask already (the usual frontal face): nothing to cover.
+    const nearEdge = featureRings.some((r) => nearOutline(r, poly, 2 * feather));
+    const box = nearEdge ? this.boxWithFeatures(oval, poly, featureRings, feather, frame) : oval;
     const bw = box.x1 - box.x0;
     const bh = box.y1 - box.y0;
     const n = bw * bh;
     const s = this.scratch;
+    // Also the distance to the oval's outline, where under `feather` (coverFeatures reaches that far out of it).
+    const outlineDistance = s.floats('dist', n);
     const mask = featheredPolygonMask(bw, bh, shiftPolygon(poly, box.x0, box.y0), feather, {
       out: s.floats('mask', n),
-      dist: s.floats('dist', n),
+      dist: outlineDistance,
     }).data;
     const organs = { width: bw, height: bh, data: s.floats('organs', n, true) };
     for (const idx of [this.contours.outerLips, this.contours.rightEye, this.contours.leftEye]) {
       fillPolygon(organs, shiftPolygon(ring(idx), box.x0, box.y0), 1);
     }
-    const cover = this.coverFeatures(mask, organs, box, ring, poly, feather);
+    const cover = nearEdge ? this.coverFeatures(mask, organs, box, ring, outlineDistance, feather) : undefined;
     const character = crop(frame, box, s.bytes('character', 3 * n));
     const toFace = invertAffine(placement.faceToFrame);
     const alpha = this.options.occlusion
@@ -145,7 +150,7 @@ export class Compositor {
       );
       // The blur pulls the low band's weight down near the oval's edge; over the features it stays whole, or the
       // cartoon's eye colour would tint the new face's.
-      for (let k = 0; k < n; k++) if (cover[k] > soft.data[k]) soft.data[k] = cover[k];
+      if (cover) for (let k = 0; k < n; k++) if (cover[k] > soft.data[k]) soft.data[k] = cover[k];
       const tmp = s.bytes('lowTmp', 3 * n);
       const lowC = boxBlurRgb(character, r, { width: bw, height: bh, data: s.bytes('lowC', 3 * n) }, tmp);
       const lowF = boxBlurRgb(warped, r, { width: bw, height: bh, data: s.bytes('lowF', 3 * n) }, tmp);
@@ -168,12 +173,12 @@ export class Compositor {
   private boxWithFeatures(
     oval: PixelBox,
     poly: number[],
-    ring: (idx: readonly number[]) => number[],
+    featureRings: number[][],
     margin: number,
     frame: RgbImage,
   ): PixelBox {
     const pad = Math.ceil(margin) + 1;
-    const f = polygonBounds(this.featureRings().flatMap(ring), frame.width, frame.height, pad);
+    const f = polygonBounds(featureRings.flat(), frame.width, frame.height, pad);
     const reach = polygonBounds(poly, frame.width, frame.height, pad);
     return {
       x0: Math.max(reach.x0, Math.min(oval.x0, f.x0)),
@@ -192,14 +197,15 @@ export class Compositor {
    * Raises the mask to 1 over the character's own features (`organs`: mouth and eyes; and the brows), and to a ramp
    * `margin` px wide around them, inside the oval and up to `margin` px out of it. FaceMesh's oval hugs a turned
    * head too tightly on its far side: the far eye and brow lie in the feather band or stick out of the oval, and the
-   * cartoon's own eye would show beside the new face's as a ghost. Returns the cover applied (0 elsewhere).
+   * cartoon's own eye would show beside the new face's as a ghost. `outlineDistance`: each pixel's distance to the
+   * oval's outline where under `margin`. Returns the cover applied (0 elsewhere).
    */
   private coverFeatures(
     mask: Float32Array,
     organs: FloatMap,
     box: PixelBox,
     ring: (idx: readonly number[]) => number[],
-    poly: number[],
+    outlineDistance: Float32Array,
     margin: number,
   ): Float32Array {
     const s = this.scratch;
@@ -223,7 +229,7 @@ export class Compositor {
       const cover = Math.max(filled[k], Math.min(1, 2 * spread[k]));
       if (cover <= mask[k]) continue;
       // Out of the oval only near it: a ring far off is a failed fit, not a feature.
-      if (mask[k] > 0 || distanceToOutline(poly, (k % bw) + box.x0, ((k / bw) | 0) + box.y0) <= margin) {
+      if (mask[k] > 0 || outlineDistance[k] < margin) {
         mask[k] = cover;
         applied[k] = cover;
       }
@@ -376,6 +382,15 @@ function blendFeathered(out: RgbImage, box: PixelBox, character: RgbImage, face:
       out.data[o + c] = clampByte(bg + a * (face.data[k * 3 + c] - bg));
     }
   }
+}
+
+/**
+ * Whether a feature ring comes within `reach` px of the oval's outline, from inside or out, judged at its points (a
+ * ring is small beside the oval: between two points it comes no nearer than they do, give or take a pixel).
+ */
+function nearOutline(ring: number[], oval: number[], reach: number): boolean {
+  for (let i = 0; i + 1 < ring.length; i += 2) if (distanceToOutline(oval, ring[i], ring[i + 1]) < reach) return true;
+  return false;
 }
 
 /**
