@@ -133,7 +133,7 @@ describe('composite: stylized face into the cartoon frame', () => {
       for (let k = 0; k < W * H; k++) if (marks.data[k] > 0) data.set(blue, 3 * k);
       return { character: { width: W, height: H, data }, marks: marks.data };
     };
-    // Exact colours: no harmony, no occluder model (and one band where the mask is feathered).
+    // Exact colours: no harmony, no occluder model, one band (unless a case says otherwise).
     const exact = { harmonize: 0, twoBand: false, occlusion: false };
     const colour = [90, 140, 220];
 

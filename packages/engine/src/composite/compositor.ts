@@ -66,6 +66,10 @@ export class Compositor {
   private readonly appearance = new FaceAppearance();
   private features?: FaceFeatureMap;
 
+  /** The character's mouth and eyes (which may change colour), and its brows: the features the new face covers. */
+  private readonly organRings: readonly (readonly number[])[];
+  private readonly browRings: readonly (readonly number[])[];
+
   constructor(
     private readonly contours: CompositorContours,
     options: CompositorOptions = {},
@@ -78,6 +82,8 @@ export class Compositor {
       throw new RangeError(`bad compositor options ${JSON.stringify(this.options)}`);
     }
     if (contours.faceOval.length < 3) throw new RangeError('the face oval needs at least 3 landmarks');
+    this.organRings = [contours.outerLips, contours.rightEye, contours.leftEye];
+    this.browRings = [contours.rightBrow, contours.leftBrow];
   }
 
   /**
@@ -105,7 +111,10 @@ export class Compositor {
     const ovalWidth = Math.max(oval.x1 - oval.x0, oval.y1 - oval.y0);
     if (Math.min(oval.x1 - oval.x0, oval.y1 - oval.y0) < 3) return this.composite(frame, undefined, undefined, out);
     const feather = Math.max(1.5, this.options.feather * ovalWidth);
-    const featureRings = this.featureRings().map(ring);
+    // In frame pixels, once a frame.
+    const organRings = this.organRings.map(ring);
+    const browRings = this.browRings.map(ring);
+    const featureRings = [...organRings, ...browRings];
     // Features deep inside the oval are under a whole mask already (the usual frontal face): nothing to cover.
     const nearEdge = featureRings.some((r) => nearOutline(r, poly, 2 * feather));
     const box = nearEdge ? this.boxWithFeatures(oval, poly, featureRings, feather, frame) : oval;
@@ -120,10 +129,8 @@ export class Compositor {
       dist: outlineDistance,
     }).data;
     const organs = { width: bw, height: bh, data: s.floats('organs', n, true) };
-    for (const idx of [this.contours.outerLips, this.contours.rightEye, this.contours.leftEye]) {
-      fillPolygon(organs, shiftPolygon(ring(idx), box.x0, box.y0), 1);
-    }
-    const cover = nearEdge ? this.coverFeatures(mask, organs, box, ring, outlineDistance, feather) : undefined;
+    for (const r of organRings) fillPolygon(organs, shiftPolygon(r, box.x0, box.y0), 1);
+    const cover = nearEdge ? this.coverFeatures(mask, organs, browRings, box, outlineDistance, feather) : undefined;
     const character = crop(frame, box, s.bytes('character', 3 * n));
     const toFace = invertAffine(placement.faceToFrame);
     const alpha = this.options.occlusion
@@ -188,13 +195,8 @@ export class Compositor {
     };
   }
 
-  private featureRings(): (readonly number[])[] {
-    const c = this.contours;
-    return [c.outerLips, c.rightEye, c.leftEye, c.rightBrow, c.leftBrow];
-  }
-
   /**
-   * Raises the mask to 1 over the character's own features (`organs`: mouth and eyes; and the brows), and to a ramp
+   * Raises the mask to 1 over the character's own features (`organs`: mouth and eyes; and `browRings`), and to a ramp
    * `margin` px wide around them, inside the oval and up to `margin` px out of it. FaceMesh's oval hugs a turned
    * head too tightly on its far side: the far eye and brow lie in the feather band or stick out of the oval, and the
    * cartoon's own eye would show beside the new face's as a ghost. `outlineDistance`: each pixel's distance to the
@@ -203,8 +205,8 @@ export class Compositor {
   private coverFeatures(
     mask: Float32Array,
     organs: FloatMap,
+    browRings: number[][],
     box: PixelBox,
-    ring: (idx: readonly number[]) => number[],
     outlineDistance: Float32Array,
     margin: number,
   ): Float32Array {
@@ -213,9 +215,7 @@ export class Compositor {
     const { width: bw, height: bh } = organs;
     const features = { width: bw, height: bh, data: s.floats('features', n) };
     features.data.set(organs.data);
-    for (const idx of [this.contours.rightBrow, this.contours.leftBrow]) {
-      fillPolygon(features, shiftPolygon(ring(idx), box.x0, box.y0), 1);
-    }
+    for (const r of browRings) fillPolygon(features, shiftPolygon(r, box.x0, box.y0), 1);
     // A box blur is half its height at a feature's straight edge: twice it covers the edge and ramps down outside.
     const spread = boxBlurFloat(
       features,

@@ -120,7 +120,9 @@ const smoothstep01 = (t: number) => (t >= 1 ? 1 : t <= 0 ? 0 : t * t * (3 - 2 * 
 
 /**
  * Polygon mask with a distance-based inward feather: 1 deeper than `feather` px inside the edge, falling smoothly
- * to 0 on the edge, 0 outside. Distances are exact (to the polygon's segments) and only computed near the edge.
+ * to 0 on the edge, 0 outside. Distances are exact (to the polygon's segments) and only computed near the edge:
+ * `work.dist` is left holding each pixel's distance to the outline where under `feather`, inside or out (`feather`
+ * elsewhere).
  */
 export function featheredPolygonMask(
   width: number,
