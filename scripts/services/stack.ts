@@ -216,18 +216,26 @@ export class LiveStack {
    */
   private async waitForWorkers(workers: OwnedProcess[]): Promise<void> {
     const redis = new Redis(this.redisUrl);
-    const registered = async () => {
+    const unregistered = async () => {
       const pids = new Set<number>();
       for (const id of await redis.smembers(RedisKeys.workers)) {
         const pid = await redis.hget(RedisKeys.worker(id), 'pid');
         if (pid) pids.add(Number(pid));
       }
-      return workers.filter((w) => pids.has(w.pid!)).length;
+      return workers.filter((w) => !pids.has(w.pid!));
     };
     try {
       const deadline = Date.now() + 30_000;
-      for (let n = await registered(); n < workers.length; n = await registered()) {
-        if (Date.now() > deadline) throw new Error(`only ${n} of ${workers.length} workers registered`);
+      for (let missing = await unregistered(); missing.length; missing = await unregistered()) {
+        if (Date.now() > deadline) {
+          // Which ones, and what each was doing: a worker that exited differs from one stuck starting.
+          const state = missing.map(
+            (w) => `${w.name} (pid ${w.pid}, ${w.running ? 'running' : 'exited'}): ${w.lastLines() || 'no output'}`,
+          );
+          throw new Error(
+            `only ${workers.length - missing.length} of ${workers.length} workers registered; ${state.join('; ')}`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {

@@ -48,6 +48,11 @@ interface RunOptions {
   captureJitter?: boolean;
   /** The publisher's picture size (default: the worker's frame size). */
   source?: Size;
+  /**
+   * From this frame on a new VideoRoom forwarder carries the stream (the publisher renegotiated): its RTCP socket
+   * says hello from another port, and the old one is gone.
+   */
+  newForwarderAt?: number;
 }
 
 /**
@@ -56,7 +61,16 @@ interface RunOptions {
  */
 async function runPipeline(
   processor: FrameProcessor,
-  { stall, keyframeRequestAt, lossAt, timelineJump, firstTimestamp = 1000, captureJitter, source }: RunOptions = {},
+  {
+    stall,
+    keyframeRequestAt,
+    lossAt,
+    timelineJump,
+    firstTimestamp = 1000,
+    captureJitter,
+    source,
+    newForwarderAt,
+  }: RunOptions = {},
 ): Promise<Run> {
   const mountpoint = dgram.createSocket('udp4');
   const audioOut = dgram.createSocket('udp4');
@@ -66,18 +80,22 @@ async function runPipeline(
   mountpointRtcp.on('message', (_msg, from) => {
     worker = from;
   });
-  // The VideoRoom forwarder's RTCP port: it says hello to the worker's, and relays keyframe requests to the publisher.
-  const forwarderRtcp = dgram.createSocket('udp4');
-  const publisherKeyframeRequests: number[] = [];
-  forwarderRtcp.on('message', (msg) => {
-    if (asksForKeyframe(msg)) publisherKeyframeRequests.push(index);
-  });
   const bind = (s: dgram.Socket) => new Promise<number>((r) => s.bind(0, '127.0.0.1', () => r(s.address().port)));
+  // The VideoRoom forwarder's RTCP port: it says hello to the worker's, and relays keyframe requests to the publisher.
+  const publisherKeyframeRequests: number[] = [];
+  const openForwarderRtcp = async (workerPort: number) => {
+    const socket = dgram.createSocket('udp4');
+    socket.on('message', (msg) => {
+      if (asksForKeyframe(msg)) publisherKeyframeRequests.push(index);
+    });
+    await bind(socket);
+    socket.send(emptyReceiverReport(1), workerPort, '127.0.0.1');
+    return socket;
+  };
   const [videoPort, audioPort, videoRtcpPort] = await Promise.all([
     bind(mountpoint),
     bind(audioOut),
     bind(mountpointRtcp),
-    bind(forwarderRtcp),
   ]);
   const stats: PipelineStats[] = [];
   const keyframeRequestedAt: number[] = [];
@@ -100,7 +118,7 @@ async function runPipeline(
     fail,
   );
   const input = await pipeline.listen('127.0.0.1');
-  forwarderRtcp.send(emptyReceiverReport(1), input.videoRtcpPort, '127.0.0.1');
+  let forwarderRtcp = await openForwarderRtcp(input.videoRtcpPort);
   const sender = dgram.createSocket('udp4');
   after(async () => {
     await pipeline.close();
@@ -154,6 +172,10 @@ async function runPipeline(
   const started = performance.now();
   for (let i = 0; i < FRAMES; i++) {
     if (Array.isArray(keyframeRequestAt) && keyframeRequestAt.includes(i + 1)) askKeyframe();
+    if (i + 1 === newForwarderAt) {
+      forwarderRtcp.close();
+      forwarderRtcp = await openForwarderRtcp(input.videoRtcpPort);
+    }
     drawFrame(i + 1, clip, rgb);
     encoder.encode({ width: clip.width, height: clip.height, data: Buffer.from(rgb) });
     // Sound in real time: one packet a frame, 1/24 s of 48 kHz.
@@ -394,4 +416,15 @@ test('a packet lost on the way in: the worker asks the publisher for a keyframe 
   const ids = received.map((r) => r.id!);
   assert.ok(!ids.some((id) => id >= 30 && id < 49), 'nothing from the gap to the next keyframe reaches the decoder');
   assert.ok(ids.includes(49), 'the stream resumes at the next keyframe');
+});
+
+test("after the publisher renegotiates, the worker's keyframe requests go to the new forwarder", async () => {
+  // A renegotiated publisher gets a new forwarder, whose RTCP comes from another port; the old port is closed.
+  const { received, publisherKeyframeRequests } = await runPipeline(new PassThroughProcessor(), {
+    newForwarderAt: 20,
+    lossAt: 30,
+  });
+  const asked = publisherKeyframeRequests.filter((at) => at >= 30);
+  assert.ok(asked.length >= 1 && asked[0] <= 31, `the new forwarder heard requests while frames ${asked} were sent (loss in frame 30)`);
+  assert.ok(received.map((r) => r.id).includes(49), 'the stream resumes at the next keyframe');
 });

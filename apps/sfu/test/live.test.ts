@@ -393,10 +393,16 @@ if (await insideNetns(import.meta.filename)) {
           throw new Error(`${err.message}; the page: ${seen}`);
         });
       };
-      const [ownerBack, viewerBack] = await Promise.all([
+      // Both pages' progress on a timeout, not only the first one's.
+      const outcomes = await Promise.allSettled([
         recovered(owner, ['publisher', 'watcher']),
         recovered(viewer, ['watcher']),
       ]);
+      const failed = outcomes.flatMap((o, i) =>
+        o.status === 'rejected' ? [`${['owner', 'viewer'][i]}: ${o.reason}`] : [],
+      );
+      if (failed.length) throw new Error(failed.join('\n'));
+      const [ownerBack, viewerBack] = outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value);
       console.log(JSON.stringify({ ownerBack, viewerBack }));
       // Both pages said so while they renegotiated, and the notes went with it.
       for (const page of [owner, viewer]) {

@@ -12,14 +12,22 @@ const MIN_INTERVAL_MS = 500;
  */
 export class PublisherKeyframes {
   private readonly socket = dgram.createSocket('udp4');
-  /** Where Janus's forwarder sends its RTCP from, learned from its first packet (the sfu tells it this port). */
+  /**
+   * Where Janus's forwarder sends its RTCP from (the sfu tells it this port). Each forwarder binds its own port and
+   * says hello from it once, so the newest sender wins: a renegotiated publisher gets a new forwarder, and the old
+   * port is closed.
+   */
   private janus?: { address: string; port: number };
   private askedAt = Number.NEGATIVE_INFINITY;
+  /** Asked before any forwarder said hello: sent with the hello. Later asks need no memory (the caller repeats them). */
   private wanted = false;
 
   private constructor(private readonly ssrc: number) {
     this.socket.on('message', (_msg, from) => {
-      this.janus ??= { address: from.address, port: from.port };
+      if (this.janus?.address === from.address && this.janus.port === from.port) return;
+      this.janus = { address: from.address, port: from.port };
+      // A request that went to the old forwarder within the interval was lost with it.
+      this.askedAt = Number.NEGATIVE_INFINITY;
       if (this.wanted) this.ask();
     });
     this.socket.on('error', () => undefined);
@@ -36,11 +44,10 @@ export class PublisherKeyframes {
   }
 
   ask(): void {
-    this.wanted = true;
+    this.wanted = !this.janus;
     const now = performance.now();
     if (!this.janus || now - this.askedAt < MIN_INTERVAL_MS) return;
     this.askedAt = now;
-    this.wanted = false;
     const { port, address } = this.janus;
     this.socket.send(Buffer.concat([emptyReceiverReport(this.ssrc), pictureLossIndication(this.ssrc)]), port, address);
   }
