@@ -425,6 +425,9 @@ test("after the publisher renegotiates, the worker's keyframe requests go to the
     lossAt: 30,
   });
   const asked = publisherKeyframeRequests.filter((at) => at >= 30);
-  assert.ok(asked.length >= 1 && asked[0] <= 31, `the new forwarder heard requests while frames ${asked} were sent (loss in frame 30)`);
+  assert.ok(
+    asked.length >= 1 && asked[0] <= 31,
+    `the new forwarder heard requests while frames ${asked} were sent (loss in frame 30)`,
+  );
   assert.ok(received.map((r) => r.id).includes(49), 'the stream resumes at the next keyframe');
 });
