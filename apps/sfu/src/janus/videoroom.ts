@@ -49,29 +49,23 @@ export class VideoRoom {
     return new VideoRoom(janus, control, id);
   }
 
-  /** Joins the owner's PeerConnection as the room's publisher; returns Janus's SDP answer. */
+  /**
+   * Joins the owner's PeerConnection as the room's publisher; returns Janus's SDP answer. The publisher it replaces
+   * may not have left yet: Janus lets it go only once it has torn its PeerConnection down, after the detach was
+   * acknowledged (one CI run refused a renegotiating owner with "Maximum number of publishers (1) already reached"),
+   * so a full room is tried again for a while, each time on a new handle: Janus set up ICE for the refused offer on
+   * the old one and refuses the same offer there again ("Error setting ICE locally").
+   */
   async publish(offer: Jsep, onHangup: (reason: string) => void): Promise<Jsep> {
     if (this.publisher) throw new Error('this session already publishes');
-    const publisher = await this.janus.attach('janus.plugin.videoroom');
-    this.publisher = publisher;
-    // Only the current publisher's hangup counts: a replaced one (the owner's page reloaded) may hang up late.
-    publisher.onHangup((reason) => this.publisher === publisher && onHangup(reason));
-    const { data, jsep } = await this.join(publisher, offer);
-    if (!jsep || typeof data.id !== 'number') throw new Error('janus returned no answer to the publish offer');
-    this.feed = data.id;
-    return jsep;
-  }
-
-  /**
-   * Joins `publisher` to the room. The publisher it replaces may not have left yet: Janus lets it go only once it
-   * has torn its PeerConnection down, after the detach was acknowledged (one CI run refused a renegotiating owner
-   * with "Maximum number of publishers (1) already reached"), so a full room is tried again for a while.
-   */
-  private async join(publisher: PluginHandle, offer: Jsep) {
     const until = Date.now() + PUBLISHER_LEAVE_MS;
     for (;;) {
+      const publisher = await this.janus.attach('janus.plugin.videoroom');
+      this.publisher = publisher;
+      // Only the current publisher's hangup counts: a replaced one (the owner's page reloaded) may hang up late.
+      publisher.onHangup((reason) => this.publisher === publisher && onHangup(reason));
       try {
-        return await publisher.request(
+        const { data, jsep } = await publisher.request(
           {
             request: 'joinandconfigure',
             ptype: 'publisher',
@@ -82,7 +76,12 @@ export class VideoRoom {
           },
           offer,
         );
+        if (!jsep || typeof data.id !== 'number') throw new Error('janus returned no answer to the publish offer');
+        this.feed = data.id;
+        return jsep;
       } catch (err) {
+        this.publisher = undefined;
+        await publisher.close();
         if (!(err instanceof JanusError && err.code === ROOM_FULL) || Date.now() > until) throw err;
         await new Promise((r) => setTimeout(r, 100));
       }
