@@ -2,9 +2,10 @@
  * Live-service benchmark (runs itself inside a private network namespace): for each frame processor (pass-through
  * first, as the baseline, then the engine), one owner session and LATE_JOINS late viewers one after another (the
  * last stays) in headless Chromium for `--seconds` (default 120), then JSON on stdout: first-frame time, the late
- * viewers' times (their median, and its steps), glass-to-glass p50/p95 from the frame-id barcode (at the owner, and
- * at the viewer against the owner page's clip), Chrome's freezeCount in steady state, and the audio-to-video offset
- * from the clip's flash/click markers at the viewer and at the owner page (which plays its own sound of the clip).
+ * viewers' times (their median, its steps, and every join's steps), glass-to-glass p50/p95 from the frame-id barcode
+ * (at the owner, and at the viewer against the owner page's clip), Chrome's freezeCount in steady state, and the
+ * audio-to-video offset from the clip's flash/click markers at the viewer and at the owner page (which plays its own
+ * sound of the clip).
  * Every processor is compared with the pass-through worker measured in the same run.
  *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout asap|paced|both] [--max-delay 100,off]
  *     [--processors passthrough,engine] [--rounds 1]
@@ -120,6 +121,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
       lateJoinerMs: lateJoiner.ms,
       lateJoinerRunsMs: joins.map((j) => j.ms),
       lateJoinerStepsMs: lateJoiner.stepsMs,
+      lateJoinerRunsStepsMs: joins.map((j) => j.stepsMs),
       lateJoinerNavigationStartEpochMs: lateJoiner.navigationStartEpochMs,
       glassToGlassP50: percentile(g2g, 0.5),
       glassToGlassP95: percentile(g2g, 0.95),

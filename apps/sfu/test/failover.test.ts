@@ -273,8 +273,11 @@ if (await insideNetns(import.meta.filename)) {
         if (message.type !== 'worker-claimed' || lost) return;
         const pid = workers.pids.get(message.workerId);
         if (pid) process.kill(pid, signal);
-        // Registered after the look-up: one round trip later.
-        else void redis.hget(RedisKeys.worker(message.workerId), 'pid').then((p) => process.kill(Number(p), signal));
+        // Registered after the look-up: one round trip later (no pid: nothing to signal; pid 0 is this process group).
+        else
+          void redis
+            .hget(RedisKeys.worker(message.workerId), 'pid')
+            .then((p) => p && Number(p) > 0 && process.kill(Number(p), signal));
         lost = { workerId: message.workerId, at: Date.now(), channel };
       });
       await listener.psubscribe(RedisKeys.channel('*'));
