@@ -99,7 +99,8 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     const viewerIn = (await inboundVideo(viewer))!;
     const ownerMeasurements = await measurements(owner);
     const g2g = glassToGlass(ownerMeasurements, steadyFrom);
-    const viewerG2g = viewerGlassToGlass(await measurements(viewer), ownerMeasurements, steadyFrom);
+    const viewerMeasurements = await measurements(viewer);
+    const viewerG2g = viewerGlassToGlass(viewerMeasurements, ownerMeasurements, steadyFrom);
     // Chrome's mean video jitter-buffer delay over the steady window only.
     const jitterBufferMs = (end: Record<string, number>, start: Record<string, number>) =>
       (1000 * (end.jitterBufferDelay - start.jitterBufferDelay)) /
@@ -130,6 +131,8 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
       viewerGlassToGlassP95: percentile(viewerG2g, 0.95),
       ownerFreezeCount: ownerIn.freezeCount - ownerBefore.freezeCount,
       viewerFreezeCount: viewerIn.freezeCount - viewerBefore.freezeCount,
+      // Connections the pages took for lost and negotiated anew (none on a healthy path).
+      renegotiations: { owner: ownerMeasurements.renegotiated.length, viewer: viewerMeasurements.renegotiated.length },
       ownerFreezesMs: Math.round(1000 * (ownerIn.totalFreezesDuration - ownerBefore.totalFreezesDuration)),
       ownerFramesDecoded: ownerIn.framesDecoded - ownerBefore.framesDecoded,
       ownerJitterBufferMs: jitterBufferMs(ownerIn, ownerBefore),

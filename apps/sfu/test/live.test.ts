@@ -40,6 +40,12 @@ import { SessionTokens } from '../src/tokens.ts';
 /** The watchers' playout-delay cap in this stack, ms. */
 const PLAYOUT_CAP_MS = 60;
 
+/**
+ * A dead media path is noticed within this long, ms: the pages' 2.5 s of silence, checked each second, on a loaded
+ * machine. Chrome's own 'disconnected' (5–6 s) and the grace after it take more than 7 s.
+ */
+const LOSS_NOTICED_MS = 5000;
+
 /** The watch-party page's personalized video. */
 const VIEWER_VIDEO = 'video[data-testid="video-watch party"]';
 
@@ -146,6 +152,8 @@ if (await insideNetns(import.meta.filename)) {
           viewerFirst24Ms: Math.round(v.received[23].at - v.received[0].at),
         }),
       );
+      // A healthy path is never taken for a lost one (its silence is what the pages watch for).
+      assert.deepEqual([...ownerNow.renegotiated, ...v.renegotiated], [], 'no connection renegotiated');
       assert.ok(bufferDelayMs <= PLAYOUT_CAP_MS + 5, `Chrome's video buffer delay ${bufferDelayMs} ms obeys the cap`);
       assert.deepEqual(audio, { clipMuted: true, liveMuted: false, liveAudio: ['live'] });
       // That sound is delayed as much as the picture trails the clip, which the page finds by matching frames'
@@ -402,8 +410,16 @@ if (await insideNetns(import.meta.filename)) {
         o.status === 'rejected' ? [`${['owner', 'viewer'][i]}: ${o.reason}`] : [],
       );
       if (failed.length) throw new Error(failed.join('\n'));
-      const [ownerBack, viewerBack] = outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value);
+      const [ownerBack, viewerBack] = outcomes.map(
+        (o) => (o as PromiseFulfilledResult<{ lostAfterMs: number[]; pictureBackMs: number }>).value,
+      );
       console.log(JSON.stringify({ ownerBack, viewerBack }));
+      // From the silence on the path (about 3 s), not from Chrome's 'disconnected' (5–6 s, then the grace).
+      const lostAfterMs = [...ownerBack.lostAfterMs, ...viewerBack.lostAfterMs];
+      assert.ok(
+        lostAfterMs.every((ms) => ms <= LOSS_NOTICED_MS),
+        `the loss noticed ${lostAfterMs} ms after the block`,
+      );
       // Both pages said so while they renegotiated, and the notes went with it.
       for (const page of [owner, viewer]) {
         const notes = await page.evaluate(() => (window as unknown as { notesShown: string[] }).notesShown);

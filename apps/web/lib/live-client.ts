@@ -49,24 +49,60 @@ export function newConnection(): RTCPeerConnection {
 const DISCONNECTED_GRACE_MS = 2000;
 
 /**
+ * How long a connected path may bring nothing at all before it counts as lost, ms. Once media has flowed, Janus
+ * sends RTCP on each connection about once a second, also while no media flows (measured: never more than 1 s
+ * apart, with every track of the publisher removed), so this much silence is a dead path, seen seconds before
+ * Chrome says 'disconnected'.
+ */
+const SILENCE_MS = 2500;
+/** How often a connection's last received packet is looked at, ms. */
+const SILENCE_CHECK_MS = 1000;
+
+/**
  * Calls `lost` once when `pc`'s media path is gone while signaling may stay up (a network handover, a NAT
- * rebinding, a firewall dropping UDP): 'failed', or 'disconnected' for DISCONNECTED_GRACE_MS. Neither Chrome nor
- * the service negotiates a new path by itself; the page does, on the signaling connection it still has.
+ * rebinding, a firewall dropping UDP): 'failed', 'disconnected' for DISCONNECTED_GRACE_MS, or SILENCE_MS without a
+ * packet. Neither Chrome nor the service negotiates a new path by itself; the page does, on the signaling
+ * connection it still has.
  */
 export function onMediaLost(pc: RTCPeerConnection, lost: () => void): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const gone = () => pc.connectionState === 'failed' || pc.connectionState === 'disconnected';
+  let fired = false;
   const fire = () => {
-    if (!gone()) return;
+    if (fired || pc.connectionState === 'closed') return;
+    fired = true;
+    clearTimeout(timer);
+    clearInterval(silence);
     pc.removeEventListener('connectionstatechange', changed);
     lost();
   };
   const changed = () => {
     clearTimeout(timer);
     if (pc.connectionState === 'failed') fire();
-    else if (pc.connectionState === 'disconnected') timer = setTimeout(fire, DISCONNECTED_GRACE_MS);
+    else if (pc.connectionState === 'disconnected') {
+      timer = setTimeout(() => pc.connectionState === 'disconnected' && fire(), DISCONNECTED_GRACE_MS);
+    }
   };
   pc.addEventListener('connectionstatechange', changed);
+  const silence = setInterval(async () => {
+    // close() sets 'closed' without an event.
+    if (pc.connectionState === 'closed') clearInterval(silence);
+    else if (pc.connectionState === 'connected' && (await silentMs(pc)) >= SILENCE_MS) fire();
+  }, SILENCE_CHECK_MS);
+}
+
+/** Since when `pc`'s selected path has received nothing, ms; 0 before any media went either way. */
+async function silentMs(pc: RTCPeerConnection): Promise<number> {
+  const report = await pc.getStats();
+  let media = false;
+  let pair: { lastPacketReceivedTimestamp?: number } | undefined;
+  for (const s of report.values()) {
+    if ((s.type === 'inbound-rtp' && s.packetsReceived > 0) || (s.type === 'outbound-rtp' && s.packetsSent > 0)) {
+      media = true;
+    }
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
+  }
+  const last = pair?.lastPacketReceivedTimestamp;
+  return media && last ? performance.timeOrigin + performance.now() - last : 0;
 }
 
 /** Resolves once `pc` is connected (true), or failed, closed or still not connected after `timeoutMs` (false). */
