@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createFloatMap, type RgbImage } from '@tooncast/shared';
 import { type ClipFrame, DEMO_CLIP, renderClip } from '@tooncast/synth';
-import { Compositor } from '../src/composite/index.ts';
+import { Compositor, eyeDiscs } from '../src/composite/index.ts';
 import {
   FaceFusion,
   FusionHistory,
@@ -98,6 +98,7 @@ describe('steps 2–4 on the synthetic clip with the astronaut selfie', () => {
       const features = createFloatMap(out.width, out.height);
       for (const idx of [c.outerLips, c.rightEye, c.leftEye, c.rightBrow, c.leftBrow])
         fillPolygon(features, ring(idx), 1);
+      for (const disc of eyeDiscs(ring(c.rightEye), ring(c.leftEye))) fillPolygon(features, disc, 1);
       const nearFeature = boxBlurFloat(features, margin).data;
       let inside = 0;
       for (let y = 0; y < out.height; y++) {

@@ -113,7 +113,9 @@ export class Compositor {
     const feather = Math.max(1.5, this.options.feather * ovalWidth);
     // In frame pixels, once a frame.
     const organRings = this.organRings.map(ring);
-    const browRings = this.browRings.map(ring);
+    // With the brows, the eyes at their full size: a turned head's far eye ring folds to a sliver in FaceMesh's fit,
+    // while a cartoon's eyeball keeps its size and shows beside the new face.
+    const browRings = [...this.browRings.map(ring), ...eyeDiscs(organRings[1], organRings[2])];
     const featureRings = [...organRings, ...browRings];
     // Features deep inside the oval are under a whole mask already (the usual frontal face): nothing to cover.
     const nearEdge = featureRings.some((r) => nearOutline(r, poly, 2 * feather));
@@ -312,6 +314,31 @@ export class Compositor {
     }
     return out;
   }
+}
+
+/** Sides of the polygon standing for an eye's disc. */
+const DISC_SIDES = 16;
+
+/**
+ * A disc round each eye ring's centre, as wide as the wider eye ring: what a turned cartoon eye covers, whatever
+ * FaceMesh made of its ring.
+ */
+export function eyeDiscs(...eyes: number[][]): number[][] {
+  const extent = (r: number[], axis: 0 | 1) => {
+    const v = r.filter((_, i) => i % 2 === axis);
+    return { min: Math.min(...v), max: Math.max(...v) };
+  };
+  const radius = Math.max(...eyes.map((r) => (extent(r, 0).max - extent(r, 0).min) / 2));
+  return eyes.map((r) => {
+    const x = extent(r, 0);
+    const y = extent(r, 1);
+    const cx = (x.min + x.max) / 2;
+    const cy = (y.min + y.max) / 2;
+    return Array.from({ length: DISC_SIDES }, (_, k) => {
+      const a = (2 * Math.PI * k) / DISC_SIDES;
+      return [cx + radius * Math.cos(a), cy + radius * Math.sin(a)];
+    }).flat();
+  });
 }
 
 /** Largest colour difference (sum over RGB) from the seed pixel that a flood from an occluder spreads over. */
