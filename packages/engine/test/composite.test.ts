@@ -185,6 +185,48 @@ describe('composite: stylized face into the cartoon frame', () => {
       }
       assert.ok(out4 > 20, `only ${out4} feature pixels lie just out of the shrunk oval`);
     });
+
+    it("a turned head's far eye at a cartoon eye's size, though FaceMesh folded its ring to a sliver", () => {
+      // The oval shrunk round its centre, so the eyes stick out of it; the far eye's ring squashed to a fifth of
+      // its width, while the cartoon's eyeball there (painted blue) is as wide as the near eye.
+      const lm = landmarks.slice();
+      const oval = contours.faceOval;
+      const mean = (idx: readonly number[], a: number) => idx.reduce((sum, i) => sum + lm[3 * i + a], 0) / idx.length;
+      const [cx, cy] = [0, 1].map((a) => mean(oval, a));
+      for (const i of oval) {
+        lm[3 * i] = cx + 0.6 * (lm[3 * i] - cx);
+        lm[3 * i + 1] = cy + 0.6 * (lm[3 * i + 1] - cy);
+      }
+      const far = contours.rightEye;
+      const [ex, ey] = [0, 1].map((a) => mean(far, a));
+      for (const i of far) lm[3 * i] = ex + 0.2 * (lm[3 * i] - ex);
+      const nearXs = contours.leftEye.map((i) => lm[3 * i]);
+      // The near eye's half-width, less a pixel: the compositor's disc is a polygon inside that circle.
+      const radius = (Math.max(...nearXs) - Math.min(...nearXs)) / 2 - 1;
+      const eyeball = createFloatMap(W, H);
+      const data = frame.data.slice();
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          if (Math.hypot(x - ex, y - ey) >= radius) continue;
+          eyeball.data[y * W + x] = 1;
+          data.set(blue, 3 * (y * W + x));
+        }
+      }
+      const out = new Compositor(contours, exact).composite({ width: W, height: H, data }, face, {
+        faceToFrame,
+        landmarks: lm,
+      });
+      // In the oval, or just out of it (as far as the cover reaches).
+      const nearOval = boxBlurFloat(fillPolygon(createFloatMap(W, H), ring(lm, oval), 1), 4).data;
+      let covered = 0;
+      for (let k = 0; k < W * H; k++) {
+        if (eyeball.data[k] === 0 || nearOval[k] === 0) continue;
+        covered++;
+        const p = [out.data[3 * k], out.data[3 * k + 1], out.data[3 * k + 2]];
+        assert.ok(dist(p, colour) < 3, `an eyeball pixel shows ${p}, not the face's ${colour}`);
+      }
+      assert.ok(covered > 50, `only ${covered} eyeball pixels lie in or near the oval`);
+    });
   });
 
   it('writes into a given output, the frame itself included', () => {
