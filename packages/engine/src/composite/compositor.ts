@@ -69,6 +69,7 @@ export class Compositor {
   /** The character's mouth and eyes (which may change colour), and its brows: the features the new face covers. */
   private readonly organRings: readonly (readonly number[])[];
   private readonly browRings: readonly (readonly number[])[];
+  private readonly eyeRings: readonly (readonly number[])[];
 
   constructor(
     private readonly contours: CompositorContours,
@@ -84,6 +85,7 @@ export class Compositor {
     if (contours.faceOval.length < 3) throw new RangeError('the face oval needs at least 3 landmarks');
     this.organRings = [contours.outerLips, contours.rightEye, contours.leftEye];
     this.browRings = [contours.rightBrow, contours.leftBrow];
+    this.eyeRings = [contours.rightEye, contours.leftEye];
   }
 
   /**
@@ -113,10 +115,10 @@ export class Compositor {
     const feather = Math.max(1.5, this.options.feather * ovalWidth);
     // In frame pixels, once a frame.
     const organRings = this.organRings.map(ring);
-    // With the brows, the eyes at their full size: a turned head's far eye ring folds to a sliver in FaceMesh's fit,
-    // while a cartoon's eyeball keeps its size and shows beside the new face.
-    const browRings = [...this.browRings.map(ring), ...eyeDiscs(organRings[1], organRings[2])];
-    const featureRings = [...organRings, ...browRings];
+    // Covered besides them: the brows, and the eyes at their full size (a turned head's far eye ring folds to a sliver
+    // in FaceMesh's fit, while a cartoon's eyeball keeps its size and shows beside the new face).
+    const coveredRings = [...this.browRings.map(ring), ...eyeDiscs(...this.eyeRings.map(ring))];
+    const featureRings = [...organRings, ...coveredRings];
     // Features deep inside the oval are under a whole mask already (the usual frontal face): nothing to cover.
     const nearEdge = featureRings.some((r) => nearOutline(r, poly, 2 * feather));
     const box = nearEdge ? this.boxWithFeatures(oval, poly, featureRings, feather, frame) : oval;
@@ -132,7 +134,7 @@ export class Compositor {
     }).data;
     const organs = { width: bw, height: bh, data: s.floats('organs', n, true) };
     for (const r of organRings) fillPolygon(organs, shiftPolygon(r, box.x0, box.y0), 1);
-    const cover = nearEdge ? this.coverFeatures(mask, organs, browRings, box, outlineDistance, feather) : undefined;
+    const cover = nearEdge ? this.coverFeatures(mask, organs, coveredRings, box, outlineDistance, feather) : undefined;
     const character = crop(frame, box, s.bytes('character', 3 * n));
     const toFace = invertAffine(placement.faceToFrame);
     const alpha = this.options.occlusion
@@ -198,16 +200,16 @@ export class Compositor {
   }
 
   /**
-   * Raises the mask to 1 over the character's own features (`organs`: mouth and eyes; and `browRings`), and to a ramp
-   * `margin` px wide around them, inside the oval and up to `margin` px out of it. FaceMesh's oval hugs a turned
-   * head too tightly on its far side: the far eye and brow lie in the feather band or stick out of the oval, and the
-   * cartoon's own eye would show beside the new face's as a ghost. `outlineDistance`: each pixel's distance to the
+   * Raises the mask to 1 over the character's own features (`organs`: mouth and eyes; `coveredRings`: brows, eye
+   * discs), and to a ramp `margin` px wide around them, inside the oval and up to `margin` px out of it. FaceMesh's
+   * oval hugs a turned head too tightly on its far side: the far eye and brow lie in the feather band or stick out of
+   * the oval, and the cartoon's own eye would show beside the new face's as a ghost. `outlineDistance`: each pixel's distance to the
    * oval's outline where under `margin`. Returns the cover applied (0 elsewhere).
    */
   private coverFeatures(
     mask: Float32Array,
     organs: FloatMap,
-    browRings: number[][],
+    coveredRings: number[][],
     box: PixelBox,
     outlineDistance: Float32Array,
     margin: number,
@@ -217,7 +219,7 @@ export class Compositor {
     const { width: bw, height: bh } = organs;
     const features = { width: bw, height: bh, data: s.floats('features', n) };
     features.data.set(organs.data);
-    for (const r of browRings) fillPolygon(features, shiftPolygon(r, box.x0, box.y0), 1);
+    for (const r of coveredRings) fillPolygon(features, shiftPolygon(r, box.x0, box.y0), 1);
     // A box blur is half its height at a feature's straight edge: twice it covers the edge and ramps down outside.
     const spread = boxBlurFloat(
       features,
