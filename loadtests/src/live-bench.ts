@@ -3,9 +3,9 @@
  * first, as the baseline, then the engine), one owner session and LATE_JOINS late viewers one after another (the
  * last stays) in headless Chromium for `--seconds` (default 120), then JSON on stdout: first-frame time, the late
  * viewers' times (their median, its steps, and every join's steps), glass-to-glass p50/p95 from the frame-id barcode
- * (at the owner, and at the viewer against the owner page's clip), Chrome's freezeCount in steady state, and the
- * audio-to-video offset from the clip's flash/click markers at the viewer and at the owner page (which plays its own
- * sound of the clip).
+ * (at the owner, and at the viewer against the owner page's clip), Chrome's freezeCount in steady state, and in the
+ * same steady window the audio-to-video offset from the clip's flash/click markers at the viewer and at the owner page
+ * (which plays its own sound of the clip).
  * Every processor is compared with the pass-through worker measured in the same run.
  *   node --import tsx loadtests/src/live-bench.ts [--seconds 120] [--playout asap|paced|both] [--max-delay 100,off]
  *     [--processors passthrough,engine] [--rounds 1]
@@ -105,12 +105,24 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
     const jitterBufferMs = (end: Record<string, number>, start: Record<string, number>) =>
       (1000 * (end.jitterBufferDelay - start.jitterBufferDelay)) /
       (end.jitterBufferEmittedCount - start.jitterBufferEmittedCount);
-    const avMarks = (page: typeof owner) => page.evaluate(() => (window as unknown as { avMarks: AvMarks }).avMarks);
-    const marks = await avMarks(viewer);
-    const timed = audioLeads(marks);
+    // Each marker's lead, and whether it fell in the steady window as the other figures do (the probe starts with the
+    // warm-up, while a page that just joined still settles its buffers): the verdicts are the steady markers'.
+    const avLeads = async (page: typeof owner) => {
+      const { marks, origin } = await page.evaluate(() => ({
+        marks: (window as unknown as { avMarks: AvMarks }).avMarks,
+        origin: performance.timeOrigin,
+      }));
+      const all = audioLeads(marks);
+      const steady = (l: { at: number }) => origin + l.at >= steadyFrom;
+      return { steady: all.filter(steady), warmUp: all.filter((l) => !steady(l)).map((l) => l.lead), marks };
+    };
+    const viewerAv = await avLeads(viewer);
+    const { marks } = viewerAv;
+    const timed = viewerAv.steady;
     const leads = timed.map((l) => l.lead);
     // The owner's page plays the clip's own sound, delayed by the picture's delay it finds (see DelayedClipSound).
-    const ownerTimed = audioLeads(await avMarks(owner));
+    const ownerAv = await avLeads(owner);
+    const ownerTimed = ownerAv.steady;
     const ownerLeads = ownerTimed.map((l) => l.lead);
     return {
       processor,
@@ -149,6 +161,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
         markers: leads.length,
         // Each marker's lead (ms) at its time (s from the first), beside the worker's audio delay each second.
         series: leadSeries(timed),
+        warmUpLeads: viewerAv.warmUp,
         workerAudioDelayMs: workerReports.map((r) => r.audioDelayMs),
       },
       audioMarks: { flashes: marks.flashes.length, clicks: marks.clicks.length, audioRunning: marks.audioRunning },
@@ -159,6 +172,7 @@ async function measure(processor: Processor, seconds: number, playout: Playout, 
         max: Math.max(...ownerLeads),
         markers: ownerLeads.length,
         series: leadSeries(ownerTimed),
+        warmUpLeads: ownerAv.warmUp,
         pictureDelayMs: ownerMeasurements.pictureDelayMs,
       },
       ownerWithinBt1359: withinBt1359(ownerLeads),
