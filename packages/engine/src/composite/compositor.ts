@@ -69,6 +69,7 @@ export class Compositor {
   /** The character's mouth and eyes (which may change colour), and its brows: the features the new face covers. */
   private readonly organRings: readonly (readonly number[])[];
   private readonly browRings: readonly (readonly number[])[];
+  /** The eyes again, for their discs (see eyeDiscs). */
   private readonly eyeRings: readonly (readonly number[])[];
 
   constructor(
@@ -203,8 +204,8 @@ export class Compositor {
    * Raises the mask to 1 over the character's own features (`organs`: mouth and eyes; `coveredRings`: brows, eye
    * discs), and to a ramp `margin` px wide around them, inside the oval and up to `margin` px out of it. FaceMesh's
    * oval hugs a turned head too tightly on its far side: the far eye and brow lie in the feather band or stick out of
-   * the oval, and the cartoon's own eye would show beside the new face's as a ghost. `outlineDistance`: each pixel's distance to the
-   * oval's outline where under `margin`. Returns the cover applied (0 elsewhere).
+   * the oval, and the cartoon's own eye would show beside the new face's as a ghost. `outlineDistance`: each pixel's
+   * distance to the oval's outline where under `margin`. Returns the cover applied (0 elsewhere).
    */
   private coverFeatures(
     mask: Float32Array,
@@ -330,10 +331,9 @@ export function eyeDiscs(...eyes: number[][]): number[][] {
     const v = r.filter((_, i) => i % 2 === axis);
     return { min: Math.min(...v), max: Math.max(...v) };
   };
-  const radius = Math.max(...eyes.map((r) => (extent(r, 0).max - extent(r, 0).min) / 2));
-  return eyes.map((r) => {
-    const x = extent(r, 0);
-    const y = extent(r, 1);
+  const boxes = eyes.map((r) => ({ x: extent(r, 0), y: extent(r, 1) }));
+  const radius = Math.max(...boxes.map(({ x }) => (x.max - x.min) / 2));
+  return boxes.map(({ x, y }) => {
     const cx = (x.min + x.max) / 2;
     const cy = (y.min + y.max) / 2;
     return Array.from({ length: DISC_SIDES }, (_, k) => {
