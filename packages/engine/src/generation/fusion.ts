@@ -117,11 +117,11 @@ export class FaceFusion {
 
   constructor(options: FusionOptions = {}) {
     const merged = { ...DEFAULTS, ...definedOnly(options) };
-    const dis = new DisFlowEstimator();
+    const dis = new DisFlowEstimator({ finestLevel: 2 });
     this.options = {
       ...merged,
       predictionFlow: options.predictionFlow ?? dis,
-      consistencyFlow: options.consistencyFlow ?? dis.variant({ finestLevel: 2, fullResolution: false }),
+      consistencyFlow: options.consistencyFlow ?? dis.variant({ fullResolution: false }),
     };
     const { consistencyPx, differenceLevel, maxSecondWeight, smoothRadius } = this.options;
     if (
