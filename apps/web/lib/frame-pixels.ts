@@ -1,5 +1,12 @@
 import { readPresentedFrames } from './frame-source.ts';
-import type { SourceRect } from './thumbnail.ts';
+
+/** A rect of a frame, px. */
+export interface SourceRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** RGBA pixels, row after row (`width` × 4 bytes a row). */
 export interface Pixels {

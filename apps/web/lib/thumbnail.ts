@@ -1,15 +1,7 @@
-import type { Pixels } from './frame-pixels.ts';
+import type { Pixels, SourceRect } from './frame-pixels.ts';
 
 /** A thumbnail's grid, cells. */
 export interface ThumbnailGrid {
-  width: number;
-  height: number;
-}
-
-/** A source rect, px. */
-export interface SourceRect {
-  x: number;
-  y: number;
   width: number;
   height: number;
 }
