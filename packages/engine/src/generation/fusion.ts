@@ -66,7 +66,7 @@ export interface FusionOptions {
   enabled?: boolean;
   /** Flow that carries the last final face forwards (the second face image). */
   predictionFlow?: FlowEstimator;
-  /** Flow the other way, only for the forward–backward consistency check (a coarser estimate suffices). */
+  /** Flow the other way, only for the forward–backward consistency check (its coarse grid suffices). */
   consistencyFlow?: FlowEstimator;
   /** Forward–backward error (px) at which trust in the second image falls to 1/e. */
   consistencyPx?: number;
@@ -117,6 +117,8 @@ export class FaceFusion {
 
   constructor(options: FusionOptions = {}) {
     const merged = { ...DEFAULTS, ...definedOnly(options) };
+    // Both flows stop at the quarter-resolution level (48 px on a 192 face): the level above cost 1.5 ms more a
+    // frame and bought no steadier output (generation bench: E_warp ratio 0.81 there, 0.79 here; lag 0 either way).
     const dis = new DisFlowEstimator({ finestLevel: 2 });
     this.options = {
       ...merged,
