@@ -24,7 +24,9 @@ const stack = await LiveStack.start(
 );
 console.log(`\nTooncast is running: open http://${host}:${config.live.webPort}/ (Ctrl-C to stop)\n`);
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// The services run in process groups of their own (see OwnedProcess): a closed terminal's SIGHUP, like Ctrl-C,
+// reaches only this process, which stops them.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     if (stopping) return;
     stopping = true;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createLogger, loadConfig, RedisKeys, sfuConnectionName } from '@tooncast/shared';
+import { createLogger, loadConfig, REPO_ROOT, RedisKeys, sfuConnectionName } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import { until } from '../../../scripts/services/browser.ts';
@@ -211,5 +213,59 @@ if (await insideNetns(import.meta.filename)) {
         assert.deepEqual(running(entry), [], `${entry} after the stop`);
       }
     });
+  });
+
+  test('Ctrl-C at the terminal of npm start reaches only its supervisor, which stops every service; none is reported as crashed', {
+    timeout: 90_000,
+  }, async () => {
+    // start.ts in a process group of its own, signalled as a whole, as a terminal signals its foreground group.
+    const start = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/services/start.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TOONCAST_FRAME_PROCESSOR: 'passthrough', TOONCAST_SFU_PORT: '4200' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    start.stdout.on('data', (c) => (output += c));
+    start.stderr.on('data', (c) => (output += c));
+    const exited = new Promise<number | null>((r) => start.once('exit', r));
+    let services: number[] = [];
+    const alive = () =>
+      services.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    try {
+      await until(
+        'npm start to print its URL',
+        60_000,
+        async () => output.includes('Tooncast is running') || undefined,
+      );
+      services = pgrep('-P', String(start.pid));
+      assert.ok(services.length >= 5, `services started: ${services.length}\n${output}`);
+      process.kill(-start.pid!, 'SIGINT');
+      assert.equal(await exited, 0, output);
+      // Before, each service got the SIGINT itself and exited on its own (Redis first): each was logged as a crash.
+      const crashes = output.split('\n').filter((line) => /exited unexpectedly|restarting the/.test(line));
+      assert.deepEqual(
+        crashes.map((line) => line.slice(0, 160)),
+        [],
+        'services reported as crashed',
+      );
+      assert.deepEqual(alive(), [], 'services left running');
+    } finally {
+      // The services run in groups of their own: a failed run must not leave them behind.
+      for (const pid of [start.pid!, ...alive()]) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+    }
   });
 }

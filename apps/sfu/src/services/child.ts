@@ -5,6 +5,11 @@ import { waitForTcp } from './ports.ts';
 /**
  * A service process we own: spawned with piped output (last lines kept for error messages),
  * stopped with SIGTERM then SIGKILL. Exits before stop() are reported through `onExit`.
+ *
+ * A supervised process (one given `onExit`) runs in a process group of its own: a terminal's Ctrl-C, which signals
+ * the whole foreground group, reaches only the supervisor, which then stops its services in order. Before, every
+ * service got the SIGINT at once, exited in any order (Redis before the sfu had ended its sessions), and each exit
+ * was logged as unexpected.
  */
 export class OwnedProcess {
   private readonly child: ChildProcess;
@@ -20,7 +25,7 @@ export class OwnedProcess {
     spawnOptions: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
     onExit?: (code: number | null, tail: string) => void,
   ) {
-    this.child = spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'], detached: !!onExit });
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         if (!line) continue;
