@@ -90,14 +90,24 @@ export class LiveStack {
   private constructor(
     readonly options: StackOptions,
     private readonly log: Logger,
+    private readonly abort?: AbortSignal,
   ) {}
+
+  /** Throws when the start was aborted (see start), between its steps. */
+  private startGoesOn(): void {
+    this.abort?.throwIfAborted();
+  }
 
   get webUrl(): string {
     return `http://${this.options.iceAddress || '127.0.0.1'}:${this.options.webPort}`;
   }
 
-  static async start(options: StackOptions, log: Logger): Promise<LiveStack> {
-    const stack = new LiveStack(options, log);
+  /**
+   * Starts every service; `abort` stops the start at its next step (and what it started): a Ctrl-C while starting
+   * reaches only the caller once the services run in groups of their own (see OwnedProcess).
+   */
+  static async start(options: StackOptions, log: Logger, abort?: AbortSignal): Promise<LiveStack> {
+    const stack = new LiveStack(options, log, abort);
     try {
       await stack.launch();
     } catch (err) {
@@ -110,6 +120,8 @@ export class LiveStack {
   private async launch(): Promise<void> {
     const o = this.options;
     const build = ensureWebBuild(this.log);
+    // Settled here, so that an abort before the build is awaited leaves no unhandled rejection.
+    build.catch(() => undefined);
     if (o.redisUrl) this.redisUrl = o.redisUrl;
     else {
       const respawn = () => void redis.respawn().catch((err) => this.log.error({ err }, 'redis did not restart'));
@@ -118,6 +130,7 @@ export class LiveStack {
       this.owned.push(redis);
       this.redisUrl = await redis.start();
     }
+    this.startGoesOn();
     if (o.janusUrl) this.janusUrl = o.janusUrl;
     else {
       const respawn = () => void janus.respawn().catch((err) => this.log.error({ err }, 'janus did not restart'));
@@ -127,14 +140,17 @@ export class LiveStack {
       this.janusUrl = await janus.start();
       this.janusAdminKey = janus.adminKey;
     }
+    this.startGoesOn();
     const startSfu = () => this.node('sfu', 'apps/sfu/src/main.ts', startSfu);
     startSfu();
     for (let i = 0; i < o.workers; i++) this.startWorker();
     await build;
+    this.startGoesOn();
     const web = [NEXT_BIN, 'start', '-p', String(o.webPort), '-H', '0.0.0.0'];
     const startWeb = () => this.spawn('web', process.execPath, web, this.serviceEnv(), WEB_DIR, startWeb);
     startWeb();
     await Promise.all([waitForTcp('127.0.0.1', o.sfuPort, 30_000), waitForTcp('127.0.0.1', o.webPort, 30_000)]);
+    this.startGoesOn();
     await this.waitForWorkers(this.workers);
   }
 
@@ -227,6 +243,7 @@ export class LiveStack {
     try {
       const deadline = Date.now() + 30_000;
       for (let missing = await unregistered(); missing.length; missing = await unregistered()) {
+        this.startGoesOn();
         if (Date.now() > deadline) {
           // Which ones, and what each was doing: a worker that exited differs from one stuck starting.
           const state = missing.map(

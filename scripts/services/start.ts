@@ -9,27 +9,38 @@ import { LiveStack, lanAddress } from './stack.ts';
 const config = loadConfig();
 const log = createLogger('tooncast', config.logLevel);
 const host = config.live.host || lanAddress();
-const stack = await LiveStack.start(
-  {
-    iceAddress: config.live.host,
-    sfuPort: config.live.sfuPort,
-    webPort: config.live.webPort,
-    rtpPorts: config.live.rtpPorts,
-    redisUrl: config.live.redisUrl,
-    janusUrl: config.live.janusUrl,
-    workers: config.live.workers,
-    supervise: true,
-  },
-  log,
-);
-console.log(`\nTooncast is running: open http://${host}:${config.live.webPort}/ (Ctrl-C to stop)\n`);
+// Installed before the start, which may take minutes (the web app's first build): the services run in process groups
+// of their own (see OwnedProcess), so a terminal's Ctrl-C or a closed terminal's SIGHUP reaches only this process,
+// which stops them. A second signal while stopping is ignored: this process must outlive its services.
+const abort = new AbortController();
+let stack: LiveStack | undefined;
 let stopping = false;
-// The services run in process groups of their own (see OwnedProcess): a closed terminal's SIGHUP, like Ctrl-C,
-// reaches only this process, which stops them.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    void stack.stop().then(() => process.exit(0));
+    abort.abort();
+    if (stack) void stack.stop().then(() => process.exit(0));
   });
 }
+try {
+  stack = await LiveStack.start(
+    {
+      iceAddress: config.live.host,
+      sfuPort: config.live.sfuPort,
+      webPort: config.live.webPort,
+      rtpPorts: config.live.rtpPorts,
+      redisUrl: config.live.redisUrl,
+      janusUrl: config.live.janusUrl,
+      workers: config.live.workers,
+      supervise: true,
+    },
+    log,
+    abort.signal,
+  );
+} catch (err) {
+  // Stopped while starting (LiveStack.start stopped what it had started).
+  if (stopping) process.exit(0);
+  throw err;
+}
+console.log(`\nTooncast is running: open http://${host}:${config.live.webPort}/ (Ctrl-C to stop)\n`);

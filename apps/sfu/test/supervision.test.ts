@@ -215,10 +215,17 @@ if (await insideNetns(import.meta.filename)) {
     });
   });
 
-  test('Ctrl-C at the terminal of npm start reaches only its supervisor, which stops every service; none is reported as crashed', {
-    timeout: 90_000,
-  }, async () => {
-    // start.ts in a process group of its own, signalled as a whole, as a terminal signals its foreground group.
+  /** The services' processes (in this namespace, after the stack above stopped, only start.ts's). */
+  const services = () =>
+    ['redis-server', 'janus', 'apps/sfu/src/main.ts', 'apps/inference/src/main.ts', 'next-server|next start'].flatMap(
+      (p) => pgrep('-f', p),
+    );
+
+  /**
+   * Runs start.ts in a process group of its own and, once its output shows `when`, signals the whole group as a
+   * terminal does on Ctrl-C; returns its exit code, its output and the services still running after it exited.
+   */
+  async function interrupted(when: string) {
     const start = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/services/start.ts')], {
       cwd: REPO_ROOT,
       env: { ...process.env, TOONCAST_FRAME_PROCESSOR: 'passthrough', TOONCAST_SFU_PORT: '4200' },
@@ -229,43 +236,44 @@ if (await insideNetns(import.meta.filename)) {
     start.stdout.on('data', (c) => (output += c));
     start.stderr.on('data', (c) => (output += c));
     const exited = new Promise<number | null>((r) => start.once('exit', r));
-    let services: number[] = [];
-    const alive = () =>
-      services.filter((pid) => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      });
     try {
-      await until(
-        'npm start to print its URL',
-        60_000,
-        async () => output.includes('Tooncast is running') || undefined,
-      );
-      services = pgrep('-P', String(start.pid));
-      assert.ok(services.length >= 5, `services started: ${services.length}\n${output}`);
+      await until(`npm start to print "${when}"`, 60_000, async () => output.includes(when) || undefined);
+      const started = services().length;
       process.kill(-start.pid!, 'SIGINT');
-      assert.equal(await exited, 0, output);
+      const code = await exited;
+      // The services' own ends (SIGTERM) take a moment to be reaped.
+      await new Promise((r) => setTimeout(r, 500));
       // Before, each service got the SIGINT itself and exited on its own (Redis first): each was logged as a crash.
       const crashes = output.split('\n').filter((line) => /exited unexpectedly|restarting the/.test(line));
-      assert.deepEqual(
-        crashes.map((line) => line.slice(0, 160)),
-        [],
-        'services reported as crashed',
-      );
-      assert.deepEqual(alive(), [], 'services left running');
+      return { code, output, started, crashes: crashes.map((l) => l.slice(0, 160)), left: services() };
     } finally {
       // The services run in groups of their own: a failed run must not leave them behind.
-      for (const pid of [start.pid!, ...alive()]) {
+      for (const pid of [start.pid!, ...services()]) {
         try {
           process.kill(-pid, 'SIGKILL');
         } catch {
-          // Gone already.
+          // Gone already, or not a group leader.
         }
       }
     }
+  }
+
+  test('Ctrl-C at the terminal of npm start reaches only its supervisor, which stops every service; none is reported as crashed', {
+    timeout: 90_000,
+  }, async () => {
+    const run = await interrupted('Tooncast is running');
+    assert.ok(run.started >= 5, `services started: ${run.started}\n${run.output}`);
+    assert.equal(run.code, 0, run.output);
+    assert.deepEqual(run.crashes, [], 'services reported as crashed');
+    assert.deepEqual(run.left, [], 'services left running');
+  });
+
+  test('Ctrl-C while npm start is still starting stops what it started', { timeout: 90_000 }, async () => {
+    const run = await interrupted('janus started');
+    assert.ok(run.started >= 2, `services started: ${run.started}\n${run.output}`);
+    assert.equal(run.code, 0, run.output);
+    assert.doesNotMatch(run.output, /Tooncast is running/);
+    assert.deepEqual(run.crashes, [], 'services reported as crashed');
+    assert.deepEqual(run.left, [], 'services left running');
   });
 }
