@@ -43,4 +43,6 @@ try {
   if (stopping) process.exit(0);
   throw err;
 }
+// A signal after the start's last step, before it returned.
+if (stopping) await stack.stop().then(() => process.exit(0));
 console.log(`\nTooncast is running: open http://${host}:${config.live.webPort}/ (Ctrl-C to stop)\n`);
