@@ -9,6 +9,9 @@ import os from 'node:os';
  * `npm start`) each session is weighted first by its group's nice value, and under systemd by its cgroup's CPU
  * weight. Raising the session group here took the co-located browsers' CPU on the 2-core test machine: the worker's
  * own p95 fell 126–136 → 81–95 ms, glass-to-glass did not improve, so the share is the deployment's to set.
+ * Real-time scheduling (SCHED_RR via chrt) was measured there too: for the media path alone it gained nothing; for
+ * every worker thread the worker's own p95 fell 65–75 → 31 ms but the browsers beside it froze and their sound fell
+ * 250 ms behind.
  */
 const COMPUTE_NICE_STEPS = 5;
 
