@@ -209,6 +209,7 @@ function workerSummary(reports: LiveStats[]) {
     framesIn: last?.framesIn,
     framesOut: last?.framesOut,
     framesDropped: last?.framesDropped,
+    audioDropped: last?.audioDropped,
     captureJitterMs: median(reports.map((r) => r.captureJitterMs ?? Number.NaN).filter(Number.isFinite)),
     stagesMedianOfSeconds: stages,
   };

@@ -214,6 +214,7 @@ if (await insideNetns(import.meta.filename, false)) {
           totalP95: worker.stages?.total.p95,
           dropped: worker.framesDropped,
           audioDelay: worker.audioDelayMs,
+          audioDropped: worker.audioDropped,
         },
         owner: secondOf(now.owner, before.owner),
         viewer: secondOf(now.viewer, before.viewer).received,

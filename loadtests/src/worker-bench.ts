@@ -142,6 +142,7 @@ async function measure(name: string, processor: FrameProcessor, clip: Buffer[]) 
     framesIn: last.framesIn,
     framesOut: last.framesOut,
     framesDropped: last.framesDropped,
+    audioDropped: last.audioDropped,
     playoutDelayMs: median(reports.map((r) => r.audioDelayMs)),
     stagesMedianOfSeconds: stages,
     /**

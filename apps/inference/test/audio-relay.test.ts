@@ -47,3 +47,29 @@ test('closing one session while its sound waits leaves the other sessions on the
   // The video delay grew from 0 to 50 ms before its first packet: the timestamps moved on by as much (48 kHz).
   assert.equal(received[0].readUInt32BE(4) - received[0].readUInt16BE(2) * 960, 50 * 48);
 });
+
+test('packets dropped as too late are counted while the relay runs: each one is missing at the mountpoint', async (t) => {
+  const mountpoint = dgram.createSocket('udp4');
+  const sender = dgram.createSocket('udp4');
+  t.after(() => {
+    mountpoint.close();
+    sender.close();
+  });
+  await new Promise<void>((r) => mountpoint.bind(0, HOST, () => r()));
+  const received: Buffer[] = [];
+  mountpoint.on('message', (m) => received.push(m));
+  const relay = await AudioRelay.start(HOST, { host: HOST, port: mountpoint.address().port });
+  // A clip playing (a packet each 20 ms), its page stalled for 400 ms, then the backlog at once: its moment passed.
+  const PACKETS = 30;
+  for (let i = 0; i < 10; i++) {
+    sender.send(opusPacket(i), relay.port, HOST);
+    await sleep(20);
+  }
+  await sleep(400);
+  for (let i = 10; i < PACKETS; i++) sender.send(opusPacket(i), relay.port, HOST);
+  await sleep(300);
+  const dropped = relay.dropped;
+  assert.ok(dropped >= 5, `the backlog's late packets are counted (${dropped})`);
+  assert.equal(received.length, PACKETS - dropped, 'every packet was either relayed or counted as dropped');
+  assert.equal(await relay.close(), dropped, 'closing reports the same count');
+});

@@ -114,6 +114,8 @@ export const LiveStats = z.object({
   framesOut: z.number(),
   framesDropped: z.number(),
   audioDelayMs: z.number(),
+  /** Clip audio packets the worker dropped as too late since the session started (a gap in the sound each). */
+  audioDropped: z.number(),
   /** The worker latency by stage (decode, wait, process, encode, pace, total), ms over the last second. */
   stages: z.record(z.string(), z.object({ p50: z.number(), p95: z.number() })).optional(),
   /** How unevenly the publisher captured its frames over the last second, ms (the worker's CaptureSteps). */

@@ -10,10 +10,11 @@ import { parentPort } from 'node:worker_threads';
 import { AudioRetimer } from './audio-retimer.ts';
 
 export type RelayRequest =
-  | { type: 'open'; id: number; host: string; outHost: string; outPort: number }
+  /** `dropped`: one shared Int32 the relay keeps at the count of packets it dropped as too late (read at any time). */
+  | { type: 'open'; id: number; host: string; outHost: string; outPort: number; dropped: Int32Array }
   | { type: 'delay'; id: number; delayMs: number }
   | { type: 'close'; id: number };
-export type RelayReply = { id: number; port?: number; error?: string; closed?: { dropped: number } };
+export type RelayReply = { id: number; port?: number; error?: string; closed?: true };
 
 interface Relay {
   input: dgram.Socket;
@@ -35,7 +36,10 @@ function open(m: Extract<RelayRequest, { type: 'open' }>): void {
     if (packet.length < 12) return;
     const now = performance.now();
     const placed = relay.retimer.place(packet.readUInt32BE(4), now);
-    if (!placed) return;
+    if (!placed) {
+      Atomics.store(m.dropped, 0, relay.retimer.dropped);
+      return;
+    }
     packet.writeUInt32BE(placed.timestamp, 4);
     // A packet whose relay closed meanwhile is dropped: sent on the closed socket, it would throw and end this
     // thread, with every other session's sound.
@@ -61,7 +65,7 @@ port.on('message', (m: RelayRequest) => {
       // Packets still waiting for their time are dropped (see open).
       relay?.input.close();
       relay?.output.close();
-      port.postMessage({ id: m.id, closed: { dropped: relay?.retimer.dropped ?? 0 } } satisfies RelayReply);
+      port.postMessage({ id: m.id, closed: true } satisfies RelayReply);
       break;
   }
 });

@@ -42,6 +42,7 @@ export class AudioRelay {
   private constructor(
     private readonly id: number,
     readonly port: number,
+    private readonly droppedCount: Int32Array,
   ) {}
 
   /** Starts the relay thread ahead of the first session, so no session waits for it. */
@@ -51,17 +52,24 @@ export class AudioRelay {
 
   static async start(host: string, output: { host: string; port: number }): Promise<AudioRelay> {
     const id = ++relays;
-    const r = await request({ type: 'open', id, host, outHost: output.host, outPort: output.port });
+    const dropped = new Int32Array(new SharedArrayBuffer(4));
+    const r = await request({ type: 'open', id, host, outHost: output.host, outPort: output.port, dropped });
     if (r.port === undefined) throw new Error(`the audio relay could not listen on ${host}: ${r.error}`);
-    return new AudioRelay(id, r.port);
+    return new AudioRelay(id, r.port, dropped);
   }
 
   setDelay(delayMs: number): void {
     relayThread().postMessage({ type: 'delay', id: this.id, delayMs } satisfies RelayRequest);
   }
 
-  /** Stops the relay; resolves to the number of packets it dropped as too late (see AudioRetimer). */
+  /** Packets dropped so far as too late (see AudioRetimer): a gap in the sound each. */
+  get dropped(): number {
+    return Atomics.load(this.droppedCount, 0);
+  }
+
+  /** Stops the relay; resolves to the number of packets it dropped as too late. */
   async close(): Promise<number> {
-    return (await request({ type: 'close', id: this.id })).closed?.dropped ?? 0;
+    await request({ type: 'close', id: this.id });
+    return this.dropped;
   }
 }

@@ -44,6 +44,8 @@ export interface PipelineStats {
   framesDropped: number;
   /** Delay after arrival at which frames and the clip audio leave the worker (the playout delay), ms. */
   audioDelayMs: number;
+  /** Clip audio packets dropped as too late since the session started (see AudioRetimer). */
+  audioDropped: number;
   /** Frame buffers the decoder made so far: a steady stream reuses a handful (see FramePool). */
   frameBuffers: number;
   /** The latency above by stage (decode, wait for the processor, process, encode, pace), last second. */
@@ -402,6 +404,7 @@ export class LivePipeline {
       latencyP95: percentileOf(this.latencies, 0.95),
       ...this.counters,
       audioDelayMs: this.playout.delayMs,
+      audioDropped: this.audio?.dropped ?? 0,
       frameBuffers: this.decoder.framesAllocated,
       stages: this.stages.take(),
       captureJitterMs: this.captureSteps.take(),
