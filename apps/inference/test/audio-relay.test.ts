@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { AudioRelay } from '../src/media/audio-relay.ts';
 
 const HOST = '127.0.0.1';
@@ -16,7 +16,8 @@ function opusPacket(sequence: number): Buffer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('closing one session while its sound waits leaves the other sessions on the relay thread relaying', async (t) => {
+/** A mountpoint stand-in that keeps what it receives, and a sender, both closed after the test. */
+async function mountpointAndSender(t: TestContext) {
   const mountpoint = dgram.createSocket('udp4');
   const sender = dgram.createSocket('udp4');
   t.after(() => {
@@ -26,7 +27,11 @@ test('closing one session while its sound waits leaves the other sessions on the
   await new Promise<void>((r) => mountpoint.bind(0, HOST, () => r()));
   const received: Buffer[] = [];
   mountpoint.on('message', (m) => received.push(m));
-  const output = { host: HOST, port: mountpoint.address().port };
+  return { sender, received, output: { host: HOST, port: mountpoint.address().port } };
+}
+
+test('closing one session while its sound waits leaves the other sessions on the relay thread relaying', async (t) => {
+  const { sender, received, output } = await mountpointAndSender(t);
   const [closing, staying] = await Promise.all([AudioRelay.start(HOST, output), AudioRelay.start(HOST, output)]);
   t.after(() => staying.close());
 
@@ -49,16 +54,8 @@ test('closing one session while its sound waits leaves the other sessions on the
 });
 
 test('packets dropped as too late are counted while the relay runs: each one is missing at the mountpoint', async (t) => {
-  const mountpoint = dgram.createSocket('udp4');
-  const sender = dgram.createSocket('udp4');
-  t.after(() => {
-    mountpoint.close();
-    sender.close();
-  });
-  await new Promise<void>((r) => mountpoint.bind(0, HOST, () => r()));
-  const received: Buffer[] = [];
-  mountpoint.on('message', (m) => received.push(m));
-  const relay = await AudioRelay.start(HOST, { host: HOST, port: mountpoint.address().port });
+  const { sender, received, output } = await mountpointAndSender(t);
+  const relay = await AudioRelay.start(HOST, output);
   // A clip playing (a packet each 20 ms), its page stalled for 400 ms, then the backlog at once: its moment passed.
   const PACKETS = 30;
   for (let i = 0; i < 10; i++) {
