@@ -93,11 +93,6 @@ export class LiveStack {
     private readonly abort?: AbortSignal,
   ) {}
 
-  /** Throws when the start was aborted (see start), between its steps. */
-  private startGoesOn(): void {
-    this.abort?.throwIfAborted();
-  }
-
   get webUrl(): string {
     return `http://${this.options.iceAddress || '127.0.0.1'}:${this.options.webPort}`;
   }
@@ -130,7 +125,7 @@ export class LiveStack {
       this.owned.push(redis);
       this.redisUrl = await redis.start();
     }
-    this.startGoesOn();
+    this.abort?.throwIfAborted();
     if (o.janusUrl) this.janusUrl = o.janusUrl;
     else {
       const respawn = () => void janus.respawn().catch((err) => this.log.error({ err }, 'janus did not restart'));
@@ -140,17 +135,17 @@ export class LiveStack {
       this.janusUrl = await janus.start();
       this.janusAdminKey = janus.adminKey;
     }
-    this.startGoesOn();
+    this.abort?.throwIfAborted();
     const startSfu = () => this.node('sfu', 'apps/sfu/src/main.ts', startSfu);
     startSfu();
     for (let i = 0; i < o.workers; i++) this.startWorker();
     await build;
-    this.startGoesOn();
+    this.abort?.throwIfAborted();
     const web = [NEXT_BIN, 'start', '-p', String(o.webPort), '-H', '0.0.0.0'];
     const startWeb = () => this.spawn('web', process.execPath, web, this.serviceEnv(), WEB_DIR, startWeb);
     startWeb();
     await Promise.all([waitForTcp('127.0.0.1', o.sfuPort, 30_000), waitForTcp('127.0.0.1', o.webPort, 30_000)]);
-    this.startGoesOn();
+    this.abort?.throwIfAborted();
     await this.waitForWorkers(this.workers);
   }
 
@@ -243,7 +238,7 @@ export class LiveStack {
     try {
       const deadline = Date.now() + 30_000;
       for (let missing = await unregistered(); missing.length; missing = await unregistered()) {
-        this.startGoesOn();
+        this.abort?.throwIfAborted();
         if (Date.now() > deadline) {
           // Which ones, and what each was doing: a worker that exited differs from one stuck starting.
           const state = missing.map(

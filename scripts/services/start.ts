@@ -15,12 +15,13 @@ const host = config.live.host || lanAddress();
 const abort = new AbortController();
 let stack: LiveStack | undefined;
 let stopping = false;
+const stopAndExit = (running: LiveStack) => running.stop().then(() => process.exit(0));
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     abort.abort();
-    if (stack) void stack.stop().then(() => process.exit(0));
+    if (stack) void stopAndExit(stack);
   });
 }
 try {
@@ -44,5 +45,5 @@ try {
   throw err;
 }
 // A signal after the start's last step, before it returned.
-if (stopping) await stack.stop().then(() => process.exit(0));
+if (stopping) await stopAndExit(stack);
 console.log(`\nTooncast is running: open http://${host}:${config.live.webPort}/ (Ctrl-C to stop)\n`);
