@@ -15,6 +15,7 @@ const MAX_SOURCE_STEP = 2 * 90_000;
  */
 export class OutputTimeline {
   private last?: { source: number; output: number; arrivedAt: number };
+  private lastDeparture?: number;
 
   /**
    * The output timestamp of a frame with source RTP timestamp `source` that arrived at `arrivedAt` (ms), and
@@ -31,5 +32,20 @@ export class OutputTimeline {
     }
     this.last = { source, output: timestamp, arrivedAt };
     return { timestamp, newTimeline };
+  }
+
+  /**
+   * The RTP timestamp a frame leaves with: its output timestamp moved on by the time it spent in the worker
+   * (`heldMs`, arrival to departure), and always after the last frame's. A watcher's jitter buffer sizes itself on
+   * how late frames arrive against their timestamps: stamped on arrival, every frame carried the engine's varying
+   * time (p95 2-3x its median on a loaded machine) as network jitter, and watchers held every frame that much longer.
+   * Stamped on departure, they see only the jitter after the worker, as with a pass-through worker.
+   */
+  depart(timestamp: number, heldMs: number): number {
+    let departure = (timestamp + Math.round(heldMs * TICKS_PER_MS)) >>> 0;
+    const last = this.lastDeparture;
+    if (last !== undefined && ((departure - last) | 0) <= 0) departure = (last + 1) >>> 0;
+    this.lastDeparture = departure;
+    return departure;
   }
 }
