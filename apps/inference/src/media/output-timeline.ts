@@ -12,6 +12,7 @@ const MAX_SOURCE_STEP = 2 * 90_000;
  * wall-clock time between the two frames' arrivals, as Janus rebases a stream whose SSRC changed. Watchers see one
  * continuous stream: Janus's sender reports map an RTP timestamp to wall-clock time only when it is newer than the
  * last one sent, so a republish onto an older timeline would otherwise leave Chrome's A/V sync on a stale mapping.
+ * A frame is placed on it when it arrives (`map`) and stamped when it leaves (`depart`).
  */
 export class OutputTimeline {
   private last?: { source: number; output: number; arrivedAt: number };
