@@ -87,6 +87,9 @@ export class InferenceWorker {
    * and pid say which process it is, for operators.
    */
   private async beat(): Promise<void> {
+    // A stopping worker has left the registry: a session start still under way must not list it again (free, for
+    // up to the key's TTL, while it exits).
+    if (this.stopped) return;
     const { workerCapacity: capacity } = this.live;
     await this.redis
       .multi()
@@ -218,7 +221,7 @@ export class InferenceWorker {
     await this.subscriber.unsubscribe(RedisKeys.channel(sessionId)).catch(() => undefined);
     await claimed.pipeline.close();
     await claimed.processor.close();
-    if (!this.stopped) await this.beat().catch(() => undefined);
+    await this.beat().catch(() => undefined);
     this.log.info({ session: sessionId, reason }, 'session released');
   }
 

@@ -491,3 +491,36 @@ test("after the publisher renegotiates, the worker's keyframe requests go to the
   );
   assert.ok(received.map((r) => r.id).includes(49), 'the stream resumes at the next keyframe');
 });
+
+// Before, `listen` never settled when its video socket closed before it was bound (the test timed out), and a close
+// during the relay's start left the relay thread, the RTCP sockets and the stats timer running.
+for (const [when, afterMs] of [
+  ['at once', 0],
+  ['while its audio relay starts', 2],
+] as const) {
+  test(`a pipeline closed while it starts (${when}) leaves nothing open`, { timeout: 10_000 }, async () => {
+    const stats: PipelineStats[] = [];
+    const output = { host: '127.0.0.1', videoPort: 9, audioPort: 9, videoRtcpPort: 9, videoPt: 96, audioPt: 111 };
+    const pipeline = new LivePipeline(
+      { width, height, keyframeInterval: 12, output },
+      new PassThroughProcessor(),
+      log,
+      (s) => stats.push(s),
+      fail,
+    );
+    const listening = pipeline.listen('127.0.0.1');
+    if (afterMs) await new Promise((r) => setTimeout(r, afterMs));
+    await pipeline.close();
+    const ports = await listening;
+    // The audio relay's and the RTCP sockets' ports are free again, and no stats come.
+    for (const port of [ports.audioPort, ports.videoRtcpPort]) {
+      const socket = dgram.createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, '127.0.0.1', resolve);
+      }).finally(() => socket.close());
+    }
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.deepEqual(stats, [], 'no stats from a closed pipeline');
+  });
+}

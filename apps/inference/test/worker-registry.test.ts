@@ -9,11 +9,12 @@ import { InferenceWorker } from '../src/worker.ts';
 const log = createLogger('worker-registry-test', 'warn');
 const server = new RedisProcess(log);
 let redis: Redis;
+let url: string;
 let worker: InferenceWorker;
 let stopped = false;
 
 before(async () => {
-  const url = await server.start();
+  url = await server.start();
   redis = new Redis(url);
   worker = new InferenceWorker(url, loadConfig().live, () => new PassThroughProcessor(), log);
   await worker.start();
@@ -42,4 +43,33 @@ test('a worker whose beats lapsed (a stall) is listed again at its next beat; a 
   await stopping;
   assert.deepEqual(await listed(), { member: 0, alive: 0 });
   assert.deepEqual(await redis.lrange(RedisKeys.pending, 0, -1), ['offered-while-stopping']);
+});
+
+test('a worker stopped while it starts a session stays out of the registry', async () => {
+  // Its processor opens slowly, as the engine does (selfie analysis): the stop lands inside the start.
+  const slow = new InferenceWorker(
+    url,
+    loadConfig().live,
+    () => Object.assign(new PassThroughProcessor(), { open: () => new Promise<void>((r) => setTimeout(r, 300)) }),
+    log,
+  );
+  await slow.start();
+  const session = 'starting-while-stopped';
+  await redis.hset(RedisKeys.session(session), { state: 'queued', mountpointVideoPort: 9, mountpointAudioPort: 9 });
+  await redis.set(RedisKeys.selfie(session), 'selfie bytes');
+  const listener = new Redis(url);
+  const claimed = new Promise<void>((resolve) => {
+    listener.on('message', (_channel, text: string) => {
+      if (JSON.parse(text).type === 'worker-claimed') resolve();
+    });
+  });
+  await listener.subscribe(RedisKeys.channel(session));
+  await redis.rpush(RedisKeys.pending, session);
+  await claimed;
+  await slow.stop();
+  // Long enough for the start under way to have run on (before, it listed the worker again, free, as it exited).
+  await new Promise((r) => setTimeout(r, 500));
+  listener.disconnect();
+  assert.equal(await redis.exists(RedisKeys.worker(slow.id)), 0, 'its registry entry stays deleted');
+  assert.equal(await redis.sismember(RedisKeys.workers, slow.id), 0, 'it is not listed');
 });

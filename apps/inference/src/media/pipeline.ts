@@ -147,6 +147,8 @@ export class LivePipeline {
   /** The last frame sent (not a repeat), and the frames dropped by then: an output gap is logged against it. */
   private lastSent?: { meta: InFlight; dropped: number };
   private closed = false;
+  /** `listen`'s work, while or once it runs. */
+  private starting?: Promise<unknown>;
   private statsTimer?: NodeJS.Timeout;
   private counters = { framesIn: 0, framesOut: 0, framesDropped: 0 };
 
@@ -179,7 +181,15 @@ export class LivePipeline {
    * ports) and returns them for the VideoRoom forwarder. Frames decoded before `processorOpen` resolves are dropped
    * (the decoder still follows the stream).
    */
-  async listen(
+  listen(
+    host: string,
+    processorOpen?: Promise<void>,
+  ): Promise<{ videoPort: number; audioPort: number; videoRtcpPort: number }> {
+    this.starting = this.openInputs(host, processorOpen);
+    return this.starting;
+  }
+
+  private async openInputs(
     host: string,
     processorOpen?: Promise<void>,
   ): Promise<{ videoPort: number; audioPort: number; videoRtcpPort: number }> {
@@ -425,6 +435,8 @@ export class LivePipeline {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A start under way (the session released while it came up) finishes first: what it opens is closed below.
+    await this.starting?.catch(() => undefined);
     clearInterval(this.statsTimer);
     clearTimeout(this.repeatTimer);
     for (const s of [this.videoIn, this.out]) s.close();
