@@ -185,8 +185,9 @@ export class LivePipeline {
     host: string,
     processorOpen?: Promise<void>,
   ): Promise<{ videoPort: number; audioPort: number; videoRtcpPort: number }> {
-    this.starting = this.openInputs(host, processorOpen);
-    return this.starting;
+    const starting = this.openInputs(host, processorOpen);
+    this.starting = starting;
+    return starting;
   }
 
   private async openInputs(
