@@ -26,15 +26,3 @@ test('a new source timeline continues the output by the time between arrivals', 
     assert.deepEqual(timeline.map((source + 3750) >>> 0, 90), { timestamp: 1000 + 50 * 90 + 3750, newTimeline: false });
   }
 });
-
-test('a frame leaves stamped with its departure: its timestamp plus its time in the worker, always after the last', () => {
-  const timeline = new OutputTimeline();
-  const start = 2 ** 32 - 3750;
-  // Held 20, 60 and 30 ms: the stamps step as the frames left (41.7 + 40, then 41.7 - 30 ms).
-  assert.equal(timeline.depart(start, 20), (start + 20 * 90) >>> 0);
-  assert.equal(timeline.depart((start + 3750) >>> 0, 60), (start + 3750 + 60 * 90) >>> 0);
-  assert.equal(timeline.depart((start + 7500) >>> 0, 30), (start + 7500 + 30 * 90) >>> 0);
-  // A frame that would land on or before the last stamp goes one tick after it.
-  assert.equal(timeline.depart((start + 7500) >>> 0, 30), (start + 7500 + 30 * 90 + 1) >>> 0);
-  assert.equal(timeline.depart((start + 3750) >>> 0, 70), (start + 7500 + 30 * 90 + 2) >>> 0);
-});

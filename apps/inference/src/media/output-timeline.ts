@@ -12,11 +12,9 @@ const MAX_SOURCE_STEP = 2 * 90_000;
  * wall-clock time between the two frames' arrivals, as Janus rebases a stream whose SSRC changed. Watchers see one
  * continuous stream: Janus's sender reports map an RTP timestamp to wall-clock time only when it is newer than the
  * last one sent, so a republish onto an older timeline would otherwise leave Chrome's A/V sync on a stale mapping.
- * A frame is placed on it when it arrives (`map`) and stamped when it leaves (`depart`).
  */
 export class OutputTimeline {
   private last?: { source: number; output: number; arrivedAt: number };
-  private lastDeparture?: number;
 
   /**
    * The output timestamp of a frame with source RTP timestamp `source` that arrived at `arrivedAt` (ms), and
@@ -33,20 +31,5 @@ export class OutputTimeline {
     }
     this.last = { source, output: timestamp, arrivedAt };
     return { timestamp, newTimeline };
-  }
-
-  /**
-   * The RTP timestamp a frame leaves with: its output timestamp moved on by the time it spent in the worker
-   * (`heldMs`, arrival to departure), and always after the last frame's. A watcher's jitter buffer sizes itself on
-   * how late frames arrive against their timestamps: stamped on arrival, every frame carried the engine's varying
-   * time (p95 2-3x its median on a loaded machine) as network jitter, and watchers held every frame that much longer.
-   * Stamped on departure, they see only the jitter after the worker, as with a pass-through worker.
-   */
-  depart(timestamp: number, heldMs: number): number {
-    let departure = (timestamp + Math.round(heldMs * TICKS_PER_MS)) >>> 0;
-    const last = this.lastDeparture;
-    if (last !== undefined && ((departure - last) | 0) <= 0) departure = (last + 1) >>> 0;
-    this.lastDeparture = departure;
-    return departure;
   }
 }

@@ -101,9 +101,9 @@ interface InFlight {
 /**
  * One session's media path inside the worker:
  * RTP (from the VideoRoom forwarder) → VP8 frames → ffmpeg decode → FrameProcessor → ffmpeg encode
- * → VP8 RTP stamped with each frame's departure on the source's clock, one timeline across republishes (see
- * OutputTimeline) → Janus streaming mountpoint; the clip audio is relayed with the frames' delay through the worker,
- * which keeps lips in sync (see PlayoutDelay).
+ * → VP8 RTP with the source timestamps, kept on one timeline across republishes (see OutputTimeline) → Janus
+ * streaming mountpoint, each frame a fixed playout delay after it arrived; the clip audio is relayed with the same
+ * delay, which keeps lips in sync (see PlayoutDelay).
  */
 export class LivePipeline {
   private readonly videoIn = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
@@ -310,7 +310,7 @@ export class LivePipeline {
   /**
    * A watcher that starts (or lost packets) waits for a keyframe. The next frame is a decode, a processor run and an
    * encode away, 100–200 ms with the engine and far more on a starved machine, or never while the publisher is
-   * paused; the picture last sent, encoded again as a keyframe, leaves within milliseconds.
+   * paused; the picture last sent, encoded again as a keyframe one RTP tick after it, leaves within milliseconds.
    */
   private repeatAsKeyframe(): void {
     if (this.closed || this.repeatTimer) return;
@@ -329,9 +329,8 @@ export class LivePipeline {
     this.encoder.requestKeyframe();
     const last = this.lastPicture;
     if (!last) return;
-    // Stamped, like any frame, with when it leaves: after the original by the time between them.
     const meta: InFlight = {
-      timestamp: last.meta.timestamp,
+      timestamp: (last.meta.timestamp + 1) >>> 0,
       times: { arrived: last.meta.times.arrived },
       repeat: true,
       picture: last.meta.picture,
@@ -377,10 +376,8 @@ export class LivePipeline {
   private sendPackets(vp8: Buffer, meta: InFlight): void {
     if (this.closed) return;
     const { host, videoPort } = this.options.output;
-    const sent = performance.now();
-    const timestamp = this.timeline.depart(meta.timestamp, sent - meta.times.arrived);
-    for (const packet of this.packetizer.packetize(vp8, timestamp)) this.out.send(packet, videoPort, host);
-    meta.times.sent = sent;
+    for (const packet of this.packetizer.packetize(vp8, meta.timestamp)) this.out.send(packet, videoPort, host);
+    meta.times.sent = performance.now();
     if (isVp8Keyframe(vp8)) this.log.debug({ repeat: meta.repeat }, 'keyframe sent');
     // A repeat is no frame of the stream: the latency and rate figures are the stream's.
     if (meta.repeat) return;

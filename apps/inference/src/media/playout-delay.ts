@@ -20,11 +20,12 @@ const MAX_DELAY_MS = 250;
 
 /**
  * The delay after arrival at which the clip audio leaves the worker, and in 'paced' mode every frame too.
- * 'asap' (default): frames leave when encoded and the audio follows their median latency (frames are stamped
- * with their departure, so watchers' jitter buffers do not see the worker's varying time; see
- * OutputTimeline.depart). 'paced': a frame ready earlier waits for its time, so frames also leave as evenly as the
- * publisher sent them, at the cost of holding most of them. The delay covers most (`COVERED`) of the recent time
- * frames need to be ready (decode, processor, encode); it changes rarely, in steps.
+ * 'asap' (default): frames leave when encoded and the audio follows their median latency. 'paced': a frame
+ * ready earlier waits for its time, so Chrome receives the frames about as evenly as the publisher sent them
+ * (its jitter buffer, which follows the arrival jitter, stays small), and Janus's sender reports, which map each
+ * stream's RTP clock to the time its packets went out, give audio and video the same offset: lips stay in sync
+ * and Chrome's A/V sync has nothing to correct. The delay covers most (`COVERED`) of the recent time frames
+ * need to be ready (decode, processor, encode); it changes rarely, in steps.
  */
 export class PlayoutDelay {
   delayMs = 0;
