@@ -98,6 +98,13 @@ interface InFlight {
   picture: PictureRect;
 }
 
+/** The ports the worker's media path receives on, for the VideoRoom forwarder. */
+export interface InputPorts {
+  videoPort: number;
+  audioPort: number;
+  videoRtcpPort: number;
+}
+
 /**
  * One session's media path inside the worker:
  * RTP (from the VideoRoom forwarder) → VP8 frames → ffmpeg decode → FrameProcessor → ffmpeg encode
@@ -148,7 +155,7 @@ export class LivePipeline {
   private lastSent?: { meta: InFlight; dropped: number };
   private closed = false;
   /** `listen`'s work, while or once it runs. */
-  private starting?: Promise<unknown>;
+  private starting?: Promise<InputPorts>;
   private statsTimer?: NodeJS.Timeout;
   private counters = { framesIn: 0, framesOut: 0, framesDropped: 0 };
 
@@ -181,19 +188,12 @@ export class LivePipeline {
    * ports) and returns them for the VideoRoom forwarder. Frames decoded before `processorOpen` resolves are dropped
    * (the decoder still follows the stream).
    */
-  listen(
-    host: string,
-    processorOpen?: Promise<void>,
-  ): Promise<{ videoPort: number; audioPort: number; videoRtcpPort: number }> {
-    const starting = this.openInputs(host, processorOpen);
-    this.starting = starting;
-    return starting;
+  listen(host: string, processorOpen?: Promise<void>): Promise<InputPorts> {
+    this.starting = this.openInputs(host, processorOpen);
+    return this.starting;
   }
 
-  private async openInputs(
-    host: string,
-    processorOpen?: Promise<void>,
-  ): Promise<{ videoPort: number; audioPort: number; videoRtcpPort: number }> {
+  private async openInputs(host: string, processorOpen?: Promise<void>): Promise<InputPorts> {
     this.processorOpen = !processorOpen;
     processorOpen?.then(
       () => {
