@@ -57,10 +57,10 @@ try {
   const clip = await writeSyntheticClip(dir, DEMO_CLIP);
   const decode = await decodeBaseline(clip.video);
   const synthTime = timer();
-  const synthetic = await scoreSyntheticClip(models, DEMO_CLIP, synthTime.onFrame);
+  const synthetic = await scoreSyntheticClip(models, DEMO_CLIP, { onFrame: synthTime.onFrame });
   // The same clip as a live worker sees it: frames skipped, capture times jittering (quality only).
   const live = liveSchedule(frameCount(DEMO_CLIP), DEMO_CLIP.fps);
-  const syntheticLive = await scoreSyntheticClip(models, DEMO_CLIP, undefined, live);
+  const syntheticLive = await scoreSyntheticClip(models, DEMO_CLIP, { seen: live });
   const bbbTime = timer();
   const bbb = await scoreBbb(models, config.fixturesDir, bbbTime.onFrame);
   const speed = synthTime.result();

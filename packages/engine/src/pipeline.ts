@@ -131,7 +131,13 @@ export class ToonPipeline {
     // Step 2: the first face image, then fusion with the flow-warped second face image.
     const firstFace = await clock.timeAsync('firstFace', () =>
       this.models.generator.generate(
-        { landmarks, neutralLandmarks: this.neutral, gaze: cartoon.gaze, contourFigure },
+        {
+          landmarks,
+          neutralLandmarks: this.neutral,
+          openLidGap: cartoon.openLidGap,
+          gaze: cartoon.gaze,
+          contourFigure,
+        },
         this.selfie,
       ),
     );

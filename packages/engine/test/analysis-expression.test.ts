@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lidGap } from '../src/analysis/expression.ts';
 import { EYELID_LANDMARKS } from '../src/analysis/iris.ts';
+import { OpenEyes } from '../src/analysis/openEyes.ts';
 
 /**
  * Both eyes' rings on an eye line tilted by `tilt` radians: lower lids flat, `corner` px from each eye's centre at
@@ -39,5 +40,29 @@ describe('step 1: eye opening (lidGap)', () => {
       assert.ok(Math.abs(lidGap(eyes(tilt, [9, 9]), 0) - upright) < 1e-6, `rolled by ${tilt}`);
     }
     assert.ok(Math.abs(lidGap(eyes(0, [9, 9], 26), 0) - upright) < 1e-6, 'corners 30 % further out');
+  });
+});
+
+describe('OpenEyes', () => {
+  const eyes = (gap: number) => ({ eyeOpenLeft: gap, eyeOpenRight: gap });
+  // Eyes open at 0.3 of the lids' span, a 5-frame blink (0.05) every 40 frames.
+  const clip = (frames: number) => Array.from({ length: frames }, (_, i) => (i % 40 < 5 ? 0.05 : 0.3));
+
+  it('a click on open eyes is the open gap from the first frame, through blinks', () => {
+    const open = new OpenEyes(eyes(0.3));
+    for (const gap of clip(200)) assert.equal(open.read(eyes(gap)).toFixed(3), '0.300');
+  });
+
+  it('a click on a blink gives way once the frames show open eyes, and blinks do not move it back', () => {
+    const open = new OpenEyes(eyes(0.05));
+    const read = clip(200).map((gap) => open.read(eyes(gap)));
+    // The first 5 frames are the clicked blink itself; then the open frames outnumber it and the click.
+    assert.ok(read[4] < 0.1, `still the click's: ${read[4]}`);
+    const settled = read.findIndex((g) => g > 0.29);
+    assert.ok(settled > 4 && settled <= 20, `settled at frame ${settled}`);
+    assert.ok(
+      read.slice(settled).every((g) => Math.abs(g - 0.3) < 1e-6),
+      'the open gap holds through later blinks',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import {
   type AnalysisModels,
+  ExpressionMapper,
   FaceAnalysisStage,
   type FrameAnalysis,
   type Landmarks,
@@ -36,20 +37,46 @@ export interface SyntheticScore {
   reacquireLatency: number[];
   /** Pearson r of step 1's expression readings against the script, on visible frames where the target was found. */
   expression: Record<Expression, number>;
+  /**
+   * Pearson r of the eye openings step 2 puts on the selfie (ExpressionMapper, against the learnt open lid gap)
+   * against the script, on the same frames.
+   */
+  mappedEyes: Record<'eyeOpenLeft' | 'eyeOpenRight', number>;
+}
+
+export interface SyntheticRunOptions {
+  /** Sees each frame's analysis (e.g. for timing). */
+  onFrame?: (a: FrameAnalysis, ms: number, cpuMs: number) => void;
+  /**
+   * Only these frames are analysed and scored, at these times (s), as a live worker sees them (see liveSchedule);
+   * every frame at its own time when absent.
+   */
+  seen?: ReadonlyMap<number, number>;
+  /** The frame the user clicks on (see clickTarget). */
+  clickAt?: (truths: readonly FrameTruth[]) => number;
+  /**
+   * Only `frames` frames from the clicked one on are analysed, as a live session started from the paused frame runs
+   * them, and the first `settle` of them are not scored.
+   */
+  fromClick?: { frames: number; settle: number };
 }
 
 /**
  * The clip's ground truth and its target as the owner picks it: a click on the target's face in the first frame
- * where it is fully visible (pickFrame).
+ * where it is fully visible (pickFrame), or in the frame `clickAt` chooses from the truths.
  */
-export async function clickTarget(models: AnalysisModels, spec: ClipSpec) {
+export async function clickTarget(
+  models: AnalysisModels,
+  spec: ClipSpec,
+  clickAt: (truths: readonly FrameTruth[]) => number = pickFrame,
+) {
   const truths: FrameTruth[] = [];
   for (const f of renderClip(spec)) truths.push(f.truth);
-  const clickIndex = pickFrame(truths);
+  const clickIndex = clickAt(truths);
   const click = targetPointAt(truths, clickIndex);
   const clickImage = createClipRenderer(spec).render(clickIndex).image;
   const target = await models.pick(clickImage, { timeSec: clickIndex / spec.fps, point: [click.x, click.y] });
-  return { truths, target };
+  return { truths, target, clickIndex };
 }
 
 /**
@@ -73,19 +100,22 @@ export function pickFrame(truths: readonly FrameTruth[]): number {
 
 /**
  * Runs method step 1 over a synthetic clip as the product would (click on the target, then every frame in order)
- * and scores it against the clip's ground truth. `onFrame` sees each frame's analysis (e.g. for timing). `seen`:
- * only these frames are analysed and scored, at these times (s), as a live worker sees them (see liveSchedule);
- * every frame at its own time when absent.
+ * and scores it against the clip's ground truth.
  */
 export async function scoreSyntheticClip(
   models: AnalysisModels,
   spec: ClipSpec,
-  onFrame?: (a: FrameAnalysis, ms: number, cpuMs: number) => void,
-  seen?: ReadonlyMap<number, number>,
+  { onFrame, seen, clickAt, fromClick }: SyntheticRunOptions = {},
 ): Promise<SyntheticScore> {
-  const { truths, target: picked } = await clickTarget(models, spec);
+  const { target: picked, clickIndex } = await clickTarget(models, spec, clickAt);
   const stage = new FaceAnalysisStage(models, picked);
   const clock = new StageClock();
+  const mapper = new ExpressionMapper(models.space);
+  const mapped = { eyeOpenLeft: [] as number[], eyeOpenRight: [] as number[] };
+  const first = fromClick ? clickIndex : 0;
+  const end = fromClick ? clickIndex + fromClick.frames : Number.POSITIVE_INFINITY;
+  const scoredFrom = first + (fromClick?.settle ?? 0);
+  let analysed = 0;
 
   const errors: number[] = [];
   let visible = 0;
@@ -100,6 +130,8 @@ export async function scoreSyntheticClip(
   let wasVisible = false;
   let leftFrame = false;
   for (const { image, truth, timeSec } of framesAsSeen(spec, seen)) {
+    if (truth.index < first || truth.index >= end) continue;
+    analysed++;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const a = await stage.analyze(image, truth.index, timeSec, clock);
@@ -124,9 +156,14 @@ export async function scoreSyntheticClip(
     }
     found++;
     errors.push(nme(predicted, target.landmarks));
-    for (const k of EXPRESSIONS) {
-      read[k].push(a.face.expression[k]);
-      scripted[k].push(target[k]);
+    if (truth.index >= scoredFrom) {
+      for (const k of EXPRESSIONS) {
+        read[k].push(a.face.expression[k]);
+        scripted[k].push(target[k]);
+      }
+      const { eyeOpen } = mapper.read(a.face.landmarks, picked.landmarks, a.face.openLidGap);
+      mapped.eyeOpenRight.push(eyeOpen[0]);
+      mapped.eyeOpenLeft.push(eyeOpen[1]);
     }
     if (awaitingReentry !== undefined) {
       reacquireLatency.push(truth.index - awaitingReentry);
@@ -136,7 +173,7 @@ export async function scoreSyntheticClip(
   if (awaitingReentry !== undefined) reacquireLatency.push(Number.POSITIVE_INFINITY);
   const sorted = [...errors].sort((p, q) => p - q);
   return {
-    frames: seen ? seen.size : truths.length,
+    frames: analysed,
     visibleFrames: visible,
     detectionRate: visible ? found / visible : 0,
     nme: {
@@ -151,6 +188,10 @@ export async function scoreSyntheticClip(
       Expression,
       number
     >,
+    mappedEyes: {
+      eyeOpenLeft: pearson(mapped.eyeOpenLeft, scripted.eyeOpenLeft),
+      eyeOpenRight: pearson(mapped.eyeOpenRight, scripted.eyeOpenRight),
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { keepShape, OneEuroFilter } from './filter.ts';
 import { IRIS_INPUT_LENGTH, IrisEstimator } from './iris.ts';
 import { LipReader } from './lips.ts';
 import { FaceMeshEstimator, type Landmarks } from './mesh.ts';
+import { OpenEyes } from './openEyes.ts';
 import { type PickedTarget, pickTarget, type TargetSpec } from './target.ts';
 import { type TargetIdentity, TargetTracker, type TrackingState } from './tracker.ts';
 
@@ -34,6 +35,8 @@ export interface CartoonFace {
   irises: Iris[];
   contour: ContourFigure;
   expression: ExpressionMeasures;
+  /** Both eyes' mean lid gap (see lidGap) with the eyes open: the character's, learnt from the clicked frame on. */
+  openLidGap: number;
   gaze: Gaze;
 }
 
@@ -116,15 +119,17 @@ export class FaceAnalysisStage {
   /** Every lip landmark: their shape is read unfiltered (see keepShape). */
   private readonly lips: number[];
   private readonly lipReader: LipReader;
+  private readonly openEyes: OpenEyes;
 
   constructor(
     private readonly models: AnalysisModels,
-    identity: TargetIdentity & Pick<PickedTarget, 'mouthHeight'>,
+    identity: TargetIdentity & Pick<PickedTarget, 'landmarks' | 'mouthHeight'>,
   ) {
     this.planes = new Float32Array(ORGANS.length * models.space.size * models.space.size);
     const a = models.space.topology.annotations;
     this.lips = [...new Set(Object.entries(a).flatMap(([name, idx]) => (name.startsWith('lips') ? idx : [])))];
     this.lipReader = models.lipReader(identity.mouthHeight);
+    this.openEyes = new OpenEyes(measureExpression(identity.landmarks));
     const o = models.options;
     this.tracker = new TargetTracker(
       models.detector,
@@ -153,7 +158,9 @@ export class FaceAnalysisStage {
     clock.time('lips', () => this.lipReader.refine(frame, landmarks));
     const contour = clock.time('contour', () => this.models.contour.build(landmarks, irises, this.planes));
     const expression = measureExpression(landmarks);
-    const face = { box, landmarks, presence, irises, contour, expression, gaze: measureGaze(landmarks, irises) };
+    const openLidGap = this.openEyes.read(expression);
+    const gaze = measureGaze(landmarks, irises);
+    const face = { box, landmarks, presence, irises, contour, expression, openLidGap, gaze };
     return { index, timeSec, state: step.state, detectorRan: step.detectorRan, jumped: step.jumped, face };
   }
 }

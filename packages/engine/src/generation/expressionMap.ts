@@ -83,14 +83,15 @@ export class ExpressionMapper {
   }
 
   /**
-   * The opening the selfie should show, from the cartoon's landmarks and its neutral ones. Step 1 reads the lip gap
-   * beyond the character's own mouth at rest (LipReader), and the neutral face's lips are closed.
+   * The opening the selfie should show, from the cartoon's landmarks, its neutral ones and its eyes' open lid gap
+   * (the neutral eyes' when not given). Step 1 reads the lip gap beyond the character's own mouth at rest
+   * (LipReader), and the neutral face's lips are closed.
    */
-  read(cartoon: Float32Array, neutral: Float32Array): MappedExpression {
-    // Both eyes against the neutral pair's mean: one frame's reading of a small drawn eye is noisy (Big Buck Bunny's
-    // picked frame reads lid gaps of 0.33 and 0.17 of the lids' spans, both eyes' median over the clip 0.23–0.25),
-    // and a character's neutral eyes are alike.
-    const open = (lidGap(neutral, 0) + lidGap(neutral, 1)) / 2;
+  read(cartoon: Float32Array, neutral: Float32Array, openLidGap = meanLidGap(neutral)): MappedExpression {
+    // Both eyes against one open gap: one frame's reading of a small drawn eye is noisy (Big Buck Bunny's clicked
+    // frame reads lid gaps of 0.33 and 0.17 of the lids' spans, both eyes' median over the clip 0.23–0.25), and a
+    // character's eyes are alike.
+    const open = openLidGap;
     const eyeOpen = ([0, 1] as const).map((eye) => {
       const ratio = lidGap(cartoon, eye) / Math.max(1e-6, open);
       // No wider than the selfie's own eye: a drawn eye's reading swells as the head turns, a real lid does not.
@@ -172,6 +173,11 @@ export class ExpressionMapper {
     }
     return gap / Math.max(1e-6, mouthWidth(pts));
   }
+}
+
+/** Both eyes' mean lid gap (see lidGap). */
+export function meanLidGap(landmarks: ArrayLike<number>): number {
+  return (lidGap(landmarks, 0) + lidGap(landmarks, 1)) / 2;
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));

@@ -18,6 +18,11 @@ export interface FirstFaceInput {
   landmarks: Float32Array;
   /** The same character's neutral reference landmarks in face space (needed by the built-in generator). */
   neutralLandmarks?: Float32Array;
+  /**
+   * The character's mean lid gap with its eyes open (step 1's, learnt over the frames; see lidGap): how far the
+   * cartoon's eyes are shut is read against it. The neutral landmarks' own when absent.
+   */
+  openLidGap?: number;
   /** Where the target's eyes look (step 1's reading; the built-in generator moves the irises there). */
   gaze?: Gaze;
   /** The contour figure rasterized in the face-space layout, values in [0, 1] (needed by ONNX generators). */
@@ -259,7 +264,7 @@ export class MeshFaceGenerator implements FaceGenerator {
     }
     // Openings are read in the face space with the pose on, as step 1 measures them: a lid gap over eye width
     // follows a blink better there than after the pose is undone with FaceMesh's rough depths.
-    const expression = this.mapper.read(target, neutral);
+    const expression = this.mapper.read(target, neutral, input.openLidGap);
     this.mapper.apply(out, own, expression);
     // Smile and frown are read with the pose undone: a nod moves the corners against the lip line too.
     this.setMouthCorners(out, cornerLift(own), cornerLift(poseFree) - cornerLift(deep));
