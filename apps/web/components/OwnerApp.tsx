@@ -236,6 +236,11 @@ export function OwnerApp({ service }: { service: OwnerService }) {
           </section>
           <section>
             <h2>3. Pause the clip and click the character&apos;s face</h2>
+            {/* The clicked frame is the character's face at rest: its pose is the selfie's straight ahead. */}
+            <p className="hint">
+              Best on a frame where it faces the camera with a calm face: your face turns and moves as the character
+              does from there.
+            </p>
           </section>
         </>
       )}
