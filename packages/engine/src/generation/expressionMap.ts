@@ -87,11 +87,10 @@ export class ExpressionMapper {
    * (the neutral eyes' when not given). Step 1 reads the lip gap beyond the character's own mouth at rest
    * (LipReader), and the neutral face's lips are closed.
    */
-  read(cartoon: Float32Array, neutral: Float32Array, openLidGap = meanLidGap(neutral)): MappedExpression {
+  read(cartoon: Float32Array, neutral: Float32Array, open = meanLidGap(neutral)): MappedExpression {
     // Both eyes against one open gap: one frame's reading of a small drawn eye is noisy (Big Buck Bunny's clicked
     // frame reads lid gaps of 0.33 and 0.17 of the lids' spans, both eyes' median over the clip 0.23–0.25), and a
     // character's eyes are alike.
-    const open = openLidGap;
     const eyeOpen = ([0, 1] as const).map((eye) => {
       const ratio = lidGap(cartoon, eye) / Math.max(1e-6, open);
       // No wider than the selfie's own eye: a drawn eye's reading swells as the head turns, a real lid does not.

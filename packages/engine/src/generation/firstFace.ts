@@ -299,7 +299,8 @@ export class MeshFaceGenerator implements FaceGenerator {
    * character faced the camera (synthetic clip, 96 frames: after a click on a head turned 26°, identity 0.73 and
    * the mouth's r 0.89, now 0.76 and 0.95; turned −24°, 0.77 and 0.89, now 0.80 and 0.94). Measured by fitting the
    * selfie's 3-D landmarks to the neutral face's image, so the selfie's own slight turn is its straight ahead;
-   * the first NEUTRAL_TURN_IGNORED of it are not taken.
+   * the first NEUTRAL_TURN_IGNORED of it are not taken. Fitted again each frame (no measurable time): the generator
+   * keeps no session's state.
    */
   private neutralTurn(own: Float32Array, neutral: Float32Array, deep: Float32Array): number[] {
     const fit = fitRigid3dToImage(own, neutral, this.stable, fitRigid3d(own, deep, this.stable));
