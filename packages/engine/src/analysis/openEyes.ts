@@ -20,9 +20,12 @@ export class OpenEyes {
   private readonly readings = new Float32Array(WINDOW);
   private readonly sorted = new Float32Array(WINDOW + CLICK_WEIGHT);
   private count = 0;
+  private readonly clickedGap: number;
 
   /** @param clicked the clicked frame's expression measures */
-  constructor(private readonly clicked: Pick<ExpressionMeasures, 'eyeOpenLeft' | 'eyeOpenRight'>) {}
+  constructor(clicked: Pick<ExpressionMeasures, 'eyeOpenLeft' | 'eyeOpenRight'>) {
+    this.clickedGap = meanGap(clicked);
+  }
 
   /** Takes one frame's reading; the open gap learnt so far. */
   read(expression: Pick<ExpressionMeasures, 'eyeOpenLeft' | 'eyeOpenRight'>): number {
@@ -30,7 +33,7 @@ export class OpenEyes {
     const n = Math.min(this.count, WINDOW);
     const values = this.sorted.subarray(0, n + CLICK_WEIGHT);
     values.set(this.readings.subarray(0, n));
-    values.fill(meanGap(this.clicked), n);
+    values.fill(this.clickedGap, n);
     values.sort();
     return values[values.length >> 1];
   }

@@ -118,6 +118,8 @@ export class MeshFaceGenerator implements FaceGenerator {
   private readonly stable: number[];
   private readonly options: Required<MeshFaceGeneratorOptions>;
   private readonly scratch = new Scratch();
+  /** Per neutral face (one per session) and selfie: its turn (see neutralTurn), fitted once. */
+  private readonly neutralTurns = new WeakMap<Float32Array, { own: Float32Array; turn: number[] }>();
   private readonly mapper: ExpressionMapper;
   private readonly painter: FacePainter;
   /** Organs whose centres the outline fit lays onto the cartoon's, and the layout points it fits (weighted). */
@@ -299,16 +301,20 @@ export class MeshFaceGenerator implements FaceGenerator {
    * character faced the camera (synthetic clip, 96 frames: after a click on a head turned 26°, identity 0.73 and
    * the mouth's r 0.89, now 0.76 and 0.95; turned −24°, 0.77 and 0.89, now 0.80 and 0.94). Measured by fitting the
    * selfie's 3-D landmarks to the neutral face's image, so the selfie's own slight turn is its straight ahead;
-   * the first NEUTRAL_TURN_IGNORED of it are not taken. Fitted again each frame (no measurable time): the generator
-   * keeps no session's state.
+   * the first NEUTRAL_TURN_IGNORED of it are not taken. Fitted on a session's first frame, then kept with its
+   * neutral face.
    */
   private neutralTurn(own: Float32Array, neutral: Float32Array, deep: Float32Array): number[] {
+    const known = this.neutralTurns.get(neutral);
+    if (known?.own === own) return known.turn;
     const fit = fitRigid3dToImage(own, neutral, this.stable, fitRigid3d(own, deep, this.stable));
     const measured = Math.asin(Math.max(-1, Math.min(1, fit.rotation[6])));
     const yaw = Math.sign(measured) * Math.max(0, Math.abs(measured) - NEUTRAL_TURN_IGNORED);
     const c = Math.cos(yaw);
     const s = Math.sin(yaw);
-    return [c, 0, -s, 0, 1, 0, s, 0, c];
+    const turn = [c, 0, -s, 0, 1, 0, s, 0, c];
+    this.neutralTurns.set(neutral, { own, turn });
+    return turn;
   }
 
   /**
