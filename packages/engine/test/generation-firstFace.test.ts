@@ -374,6 +374,25 @@ describe('generation: turned heads and the mouth', () => {
     assert.ok(Math.abs(frontal - 0.1) < 0.02, `a click turned 0.1 rad (within the ignored 8°): ${frontal} rad`);
   });
 
+  it('a click on a nodding head: facing the camera, the new face does too', () => {
+    // Clicked nodding ±0.15 rad (within the 10° of a clicked nod taken), then facing the camera: taken for its
+    // straight ahead, the clicked nod put the selfie 0.12–0.15 rad the other way.
+    const nodded = (pitch: number) => {
+      const r = [1, 0, 0, 0, Math.cos(pitch), -Math.sin(pitch), 0, Math.sin(pitch), Math.cos(pitch)];
+      const out = own.slice();
+      for (let i = 0; i < out.length; i += 3) {
+        const q = applyRotation(r, own[i] - 96, own[i + 1] - 96, own[i + 2]);
+        out.set([q[0] + 96, q[1] + 96, q[2]], i);
+      }
+      return out;
+    };
+    for (const pitch of [0.1, 0.15, -0.15]) {
+      const geometry = generator.targetGeometry({ landmarks: own, neutralLandmarks: nodded(pitch) }, selfie);
+      const shown = rotationAngle(fitRigid3d(selfie.landmarks3d, geometry).rotation);
+      assert.ok(shown < 0.05, `facing the camera after a click nodding ${pitch} rad, the new face nods ${shown} rad`);
+    }
+  });
+
   it('sets the mouth corners at a relaxed height plus the cartoon’s smile or frown', () => {
     const neutral = cartoonNeutral(1.6, 2);
     const smiling = prepareSelfieFeatures(space, photo, transformPoints(toPhoto, bend(own, 0.15)));

@@ -56,6 +56,12 @@ const FACE_GROUP = GROUPS.length;
  * character's frontal head and 31° / −28° for its heads turned 26° / −24°.
  */
 const NEUTRAL_TURN_IGNORED = (8 * Math.PI) / 180;
+/**
+ * Largest neutral-face nod (radians) taken. The fit reads 5–10° on the synthetic character's heads and 27° on the
+ * bunny's, whose drawn proportions (eyes high over a long snout) read as a nod too: taken whole, its new face
+ * looked up at the sky.
+ */
+const NEUTRAL_NOD_TAKEN = (10 * Math.PI) / 180;
 const LIPS_GROUP = GROUPS.indexOf('lips');
 /**
  * Mouth-corner height above the lip line over mouth width: the band of a relaxed human mouth (a selfie's own
@@ -118,8 +124,8 @@ export class MeshFaceGenerator implements FaceGenerator {
   private readonly stable: number[];
   private readonly options: Required<MeshFaceGeneratorOptions>;
   private readonly scratch = new Scratch();
-  /** Per neutral face (one per session) and selfie: its turn (see neutralTurn), fitted once. */
-  private readonly neutralTurns = new WeakMap<Float32Array, { own: Float32Array; turn: number[] }>();
+  /** Per neutral face (one per session) and selfie: its pose (see neutralPose), fitted once. */
+  private readonly neutralPoses = new WeakMap<Float32Array, { own: Float32Array; pose: number[] }>();
   private readonly mapper: ExpressionMapper;
   private readonly painter: FacePainter;
   /** Organs whose centres the outline fit lays onto the cartoon's, and the layout points it fits (weighted). */
@@ -248,7 +254,7 @@ export class MeshFaceGenerator implements FaceGenerator {
     const deep = this.withOwnDepth(neutral, own);
     const pose = fitRigid3dToImage(deep, target, this.stable, fitRigid3d(deep, target, this.stable));
     const r = pose.rotation;
-    const neutralTurn = this.neutralTurn(own, neutral, deep);
+    const neutralPose = this.neutralPose(own, neutral, deep);
     const [tx, ty] = pose.translation;
     const inv = 1 / pose.scale;
     const scale = this.groupScales(neutral, own);
@@ -282,39 +288,43 @@ export class MeshFaceGenerator implements FaceGenerator {
     const moved = applyRotation(r, cn[0], cn[1], cn[2]);
     const shift = [0, 1, 2].map((k) => pose.scale * moved[k] + pose.translation[k] - cn[k]);
     for (let i = 0; i < FACE_MESH_POINTS; i++) {
-      const t = applyRotation(neutralTurn, out[3 * i] - cs[0], out[3 * i + 1] - cs[1], out[3 * i + 2] - cs[2]);
+      const t = applyRotation(neutralPose, out[3 * i] - cs[0], out[3 * i + 1] - cs[1], out[3 * i + 2] - cs[2]);
       const q = applyRotation(r, t[0], t[1], t[2]);
       for (let k = 0; k < 3; k++) out[3 * i + k] = pose.scale * q[k] + cs[k] + shift[k];
     }
     if (this.options.fitTargetOutline) this.fitOutline(out, target);
     this.placeMouth(out, target);
     // How far the head is turned left or right: the sine of the yaw (the z row against x of the whole rotation,
-    // the neutral face's turn, then the cartoon's).
-    const yaw = r[6] * neutralTurn[0] + r[8] * neutralTurn[6];
+    // the neutral face's pose, then the cartoon's).
+    const yaw = r[6] * neutralPose[0] + r[7] * neutralPose[3] + r[8] * neutralPose[6];
     return { geometry: out, expression, turn: Math.abs(yaw) };
   }
 
   /**
-   * How the clicked (neutral) face is turned about the vertical axis against the selfie, as a rotation the selfie
-   * takes before the cartoon's motion from its neutral face. The neutral face is the clicked frame's, and a click
-   * on a head turned aside made that turn the selfie's straight ahead: the new face looked away whenever the
-   * character faced the camera (synthetic clip, 96 frames: after a click on a head turned 26°, identity 0.73 and
-   * the mouth's r 0.89, now 0.76 and 0.95; turned −24°, 0.77 and 0.89, now 0.80 and 0.94). Measured by fitting the
-   * selfie's 3-D landmarks to the neutral face's image, so the selfie's own slight turn is its straight ahead;
-   * the first NEUTRAL_TURN_IGNORED of it are not taken. Fitted on a session's first frame, then kept with its
-   * neutral face.
+   * How the clicked (neutral) face is turned and nodded against the selfie, as a rotation the selfie takes before
+   * the cartoon's motion from its neutral face. The neutral face is the clicked frame's, and its pose was the
+   * selfie's straight ahead: after a click on a head turned aside the new face looked away whenever the character
+   * faced the camera, and any nod between the drawn face and the selfie was left to the expression and the outline
+   * fit, which squashed the face (synthetic clip, 96 frames, identity: a frontal click 0.81, now 0.82; a click on a
+   * head turned 26° 0.73, with the turn alone 0.76, now 0.81; BBB 0.70, now 0.72). Measured by fitting the selfie's
+   * 3-D landmarks to the neutral face's image, so the selfie's own slight turn is its straight ahead; the first
+   * NEUTRAL_TURN_IGNORED of the turn are not taken, nor a nod beyond NEUTRAL_NOD_TAKEN, nor the tilt (the face
+   * space levels the eyes already, and the fit's tilt of the bunny, −12°, set the new mouth askew). Fitted on a
+   * session's first frame, then kept with its neutral face.
    */
-  private neutralTurn(own: Float32Array, neutral: Float32Array, deep: Float32Array): number[] {
-    const known = this.neutralTurns.get(neutral);
-    if (known?.own === own) return known.turn;
-    const fit = fitRigid3dToImage(own, neutral, this.stable, fitRigid3d(own, deep, this.stable));
-    const measured = Math.asin(Math.max(-1, Math.min(1, fit.rotation[6])));
-    const yaw = Math.sign(measured) * Math.max(0, Math.abs(measured) - NEUTRAL_TURN_IGNORED);
-    const c = Math.cos(yaw);
-    const s = Math.sin(yaw);
-    const turn = [c, 0, -s, 0, 1, 0, s, 0, c];
-    this.neutralTurns.set(neutral, { own, turn });
-    return turn;
+  private neutralPose(own: Float32Array, neutral: Float32Array, deep: Float32Array): number[] {
+    const known = this.neutralPoses.get(neutral);
+    if (known?.own === own) return known.pose;
+    // The fit's rotation as tilt · nod · turn (about z, x, y); the turn and nod are read off it.
+    const r = fitRigid3dToImage(own, neutral, this.stable, fitRigid3d(own, deep, this.stable)).rotation;
+    const turn = Math.atan2(r[6], r[8]);
+    const nod = Math.asin(Math.max(-1, Math.min(1, -r[7])));
+    const a = Math.sign(turn) * Math.max(0, Math.abs(turn) - NEUTRAL_TURN_IGNORED);
+    const b = Math.sign(nod) * Math.min(Math.abs(nod), NEUTRAL_NOD_TAKEN);
+    const [ca, sa, cb, sb] = [Math.cos(a), Math.sin(a), Math.cos(b), Math.sin(b)];
+    const pose = [ca, 0, -sa, sb * sa, cb, sb * ca, cb * sa, -sb, cb * ca];
+    this.neutralPoses.set(neutral, { own, pose });
+    return pose;
   }
 
   /**
