@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_CLIP, type FrameTruth, frameCount, liveSchedule } from '@tooncast/synth';
+import { DEMO_CLIP, frameCount, liveSchedule } from '@tooncast/synth';
 import { scoreSyntheticClip } from '../src/eval/synthetic.ts';
 import { openAnalysisModels } from '../src/runtime.ts';
-import { config } from './support.ts';
+import { config, onBlink } from './support.ts';
 
 test('synthetic clip: target found, landmarks accurate, expression read, distractor never taken, quick re-acquisition', async () => {
   const s = await scoreSyntheticClip(await openAnalysisModels(config), DEMO_CLIP);
@@ -34,14 +34,6 @@ test('synthetic clip as a live worker sees it (frames skipped, capture times jit
 });
 
 test('a click on a blink: the eyes’ open gap is learnt from the frames, so the new face still blinks', async () => {
-  // The frame, among those where the target is fully in view, with its eyes most shut.
-  const onBlink = (truths: readonly FrameTruth[]) => {
-    const shut = (f: FrameTruth) => {
-      const c = f.characters.find((x) => x.id === 'target')!;
-      return c.visible && c.occluded === 0 ? c.eyeOpenLeft + c.eyeOpenRight : Number.POSITIVE_INFINITY;
-    };
-    return truths.reduce((best, f) => (shut(f) < shut(best) ? f : best)).index;
-  };
   // A live session starts at the paused frame: 4 s from the click on, scored after the first half second (the
   // clicked blink itself reads open: nothing says yet that it is shut). With the clicked frame's lids taken for open
   // ones, later blinks read half open: mapped r 0.69 / 0.73 (0.99 / 0.97 now).

@@ -45,7 +45,7 @@ import {
 } from '@tooncast/engine';
 import { readImage, VideoReader } from '@tooncast/media';
 import { createFloatMap, type FloatMap, type RgbImage } from '@tooncast/shared';
-import type { ClipSpec } from '@tooncast/synth';
+import type { ClipSpec, FrameTruth } from '@tooncast/synth';
 import { pearson } from '../stats.ts';
 import { clickTarget, framesAsSeen } from './synthetic.ts';
 
@@ -178,9 +178,14 @@ export async function runGenerationOnClip(
   models: PipelineModels,
   selfie: SelfieFeatures,
   spec: ClipSpec,
-  options: GenerationRunOptions & { maxFrames?: number; seen?: ReadonlyMap<number, number> } = {},
+  options: GenerationRunOptions & {
+    maxFrames?: number;
+    seen?: ReadonlyMap<number, number>;
+    /** The frame the user clicks the target on (see clickTarget). */
+    clickAt?: (truths: readonly FrameTruth[]) => number;
+  } = {},
 ): Promise<GenerationRun> {
-  const { target } = await clickTarget(models.analysis, spec);
+  const { target } = await clickTarget(models.analysis, spec, options.clickAt);
   function* source(): Generator<DriverFrame> {
     for (const { image, truth, timeSec } of framesAsSeen(spec, options.seen, options.maxFrames)) {
       const c = truth.characters.find((x) => x.id === 'target')!;
