@@ -27,8 +27,8 @@ test('lag and correlation helpers: a series shifted by two frames lags by two', 
   assert.ok(Math.abs(pearson(early, mirrored) + 1) < 1e-9);
 });
 
-// The first 4 s of the demo clip: two blinks, five mouth openings, the target turning; ~40 s on this machine.
-test('generated faces on the synthetic clip: the selfie’s identity, the driver’s mouth, steadier with fusion', async (t) => {
+/** The models, the astronaut selfie's features and descriptor, and the distractor faces' descriptors. */
+async function openGeneration() {
   const models = await openPipelineModels(config);
   const embedder = new IdentityEmbedder(await createSession('faceres', config));
   const photo = await readImage(path.join(config.fixturesDir, 'selfies', 'astronaut.png'));
@@ -36,6 +36,12 @@ test('generated faces on the synthetic clip: the selfie’s identity, the driver
   const features = prepareSelfieFeatures(models.analysis.space, photo, selfie.landmarks);
   const embedding = await embedder.embed(photo, selfie.landmarks);
   const distractors = await distractorEmbeddings(models.analysis, embedder);
+  return { models, embedder, features, embedding, distractors };
+}
+
+// The first 4 s of the demo clip: two blinks, five mouth openings, the target turning; ~40 s on this machine.
+test('generated faces on the synthetic clip: the selfie’s identity, the driver’s mouth, steadier with fusion', async (t) => {
+  const { models, embedder, features, embedding, distractors } = await openGeneration();
   const run = await runGenerationOnClip(models, features, DEMO_CLIP, { maxFrames: 96 });
   const s = await scoreGeneration(models, embedder, { features, embedding }, distractors, run);
   const report = JSON.stringify(s);
@@ -89,13 +95,7 @@ test('generated faces on the synthetic clip: the selfie’s identity, the driver
 test('a click on a blink with the head turned: the new face is still the user’s', async () => {
   // The clicked face is the character's neutral one: its nod, taken for straight ahead, squashed the face on every
   // frame after (identity 0.77 with the clicked turn taken but not its nod; 0.81 now).
-  const models = await openPipelineModels(config);
-  const embedder = new IdentityEmbedder(await createSession('faceres', config));
-  const photo = await readImage(path.join(config.fixturesDir, 'selfies', 'astronaut.png'));
-  const selfie = await analyzeSelfie(models.analysis, photo);
-  const features = prepareSelfieFeatures(models.analysis.space, photo, selfie.landmarks);
-  const embedding = await embedder.embed(photo, selfie.landmarks);
-  const distractors = await distractorEmbeddings(models.analysis, embedder);
+  const { models, embedder, features, embedding, distractors } = await openGeneration();
   const run = await runGenerationOnClip(models, features, DEMO_CLIP, { maxFrames: 96, clickAt: onBlink });
   const finals = run.frames.map((f) => f.fused.final);
   const id = await scoreIdentity(models.analysis, embedder, embedding, distractors, finals);

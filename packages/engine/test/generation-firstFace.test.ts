@@ -33,6 +33,16 @@ const space = createFaceSpace(topology, 192);
 const a = topology.annotations;
 const own = syntheticLandmarks(space);
 
+/** The synthetic face's landmarks rotated by `r` about the face space's centre. */
+function rotatedFace(r: readonly number[]): Float32Array {
+  const out = own.slice();
+  for (let i = 0; i < out.length; i += 3) {
+    const q = applyRotation(r, own[i] - 96, own[i + 1] - 96, own[i + 2]);
+    out.set([q[0] + 96, q[1] + 96, q[2]], i);
+  }
+  return out;
+}
+
 /** The synthetic face placed into a larger "photo" by a similarity, with its landmarks in photo pixels. */
 const toPhoto: Affine = [1.4, 0.2, 60, -0.2, 1.4, 20];
 const photo = warpAffine(syntheticFace(space, own), toPhoto, 400, 330);
@@ -284,12 +294,7 @@ describe('generation: turned heads and the mouth', () => {
       ),
     );
     const yaw = 0.5;
-    const r = [Math.cos(yaw), 0, Math.sin(yaw), 0, 1, 0, -Math.sin(yaw), 0, Math.cos(yaw)];
-    const target = own.slice();
-    for (let i = 0; i < target.length; i += 3) {
-      const q = applyRotation(r, own[i] - 96, own[i + 1] - 96, own[i + 2]);
-      target.set([q[0] + 96, q[1] + 96, q[2]], i);
-    }
+    const target = rotatedFace([Math.cos(yaw), 0, Math.sin(yaw), 0, 1, 0, -Math.sin(yaw), 0, Math.cos(yaw)]);
     const far = Math.sign(target[3] - 96); // the side the nose turned to
     for (const i of space.contours.faceOval) {
       if (Math.sign(target[3 * i] - 96) === far) {
@@ -349,15 +354,8 @@ describe('generation: turned heads and the mouth', () => {
     // The character was clicked with its head turned 0.5 rad, then faces the camera. Taken for its straight
     // ahead, the clicked turn put the selfie 0.34 rad the other way; now the turn it shows is about the part of the
     // clicked one the generator ignores (8°: 0.15 rad measured), and a click within those 8° is left as it was.
-    const turned = (yaw: number) => {
-      const r = [Math.cos(yaw), 0, Math.sin(yaw), 0, 1, 0, -Math.sin(yaw), 0, Math.cos(yaw)];
-      const out = own.slice();
-      for (let i = 0; i < out.length; i += 3) {
-        const q = applyRotation(r, own[i] - 96, own[i + 1] - 96, own[i + 2]);
-        out.set([q[0] + 96, q[1] + 96, q[2]], i);
-      }
-      return out;
-    };
+    const turned = (yaw: number) =>
+      rotatedFace([Math.cos(yaw), 0, Math.sin(yaw), 0, 1, 0, -Math.sin(yaw), 0, Math.cos(yaw)]);
     const shown = (neutral: Float32Array, target: Float32Array) =>
       rotationAngle(
         fitRigid3d(
@@ -377,15 +375,8 @@ describe('generation: turned heads and the mouth', () => {
   it('a click on a nodding head: facing the camera, the new face does too', () => {
     // Clicked nodding ±0.15 rad (within the 10° of a clicked nod taken), then facing the camera: taken for its
     // straight ahead, the clicked nod put the selfie 0.12–0.15 rad the other way.
-    const nodded = (pitch: number) => {
-      const r = [1, 0, 0, 0, Math.cos(pitch), -Math.sin(pitch), 0, Math.sin(pitch), Math.cos(pitch)];
-      const out = own.slice();
-      for (let i = 0; i < out.length; i += 3) {
-        const q = applyRotation(r, own[i] - 96, own[i + 1] - 96, own[i + 2]);
-        out.set([q[0] + 96, q[1] + 96, q[2]], i);
-      }
-      return out;
-    };
+    const nodded = (pitch: number) =>
+      rotatedFace([1, 0, 0, 0, Math.cos(pitch), -Math.sin(pitch), 0, Math.sin(pitch), Math.cos(pitch)]);
     for (const pitch of [0.1, 0.15, -0.15]) {
       const geometry = generator.targetGeometry({ landmarks: own, neutralLandmarks: nodded(pitch) }, selfie);
       const shown = rotationAngle(fitRigid3d(selfie.landmarks3d, geometry).rotation);

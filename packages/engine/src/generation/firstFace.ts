@@ -53,7 +53,7 @@ const GROUPS = ['rightEyebrow', 'leftEyebrow', 'rightEye', 'leftEye', 'lips'] as
 const FACE_GROUP = GROUPS.length;
 /**
  * Neutral-face turns (radians) the fit does not tell from a frontal one: it reads 3.6° for the synthetic
- * character's frontal head and 31° / −28° for its heads turned 26° / −24°.
+ * character's frontal head and 32° / −28° for its heads turned 26° / −24°.
  */
 const NEUTRAL_TURN_IGNORED = (8 * Math.PI) / 180;
 /**
@@ -112,7 +112,8 @@ function cornerLift(pts: Float32Array): number {
  *    eye twice the size of the selfie's moves its lid twice as far) and added to the selfie's landmarks, except
  *    eye and mouth openings and mouth-corner height, which are set absolutely (ExpressionMapper: a shut cartoon eye
  *    shuts the selfie's, a closed cartoon mouth closes the selfie's even if it smiles with teeth; a broad selfie
- *    smile relaxes before the cartoon's smile or frown is added); the pose is then applied;
+ *    smile relaxes before the cartoon's smile or frown is added); the pose is then applied, after the neutral
+ *    face's own turn and nod against the selfie (neutralPose);
  * 3. the face is laid onto the cartoon's outline and organs, and its mouth moved toward the cartoon's;
  * 4. the selfie crop is mesh-warped onto that geometry, nearest triangles in front, folded ones behind and what
  *    surrounds the selfie's face behind those;
@@ -319,9 +320,10 @@ export class MeshFaceGenerator implements FaceGenerator {
     const r = fitRigid3dToImage(own, neutral, this.stable, fitRigid3d(own, deep, this.stable)).rotation;
     const turn = Math.atan2(r[6], r[8]);
     const nod = Math.asin(Math.max(-1, Math.min(1, -r[7])));
-    const a = Math.sign(turn) * Math.max(0, Math.abs(turn) - NEUTRAL_TURN_IGNORED);
-    const b = Math.sign(nod) * Math.min(Math.abs(nod), NEUTRAL_NOD_TAKEN);
-    const [ca, sa, cb, sb] = [Math.cos(a), Math.sin(a), Math.cos(b), Math.sin(b)];
+    const turnTaken = Math.sign(turn) * Math.max(0, Math.abs(turn) - NEUTRAL_TURN_IGNORED);
+    const nodTaken = Math.sign(nod) * Math.min(Math.abs(nod), NEUTRAL_NOD_TAKEN);
+    const [ca, sa] = [Math.cos(turnTaken), Math.sin(turnTaken)];
+    const [cb, sb] = [Math.cos(nodTaken), Math.sin(nodTaken)];
     const pose = [ca, 0, -sa, sb * sa, cb, sb * ca, cb * sa, -sb, cb * ca];
     this.neutralPoses.set(neutral, { own, pose });
     return pose;
