@@ -129,8 +129,8 @@ export async function scoreSyntheticClip(
   let awaitingReentry: number | undefined; // frame the target became visible again after leaving
   let wasVisible = false;
   let leftFrame = false;
-  for (const { image, truth, timeSec } of framesAsSeen(spec, seen)) {
-    if (truth.index < first || truth.index >= end) continue;
+  for (const { image, truth, timeSec } of framesAsSeen(spec, seen, end)) {
+    if (truth.index < first) continue;
     analysed++;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
