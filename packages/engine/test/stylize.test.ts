@@ -42,6 +42,16 @@ describe('stylize: built-in ONNX stylizer', () => {
     assert.ok(Math.abs(first[0] - 128) <= 3, `flat grey became ${first}`);
   });
 
+  it("calls that overlap (one process's sessions share the stylizer) each stylize their own face", async () => {
+    const faces = [stepImage(), texturedImage(S, S, 7)];
+    const alone: RgbImage[] = [];
+    for (const face of faces) alone.push(await styled(face));
+    const together = await Promise.all(faces.map((face) => stylizer.stylize(face)));
+    for (const [i, out] of together.entries()) {
+      assert.deepEqual(out.data, alone[i].data, `face ${i} came out as another`);
+    }
+  });
+
   it('inks strong edges, by outline darkness, wider with line weight', async () => {
     const step = stepImage();
     const base = { ...DEFAULT_STYLIZER_PARAMS, levels: 255 };

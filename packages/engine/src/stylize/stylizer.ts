@@ -1,6 +1,5 @@
 import type { RgbImage } from '@tooncast/shared';
 import ort from 'onnxruntime-node';
-import { Scratch } from '../image/scratch.ts';
 import { planarToRgb, rgbToPlanar } from '../image/tensor.ts';
 import { resizeRgb } from '../image/warpAffine.ts';
 import { buildStylizerGraph, STYLIZER_IO } from './graph.ts';
@@ -66,7 +65,12 @@ function checkParams(p: StylizerParams): void {
 
 /** The built-in stylizer: our generated graph (see buildStylizerGraph) in an onnxruntime session. */
 export class BuiltinStylizer implements Stylizer {
-  private readonly scratch = new Scratch();
+  /**
+   * Input buffers no call is using. One process's sessions share the stylizer and their calls interleave, and
+   * onnxruntime reads a run's input only later (on a setImmediate): each call takes a buffer of its own and gives it
+   * back after its run, so no face is stylized from another session's pixels, and none is allocated per frame.
+   */
+  private readonly spareInputs: Float32Array[] = [];
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
@@ -89,18 +93,23 @@ export class BuiltinStylizer implements Stylizer {
     checkParams(params);
     const { width: w, height: h } = face;
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), [1]);
-    // The input lives in a reused buffer; the output is the face's bytes, in the buffer onnxruntime returns.
-    const input = rgbToPlanar(face, this.scratch.floats('input', 3 * w * h));
+    // The output is the face's bytes, in the buffer onnxruntime returns.
+    const spare = this.spareInputs.findIndex((b) => b.length === 3 * w * h);
+    const input = rgbToPlanar(face, spare >= 0 ? this.spareInputs.splice(spare, 1)[0] : undefined);
     const tint = Float32Array.from(params.tint, (v) => v / 255);
-    const out = await this.session.run({
-      [STYLIZER_IO.image]: new ort.Tensor('float32', input, [1, 3, h, w]),
-      [STYLIZER_IO.tint]: new ort.Tensor('float32', tint, [1, 3, 1, 1]),
-      [STYLIZER_IO.outlineDarkness]: scalar(params.outlineDarkness),
-      [STYLIZER_IO.lineWeight]: scalar(params.lineWeight),
-      [STYLIZER_IO.levels]: scalar(params.levels),
-      [STYLIZER_IO.detail]: scalar(params.detail),
-    });
-    return { width: w, height: h, data: out[STYLIZER_IO.output].data as Uint8Array };
+    try {
+      const out = await this.session.run({
+        [STYLIZER_IO.image]: new ort.Tensor('float32', input, [1, 3, h, w]),
+        [STYLIZER_IO.tint]: new ort.Tensor('float32', tint, [1, 3, 1, 1]),
+        [STYLIZER_IO.outlineDarkness]: scalar(params.outlineDarkness),
+        [STYLIZER_IO.lineWeight]: scalar(params.lineWeight),
+        [STYLIZER_IO.levels]: scalar(params.levels),
+        [STYLIZER_IO.detail]: scalar(params.detail),
+      });
+      return { width: w, height: h, data: out[STYLIZER_IO.output].data as Uint8Array };
+    } finally {
+      this.spareInputs.push(input);
+    }
   }
 }
 
