@@ -117,6 +117,8 @@ export class ToonPipeline {
     const analysis = await this.analysis.analyze(frame, index, timeSec, clock);
     const cartoon = analysis.face;
     if (!cartoon || analysis.jumped) this.history.reset();
+    // A cut: the character's look may differ in the new shot (a lost face that comes back keeps it).
+    if (analysis.jumped) this.compositor.reset();
     if (!cartoon) return { analysis, output: frame, times: clock.take() };
     this.style ??= characterStyle(
       this.models.analysis.space,

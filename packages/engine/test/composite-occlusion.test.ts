@@ -144,3 +144,58 @@ describe('composite: occluders in front of the face', () => {
     );
   });
 });
+
+describe("composite: the character's look changes", () => {
+  /** A cooler grade of a colour (a light or a grade the colour model never saw). */
+  const cool = (r: number, g: number, b: number) => [Math.round(0.8 * r), g, Math.min(255, b + 30)];
+  const graded = (img: RgbImage): RgbImage => {
+    const data = img.data.slice();
+    for (let k = 0; k < data.length; k += 3) data.set(cool(data[k], data[k + 1], data[k + 2]), k);
+    return { ...img, data };
+  };
+  /** Share of the character's graded skin pixels in the oval the new face replaced. */
+  const replaced = (compositor: Compositor, index: number) => {
+    const t = target(index);
+    const frame = graded(t.frame.image);
+    const out = compositor.composite(frame, createRgbImage(192, 192, FACE), t);
+    const inside = ovalMask(frame, t.landmarks);
+    const skin = cool(SKIN[0], SKIN[1], SKIN[2]);
+    let face = 0;
+    let kept = 0;
+    for (let k = 0; k < inside.length; k++) {
+      if (inside[k] < 1 || !near(frame.data, k, skin, 50)) continue;
+      face++;
+      if (near(out.data, k, FACE, 40)) kept++;
+    }
+    return kept / face;
+  };
+  const learnt = () => {
+    const compositor = new Compositor(space.contours, { harmonize: 0 });
+    for (let index = 0; index < 20; index++) {
+      const t = target(index);
+      compositor.composite(t.frame.image, createRgbImage(192, 192, FACE), t);
+    }
+    return compositor;
+  };
+
+  it('learns it again once the whole face looks unlike the face it knew', () => {
+    const compositor = learnt();
+    const fresh = new Compositor(space.contours, { harmonize: 0 });
+    const frames = Array.from({ length: 30 }, (_, k) => 20 + k);
+    const shares = frames.map((index) => replaced(compositor, index));
+    const freshShares = frames.map((index) => replaced(fresh, index));
+    assert.ok(shares[0] < 0.3, `the grade did not fool the colour model (test is blind): ${shares[0]}`);
+    // From a second after the grade on, as much as a compositor that only ever saw the graded frames.
+    for (let k = 20; k < frames.length; k++) {
+      assert.ok(shares[k] > 0.7, `frame ${frames[k]}: ${(100 * shares[k]).toFixed(0)} % of the face replaced`);
+      assert.ok(shares[k] > freshShares[k] - 0.03, `frame ${frames[k]}: ${shares[k]} against ${freshShares[k]}`);
+    }
+  });
+
+  it('after a cut (reset), from the next frame', () => {
+    const compositor = learnt();
+    compositor.reset();
+    const share = replaced(compositor, 20);
+    assert.ok(share > 0.8, `${(100 * share).toFixed(0)} % of the face replaced right after the reset`);
+  });
+});

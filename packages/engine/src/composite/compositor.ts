@@ -39,6 +39,14 @@ export interface CompositorOptions {
 
 const DEFAULTS: Required<CompositorOptions> = { feather: 0.08, harmonize: 0.4, twoBand: true, occlusion: true };
 
+/** Share of the face's skin judged covered above which a frame counts as "the face looks all unlike itself". */
+const ALL_COVERED = 0.8;
+/**
+ * Frames in a row that look so (half a second at 24 fps) after which the character's look is learnt again: its
+ * colours moved (a grade, a light) beyond what the model follows, and nothing would be replaced any more.
+ */
+const RELEARN_AFTER = 12;
+
 /**
  * The organ rings the compositor needs: the oval it replaces; the mouth and eyes, which may change colour; and with
  * them the brows, which the new face must cover wholly.
@@ -65,6 +73,8 @@ export class Compositor {
   private readonly scratch = new Scratch();
   private readonly appearance = new FaceAppearance();
   private features?: FaceFeatureMap;
+  /** Frames in a row on which the occluder covered nearly all of the face's skin. */
+  private allCovered = 0;
 
   /** The character's mouth and eyes (which may change colour), and its brows: the features the new face covers. */
   private readonly organRings: readonly (readonly number[])[];
@@ -87,6 +97,16 @@ export class Compositor {
     this.organRings = [contours.outerLips, contours.rightEye, contours.leftEye];
     this.browRings = [contours.rightBrow, contours.leftBrow];
     this.eyeRings = [contours.rightEye, contours.leftEye];
+  }
+
+  /**
+   * Forgets the character's look (its colours and where its own features are): after a cut or a re-entry the
+   * character may be lit and graded otherwise; it is learnt again over the next frames, as on the first.
+   */
+  reset(): void {
+    this.appearance.forget();
+    this.features = undefined;
+    this.allCovered = 0;
   }
 
   /**
@@ -289,10 +309,22 @@ export class Compositor {
     floodInto(unlike, raw, organs.data, density, character, s.ints('queue', 2 * n));
     const occluder = occluderMask(unlike, bw, bh, feather / 3, { ...work, out: s.floats('occluder', n) });
     const alpha = s.floats('alpha', n);
+    let faceSkin = 0;
+    let covered = 0;
     for (let k = 0; k < n; k++) {
       const o = occluder ? occluder[k] : 0;
       alpha[k] = mask[k] * (1 - o);
+      if (skin[k] > 0) {
+        faceSkin++;
+        covered += o;
+      }
       skin[k] = mask[k] >= 1 && organs.data[k] === 0 && o < 0.05 ? 1 : 0;
+    }
+    // The model learns only from what it keeps: a face that turned all unlike it would never be replaced again.
+    this.allCovered = faceSkin > 0 && covered > ALL_COVERED * faceSkin ? this.allCovered + 1 : 0;
+    if (this.allCovered >= RELEARN_AFTER) {
+      this.reset();
+      return mask;
     }
     this.appearance.learn(character, skin);
     return alpha;

@@ -39,6 +39,11 @@ export class FaceAppearance {
   /** @param rate how fast the model follows the face (share of the histogram replaced per frame). */
   constructor(private readonly rate = 0.03) {}
 
+  /** Forgets the face: the next `learn` sets the model outright, as the first did. */
+  forget(): void {
+    this.learnt = false;
+  }
+
   /** Learns from the pixels of `img` whose weight is above 0.5 (the first call sets the model outright). */
   learn(img: RgbImage, weight: Float32Array): void {
     const u = this.update.fill(0);
