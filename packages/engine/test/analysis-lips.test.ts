@@ -93,4 +93,18 @@ describe('step 1: the lip gap read from the mouth’s colours (LipReader)', () =
     const r = reader.refine(f.image, f.landmarks);
     assert.ok(Math.abs(r.gap - expected.gap) < 0.3 * expected.gap, `gap ${r.gap}, ${expected.gap} on the lips`);
   });
+
+  it('inner lips whose middle FaceMesh put on a mouth corner stay numbers', () => {
+    // A strongly turned or oddly drawn mouth: the mid inner lips (13, 14) at the corner 78, as the lip pair
+    // next to it. The profile's share of that pair was 0 / 0, and NaN landmarks made step 2 throw.
+    const f = frame(203);
+    const lm = f.landmarks;
+    for (const i of [13, 14, a.lipsUpperInner[1], a.lipsLowerInner[2]]) {
+      lm[3 * i] = lm[3 * 78];
+      lm[3 * i + 1] = lm[3 * 78 + 1];
+    }
+    new LipReader(a.lipsUpperInner, a.lipsLowerInner).refine(f.image, lm);
+    const bad = Array.from(lm).findIndex((v) => !Number.isFinite(v));
+    assert.equal(bad, -1, `landmark ${Math.floor(bad / 3)} is ${lm[bad]}`);
+  });
 });

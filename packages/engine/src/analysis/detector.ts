@@ -60,7 +60,7 @@ export class FaceDetector {
     const raw: Detection[] = [];
     const minLogit = Math.log(this.options.minScore / (1 - this.options.minScore));
     for (let i = 0; i < scores.length; i++) {
-      if (scores[i] < minLogit) continue;
+      if (!(scores[i] >= minLogit)) continue;
       const ax = this.anchors[2 * i] * size;
       const ay = this.anchors[2 * i + 1] * size;
       const r = i * 16;
@@ -75,6 +75,7 @@ export class FaceDetector {
       for (let k = 0; k < 6; k++)
         keypoints.push(applyAffine(toFrame, ax + reg[r + 4 + 2 * k], ay + reg[r + 5 + 2 * k]));
       const box = { x: Math.min(x0, x1), y: Math.min(y0, y1), w: Math.abs(x1 - x0), h: Math.abs(y1 - y0) };
+      if (!(box.w > 0 && box.h > 0 && Number.isFinite(box.x + box.y + box.w + box.h))) continue;
       raw.push({ box, keypoints, score: 1 / (1 + Math.exp(-scores[i])) });
     }
     return weightedNms(raw, this.options.nmsIou);
@@ -107,7 +108,8 @@ export function weightedNms(dets: Detection[], minIou: number): Detection[] {
   const kept: Detection[] = [];
   while (rest.length) {
     const best = rest[0];
-    const group = rest.filter((d) => iou(d.box, best.box) > minIou);
+    // The best one always leaves: a box without area overlaps nothing, not even itself.
+    const group = rest.filter((d) => d === best || iou(d.box, best.box) > minIou);
     for (const d of group) rest.splice(rest.indexOf(d), 1);
     const total = group.reduce((s, d) => s + d.score, 0);
     const avg = (f: (d: Detection) => number) => group.reduce((s, d) => s + f(d) * d.score, 0) / total;

@@ -77,9 +77,15 @@ function brightness(s: AppearanceSignature, other: AppearanceSignature): number 
   return n ? sum / n : 0;
 }
 
-/** Slow blend of the signature toward what is seen now, so lighting changes do not lose the target. */
+/**
+ * Slow blend of the signature toward what is seen now, so lighting changes do not lose the target. A patch the
+ * signature lacks (off the frame when it was taken) is taken as seen.
+ */
 export function blendAppearance(into: AppearanceSignature, seen: AppearanceSignature, rate: number): void {
-  for (let i = 0; i < into.length; i++) if (!Number.isNaN(seen[i])) into[i] += (seen[i] - into[i]) * rate;
+  for (let i = 0; i < into.length; i++) {
+    if (Number.isNaN(seen[i])) continue;
+    into[i] = Number.isNaN(into[i]) ? seen[i] : into[i] + (seen[i] - into[i]) * rate;
+  }
 }
 
 function patchMean(frame: RgbImage, cx: number, cy: number, r: number, out: Float32Array, o: number): void {

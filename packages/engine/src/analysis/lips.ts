@@ -6,6 +6,8 @@ import { type Landmarks, MOUTH_CORNERS } from './mesh.ts';
 const SKIN_POINTS = [50, 280, 205, 425, 36, 266];
 /** FaceMesh's mid inner-lip points (upper, lower). */
 const MID_INNER = [13, 14] as const;
+/** Nearest the profile's peak comes to a mouth corner, as a share of the corner-to-corner span. */
+const MID_OFF_CORNER = 0.1;
 /** Columns read across the mouth, in mouth widths from its centre along the mouth line. */
 const COLUMNS = [-0.15, 0, 0.15];
 /** Sampling step along a column, px. */
@@ -162,8 +164,10 @@ export class LipReader {
     const vy = ux / Math.sqrt(span2);
     const along = (x: number, y: number) => Math.min(1, Math.max(0, ((x - x0) * ux + (y - y0) * uy) / span2));
     const [top, bottom] = MID_INNER;
-    // FaceMesh's mid points sit off the corners' centre on a turned head: the profile peaks at them.
-    const mid = along((lm[3 * top] + lm[3 * bottom]) / 2, (lm[3 * top + 1] + lm[3 * bottom + 1]) / 2);
+    // FaceMesh's mid points sit off the corners' centre on a turned head: the profile peaks at them (kept off
+    // the corners themselves, where a lip pair's share of the profile would be 0 / 0).
+    const middle = along((lm[3 * top] + lm[3 * bottom]) / 2, (lm[3 * top + 1] + lm[3 * bottom + 1]) / 2);
+    const mid = Math.min(1 - MID_OFF_CORNER, Math.max(MID_OFF_CORNER, middle));
     const pairs = this.upperInner.map((up, k) => [up, lo[k + 1]] as const);
     for (const [up, down] of pairs) {
       const mx = (lm[3 * up] + lm[3 * down]) / 2;
