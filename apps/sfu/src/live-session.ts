@@ -26,6 +26,11 @@ export class LiveSession {
   imagesTimer?: NodeJS.Timeout;
   /** The first publish into the room: the worker may be ready before it is done, and is forwarded after it. */
   published?: Promise<unknown>;
+  /**
+   * The first publish's setup while it runs (room and mountpoint, records, queue): a second publish is refused
+   * meanwhile, and an end releases what it made once it is done.
+   */
+  starting?: Promise<void>;
   ended = false;
   /** The tail of the worker events (see inOrder). */
   private workerEvents: Promise<void> = Promise.resolve();

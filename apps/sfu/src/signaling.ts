@@ -48,6 +48,8 @@ interface SocketState {
   ownedSession?: string;
   selfieCheckAt?: number;
   selfieChecking?: boolean;
+  /** One subscribe at a time: a second one's watcher would replace the first one's, left open. */
+  subscribing?: boolean;
 }
 
 export interface SignalingDeps {
@@ -67,6 +69,16 @@ export interface SignalingDeps {
 }
 
 const roomOf = (sessionId: string) => `session:${sessionId}`;
+
+/** A request that waited (on Janus, on Redis) goes no further once its session ended meanwhile. */
+function unlessEnded(live: LiveSession): void {
+  if (live.ended) throw new ServiceFailure('session-ended', 'this session has ended');
+}
+
+/** A request that waited takes nothing on for a connection that closed meanwhile: its disconnect has been handled. */
+function unlessConnected(socket: Socket): void {
+  if (socket.disconnected) throw new ServiceFailure('bad-request', 'the connection closed');
+}
 
 /**
  * socket.io signaling: every request is validated against the shared protocol schemas and acknowledged
@@ -114,7 +126,11 @@ export class SignalingServer {
     socket.on('disconnect', () => {
       this.sockets.delete(socket.id);
       void state.viewer?.close();
-      for (const id of this.deps.contours.watchedBy(socket.id)) void this.watchContours(id, socket.id, false);
+      for (const id of this.deps.contours.watchedBy(socket.id)) {
+        void this.watchContours(id, socket.id, false).catch((err) =>
+          this.deps.log.warn({ err, session: id }, 'could not switch the contour view off'),
+        );
+      }
       const owned = state.ownedSession ? this.sessions.get(state.ownedSession) : undefined;
       if (owned?.ownerSocketId === socket.id) this.ownerAway(owned, 'the owner left');
     });
@@ -182,6 +198,8 @@ export class SignalingServer {
     }
     const sessionId = randomUUID();
     await this.deps.store.create(sessionId);
+    // Closed meanwhile, nobody would end the session (its record expires).
+    unlessConnected(socket);
     this.sessions.set(sessionId, new LiveSession(sessionId, socket.id, this.deps.log));
     state.ownedSession = sessionId;
     await socket.join(roomOf(sessionId));
@@ -223,7 +241,8 @@ export class SignalingServer {
   private async publish(socket: Socket, p: RequestPayload<'publish'>): Promise<ResponseFields['publish']> {
     const claims = await this.authorize(p.token, ['owner']);
     const live = this.ownerSession(claims);
-    const { store } = this.deps;
+    // Its own room and mountpoint would replace the first one's, which nothing would release then.
+    if (live.starting) throw new ServiceFailure('already-publishing', 'the session is starting already');
     // A resumed owner publishes into the session's room again (replacing a publisher the old page left behind), and
     // so does an owner whose media path died: from the owner's connection, that ends the wait for them.
     if (live.room) {
@@ -231,38 +250,14 @@ export class SignalingServer {
       if (live.ownerSocketId === socket.id) clearTimeout(live.graceTimer);
       return republished;
     }
-    if (!(await store.hasImage('selfie', claims.sessionId))) {
-      throw new ServiceFailure('selfie-missing', 'upload a selfie first');
-    }
-    const record = await store.get(claims.sessionId);
-    if (record?.targetX === undefined) throw new ServiceFailure('target-missing', "click the character's face first");
-    if ((await store.freeWorkerSlots()) < 1) {
-      throw new ServiceFailure('no-worker', 'all inference workers are busy; try again in a minute');
-    }
+    live.starting = this.start(live);
     try {
-      await live.createMedia(this.deps.janus, this.deps.controls, janusOwnerTag(this.deps.nodeId, live.id));
-    } catch (err) {
-      this.deps.log.error({ err, session: claims.sessionId }, 'janus refused the session');
-      await live.releaseMedia();
-      throw new ServiceFailure('janus-failed', `the media server refused the stream: ${(err as Error).message}`);
+      await live.starting;
+    } finally {
+      live.starting = undefined;
     }
-    await store.update(claims.sessionId, {
-      state: 'starting',
-      sfuNode: this.deps.nodeId,
-      roomId: live.room!.id,
-      mountpointId: live.mountpoint!.id,
-      mountpointVideoPort: live.mountpoint!.videoPort,
-      mountpointAudioPort: live.mountpoint!.audioPort,
-      mountpointVideoRtcpPort: live.mountpoint!.videoRtcpPort,
-    });
-    await store.listen(claims.sessionId, (m) => void this.workerEvent(live, () => this.onWorkerMessage(live, m)));
-    // Their TTL is a safety net for sessions that never end; a running one keeps them for a worker taking over.
-    const ttl = this.deps.live.selfieTtlSeconds;
-    live.imagesTimer = setInterval(() => void store.keepImages(live.id, ttl).catch(() => undefined), (ttl * 1000) / 2);
-    this.awaitClaim(live, { code: 'no-worker', message: 'no inference worker picked up the session' });
-    // A worker opens the session (the selfie's analysis) while Janus answers and the browser connects.
-    await store.enqueue(claims.sessionId);
-    this.emitStatus(claims.sessionId, { state: 'starting' });
+    unlessEnded(live);
+    this.emitStatus(live.id, { state: 'starting' });
     const published = live.room!.publish(p.offer, (reason) => this.publisherLost(live, reason));
     live.published = published;
     try {
@@ -272,6 +267,48 @@ export class SignalingServer {
       await this.failSession(live, { code: 'janus-failed', message });
       throw new ServiceFailure('janus-failed', message);
     }
+  }
+
+  /**
+   * Sets the session up for its first publish: the room and mountpoint, the records, the queue. An end meanwhile
+   * stops it at its next step; endSession releases what it made once it is done (LiveSession.starting).
+   */
+  private async start(live: LiveSession): Promise<void> {
+    const { store } = this.deps;
+    if (!(await store.hasImage('selfie', live.id))) {
+      throw new ServiceFailure('selfie-missing', 'upload a selfie first');
+    }
+    const record = await store.get(live.id);
+    if (record?.targetX === undefined) throw new ServiceFailure('target-missing', "click the character's face first");
+    if ((await store.freeWorkerSlots()) < 1) {
+      throw new ServiceFailure('no-worker', 'all inference workers are busy; try again in a minute');
+    }
+    unlessEnded(live);
+    try {
+      await live.createMedia(this.deps.janus, this.deps.controls, janusOwnerTag(this.deps.nodeId, live.id));
+    } catch (err) {
+      this.deps.log.error({ err, session: live.id }, 'janus refused the session');
+      await live.releaseMedia();
+      throw new ServiceFailure('janus-failed', `the media server refused the stream: ${(err as Error).message}`);
+    }
+    unlessEnded(live);
+    await store.update(live.id, {
+      state: 'starting',
+      sfuNode: this.deps.nodeId,
+      roomId: live.room!.id,
+      mountpointId: live.mountpoint!.id,
+      mountpointVideoPort: live.mountpoint!.videoPort,
+      mountpointAudioPort: live.mountpoint!.audioPort,
+      mountpointVideoRtcpPort: live.mountpoint!.videoRtcpPort,
+    });
+    await store.listen(live.id, (m) => void this.workerEvent(live, () => this.onWorkerMessage(live, m)));
+    unlessEnded(live);
+    // Their TTL is a safety net for sessions that never end; a running one keeps them for a worker taking over.
+    const ttl = this.deps.live.selfieTtlSeconds;
+    live.imagesTimer = setInterval(() => void store.keepImages(live.id, ttl).catch(() => undefined), (ttl * 1000) / 2);
+    this.awaitClaim(live, { code: 'no-worker', message: 'no inference worker picked up the session' });
+    // A worker opens the session (the selfie's analysis) while Janus answers and the browser connects.
+    await store.enqueue(live.id);
   }
 
   private async onWorkerMessage(live: LiveSession, message: WorkerMessage): Promise<void> {
@@ -307,7 +344,8 @@ export class SignalingServer {
         if (this.deps.contours.watching(live.id))
           await this.deps.store.send(live.id, { type: 'contour-view', on: true });
         try {
-          await live.room!.forward(live.workerTarget);
+          // A publisher lost for now (the owner's grace time, a republish under way) is forwarded once it is back.
+          if (live.room!.publishing) await live.room!.forward(live.workerTarget);
         } catch (err) {
           await this.failSession(live, {
             code: 'janus-failed',
@@ -448,23 +486,32 @@ export class SignalingServer {
     p: RequestPayload<'subscribe'>,
   ): Promise<ResponseFields['subscribe']> {
     const claims = await this.authorize(p.token, ['owner', 'viewer']);
-    await socket.join(roomOf(claims.sessionId));
-    const record = await this.deps.store.get(claims.sessionId);
-    if (!record) throw new ServiceFailure('session-not-found', 'this session does not exist');
-    // Watching may start as soon as the mountpoint exists: the first keyframe then finds the watcher ready.
-    if (!record.mountpointId) {
-      throw new ServiceFailure('not-live', 'the stream has not started yet; you will be notified when it does');
+    if (state.subscribing) throw new ServiceFailure('too-many-requests', 'one subscribe at a time');
+    state.subscribing = true;
+    try {
+      await socket.join(roomOf(claims.sessionId));
+      const record = await this.deps.store.get(claims.sessionId);
+      if (!record) throw new ServiceFailure('session-not-found', 'this session does not exist');
+      // Watching may start as soon as the mountpoint exists: the first keyframe then finds the watcher ready.
+      if (!record.mountpointId) {
+        throw new ServiceFailure('not-live', 'the stream has not started yet; you will be notified when it does');
+      }
+      // The new watcher first: closing the old one first could close this node's last watcher and its spare.
+      const previous = state.viewer;
+      const { viewer, offer } = await this.watchers.watch(record.mountpointId);
+      // Closed meanwhile, the connection's disconnect closed no watcher of this request.
+      if (socket.disconnected) await viewer.close();
+      unlessConnected(socket);
+      viewer.onHangup(() => {
+        if (state.viewer === viewer) state.viewer = undefined;
+        void viewer.close();
+      });
+      state.viewer = viewer;
+      await previous?.close();
+      return { offer, role: claims.role };
+    } finally {
+      state.subscribing = false;
     }
-    // The new watcher first: closing the old one first could close this node's last watcher and its spare.
-    const previous = state.viewer;
-    const { viewer, offer } = await this.watchers.watch(record.mountpointId);
-    viewer.onHangup(() => {
-      if (state.viewer === viewer) state.viewer = undefined;
-      void viewer.close();
-    });
-    state.viewer = viewer;
-    await previous?.close();
-    return { offer, role: claims.role };
   }
 
   /** The owner's connection or published stream dropped: the session waits the grace time for them to resume. */
@@ -472,7 +519,12 @@ export class SignalingServer {
     if (live.ended) return;
     clearTimeout(live.graceTimer);
     this.deps.log.info({ session: live.id, reason }, 'owner away; waiting for them to resume');
-    live.graceTimer = setTimeout(() => void this.endSession(live.id, reason), this.deps.live.ownerGraceSeconds * 1000);
+    // Logged: a failure (Redis down) left unhandled would end the process, and every session on this node with it.
+    const end = () =>
+      this.endSession(live.id, reason).catch((err) =>
+        this.deps.log.error({ err, session: live.id }, 'could not end the session'),
+      );
+    live.graceTimer = setTimeout(() => void end(), this.deps.live.ownerGraceSeconds * 1000);
   }
 
   private publisherLost(live: LiveSession, reason: string): void {
@@ -490,6 +542,8 @@ export class SignalingServer {
     const live = this.ownerSession(claims);
     const record = await this.deps.store.get(claims.sessionId);
     if (!record) throw new ServiceFailure('session-not-found', 'this session does not exist');
+    // Closed meanwhile, the connection would own the session for good: the grace time runs on.
+    unlessConnected(socket);
     clearTimeout(live.graceTimer);
     live.ownerSocketId = socket.id;
     state.ownedSession = live.id;
@@ -548,6 +602,8 @@ export class SignalingServer {
     this.sessions.delete(sessionId);
     this.deps.log.info({ session: sessionId, reason }, 'ending session');
     this.emitStatus(sessionId, { state: 'ended', error });
+    // A start under way stops at its next step; what it made is released below.
+    await live.starting?.catch(() => undefined);
     await this.deps.store.send(sessionId, { type: 'end', reason }).catch(() => undefined);
     if (live.mountpoint) this.watchers.ended(live.mountpoint.id);
     await live.releaseMedia();

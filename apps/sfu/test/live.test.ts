@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import { after, before, describe, type TestContext, test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import { createLogger, loadConfig, RedisKeys } from '@tooncast/shared';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
@@ -33,7 +35,7 @@ import {
 } from '../../../scripts/services/harness.ts';
 import type { LiveStack } from '../../../scripts/services/stack.ts';
 import { TEST_CLIP_FACE as FACE } from '../../../scripts/services/test-clip.ts';
-import { JanusConnection } from '../src/janus/index.ts';
+import { JanusConnection, StreamingMountpoint } from '../src/janus/index.ts';
 import { SfuNode } from '../src/sfu-node.ts';
 import { SessionTokens } from '../src/tokens.ts';
 
@@ -55,6 +57,11 @@ const CLICK = { x: FACE.x, y: FACE.y, timeSeconds: FACE.t };
 /** The session a token was issued for (its claims are readable; only the signature is secret). */
 const sessionOf = (token: string): string =>
   JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).sessionId;
+
+/** A Redis script that keeps Redis busy for ARGV[1] ms. */
+const HOLD_REDIS = `local t = redis.call('TIME')
+local done = tonumber(t[1]) * 1e6 + tonumber(t[2]) + tonumber(ARGV[1]) * 1000
+repeat t = redis.call('TIME') until tonumber(t[1]) * 1e6 + tonumber(t[2]) >= done`;
 
 function nextServiceError(socket: Socket): Promise<{ code: string; message: string }> {
   return new Promise((resolve) => socket.once('service:error', resolve));
@@ -666,6 +673,108 @@ if (await insideNetns(import.meta.filename)) {
       } finally {
         await janus.close();
       }
+    });
+
+    /** The plugins' control handles on a Janus connection of the test's own, closed after the test. */
+    const janusControls = async (t: TestContext) => {
+      const janus = await JanusConnection.open(stack.janusUrl, createLogger('live-test', 'warn'));
+      t.after(() => janus.close());
+      return {
+        videoroom: await janus.attach('janus.plugin.videoroom', stack.janusAdminKey),
+        streaming: await janus.attach('janus.plugin.streaming', stack.janusAdminKey),
+      };
+    };
+
+    test('an end sent right behind the publish leaves no Janus room, mountpoint or Redis key of the session', async (t) => {
+      const { videoroom, streaming } = await janusControls(t);
+      const owner = await connect();
+      const created = await emit(owner, 'session:create', {});
+      const [token, sessionId] = [created.ownerToken as string, created.sessionId as string];
+      const image = await fs.readFile(selfieFixture());
+      assert.equal((await emit(owner, 'selfie:upload', { token, mime: 'image/png', image })).ok, true);
+      assert.equal((await emit(owner, 'target:choose', { token, ...CLICK })).ok, true);
+      // Not awaited: the end arrives while the publish waits on Redis, before it has made the room and mountpoint.
+      const publishing = emit(owner, 'publish', { token, offer: { type: 'offer', sdp: 'v=0 placeholder offer' } });
+      assert.equal((await emit(owner, 'session:end', { token })).ok, true);
+      const published = await publishing;
+      // What is left of the session: its rooms and mountpoints (by their description), its Redis keys, its place
+      // in the workers' queue.
+      const left = async () => {
+        const lists = await Promise.all([
+          videoroom.request({ request: 'list' }),
+          streaming.request({ request: 'list' }),
+        ]);
+        const janusObjects = lists
+          .flatMap(({ data }) => (data.list ?? []) as { description?: string }[])
+          .filter((o) => o.description?.endsWith(` ${sessionId}`)).length;
+        const redisKeys = await redis.exists(
+          RedisKeys.session(sessionId),
+          RedisKeys.selfie(sessionId),
+          RedisKeys.targetFrame(sessionId),
+        );
+        const queued = (await redis.lpos(RedisKeys.pending, sessionId)) !== null;
+        return { janusObjects, redisKeys, queued };
+      };
+      const nothing = { janusObjects: 0, redisKeys: 0, queued: false };
+      const seen = await until('nothing of the session left', 5000, async () => {
+        const now = await left();
+        return isDeepStrictEqual(now, nothing) ? now : undefined;
+      }).catch(left);
+      assert.deepEqual(seen, nothing);
+      assert.equal(published.error?.code, 'session-ended', 'the end stopped the publish');
+    });
+
+    /**
+     * Sends `event` from a new connection that closes while the sfu handles it: Redis is held busy meanwhile, so the
+     * sfu waits on its first lookup (a disconnect that arrives with the request drops it unhandled).
+     */
+    const leaveDuring = async (event: string, payload: unknown) => {
+      const socket = await connect();
+      const busy = redis.duplicate();
+      await busy.ping();
+      const held = busy.eval(HOLD_REDIS, 0, 1000);
+      socket.emit(event, payload, () => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      socket.disconnect();
+      await held;
+      busy.disconnect();
+    };
+
+    test("a viewer's subscribe that its disconnect or a second subscribe overtakes leaves no watcher open", async (t) => {
+      const { streaming } = await janusControls(t);
+      // A mountpoint of the test's own stands in for a live session's: a subscribe needs nothing else of it.
+      const mountpoint = await StreamingMountpoint.create(streaming, 'live test');
+      const owner = await connect();
+      const created = await emit(owner, 'session:create', {});
+      try {
+        await redis.hset(RedisKeys.session(created.sessionId as string), { mountpointId: mountpoint.id });
+        const subscribe = { token: created.viewerToken };
+        await leaveDuring('subscribe', subscribe);
+        // Two at once on one connection: one of them is answered.
+        const twice = await connect();
+        const answers = await Promise.all([emit(twice, 'subscribe', subscribe), emit(twice, 'subscribe', subscribe)]);
+        assert.deepEqual(answers.map((a) => a.ok).sort(), [false, true], JSON.stringify(answers.map((a) => a.error)));
+        twice.disconnect();
+        const viewers = async () =>
+          ((await streaming.request({ request: 'info', id: mountpoint.id })).data.info as { viewers: number }).viewers;
+        await until('every watcher of the mountpoint to close', 5000, async () => (await viewers()) === 0 || undefined);
+      } finally {
+        await emit(owner, 'session:end', { token: created.ownerToken });
+        await mountpoint.destroy();
+      }
+    });
+
+    test('a resume from a connection that closes meanwhile leaves the owner away: the session ends after the grace time', async () => {
+      const owner = await connect();
+      const created = await emit(owner, 'session:create', {});
+      owner.disconnect();
+      await leaveDuring('session:resume', { token: created.ownerToken });
+      const graceMs = loadConfig().live.ownerGraceSeconds * 1000;
+      await until(
+        'the session to end',
+        graceMs + 3000,
+        async () => (await redis.exists(RedisKeys.ended(created.sessionId as string))) === 1 || undefined,
+      );
     });
   });
 }
