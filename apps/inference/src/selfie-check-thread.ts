@@ -19,6 +19,9 @@ import { Redis } from 'ioredis';
 import { decodeImage } from './decode-image.ts';
 import { lowerComputeThread } from './priority.ts';
 
+/** How long the loop waits before it asks Redis again after a failure, ms. */
+const RETRY_MS = 1000;
+
 const config = loadConfig();
 const log = createLogger('selfie-check', config.logLevel);
 if (!lowerComputeThread()) log.debug('the selfie-check thread keeps the process priority');
@@ -44,12 +47,20 @@ async function judgeSelfie(bytes: Uint8Array): Promise<SelfieVerdict> {
 }
 
 for (;;) {
-  const popped = await blocking.blpop(RedisKeys.selfieChecks, 0);
-  if (!popped) continue;
-  const parsed = SelfieCheckRequest.safeParse(JSON.parse(popped[1]));
-  if (!parsed.success || parsed.data.expiresAt < Date.now()) continue;
-  const { id, replyTo, image } = parsed.data;
+  let popped: [string, string] | null;
   try {
+    popped = await blocking.blpop(RedisKeys.selfieChecks, 0);
+  } catch (err) {
+    // A Redis outage (ioredis gives up on the command after its retries) must not end the checks for good.
+    log.error({ err }, 'cannot take selfie checks from Redis');
+    await new Promise((r) => setTimeout(r, RETRY_MS));
+    continue;
+  }
+  if (!popped) continue;
+  try {
+    const parsed = SelfieCheckRequest.safeParse(JSON.parse(popped[1]));
+    if (!parsed.success || parsed.data.expiresAt < Date.now()) continue;
+    const { id, replyTo, image } = parsed.data;
     const reply: SelfieCheckReply = { id, verdict: await judgeSelfie(Buffer.from(image, 'base64')) };
     await redis.publish(replyTo, JSON.stringify(reply));
   } catch (err) {

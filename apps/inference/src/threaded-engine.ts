@@ -67,11 +67,14 @@ export class ThreadedEngine {
 class ThreadedProcessor implements FrameProcessor {
   private readonly session = randomUUID();
   private contourListener?: (frame: ContourFrame) => void;
+  /** The thread's open of this session, while or once it runs. */
+  private opening?: Promise<EngineReply>;
 
   constructor(private readonly engine: ThreadedEngine) {}
 
   async open(selfie: Uint8Array, target: TargetPoint): Promise<void> {
-    await this.engine.request({ type: 'open', session: this.session, selfie, target });
+    this.opening = this.engine.request({ type: 'open', session: this.session, selfie, target });
+    await this.opening;
   }
 
   async process(frame: RgbImage, info: FrameInfo): Promise<RgbImage> {
@@ -89,6 +92,9 @@ class ThreadedProcessor implements FrameProcessor {
   }
 
   async close(): Promise<void> {
+    // The thread runs requests side by side: a close while the session opens would find nothing to close, and the open
+    // would then keep the session, the user's selfie features with it, for good.
+    await this.opening?.catch(() => undefined);
     await this.engine.request({ type: 'close', session: this.session });
   }
 

@@ -76,7 +76,11 @@ export class InferenceWorker {
   async start(): Promise<void> {
     AudioRelay.prestart();
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    // A Redis outage must not end the sessions (their media path needs no Redis): the beats resume once it is back.
+    this.heartbeat = setInterval(
+      () => void this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed')),
+      HEARTBEAT_MS,
+    );
     this.sfuWatch = setInterval(() => void this.watchSfuNodes(), SFU_CHECK_MS);
     this.claimLoop = this.claim();
     this.log.info({ worker: this.id, capacity: this.live.workerCapacity }, 'inference worker registered');

@@ -8,6 +8,7 @@ import { type ClipFrame, createClipRenderer, targetPointAt } from '@tooncast/syn
 import { PNG } from 'pngjs';
 import { EngineProcessor, openEngineModels } from '../src/engine-processor.ts';
 import type { TargetPoint } from '../src/frame-processor.ts';
+import { ThreadedEngine } from '../src/threaded-engine.ts';
 import { PORTRAIT, pillarbox, wholeFrame } from './pillarbox.ts';
 
 const config = loadConfig();
@@ -134,5 +135,22 @@ test('a portrait clip pillarboxed into the live frames: the click on its picture
       `${frame ? 'clicked' : 'live'} frame: only ${Math.round(share * 100)} % of the face changed`,
     );
     await processor.close();
+  }
+});
+
+test('a session closed while the engine thread opens it is gone once the open finishes', async () => {
+  const engine = new ThreadedEngine();
+  await engine.ready;
+  try {
+    const processor = engine.createProcessor();
+    // Released during its start (the selfie is still being analysed): the close comes right after the open.
+    const opening = processor.open(selfie, click());
+    await processor.close();
+    await opening;
+    // The thread holds no such session any more (its selfie features with it): a frame for it fails.
+    const frame = renderer.render(CLICKED).image;
+    await assert.rejects(async () => processor.process(frame, { index: 0, timeSec: 0, picture: wholeFrame(frame) }));
+  } finally {
+    await engine.close();
   }
 });

@@ -5,10 +5,13 @@ import { createLogger, type RgbImage } from '@tooncast/shared';
 import { capturedTimes } from '@tooncast/synth';
 import { DEFAULT_TEST_CLIP, drawFrame, readBarcode } from '../../../scripts/services/test-clip.ts';
 import { type FrameProcessor, PassThroughProcessor } from '../src/frame-processor.ts';
+import { AudioRelay } from '../src/media/audio-relay.ts';
 import { Vp8Decoder, Vp8Encoder } from '../src/media/codec.ts';
 import { percentileOf } from '../src/media/frame-timing.ts';
+import { KeyframeRequests } from '../src/media/keyframe-requests.ts';
 import type { PictureRect, Size } from '../src/media/picture-rect.ts';
 import { LivePipeline, type PipelineStats } from '../src/media/pipeline.ts';
+import { PublisherKeyframes } from '../src/media/publisher-keyframes.ts';
 import { asksForKeyframe, emptyReceiverReport } from '../src/media/rtcp.ts';
 import { buildRtp, parseRtp } from '../src/media/rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from '../src/media/vp8.ts';
@@ -464,3 +467,29 @@ for (const [when, afterMs] of [
     assert.deepEqual(stats, [], 'no stats from a closed pipeline');
   });
 }
+
+test('a pipeline whose audio relay fails to start closes the inputs that did open', async (t) => {
+  // The relay fails once the other inputs are open (as when its thread is gone).
+  t.mock.method(AudioRelay, 'start', async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    throw new Error('the audio relay could not listen');
+  });
+  const closed = [PublisherKeyframes.prototype, KeyframeRequests.prototype].map((input) =>
+    t.mock.method(input, 'close'),
+  );
+  const output = { host: '127.0.0.1', videoPort: 9, audioPort: 9, videoRtcpPort: 9, videoPt: 96, audioPt: 111 };
+  const pipeline = new LivePipeline(
+    { width, height, keyframeInterval: 12, output },
+    new PassThroughProcessor(),
+    log,
+    () => undefined,
+    fail,
+  );
+  await assert.rejects(pipeline.listen('127.0.0.1'), { message: 'the audio relay could not listen' });
+  await pipeline.close();
+  assert.deepEqual(
+    closed.map((close) => close.mock.callCount()),
+    [1, 1],
+    "the publisher's keyframe requests and the watchers' are closed",
+  );
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { asksForKeyframe, emptyReceiverReport } from '../src/media/rtcp.ts';
-import { parseRtp } from '../src/media/rtp.ts';
+import { parseRtp, type RtpPacket } from '../src/media/rtp.ts';
 import { Vp8Depacketizer, Vp8Packetizer, vp8KeyframeSize } from '../src/media/vp8.ts';
 
 /** A fake VP8 keyframe: the 10-byte header (frame tag, start code, 640x360) and a payload. */
@@ -46,6 +46,40 @@ test('after a lost packet nothing is emitted until the next keyframe', () => {
   for (const p of packetizer.packetize(inter, 6000)) assert.equal(depacketizer.push(parseRtp(p)!, 0), undefined);
   const next = packetizer.packetize(keyframe(1200), 9000).map((p) => depacketizer.push(parseRtp(p)!, 0));
   assert.equal(next.at(-1)?.keyframe, true);
+});
+
+for (const [name, lose] of [
+  ['the last packet of a frame', (frame: RtpPacket[]) => frame.slice(0, -1)],
+  ['a whole frame', () => []],
+] as const) {
+  test(`after losing ${name} nothing is emitted until the next keyframe, which is asked for`, () => {
+    const packetizer = new Vp8Packetizer(1, 96, 1000);
+    const depacketizer = new Vp8Depacketizer();
+    const inter = (size: number) => Buffer.alloc(size, 1); // P bit 1: interframe
+    const packets = (frame: Buffer, timestamp: number) =>
+      packetizer.packetize(frame, timestamp).map((p) => parseRtp(p)!);
+    for (const p of packets(keyframe(1500), 0)) depacketizer.push(p, 0);
+    assert.equal(depacketizer.waitingForKeyframe, false);
+    for (const p of lose(packets(inter(2500), 3000))) depacketizer.push(p, 0);
+    // The next delta frame starts right after the gap: it references the lost frame.
+    const next = packets(inter(800), 6000).map((p) => depacketizer.push(p, 0));
+    assert.deepEqual(next, [undefined]);
+    assert.equal(depacketizer.waitingForKeyframe, true);
+    const recovered = packets(keyframe(1200), 9000).map((p) => depacketizer.push(p, 0));
+    assert.equal(recovered.at(-1)?.keyframe, true);
+    assert.equal(depacketizer.waitingForKeyframe, false);
+  });
+}
+
+test('padding-only packets between frames are no gap', () => {
+  const packetizer = new Vp8Packetizer(1, 96, 1000);
+  const depacketizer = new Vp8Depacketizer();
+  for (const p of packetizer.packetize(keyframe(1500), 0)) depacketizer.push(parseRtp(p)!, 0);
+  const [delta] = packetizer.packetize(Buffer.alloc(800, 1), 3000).map((p) => parseRtp(p)!);
+  // A probe takes the delta frame's sequence number, which moves on by one.
+  depacketizer.push({ ...delta, marker: false, payload: Buffer.alloc(0) }, 0);
+  assert.ok(depacketizer.push({ ...delta, sequence: (delta.sequence + 1) & 0xffff }, 0));
+  assert.equal(depacketizer.waitingForKeyframe, false);
 });
 
 test('malformed RTP is ignored', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import ffmpeg from '@ffmpeg-installer/ffmpeg';
 import { createLogger } from '@tooncast/shared';
-import { Vp8Encoder } from '../src/media/codec.ts';
+import { Vp8Decoder, Vp8Encoder } from '../src/media/codec.ts';
 import { isVp8Keyframe } from '../src/media/vp8.ts';
 
 const log = createLogger('vp8-encoder-test', 'warn');
@@ -36,4 +37,26 @@ test('keyframes come where they are asked for, also twice in a row, and every fr
     out.filter((f) => f.keyframe).map((f) => f.index),
     [0, 10, 11, 20],
   );
+});
+
+test('an ffmpeg that cannot start is reported as the codec failing, not thrown', async () => {
+  const failures: string[] = [];
+  const onFailure = (e: Error) => failures.push(e.message);
+  const installed = ffmpeg.path;
+  ffmpeg.path = '/nonexistent/ffmpeg';
+  let codecs: (Vp8Decoder | Vp8Encoder)[];
+  try {
+    codecs = [
+      new Vp8Decoder(width, height, () => undefined, log, onFailure),
+      new Vp8Encoder({ width, height, keyframeInterval: 1000, bitrateKbps: 500 }, () => undefined, log, onFailure),
+    ];
+  } finally {
+    ffmpeg.path = installed;
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(failures, [
+    'decoder ffmpeg failed: spawn /nonexistent/ffmpeg ENOENT',
+    'encoder ffmpeg failed: spawn /nonexistent/ffmpeg ENOENT',
+  ]);
+  await Promise.all(codecs.map((c) => c.close()));
 });

@@ -73,3 +73,27 @@ test('a worker stopped while it starts a session stays out of the registry', asy
   assert.equal(await redis.exists(RedisKeys.worker(slow.id)), 0, 'its registry entry stays deleted');
   assert.equal(await redis.sismember(RedisKeys.workers, slow.id), 0, 'it is not listed');
 });
+
+test('a heartbeat Redis refuses is logged, not left to end the worker, and the beats resume once Redis takes writes', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  const beating = new InferenceWorker(url, loadConfig().live, () => new PassThroughProcessor(), log);
+  try {
+    await beating.start();
+    // Out of memory, Redis refuses the beat's writes: the beat rejects, as in an outage (after ioredis's retries).
+    await redis.config('SET', 'maxmemory-policy', 'noeviction');
+    await redis.config('SET', 'maxmemory', '1');
+    await redis.del(RedisKeys.worker(beating.id));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await redis.exists(RedisKeys.worker(beating.id)), 0, 'the beats failed');
+    await redis.config('SET', 'maxmemory', '0');
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal(await redis.exists(RedisKeys.worker(beating.id)), 1, 'the beats resumed');
+    assert.deepEqual(unhandled, []);
+  } finally {
+    await redis.config('SET', 'maxmemory', '0');
+    process.off('unhandledRejection', onUnhandled);
+    await beating.stop();
+  }
+});

@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import ffmpeg from '@ffmpeg-installer/ffmpeg';
 import type { Logger, RgbImage } from '@tooncast/shared';
 import { FramePool } from './frame-pool.ts';
@@ -7,7 +7,8 @@ import { pictureFilter } from './picture-rect.ts';
 
 /** ffmpeg used as a pure codec on stdin/stdout; RTP (de)packetizing stays in our code. */
 class FfmpegCodec {
-  protected readonly child: ChildProcessWithoutNullStreams;
+  /** Its stdio is missing when the spawn failed for want of file descriptors (EMFILE). */
+  protected readonly child: ChildProcess;
   private stderr = '';
   private closing = false;
 
@@ -18,10 +19,15 @@ class FfmpegCodec {
     onFailure: (error: Error) => void,
   ) {
     this.child = spawn(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args]);
-    this.child.stderr.on('data', (c: Buffer) => {
+    this.child.stderr?.on('data', (c: Buffer) => {
       this.stderr = (this.stderr + c.toString()).slice(-2000);
     });
-    this.child.stdin.on('error', () => undefined);
+    this.child.stdin?.on('error', () => undefined);
+    // A failed spawn (ENOENT, EACCES, EAGAIN, EMFILE) comes as 'error' and no 'exit': unheard, it would throw and end
+    // every session of the worker, not just this one.
+    this.child.on('error', (err) => {
+      if (!this.closing) onFailure(new Error(`${name} ffmpeg failed: ${err.message}`));
+    });
     this.child.once('exit', (code, signal) => {
       if (!this.closing) onFailure(new Error(`${name} ffmpeg exited (${code ?? signal}): ${this.stderr.trim()}`));
     });
@@ -32,7 +38,7 @@ class FfmpegCodec {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.closing = true;
     const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.stdin.end();
+    this.child.stdin?.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
@@ -65,7 +71,7 @@ export class Vp8Decoder extends FfmpegCodec {
     this.pool = new FramePool(width * height * 3);
     // Each frame gets its own exact ArrayBuffer (no concatenation), which a consumer may keep, transfer to another
     // thread, or give back with `recycle`.
-    this.child.stdout.on('data', (chunk: Buffer) => {
+    this.child.stdout?.on('data', (chunk: Buffer) => {
       for (let offset = 0; offset < chunk.length; ) {
         this.frame ??= this.pool.take();
         const n = chunk.copy(this.frame, this.filled, offset);
@@ -92,11 +98,11 @@ export class Vp8Decoder extends FfmpegCodec {
   /** `size` is the publisher's picture size, from its first keyframe; the process itself starts beforehand. */
   decode(frame: Buffer, pts: number, size: { width: number; height: number }): void {
     if (!this.headerWritten) {
-      this.child.stdin.write(ivfHeader(size.width, size.height, 90_000));
+      this.child.stdin?.write(ivfHeader(size.width, size.height, 90_000));
       this.headerWritten = true;
     }
-    this.child.stdin.write(ivfFrameHeader(frame.length, pts));
-    this.child.stdin.write(frame);
+    this.child.stdin?.write(ivfFrameHeader(frame.length, pts));
+    this.child.stdin?.write(frame);
   }
 }
 
@@ -149,11 +155,11 @@ export class Vp8Encoder extends FfmpegCodec {
       '-f', 'ivf', '-flush_packets', '1', 'pipe:1',
     ], log, onFailure);
     this.frameBytes = options.width * options.height * 3;
-    this.child.stdin.write(ivfHeader(options.width, options.height, TICKS_PER_SECOND, 'RGB\x18'));
+    this.child.stdin?.write(ivfHeader(options.width, options.height, TICKS_PER_SECOND, 'RGB\x18'));
     // A blank frame at once (its output is dropped) sets ffmpeg and libvpx up before the first real frame, which is
     // still a keyframe: a cold encoder took ~60 ms for its first frame (more on a busy machine).
     this.write(Buffer.alloc(this.frameBytes));
-    this.child.stdout.on('data', (chunk: Buffer) => {
+    this.child.stdout?.on('data', (chunk: Buffer) => {
       // ffmpeg keeps the input timestamps (-vsync 0, the same 60 Hz time base, the first frame at 0): two ticks a
       // frame, the warm-up frame first.
       for (const frame of this.reader.push(chunk)) {
@@ -189,8 +195,8 @@ export class Vp8Encoder extends FfmpegCodec {
       this.sinceKeyframe = 0;
     }
     if (n > 0) this.sinceKeyframe++;
-    this.child.stdin.write(ivfFrameHeader(data.length, 2 * n + (keyframe ? 1 : 0)));
-    this.child.stdin.write(data, onConsumed);
+    this.child.stdin?.write(ivfFrameHeader(data.length, 2 * n + (keyframe ? 1 : 0)));
+    this.child.stdin?.write(data, onConsumed);
     return n;
   }
 }

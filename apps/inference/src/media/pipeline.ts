@@ -202,23 +202,32 @@ export class LivePipeline {
       () => undefined,
     );
     const { output } = this.options;
-    const [videoPort, audio, publisherKeyframes, keyframeRequests] = await Promise.all([
-      new Promise<number>((r) => this.videoIn.bind(0, host, () => r(this.videoIn.address().port))),
-      AudioRelay.start(host, { host: output.host, port: output.audioPort }),
-      PublisherKeyframes.open(host, this.ssrc),
+    // Each input is kept as it opens, and all are waited for even when one fails: `close` closes those that opened.
+    const opened = await Promise.allSettled([
+      new Promise<void>((r) => this.videoIn.bind(0, host, r)),
+      AudioRelay.start(host, { host: output.host, port: output.audioPort }).then((audio) => {
+        this.audio = audio;
+      }),
+      PublisherKeyframes.open(host, this.ssrc).then((keyframes) => {
+        this.publisherKeyframes = keyframes;
+      }),
       output.videoRtcpPort
         ? KeyframeRequests.open(host, { host: output.host, port: output.videoRtcpPort }, this.ssrc, () => {
             this.log.debug('keyframe requested by a watcher');
             this.repeatAsKeyframe();
+          }).then((requests) => {
+            this.keyframeRequests = requests;
           })
         : undefined,
     ]);
-    this.audio = audio;
-    this.publisherKeyframes = publisherKeyframes;
-    this.keyframeRequests = keyframeRequests;
+    for (const input of opened) if (input.status === 'rejected') throw input.reason;
     this.videoIn.on('message', (msg) => this.onVideoPacket(msg));
     this.statsTimer = setInterval(() => this.reportStats(), 1000);
-    return { videoPort, audioPort: audio.port, videoRtcpPort: publisherKeyframes.port };
+    return {
+      videoPort: this.videoIn.address().port,
+      audioPort: this.audio!.port,
+      videoRtcpPort: this.publisherKeyframes!.port,
+    };
   }
 
   private onVideoPacket(msg: Buffer): void {

@@ -40,14 +40,20 @@ export class Vp8Depacketizer {
 
   push(packet: RtpPacket, now: number): Vp8Frame | undefined {
     const { payload } = packet;
-    if (payload.length < 2) return undefined;
     const inOrder = this.nextSequence < 0 || packet.sequence === this.nextSequence;
     this.nextSequence = (packet.sequence + 1) & 0xffff;
+    // A gap breaks the chain before a frame's start too: the previous frame's end, or whole frames, were lost.
+    if (!inOrder) {
+      this.parts = [];
+      this.broken = true;
+    }
+    // Padding-only packets (bandwidth probes) take sequence numbers too: counted, they are no gap.
+    if (payload.length < 2) return undefined;
     const start = (payload[0] & 0x10) !== 0 && (payload[0] & 0x07) === 0;
     if (start) {
       this.parts = [];
       this.timestamp = packet.timestamp;
-    } else if (!inOrder || packet.timestamp !== this.timestamp) {
+    } else if (packet.timestamp !== this.timestamp) {
       this.parts = [];
       this.broken = true;
       return undefined;
