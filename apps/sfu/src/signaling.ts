@@ -193,13 +193,17 @@ export class SignalingServer {
 
   private async createSession(socket: Socket, state: SocketState): Promise<ResponseFields['session:create']> {
     // One running session per connection; once it ended (by the owner, or failed) the page may start another.
-    if (state.ownedSession && this.sessions.has(state.ownedSession)) {
-      throw new ServiceFailure('already-publishing', 'this connection already owns a session');
-    }
+    const owning = () => {
+      if (state.ownedSession && this.sessions.has(state.ownedSession)) {
+        throw new ServiceFailure('already-publishing', 'this connection already owns a session');
+      }
+    };
+    owning();
     const sessionId = randomUUID();
     await this.deps.store.create(sessionId);
-    // Closed meanwhile, nobody would end the session (its record expires).
+    // Closed meanwhile, or given a session by a create sent alongside, nobody would end this one (its record expires).
     unlessConnected(socket);
+    owning();
     this.sessions.set(sessionId, new LiveSession(sessionId, socket.id, this.deps.log));
     state.ownedSession = sessionId;
     await socket.join(roomOf(sessionId));

@@ -572,6 +572,11 @@ if (await insideNetns(import.meta.filename)) {
         const viewer = await connect();
         const r = await emit(viewer, 'subscribe', { token: created.viewerToken });
         assert.equal(r.error?.code, 'session-ended');
+        // Two creates sent at once: one session (the other would be owned by nobody once the connection closed).
+        const both = await Promise.all([emit(other, 'session:create', {}), emit(other, 'session:create', {})]);
+        assert.deepEqual(both.map((b) => (b.ok ? 'created' : b.error?.code)).sort(), ['already-publishing', 'created']);
+        const made = both.find((b) => b.ok)!;
+        assert.equal((await emit(other, 'session:end', { token: made.ownerToken })).ok, true);
       });
 
       test('the watch page says what is wrong: a bad link, a stream not started yet, then ended', async (t) => {
