@@ -73,10 +73,11 @@ export class OwnedProcess {
 
 /**
  * Starts a service that listens on loopback `port` once up; `onExit(ranMs)` hears of an exit on its own, with how
- * long it ran (a supervisor's restart delay). Fails with its last output lines, and stops it, when it does not
- * listen within `timeoutMs`.
+ * long it ran (a supervisor's restart delay). The process is returned at once, so that a stop while it starts
+ * reaches it; `listening` fails with its last output lines, and stops it, when it exits first or does not listen
+ * within `timeoutMs`.
  */
-export async function spawnListening(
+export function spawnListening(
   name: string,
   command: string,
   args: readonly string[],
@@ -84,14 +85,51 @@ export async function spawnListening(
   timeoutMs: number,
   log: Logger,
   onExit?: (ranMs: number) => void,
-): Promise<OwnedProcess> {
+): { child: OwnedProcess; listening: Promise<void> } {
   const startedAt = Date.now();
   const child = new OwnedProcess(name, command, args, log, {}, onExit && (() => onExit(Date.now() - startedAt)));
-  try {
-    await waitForTcp('127.0.0.1', port, timeoutMs);
-  } catch (err) {
+  // A process stopped or dead while it starts ends the wait at once, not at the timeout.
+  const exited = new AbortController();
+  void child.exited.then((code) => exited.abort(new Error(`it exited (code ${code})`)));
+  const listening = waitForTcp('127.0.0.1', port, timeoutMs, exited.signal).catch(async (err) => {
     await child.stop();
     throw new Error(`${command} did not start: ${(err as Error).message}\n${child.lastLines()}`);
+  });
+  return { child, listening };
+}
+
+/**
+ * A supervised service's restarts: one at a time (of two new processes, one would be left unowned) and none once
+ * stopped. A stop marks it first, stops the service's process (a restart's new one included), then waits for a
+ * restart under way to end.
+ */
+export class Restarts {
+  private underWay?: Promise<void>;
+  private stopped = false;
+
+  /** Runs `spawn` unless stopped or a restart is under way; true when the service started again. */
+  async run(spawn: () => Promise<void>): Promise<boolean> {
+    if (this.stopped || this.underWay) return false;
+    this.underWay = spawn();
+    try {
+      await this.underWay;
+      return true;
+    } catch (err) {
+      // A stop meanwhile ended the new process: no failure.
+      if (!this.stopped) throw err;
+      return false;
+    } finally {
+      this.underWay = undefined;
+    }
   }
-  return child;
+
+  /** Before the service's process is stopped. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** After it is: a restart under way has ended with its process. */
+  async settled(): Promise<void> {
+    await this.underWay?.catch(() => undefined);
+  }
 }

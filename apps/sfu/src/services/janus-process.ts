@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@tooncast/shared';
-import { type OwnedProcess, spawnListening } from './child.ts';
+import { type OwnedProcess, Restarts, spawnListening } from './child.ts';
 import { freeTcpPort } from './ports.ts';
 
 const JANUS_LIB = '/usr/lib/x86_64-linux-gnu/janus';
@@ -24,6 +24,7 @@ export interface JanusOptions {
  */
 export class JanusProcess {
   private process?: OwnedProcess;
+  private readonly restarts = new Restarts();
   private dir = '';
   /** ws://127.0.0.1:PORT, what janode connects to. */
   url = '';
@@ -111,18 +112,25 @@ admin: {
     return this.url;
   }
 
-  /** Starts Janus again after it exited, with the first start's configuration: the same URL. */
+  /**
+   * Starts Janus again after it exited, with the first start's configuration: the same URL. Not once stopped, nor
+   * while a restart is under way (see Restarts).
+   */
   async respawn(): Promise<void> {
-    await this.spawn();
-    this.log.info({ url: this.url }, 'janus started again');
+    if (await this.restarts.run(() => this.spawn())) this.log.info({ url: this.url }, 'janus started again');
   }
 
   private async spawn(): Promise<void> {
-    this.process = await spawnListening('janus', 'janus', this.args, this.wsPort, 15_000, this.log, this.onExit);
+    const started = spawnListening('janus', 'janus', this.args, this.wsPort, 15_000, this.log, this.onExit);
+    // Owned before it listens, so that a stop meanwhile stops it.
+    this.process = started.child;
+    await started.listening;
   }
 
   async stop(): Promise<void> {
+    this.restarts.stop();
     await this.process?.stop();
+    await this.restarts.settled();
     if (this.dir) await fs.rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -12,8 +12,8 @@ export function freeTcpPort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Resolves once `host:port` accepts a TCP connection, or rejects after `timeoutMs`. */
-export async function waitForTcp(host: string, port: number, timeoutMs: number): Promise<void> {
+/** Resolves once `host:port` accepts a TCP connection, or rejects after `timeoutMs` or once `signal` aborts. */
+export async function waitForTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -24,6 +24,7 @@ export async function waitForTcp(host: string, port: number, timeoutMs: number):
       });
       socket.once('error', () => resolve(false));
     });
+    signal?.throwIfAborted();
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`${host}:${port} did not accept connections within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
