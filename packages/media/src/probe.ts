@@ -46,7 +46,18 @@ export async function streamSize(file: string, what: string): Promise<{ width: n
   }
   const m = /Stream #\S+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[ ,[].*/.exec(text);
   if (!m) throw new MediaError(`${file} has no ${what === 'video file' ? 'video stream' : 'picture'}`);
-  return { width: Number(m[1]), height: Number(m[2]), text: m[0] + text };
+  const [width, height] = [Number(m[1]), Number(m[2])];
+  // ffmpeg decodes a stream turned by 90° or 270° (a portrait phone clip) upright, so with the stored sides swapped.
+  const turn = (((rotation(text.slice(m.index + m[0].length)) % 360) + 360) % 360) % 180;
+  const quarterTurn = Math.abs(turn - 90) < 1;
+  return { ...(quarterTurn ? { width: height, height: width } : { width, height }), text: m[0] + text };
+}
+
+/** Degrees a stream's rotation turns it, from the banner lines under its "Stream #" line. */
+function rotation(rest: string): number {
+  const lines = rest.split(/\n\s*Stream #/)[0];
+  const r = /displaymatrix: rotation of (-?\d+(?:\.\d+)?) degrees/.exec(lines) ?? /rotate\s*: (-?\d+)/.exec(lines);
+  return r ? Number(r[1]) : 0;
 }
 
 function ffmpegBanner(file: string): Promise<string> {

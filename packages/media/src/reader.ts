@@ -1,7 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { RgbImage } from '@tooncast/shared';
-import { FFMPEG_PATH, MediaError } from './ffmpeg.ts';
+import { exitOf, FFMPEG_PATH, failure, MediaError } from './ffmpeg.ts';
 import { probeVideo, type VideoInfo } from './probe.ts';
 
 export interface DecodedFrame {
@@ -40,6 +40,7 @@ export class VideoReader {
     if (options.maxFrames !== undefined) args.push('-frames:v', String(options.maxFrames));
     args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
     const proc = spawn(FFMPEG_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = exitOf(proc);
     const errors = collect(proc);
     const frameBytes = width * height * 3;
     let index = 0;
@@ -48,8 +49,9 @@ export class VideoReader {
         yield { index, timeSec: startSec + index / fps, image: { width, height, data: frame } };
         index++;
       }
-      const code = await exitCode(proc);
-      if (code !== 0) throw new MediaError(`decoding ${this.file} failed: ${(await errors).trim() || `exit ${code}`}`);
+      // A signal leaves a null code: a killed decoder is a failure too, not a short video.
+      const exit = await exited;
+      if (exit.code !== 0) throw new MediaError(`decoding ${this.file} failed: ${failure(await errors, exit)}`);
     } finally {
       if (proc.exitCode === null) proc.kill('SIGKILL');
     }
@@ -98,9 +100,4 @@ function collect(proc: ChildProcessByStdio<null, Readable, Readable>): Promise<s
     });
     proc.stderr.on('end', () => resolve(text));
   });
-}
-
-function exitCode(proc: ChildProcessByStdio<null, Readable, Readable>): Promise<number | null> {
-  if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
-  return new Promise((resolve) => proc.on('close', (code) => resolve(code)));
 }

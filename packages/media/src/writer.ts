@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import type { RgbImage } from '@tooncast/shared';
-import { FFMPEG_PATH, MediaError } from './ffmpeg.ts';
+import { type Exit, exitOf, FFMPEG_PATH, failure, MediaError } from './ffmpeg.ts';
 
 export interface WriterOptions {
   width: number;
   height: number;
   fps: number;
-  /** Copy the audio of this file (re-encoded to AAC) so the output keeps the clip's sound. */
+  /** Copy this file's audio (re-encoded to AAC) so the output keeps the clip's sound; the frames set its length. */
   audioFrom?: string;
   /** x264 quality: lower is better; 20 keeps cartoon edges clean. */
   crf?: number;
@@ -19,7 +18,7 @@ export class VideoWriter {
   private readonly stderr: Promise<string>;
   private frames = 0;
   /** Settles when ffmpeg exits, for whatever reason: a write must never wait for a drain that will not come. */
-  private readonly exited: Promise<number | null>;
+  private readonly exited: Promise<Exit>;
 
   constructor(
     readonly file: string,
@@ -28,7 +27,10 @@ export class VideoWriter {
     const { width, height, fps, audioFrom, crf = 20 } = options;
     const args = ['-hide_banner', '-loglevel', 'error', '-y'];
     args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0');
-    if (audioFrom) args.push('-i', audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '128k');
+    if (audioFrom) {
+      // Silence pads audio shorter than the frames, and -shortest then ends it with them: no written frame is cut.
+      args.push('-i', audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-af', 'apad', '-c:a', 'aac', '-b:a', '128k');
+    }
     args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p');
     // Even sizes for 4:2:0; the filter is a no-op when they already are.
     args.push('-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-movflags', '+faststart', '-shortest', file);
@@ -41,7 +43,7 @@ export class VideoWriter {
       this.proc.stderr.on('end', () => resolve(text));
     });
     this.proc.stdin.on('error', () => {}); // a dead encoder is reported by write() and close()
-    this.exited = new Promise((resolve) => this.proc.on('close', (code) => resolve(code)));
+    this.exited = exitOf(this.proc);
   }
 
   async write(image: RgbImage): Promise<void> {
@@ -60,16 +62,20 @@ export class VideoWriter {
   }
 
   private async fail(): Promise<never> {
-    const code = await this.exited;
-    throw new MediaError(`encoding ${this.file} failed: ${(await this.stderr).trim() || `exit ${code}`}`);
+    const exit = await this.exited;
+    throw new MediaError(`encoding ${this.file} failed: ${failure(await this.stderr, exit)}`);
   }
 
   /** Finishes the file; rejects with ffmpeg's own words if encoding failed. */
   async close(): Promise<number> {
     this.proc.stdin.end();
-    const [code] = (await once(this.proc, 'close')) as [number | null];
-    if (code !== 0)
-      throw new MediaError(`encoding ${this.file} failed: ${(await this.stderr).trim() || `exit ${code}`}`);
+    if ((await this.exited).code !== 0) await this.fail();
     return this.frames;
+  }
+
+  /** Stops ffmpeg without finishing the file, for a caller that throws the file away. */
+  async abort(): Promise<void> {
+    this.proc.kill('SIGKILL');
+    await this.exited;
   }
 }
