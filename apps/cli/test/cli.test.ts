@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -10,6 +10,7 @@ import { config } from './support.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/tooncast');
 const BBB = path.join(config.fixturesDir, 'clips', 'bbb_slapstick.mp4');
+const SELFIE = path.join(config.fixturesDir, 'selfies', 'astronaut.png');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tooncast-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -18,9 +19,13 @@ function ffmpeg(...args: string[]): void {
   assert.equal(r.status, 0, r.stderr.toString());
 }
 
-async function tooncast(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function tooncast(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return finished(promisify(execFile)(BIN, args, { cwd: dir }));
+}
+
+async function finished(run: Promise<{ stdout: string; stderr: string }>) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(BIN, args, { cwd: dir });
+    const { stdout, stderr } = await run;
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -92,4 +97,38 @@ test('analyze writes per-frame JSON, a summary and a debug video for every frame
   let n = 0;
   for await (const _ of debug.frames()) n++;
   assert.equal(n, 48);
+});
+
+test('render refuses an --out that is its input, and the input stays as it was', async () => {
+  // Without audio, the encoder would truncate the clip while it is being decoded.
+  const clip = path.join(dir, 'bunny-1s.mp4');
+  ffmpeg('-ss', '12', '-i', BBB, '-t', '1', '-an', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip);
+  const before = readFileSync(clip);
+  assertCleanError(
+    await tooncast('render', '--video', clip, '--face', SELFIE, '--target', '0.5,293,250', '--out', './bunny-1s.mp4'),
+    2,
+    /would overwrite the input/,
+  );
+  assert.ok(readFileSync(clip).equals(before), 'the video is untouched');
+});
+
+test('a render whose input fails mid-way leaves no file at --out', async () => {
+  const clip = path.join(dir, 'bunny-2s-render.mp4');
+  ffmpeg('-ss', '12', '-i', BBB, '-t', '2', '-an', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip);
+  const out = path.join(dir, 'render', 'out.mp4');
+  const args = ['render', '--video', clip, '--face', SELFIE, '--target', '0.5,293,250', '--out', out];
+  const run = promisify(execFile)(BIN, args, { cwd: dir, timeout: 120_000 });
+  // Once frames are being rendered (the first progress line), the decoder dies, as a crashed ffmpeg would.
+  await new Promise<void>((resolve) => {
+    run.child.stderr!.on('data', (d: string) => /render \d+\/\d+ frames/.test(d) && resolve());
+    run.child.on('close', () => resolve());
+  });
+  const decoder = execFileSync('pgrep', ['-P', String(run.child.pid), '-f', 'pipe:1'], { encoding: 'utf8' }).trim();
+  assert.match(decoder, /^\d+$/, 'one decoder');
+  process.kill(Number(decoder), 'SIGKILL');
+  const r = await finished(run);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^tooncast: decoding .* failed: killed by SIGKILL$/m); // after the selfie's warning
+  assert.ok(!existsSync(out), 'no output');
+  assert.ok(!existsSync(path.join(dir, 'render', 'out.partial.mp4')), 'no partial output');
 });

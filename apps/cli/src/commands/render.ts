@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { analyzeSelfie, prepareSelfieFeatures, SelfieError, ToonPipeline } from '@tooncast/engine';
 import { MediaError, readImage, VideoWriter } from '@tooncast/media';
@@ -21,6 +21,12 @@ export interface RenderArgs {
 
 /** `tooncast render`: the whole method offline — the character wears the selfie's face in OUT.mp4. */
 export async function renderCommand(args: RenderArgs, config: Config): Promise<void> {
+  const debugFile = args.out.replace(/(\.[^./]+)?$/, '.debug.mp4');
+  for (const out of args.debug ? [args.out, debugFile] : [args.out]) {
+    for (const input of [args.video, args.face]) {
+      if (await sameFile(out, input)) throw new CliError(`${out} would overwrite the input ${input}`, EXIT.usage);
+    }
+  }
   const spec = parseTarget(args.target);
   const reader = await openVideo(args.video);
   const photo = await readImage(args.face).catch((e) => {
@@ -37,32 +43,45 @@ export async function renderCommand(args: RenderArgs, config: Config): Promise<v
 
   await mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
   const { width, height, fps, durationSec, hasAudio } = reader.info;
-  const writer = new VideoWriter(args.out, { width, height, fps, audioFrom: hasAudio ? args.video : undefined });
+  // Written under temporary names and renamed once complete: a failed or interrupted render leaves no half video
+  // that looks finished, and a previous one stays.
+  const partial = (file: string) => file.replace(/(\.[^./]+)?$/, '.partial$1');
+  const audioFrom = hasAudio ? args.video : undefined;
+  const writer = new VideoWriter(partial(args.out), { width, height, fps, audioFrom });
   const grid = args.debug ? new DebugGrid(width, height) : undefined;
-  const debugFile = args.out.replace(/(\.[^./]+)?$/, '.debug.mp4');
-  const debug = grid && new VideoWriter(debugFile, { width: grid.width, height: grid.height, fps });
+  const debug = grid && new VideoWriter(partial(debugFile), { width: grid.width, height: grid.height, fps });
   const progress = new Progress('render', Math.round(durationSec * fps));
   const stageMs: Record<string, number[]> = {};
   const frameMs: number[] = [];
   let found = 0;
   let frames = 0;
-  for await (const frame of reader.frames()) {
-    const result = await pipeline.process(frame.image, frame.index, frame.timeSec);
-    let total = 0;
-    for (const [stage, ms] of Object.entries(result.times)) {
-      (stageMs[stage] ??= []).push(ms);
-      total += ms;
+  try {
+    for await (const frame of reader.frames()) {
+      const result = await pipeline.process(frame.image, frame.index, frame.timeSec);
+      let total = 0;
+      for (const [stage, ms] of Object.entries(result.times)) {
+        (stageMs[stage] ??= []).push(ms);
+        total += ms;
+      }
+      frameMs.push(total);
+      frames++;
+      if (result.face) found++;
+      await writer.write(result.output);
+      if (grid && debug) await debug.write(grid.compose(frame.image, result));
+      progress.update(frames, result.analysis.state);
     }
-    frameMs.push(total);
-    frames++;
-    if (result.face) found++;
-    await writer.write(result.output);
-    if (grid && debug) await debug.write(grid.compose(frame.image, result));
-    progress.update(frames, result.analysis.state);
+    progress.done();
+    await writer.close();
+    await debug?.close();
+  } catch (e) {
+    for (const w of debug ? [writer, debug] : [writer]) {
+      await w.abort();
+      await rm(w.file, { force: true });
+    }
+    throw e;
   }
-  progress.done();
-  await writer.close();
-  await debug?.close();
+  await rename(writer.file, args.out);
+  if (debug) await rename(debug.file, debugFile);
   const summary = {
     video: path.resolve(args.video),
     selfie: path.resolve(args.face),
@@ -76,4 +95,10 @@ export async function renderCommand(args: RenderArgs, config: Config): Promise<v
     audio: hasAudio ? 'kept' : 'none in the source',
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+}
+
+/** Whether two paths name one file (through links or `..` too); false when either does not exist. */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
 }
