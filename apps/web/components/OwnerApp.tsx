@@ -75,6 +75,8 @@ export function OwnerApp({ service }: { service: OwnerService }) {
   const [state, setState] = useState<OwnerState>('idle');
   const [error, setError] = useState<string>();
   const [reconnecting, setReconnecting] = useState(false);
+  /** Start was pressed and has not settled: the choices it sent stay as they are (the state is 'idle' meanwhile). */
+  const [starting, setStarting] = useState(false);
   const [stats, setStats] = useState<LiveStats>();
   const [g2g, setG2g] = useState<number>();
   const [personalized, setPersonalized] = useState<MediaStream>();
@@ -104,6 +106,7 @@ export function OwnerApp({ service }: { service: OwnerService }) {
       },
       contour: (frame) => contourView.current?.show(frame),
       reconnecting: setReconnecting,
+      starting: setStarting,
     });
     setSession(owner);
     return () => owner.close();
@@ -161,7 +164,7 @@ export function OwnerApp({ service }: { service: OwnerService }) {
 
   const onClipClick = (e: React.MouseEvent<HTMLVideoElement>) => {
     const video = e.currentTarget;
-    if (!video.paused || state !== 'idle') return;
+    if (!video.paused || state !== 'idle' || starting) return;
     const box = video.getBoundingClientRect();
     // The paused frame goes with the click: the worker picks the character on it while the stream starts. A frame
     // the page cannot read (a cross-origin clip) is left out, and the worker picks on the live frames.
@@ -206,13 +209,21 @@ export function OwnerApp({ service }: { service: OwnerService }) {
           <section>
             <h2>1. Cartoon clip</h2>
             <label>
-              <input type="radio" name="clip" checked={clipUrl === DEMO_CLIP_URL} onChange={selectDemoClip} /> Demo clip
+              <input
+                type="radio"
+                name="clip"
+                checked={clipUrl === DEMO_CLIP_URL}
+                disabled={starting}
+                onChange={selectDemoClip}
+              />{' '}
+              Demo clip
             </label>{' '}
             <label>
               <input
                 type="radio"
                 name="clip"
                 checked={clipUrl !== DEMO_CLIP_URL}
+                disabled={starting}
                 onChange={() => clipInput.current?.click()}
                 data-testid="own-clip"
               />{' '}
@@ -224,6 +235,7 @@ export function OwnerApp({ service }: { service: OwnerService }) {
               accept="video/*"
               aria-label="your own clip"
               data-testid="clip-file"
+              disabled={starting}
               onChange={(e) => {
                 const file = e.target.files?.[0];
                 if (file) chooseClip(URL.createObjectURL(file), file);
@@ -232,7 +244,7 @@ export function OwnerApp({ service }: { service: OwnerService }) {
           </section>
           <section>
             <h2>2. Your selfie</h2>
-            {session && <SelfiePicker onSelfie={setSelfie} check={session.check} />}
+            {session && <SelfiePicker onSelfie={setSelfie} check={session.check} disabled={starting} />}
           </section>
           <section>
             <h2>3. Pause the clip and click the character&apos;s face</h2>
@@ -297,7 +309,7 @@ export function OwnerApp({ service }: { service: OwnerService }) {
             </p>
             <button
               type="button"
-              disabled={!selfie || !target || !session}
+              disabled={!selfie || !target || !session || starting}
               onClick={() => void session?.start(selfie!, target!, targetFrame.current, clipFile)}
               data-testid="start"
             >

@@ -68,9 +68,18 @@ function Guidance({ verdict }: { verdict?: SelfieVerdict }) {
 /**
  * Selfie from a file or from the webcam. The webcam preview sends a snapshot to the service's selfie check every
  * ~0.6 s and shows its verdict as a checklist; a taken or chosen selfie is accepted only when the same check passes,
- * so the page never says "face found" for a selfie the stream's start then refuses.
+ * so the page never says "face found" for a selfie the stream's start then refuses. `disabled`: while the stream's
+ * start sends the selfie.
  */
-export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) => void; check: SelfieCheck }) {
+export function SelfiePicker({
+  onSelfie,
+  check,
+  disabled,
+}: {
+  onSelfie: (selfie: Selfie) => void;
+  check: SelfieCheck;
+  disabled?: boolean;
+}) {
   const [camera, setCamera] = useState<MediaStream>();
   const [verdict, setVerdict] = useState<SelfieVerdict>();
   const [refusal, setRefusal] = useState<string>();
@@ -78,6 +87,14 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
   const [note, setNote] = useState<string>();
   const [preview, setPreview] = useState<string>();
   const videoRef = useRef<HTMLVideoElement>(null);
+
+  // A webcam stream dropped (a selfie accepted) or left behind (the start unmounts the picker) still films: stop it.
+  useEffect(() => {
+    if (!camera) return;
+    return () => {
+      for (const t of camera.getTracks()) t.stop();
+    };
+  }, [camera]);
 
   useEffect(() => {
     const video = videoRef.current;
@@ -106,7 +123,7 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
   }, [camera, check]);
 
   /** Accepts the selfie if the service's check passes; otherwise says what is wrong. */
-  const offer = async (blob: Blob, mime: Selfie['mime']): Promise<boolean> => {
+  const offer = async (blob: Blob, mime: Selfie['mime']): Promise<void> => {
     const bytes = await bytesOf(blob);
     let v: SelfieVerdict;
     try {
@@ -118,30 +135,23 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
           ? `This file cannot be used as a selfie. ${describeError(err.error)}`
           : `The selfie could not be checked now (${(err as Error).message}). Try again in a moment.`,
       );
-      return false;
+      return;
     }
     setVerdict(v);
     if (!v.usable) {
       setRefusal(`This selfie cannot be used: ${v.message}.`);
-      return false;
+      return;
     }
     setRefusal(undefined);
     setNote(v.warnings.length ? `Selfie accepted. Note: ${v.warnings.join('; ')}.` : undefined);
     const url = URL.createObjectURL(blob);
     setPreview(url);
     onSelfie({ bytes, mime, url });
-    return true;
-  };
-
-  const stopCamera = () => {
-    for (const t of camera?.getTracks() ?? []) t.stop();
+    // Taken or chosen from a file, the selfie is made: the webcam is no longer needed.
     setCamera(undefined);
   };
 
-  const take = async () => {
-    const blob = await snapshot(videoRef.current!, 'image/png');
-    if (await offer(blob, 'image/png')) stopCamera();
-  };
+  const take = async () => offer(await snapshot(videoRef.current!, 'image/png'), 'image/png');
 
   return (
     <div className="selfie row">
@@ -151,6 +161,7 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
           type="file"
           accept="image/png,image/jpeg"
           data-testid="selfie-file"
+          disabled={disabled}
           onChange={(e) => {
             const file = e.target.files?.[0];
             if (file) void offer(file, file.type === 'image/jpeg' ? 'image/jpeg' : 'image/png');
@@ -179,13 +190,14 @@ export function SelfiePicker({ onSelfie, check }: { onSelfie: (selfie: Selfie) =
             </svg>
           </div>
           <Guidance verdict={verdict} />
-          <button type="button" onClick={() => void take()} data-testid="take-selfie">
+          <button type="button" onClick={() => void take()} disabled={disabled} data-testid="take-selfie">
             Take selfie
           </button>
         </div>
       ) : (
         <button
           type="button"
+          disabled={disabled}
           onClick={() => {
             // Browsers offer the webcam only on https or localhost.
             if (!navigator.mediaDevices) {

@@ -55,6 +55,8 @@ export interface OwnerView {
   contour(frame: ContourFrame): void;
   /** Whether a lost media path is being negotiated anew (the picture is frozen meanwhile). */
   reconnecting(on: boolean): void;
+  /** Whether start is under way: the choices it sent must not change, nor start be pressed again, until it settles. */
+  starting(on: boolean): void;
 }
 
 function errorOf(err: unknown): ServiceError {
@@ -87,6 +89,10 @@ export class OwnerSession {
    * the same session, which the service keeps for this connection.
    */
   private created?: ResponseFields['session:create'];
+  /** A start is under way (see OwnerView.starting). */
+  private starting = false;
+  /** The last connection attempt failed: the banner says the service cannot be reached. */
+  private unreachable = false;
   private publisher?: RTCPeerConnection;
   private watcher?: RTCPeerConnection;
   /** Connections made when start is pressed (see newConnection), taken over by the first publish and watch. */
@@ -121,14 +127,22 @@ export class OwnerSession {
       this.m.workerStats = s;
       view.stats(s, latestGlassToGlass(this.m));
     });
-    socket.on('connect_error', () => view.error('Cannot reach the Tooncast service. Is it running?'));
+    socket.on('connect_error', () => {
+      this.unreachable = true;
+      view.error('Cannot reach the Tooncast service. Is it running?');
+    });
     socket.on('session:status', (s: { state: SessionState; error?: ServiceError }) => this.onStatus(s));
     socket.on('contour', (f: ContourFrame) => {
       this.m.contourFrames++;
       view.contour(f);
     });
     // First connect after a reload, or a reconnect after a drop: pick the session up again if there is one.
-    socket.on('connect', () => void this.resume());
+    socket.on('connect', () => {
+      // Reached again: the banner no longer holds (a failed resume puts up its own).
+      if (this.unreachable) view.error(undefined);
+      this.unreachable = false;
+      void this.resume();
+    });
     if (loadSession()) view.state('resuming');
   }
 
@@ -156,6 +170,10 @@ export class OwnerSession {
     targetFrame: Promise<Uint8Array<ArrayBuffer> | undefined> | undefined,
     clipFile?: Blob,
   ): Promise<void> {
+    // A second press would replace the first one's connections and create or publish again.
+    if (this.starting) return;
+    this.starting = true;
+    this.view.starting(true);
     const { socket, m } = this;
     this.view.error(undefined);
     m.startedAt = Date.now();
@@ -183,6 +201,9 @@ export class OwnerSession {
     } catch (err) {
       this.closeEarly();
       this.fail(errorOf(err));
+    } finally {
+      this.starting = false;
+      this.view.starting(false);
     }
   }
 
@@ -225,16 +246,19 @@ export class OwnerSession {
     if (status.error) this.fail(status.error);
     if (status.state === 'live' && this.m.startSteps) this.m.startSteps.live ??= Date.now();
     if (status.state === 'starting' || status.state === 'live') void this.watch();
-    if (status.state === 'ended') {
-      forgetSession();
-      this.saved = this.created = undefined;
-      clearInterval(this.clipTimer);
-      this.clip().muted = false;
-      this.sound?.from(undefined);
-      // The service hung up both connections; another start makes new ones.
-      this.closeConnections();
-      this.watching = false;
-    }
+    if (status.state === 'ended') this.forget();
+  }
+
+  /** The session is over (ended, or found gone by a resume): the next start creates a new one. */
+  private forget(): void {
+    forgetSession();
+    this.saved = this.created = undefined;
+    clearInterval(this.clipTimer);
+    this.clip().muted = false;
+    this.sound?.from(undefined);
+    // The service hung up both connections; another start makes new ones.
+    this.closeConnections();
+    this.watching = false;
   }
 
   /** Publishes the clip from where it is; the clip's position is saved so a reload publishes on from there. */
@@ -402,8 +426,7 @@ export class OwnerSession {
       }
       if (reloaded || !r.publishing || this.publisherLost) await this.publishClip();
     } catch (err) {
-      forgetSession();
-      this.saved = undefined;
+      this.forget();
       const e = errorOf(err);
       this.m.errors.push(`${e.code}: ${e.message}`);
       this.view.state('idle');

@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import {
   firstPersonalizedFrame,
+  KEEP_PEER_CONNECTIONS,
   measurements,
   startOwnerSession,
   TestBrowser,
@@ -46,6 +47,70 @@ async function shot(page: Page, name: string): Promise<void> {
 
 const pageContours = (page: Page) =>
   page.evaluate(() => (window as unknown as { tooncast: { contours: DrawnContour[] } }).tooncast.contours);
+
+/**
+ * A page init script (TestBrowser.page) that cuts the page's signaling off as a sleeping laptop or a lost network
+ * would: `cutSignaling(true)` closes its socket.io WebSockets, and each new one fails until `cutSignaling(false)`.
+ * `cut`: whether the page starts cut off.
+ */
+const cuttableSignaling = (cut: boolean) => `(() => {
+  const Native = WebSocket;
+  const open = [];
+  let cut = ${cut};
+  window.cutSignaling = (on) => {
+    cut = on;
+    if (on) for (const ws of open.splice(0)) ws.close();
+  };
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      const signaling = String(url).includes('/socket.io/');
+      // Nothing listens on the discard port: the connection is refused at once.
+      super(signaling && cut ? 'ws://127.0.0.1:9/socket.io/' : url, protocols);
+      if (signaling) open.push(this);
+    }
+  };
+})()`;
+
+const cutSignaling = (page: Page, on: boolean) =>
+  page.evaluate((cut) => (window as unknown as { cutSignaling(on: boolean): void }).cutSignaling(cut), on);
+
+/**
+ * Runs in the owner page (evaluate on its start button) before start is pressed: right after the press (the page
+ * has rendered it), presses start again and clicks another face, then keeps in `window.whileStarting` what the page
+ * offered meanwhile.
+ */
+function pressAgainWhileStarting(start: HTMLElement): void {
+  // No named functions inside: the test's compiler wraps those in a helper the page does not have.
+  start.addEventListener(
+    'click',
+    () =>
+      setTimeout(() => {
+        start.click();
+        const clicked = document.querySelector('.clip .marker')?.getAttribute('style');
+        const clip = document.querySelector('[data-testid="clip"]')!;
+        const box = clip.getBoundingClientRect();
+        clip.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: box.left + 10, clientY: box.top + 10 }));
+        setTimeout(() => {
+          const choices = ['start', 'clip-file', 'selfie-file', 'use-webcam'].map((id) => `[data-testid="${id}"]`);
+          const controls = [
+            ...document.querySelectorAll<HTMLInputElement | HTMLButtonElement>(
+              [...choices, 'input[name="clip"]'].join(),
+            ),
+          ];
+          (window as unknown as { whileStarting: unknown }).whileStarting = {
+            controls: controls.length,
+            enabled: controls.filter((c) => !c.disabled).map((c) => c.dataset.testid ?? c.name),
+            markerMoved: document.querySelector('.clip .marker')?.getAttribute('style') !== clicked,
+          };
+        });
+      }),
+    { once: true },
+  );
+}
+
+/** Waits for the error banner to say `text`. */
+const bannerSays = (page: Page, text: RegExp, timeout: number) =>
+  page.getByTestId('error').filter({ hasText: text }).waitFor({ timeout });
 
 if (await insideNetns(import.meta.filename)) {
   describe('owner page: selfie check, contour-figure debug view, resume (engine worker)', { timeout: 300_000 }, () => {
@@ -198,10 +263,19 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(await page.getByTestId('clip-file').inputValue(), '');
     });
 
-    /** An owner page that pressed start on the clip with the target clicked. */
-    async function pressStartOnTarget(t: TestContext, beforeStart?: () => Promise<void>) {
+    test('the page says when it cannot reach the service, and no longer once it can', async (t) => {
+      const page = await browser.page(stack.webUrl, cuttableSignaling(true));
+      t.after(() => page.context().close());
+      await bannerSays(page, /Cannot reach the Tooncast service/, 10_000);
+      await cutSignaling(page, false);
+      // socket.io tries again at most 5 s after its last try.
+      await page.getByTestId('error').waitFor({ state: 'detached', timeout: 10_000 });
+    });
+
+    /** An owner page (with the init script `init`) that pressed start on the clip with the target clicked. */
+    async function pressStartOnTarget(t: TestContext, beforeStart?: (owner: Page) => Promise<void>, init?: string) {
       const point = targetPointAt(clip.truths, START_FRAME);
-      const owner = await browser.page(stack.webUrl);
+      const owner = await browser.page(stack.webUrl, init);
       t.after(async () => {
         // The next test gets the worker to itself: the session ends now, not after the owner's grace time.
         const saved = await savedSession(owner).catch(() => undefined);
@@ -217,7 +291,7 @@ if (await insideNetns(import.meta.filename)) {
           y: point.y / 360,
           t: START_FRAME / 24,
         },
-        beforeStart,
+        beforeStart && (() => beforeStart(owner)),
       );
       return owner;
     }
@@ -353,6 +427,56 @@ if (await insideNetns(import.meta.filename)) {
       assert.equal(next.errors.length, 1, `no new errors: ${next.errors.join('; ')}`);
     });
 
+    test('start pressed twice quickly starts one session; the choices cannot change until the start settled', async (t) => {
+      const owner = await pressStartOnTarget(t, (page) => page.getByTestId('start').evaluate(pressAgainWhileStarting));
+      await firstPersonalizedFrame(owner, 30_000);
+      const whileStarting = await owner.evaluate(() => (window as unknown as { whileStarting: unknown }).whileStarting);
+      assert.deepEqual(whileStarting, { controls: 6, enabled: [], markerMoved: false });
+      assert.equal(await owner.getByTestId('error').count(), 0);
+    });
+
+    test('the webcam goes off once a selfie file is accepted instead, and when the stream starts', async (t) => {
+      /** The webcam's tracks still live. */
+      const filming = (page: Page) =>
+        page.evaluate(
+          () =>
+            (window as unknown as { webcams: MediaStream[] }).webcams
+              .flatMap((s) => s.getTracks())
+              .filter((track) => track.readyState === 'live').length,
+        );
+      const owner = await pressStartOnTarget(t, async (page) => {
+        // Keeps each stream the page opens.
+        await page.evaluate(() => {
+          const webcams: MediaStream[] = [];
+          (window as unknown as { webcams: MediaStream[] }).webcams = webcams;
+          const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+          navigator.mediaDevices.getUserMedia = async (constraints) => {
+            const stream = await open(constraints);
+            webcams.push(stream);
+            return stream;
+          };
+        });
+        await page.getByTestId('use-webcam').click();
+        await until('the webcam on', 10_000, async () => (await filming(page)) === 1 || undefined);
+        // Another file than the one chosen before: the same again would change nothing (no change event).
+        const image = await fs.readFile(selfieFixture());
+        await page.getByTestId('selfie-file').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: image });
+        await until(
+          'the webcam off once the selfie file is accepted',
+          10_000,
+          async () => (await filming(page)) === 0 || undefined,
+        );
+        // On again when the start is pressed: the start takes the picker away.
+        await page.getByTestId('use-webcam').click();
+        await until('the webcam on again', 10_000, async () => (await filming(page)) === 1 || undefined);
+      });
+      await until(
+        'the webcam off once the stream started',
+        10_000,
+        async () => (await filming(owner)) === 0 || undefined,
+      );
+    });
+
     test('the owner page reloads and resumes its session; an ended session is reported', async (t) => {
       const owner = await startOnTarget(t);
       const before = await measurements(owner);
@@ -387,6 +511,42 @@ if (await insideNetns(import.meta.filename)) {
       const banner = (await owner.getByTestId('error').textContent()) ?? '';
       assert.match(banner, /could not be resumed: This stream has ended/);
       await shot(owner, 'resume-ended');
+    });
+
+    test('a session that ended while the page was cut off: the reconnect says so, and Start streams a new session', async (t) => {
+      const owner = await pressStartOnTarget(t, undefined, `${KEEP_PEER_CONNECTIONS};${cuttableSignaling(false)}`);
+      await firstPersonalizedFrame(owner, 30_000);
+      const before = await measurements(owner);
+      const saved = (await savedSession(owner))!;
+      await cutSignaling(owner, true);
+      await bannerSays(owner, /Cannot reach the Tooncast service/, 10_000);
+      // Ended (as after the owner's grace time) while the page cannot hear it; its media paths die with it.
+      assert.equal((await emit(socket, 'session:end', { token: saved.ownerToken })).ok, true);
+      await until('both media paths lost', 15_000, async () => {
+        const lost = new Set((await measurements(owner)).renegotiated.map((r) => r.connection));
+        return lost.size === 2 || undefined;
+      });
+      await cutSignaling(owner, false);
+      await bannerSays(owner, /could not be resumed: This stream has ended/, 15_000);
+      // Nothing of the ended session is left: the clip is heard, its connections are closed.
+      assert.equal(await owner.getByTestId('clip').evaluate((v: HTMLVideoElement) => v.muted), false);
+      await until('every connection closed', 5000, async () =>
+        owner.evaluate(() =>
+          (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections.every(
+            (pc) => pc.connectionState === 'closed',
+          ),
+        ),
+      );
+      const restartedAt = Date.now();
+      await owner.getByTestId('start').click();
+      const next = await until('personalized frames of a new session', 30_000, async () => {
+        const now = await measurements(owner);
+        if (now.errors.length > 1) throw new Error(`the page reports: ${now.errors.join('; ')}`);
+        return now.state === 'live' && now.received.some((r) => r.at > restartedAt) ? now : undefined;
+      });
+      assert.notEqual(next.sessionId, before.sessionId, 'a new session');
+      assert.deepEqual(next.errors, ['session-ended: this session has ended']);
+      assert.equal(await owner.getByTestId('error').count(), 0);
     });
   });
 }
