@@ -16,8 +16,10 @@ export async function GET(request: Request): Promise<Response> {
       headers: { 'content-type': type, 'content-length': String(stat.size), 'accept-ranges': 'bytes' },
     });
   }
-  const start = range[1] ? Number(range[1]) : 0;
-  const end = range[2] ? Math.min(Number(range[2]), stat.size - 1) : stat.size - 1;
+  const [, from, to] = range;
+  // "bytes=-N" is the last N bytes (a suffix), not the first N + 1.
+  const start = from ? Number(from) : to ? Math.max(0, stat.size - Number(to)) : stat.size;
+  const end = from && to ? Math.min(Number(to), stat.size - 1) : stat.size - 1;
   if (start > end) return new Response(null, { status: 416, headers: { 'content-range': `bytes */${stat.size}` } });
   const body = Readable.toWeb(fs.createReadStream(file, { start, end })) as ReadableStream;
   return new Response(body, {
