@@ -588,6 +588,8 @@ if (await insideNetns(import.meta.filename)) {
           return page;
         };
         await shows(await watch(`${ownerToken.slice(0, -4)}AAAA`), 'error', /This link is not valid/);
+        // A link whose query a messenger cut off: not "reload the page".
+        await shows(await watch(''), 'error', /This link is not valid/);
         const other = await connect();
         const created = await emit(other, 'session:create', {});
         const early = await watch(created.viewerToken as string);

@@ -61,6 +61,8 @@ function showConnecting(): void {
 }
 
 async function join(): Promise<void> {
+  // A link cut short (a messenger stripping its query): reloading would not mend it.
+  if (!token) return report({ code: 'token-invalid', message: 'the link carries no token' });
   try {
     m.joinSteps ??= { signaling: Date.now() };
     const fresh = early ?? newConnection();
@@ -72,7 +74,8 @@ async function join(): Promise<void> {
     pc?.close();
     pc = joined;
     onMediaLost(joined, () => rejoin(joined));
-    m.state = 'live';
+    // Joined while the session starts (or moves to another worker), the note says so until it is live.
+    if (m.state !== 'starting') m.state = 'live';
     showError(undefined);
   } catch (err) {
     report(err instanceof ServiceErrorEvent ? err.error : { code: 'internal', message: String(err) });
@@ -103,7 +106,14 @@ function rejoin(lost: RTCPeerConnection): void {
 }
 
 socket.on('service:error', report);
-socket.on('connect', () => void join());
+socket.on('connect', () => {
+  // The service closed the last connection's watcher with the signaling it lost: that media path is dead (its loss
+  // may have been seen while signaling was down, when nothing could rejoin), and a dead one would stop every later
+  // status from joining.
+  pc?.close();
+  pc = undefined;
+  void join();
+});
 socket.on('connect_error', () => showError('Cannot reach the Tooncast service.'));
 socket.on('session:status', (status: { state: SessionState; error?: ServiceError }) => {
   m.state = status.state;
