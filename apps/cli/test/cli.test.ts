@@ -62,6 +62,17 @@ test('bad input gets one clear line and a meaningful exit code', async () => {
   assertCleanError(await tooncast('analyze', '--video', BBB, '--target', '99,10,10'), 2, /past the end/);
   assertCleanError(await tooncast('analyze', '--video', BBB), 2, /needs --video and --target/);
   assertCleanError(await tooncast('frobnicate'), 2, /unknown command/);
+  // A stylizer of the user's that is not there, or no model: their file to mend (it said "run npm run setup").
+  const garbage = path.join(dir, 'garbage.onnx');
+  writeFileSync(garbage, 'this is not a model');
+  for (const [stylizer, pattern] of [
+    [path.join(dir, 'missing.onnx'), /model: .*missing\.onnx does not exist/],
+    [garbage, /model: .*garbage\.onnx is not an ONNX model/],
+  ] as const) {
+    const out = path.join(dir, 'stylized.mp4');
+    const args = ['--video', BBB, '--face', SELFIE, '--target', '12.5,293,250', '--out', out, '--stylizer', stylizer];
+    assertCleanError(await tooncast('render', ...args), 3, pattern);
+  }
   // A click on the tree: refused, with the face that is there.
   assertCleanError(
     await tooncast('analyze', '--video', BBB, '--target', '12.5,20,20'),

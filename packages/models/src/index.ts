@@ -9,6 +9,7 @@ export {
   createSession,
   createSessionFromBytes,
   createSessionFromFile,
+  ModelFileError,
   sessionOpeners,
   sessionOptions,
 } from './session.ts';

@@ -20,10 +20,25 @@ export function createSession(name: ModelName, config: Config): Promise<ort.Infe
   return createSessionFromFile(modelPath(name, config), config);
 }
 
-/** Opens any ONNX file (e.g. a generated stylizer) with the same options as the face models. */
+/** Opens a built model file with the same options as the face models. */
 export async function createSessionFromFile(file: string, config: Config): Promise<ort.InferenceSession> {
   if (!existsSync(file)) throw new Error(`model file ${file} is missing; run npm run setup (builds the models)`);
   return ort.InferenceSession.create(file, sessionOptions(config));
+}
+
+/** An ONNX file the configuration names (a user's stylizer or face generator) that is missing or no model. */
+export class ModelFileError extends Error {
+  override name = 'ModelFileError';
+}
+
+/** Opens an ONNX file the configuration names: what is wrong with it is the user's to mend, not a setup's. */
+async function openConfiguredFile(file: string, config: Config): Promise<ort.InferenceSession> {
+  if (!existsSync(file)) throw new ModelFileError(`${file} does not exist`);
+  try {
+    return await ort.InferenceSession.create(file, sessionOptions(config));
+  } catch (err) {
+    throw new ModelFileError(`${file} is not an ONNX model onnxruntime can open (${(err as Error).message})`);
+  }
 }
 
 /** Opens an ONNX model held in memory (e.g. one just built with OnnxGraphBuilder) with the same options. */
@@ -35,7 +50,7 @@ export function createSessionFromBytes(bytes: Uint8Array, config: Config): Promi
 export function sessionOpeners(config: Config) {
   return {
     model: (name: ModelName) => createSession(name, config),
-    file: (file: string) => createSessionFromFile(file, config),
+    file: (file: string) => openConfiguredFile(file, config),
     options: sessionOptions(config),
   };
 }

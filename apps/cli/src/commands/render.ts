@@ -2,6 +2,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { analyzeSelfie, prepareSelfieFeatures, SelfieError, ToonPipeline } from '@tooncast/engine';
 import { MediaError, readImage, VideoWriter } from '@tooncast/media';
+import { ModelFileError } from '@tooncast/models';
 import type { Config } from '@tooncast/shared';
 import { openVideo, parseTarget, pickTargetInVideo } from '../analyze-video.ts';
 import { DebugGrid } from '../debug-grid.ts';
@@ -32,7 +33,9 @@ export async function renderCommand(args: RenderArgs, config: Config): Promise<v
   const photo = await readImage(args.face).catch((e) => {
     throw e instanceof MediaError ? new CliError(`selfie: ${e.message}`, EXIT.badInput) : e;
   });
-  const models = await openPipelineModels(config);
+  const models = await openPipelineModels(config).catch((e) => {
+    throw e instanceof ModelFileError ? new CliError(`model: ${e.message}`, EXIT.badInput) : e;
+  });
   const selfie = await analyzeSelfie(models.analysis, photo).catch((e) => {
     throw e instanceof SelfieError ? new CliError(`selfie ${args.face}: ${e.message}`, EXIT.badInput) : e;
   });
