@@ -47,9 +47,8 @@ interface SocketState {
   viewer?: StreamingViewer;
   ownedSession?: string;
   selfieCheckAt?: number;
-  selfieChecking?: boolean;
-  /** One subscribe at a time: a second one's watcher would replace the first one's, left open. */
-  subscribing?: boolean;
+  /** Requests that run one at a time on a connection (see oneAtATime). */
+  running: Set<'selfie:check' | 'subscribe'>;
 }
 
 export interface SignalingDeps {
@@ -69,6 +68,24 @@ export interface SignalingDeps {
 }
 
 const roomOf = (sessionId: string) => `session:${sessionId}`;
+
+/**
+ * Runs `request` unless one of its kind is still running on this connection: a second subscribe's watcher would
+ * replace the first one's, left open; a second selfie check would queue behind the worker's.
+ */
+async function oneAtATime<T>(
+  state: SocketState,
+  kind: 'selfie:check' | 'subscribe',
+  request: () => Promise<T>,
+): Promise<T> {
+  if (state.running.has(kind)) throw new ServiceFailure('too-many-requests', `one ${kind} at a time`);
+  state.running.add(kind);
+  try {
+    return await request();
+  } finally {
+    state.running.delete(kind);
+  }
+}
 
 /** A request that waited (on Janus, on Redis) goes no further once its session ended meanwhile. */
 function unlessEnded(live: LiveSession): void {
@@ -95,7 +112,7 @@ export class SignalingServer {
   }
 
   private accept(socket: Socket): void {
-    const state: SocketState = {};
+    const state: SocketState = { running: new Set() };
     this.sockets.set(socket.id, state);
     socket.onAny((event: string) => {
       if (!(event in Requests)) this.emitError(socket, { code: 'bad-request', message: `unknown request "${event}"` });
@@ -490,9 +507,7 @@ export class SignalingServer {
     p: RequestPayload<'subscribe'>,
   ): Promise<ResponseFields['subscribe']> {
     const claims = await this.authorize(p.token, ['owner', 'viewer']);
-    if (state.subscribing) throw new ServiceFailure('too-many-requests', 'one subscribe at a time');
-    state.subscribing = true;
-    try {
+    return oneAtATime(state, 'subscribe', async () => {
       await socket.join(roomOf(claims.sessionId));
       const record = await this.deps.store.get(claims.sessionId);
       if (!record) throw new ServiceFailure('session-not-found', 'this session does not exist');
@@ -513,9 +528,7 @@ export class SignalingServer {
       state.viewer = viewer;
       await previous?.close();
       return { offer, role: claims.role };
-    } finally {
-      state.subscribing = false;
-    }
+    });
   }
 
   /** The owner's connection or published stream dropped: the session waits the grace time for them to resume. */
@@ -580,16 +593,13 @@ export class SignalingServer {
     // The format first: a bad picture gets its own reason, whatever the pace (and costs no worker time).
     const { bytes } = this.validBytes(p, SELFIE, this.deps.live.selfieMaxBytes);
     const now = Date.now();
-    if (state.selfieChecking || now - (state.selfieCheckAt ?? 0) < SELFIE_CHECK_INTERVAL_MS) {
-      throw new ServiceFailure('too-many-requests', 'one selfie check at a time, at most a few a second');
-    }
-    state.selfieCheckAt = now;
-    state.selfieChecking = true;
-    try {
+    return oneAtATime(state, 'selfie:check', async () => {
+      if (now - (state.selfieCheckAt ?? 0) < SELFIE_CHECK_INTERVAL_MS) {
+        throw new ServiceFailure('too-many-requests', 'at most a few selfie checks a second');
+      }
+      state.selfieCheckAt = now;
       return { verdict: await this.deps.selfieChecks.check(bytes) };
-    } finally {
-      state.selfieChecking = false;
-    }
+    });
   }
 
   private async watchContours(sessionId: string, socketId: string, on: boolean): Promise<void> {

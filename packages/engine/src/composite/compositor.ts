@@ -100,8 +100,8 @@ export class Compositor {
   }
 
   /**
-   * Forgets the character's look (its colours and where its own features are): after a cut or a re-entry the
-   * character may be lit and graded otherwise; it is learnt again over the next frames, as on the first.
+   * Forgets the character's look (its colours and where its own features are): after a cut the character may be lit
+   * and graded otherwise; it is learnt again over the next frames, as on the first.
    */
   reset(): void {
     this.appearance.forget();
